@@ -1,0 +1,144 @@
+// Package aos holds the domain types of ArchitectOS: plans and their
+// directives, manifests, violations, findings and run records, and the exit
+// codes of the git-aos command.
+//
+// # Flow
+//
+// A plan file is parsed and checked against a manifest ([Plan], [Manifest]),
+// staged against a base commit, validated, tested, and committed together with
+// its [RunRecord]. Each stage lives in its own package; this package imports
+// only the standard library so every other package can share its types.
+package aos
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes of git-aos. They are stable and documented in docs/spec.md.
+const (
+	ExitOK        = 0   // the command did what it was asked
+	ExitError     = 1   // an internal or environment error
+	ExitUsage     = 2   // bad flags or arguments
+	ExitRejected  = 3   // rejected by policy: a manifest, plan or commit is not allowed
+	ExitCancelled = 130 // interrupted
+)
+
+// ErrRejected is wrapped by errors that mean "rejected by policy" (exit 3).
+var ErrRejected = errors.New("rejected by policy")
+
+// Position is a place in an input file. Line and Col are 1-based; zero means
+// unknown.
+type Position struct {
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+	Col  int    `json:"column,omitempty"`
+}
+
+// String formats p as file:line:col, leaving out what is unknown.
+func (p Position) String() string {
+	switch {
+	case p.File == "" && p.Line == 0:
+		return ""
+	case p.Line == 0:
+		return p.File
+	case p.Col == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// Violation is one reason a plan, manifest or commit is not allowed.
+//
+// Directive is the 0-based index of the directive in the plan, or -1 when
+// the violation concerns the whole document.
+type Violation struct {
+	Directive int           `json:"directive"`
+	Type      DirectiveType `json:"type,omitempty"`
+	Path      string        `json:"path,omitempty"`
+	Rule      string        `json:"rule"`
+	Message   string        `json:"message"`
+	Pos       Position      `json:"position"`
+}
+
+// String formats v as "file:line:col: directive N (TYPE) path: message [rule]".
+func (v Violation) String() string {
+	s := ""
+	if p := v.Pos.String(); p != "" {
+		s = p + ": "
+	}
+	if v.Directive >= 0 {
+		s += fmt.Sprintf("directive %d", v.Directive)
+		if v.Type != "" {
+			s += fmt.Sprintf(" (%s)", v.Type)
+		}
+		s += ": "
+	}
+	if v.Path != "" {
+		s += v.Path + ": "
+	}
+	return s + v.Message + " [" + v.Rule + "]"
+}
+
+// RejectedError carries every violation that rejected an input.
+type RejectedError struct {
+	What       string // what was rejected, e.g. "plan fix-login"
+	Violations []Violation
+}
+
+func (e *RejectedError) Error() string {
+	if len(e.Violations) == 1 {
+		return fmt.Sprintf("%s rejected: %s", e.What, e.Violations[0])
+	}
+	return fmt.Sprintf("%s rejected: %d violations", e.What, len(e.Violations))
+}
+
+// Unwrap makes errors.Is(err, ErrRejected) true.
+func (e *RejectedError) Unwrap() error { return ErrRejected }
+
+// Severity of a [Finding].
+type Severity string
+
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	SeverityNote    Severity = "note"
+)
+
+// Finding is one result of a validator: a place in a file and what is wrong
+// there. Findings of severity error reject a plan.
+type Finding struct {
+	Validator string   `json:"validator"`
+	Path      string   `json:"path"`
+	Line      int      `json:"line"`
+	Column    int      `json:"column"`
+	Rule      string   `json:"rule"`
+	Severity  Severity `json:"severity"`
+	Message   string   `json:"message"`
+}
+
+// ChangeStatus says how a file changed between two trees.
+type ChangeStatus string
+
+const (
+	StatusAdded    ChangeStatus = "added"
+	StatusModified ChangeStatus = "modified"
+	StatusDeleted  ChangeStatus = "deleted"
+)
+
+// File modes as git stores them.
+const (
+	ModeFile       uint32 = 0o100644
+	ModeExecutable uint32 = 0o100755
+	ModeSymlink    uint32 = 0o120000
+	ModeGitlink    uint32 = 0o160000
+	ModeDir        uint32 = 0o040000
+)
+
+// ChangedFile is one path that a plan changed, as validators see it.
+type ChangedFile struct {
+	Path   string       `json:"path"`
+	Status ChangeStatus `json:"status"`
+	Size   int64        `json:"size"`
+	Mode   string       `json:"mode"` // octal, as git prints it: "100644"
+}

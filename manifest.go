@@ -1,0 +1,140 @@
+package aos
+
+import "encoding/json"
+
+// Manifest is a project's manifest after schema validation, defaults and
+// policy unification: what the project is and what may change. Its fields
+// mirror the CUE schema in cue/schema.cue; docs/spec.md describes each one.
+type Manifest struct {
+	Project     Project                  `json:"project"`
+	Workspace   Workspace                `json:"workspace"`
+	Environment Environment              `json:"environment"`
+	Tools       map[string]Tool          `json:"tools,omitempty"`
+	Tests       map[string]Job           `json:"tests,omitempty"`
+	Build       Build                    `json:"build"`
+	Policies    Policies                 `json:"policies"`
+	Validators  map[string]ValidatorSpec `json:"validators,omitempty"`
+	Protect     Protect                  `json:"protect"`
+
+	// Source is the repository path (or file path) the manifest was read
+	// from; it is always protected from writes.
+	Source string `json:"-"`
+	// Digest is the sha256 of the manifest's source bytes, hex encoded,
+	// followed by the policy file's when one was unified with it.
+	Digest string `json:"-"`
+}
+
+// Project names the project.
+type Project struct {
+	Name        string `json:"name"`
+	Version     string `json:"version,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// Workspace says which paths are visible and which may change. Globs use
+// doublestar syntax and match a path or any of its parent directories.
+type Workspace struct {
+	Root     string   `json:"root"`
+	ReadOnly []string `json:"read_only"`
+	Writable []string `json:"writable"`
+	Ignored  []string `json:"ignored"`
+}
+
+// Environment says how jobs are sandboxed.
+type Environment struct {
+	Type      string            `json:"type"`             // container, docker, podman, bwrap, host, nix
+	Engine    string            `json:"engine,omitempty"` // docker or podman, for type container
+	Image     string            `json:"image,omitempty"`
+	Network   bool              `json:"network"`
+	Variables map[string]string `json:"variables,omitempty"`
+	Limits    Limits            `json:"limits"`
+	// Git mounts a read-only copy of the repository's .git in job
+	// workspaces.
+	Git bool `json:"git"`
+}
+
+// Limits bound a job's resources; zero means the backend's default.
+type Limits struct {
+	CPUs     float64 `json:"cpus,omitempty"`
+	MemoryMB int     `json:"memory_mb,omitempty"`
+	Pids     int     `json:"pids,omitempty"`
+}
+
+// Tool is a named command an agent may run with SANDBOX_EXEC.
+type Tool struct {
+	Command string `json:"command"`
+	// ArgsPattern, when set, is a regular expression that every argument
+	// must match in full.
+	ArgsPattern    string `json:"args_pattern,omitempty"`
+	Description    string `json:"description,omitempty"`
+	TimeoutSeconds int    `json:"timeout_seconds,omitempty"`
+}
+
+// Job is a test suite or build target: a command run by the shell of the
+// sandbox, after template expansion.
+type Job struct {
+	Command        string `json:"command"`
+	WorkingDir     string `json:"working_dir"`
+	TimeoutSeconds int    `json:"timeout_seconds"`
+	// Outputs are globs of files a build target produces that are staged
+	// back into the tree (build targets only).
+	Outputs []string `json:"outputs,omitempty"`
+}
+
+// Build holds the named build targets.
+type Build struct {
+	Targets map[string]Job `json:"targets,omitempty"`
+}
+
+// Policies are the project's rules for changes.
+type Policies struct {
+	MaxFileSizeKB       int  `json:"max_file_size_kb,omitempty"` // 0: no limit
+	AllowDelete         bool `json:"allow_delete"`
+	RequireTestsOnWrite bool `json:"require_tests_on_write"`
+	// RequiredSuites are the suites require_tests_on_write asks for; empty
+	// means every suite under tests.
+	RequiredSuites     []string `json:"required_suites,omitempty"`
+	AllowExecutable    bool     `json:"allow_executable"`
+	AllowSymlinks      bool     `json:"allow_symlinks"`
+	AllowSubmodules    bool     `json:"allow_submodules"`
+	AllowModeChanges   bool     `json:"allow_mode_changes"`
+	AllowBinaryPatches bool     `json:"allow_binary_patches"`
+	MaxParallelJobs    int      `json:"max_parallel_jobs"`
+	MaxOutputKB        int      `json:"max_output_kb"`
+	MaxDirectives      int      `json:"max_directives"`
+	MaxPlanKB          int      `json:"max_plan_kb"`
+	// DeniedDirectives are directive types this project never accepts.
+	DeniedDirectives []DirectiveType `json:"denied_directives,omitempty"`
+	RequireApproval  []ApprovalRule  `json:"require_approval,omitempty"`
+}
+
+// ApprovalRule asks for human review of changes to matching paths, or of
+// matching directive types.
+type ApprovalRule struct {
+	Name       string          `json:"name,omitempty"`
+	Paths      []string        `json:"paths,omitempty"`
+	Directives []DirectiveType `json:"directives,omitempty"`
+	Reviewers  []string        `json:"reviewers,omitempty"`
+	Reason     string          `json:"reason,omitempty"`
+}
+
+// ValidatorSpec configures one validator: a built-in or a WASM module
+// committed in the repository, pinned by its sha256. See docs/validators.md.
+type ValidatorSpec struct {
+	Builtin     string          `json:"builtin,omitempty"`
+	Module      string          `json:"module,omitempty"`
+	SHA256      string          `json:"sha256,omitempty"`
+	Paths       []string        `json:"paths"`
+	Config      json.RawMessage `json:"config,omitempty"`
+	TimeoutMs   int             `json:"timeout_ms"`
+	MemoryMB    int             `json:"memory_mb"`
+	MaxOutputKB int             `json:"max_output_kb"`
+}
+
+// Protect configures the pre-receive gatekeeper. See docs/hooks.md.
+type Protect struct {
+	Branches      []string `json:"branches,omitempty"`
+	AgentBranches []string `json:"agent_branches"`
+	Agents        []string `json:"agents,omitempty"`
+	Humans        string   `json:"humans"` // allow, workspace or deny
+}

@@ -1,0 +1,79 @@
+package aos
+
+// DirectiveType names a directive of the plan format (docs/spec.md).
+type DirectiveType string
+
+// The directive types of whitepaper section 6.2.
+const (
+	FileRead           DirectiveType = "FILE_READ"
+	LS                 DirectiveType = "LS"
+	Stat               DirectiveType = "STAT"
+	FileWrite          DirectiveType = "FILE_WRITE"
+	FileAppend         DirectiveType = "FILE_APPEND"
+	FileDelete         DirectiveType = "FILE_DELETE"
+	Diff               DirectiveType = "DIFF"
+	ApplyPatch         DirectiveType = "APPLY_PATCH"
+	RunTests           DirectiveType = "RUN_TESTS"
+	BuildTarget        DirectiveType = "BUILD"
+	SandboxExec        DirectiveType = "SANDBOX_EXEC"
+	GetManifest        DirectiveType = "GET_MANIFEST"
+	GetEnvironmentInfo DirectiveType = "GET_ENVIRONMENT_INFO"
+	GetHistory         DirectiveType = "GET_HISTORY"
+)
+
+// DirectiveTypes lists every directive type in the order of the spec.
+var DirectiveTypes = []DirectiveType{
+	FileRead, LS, Stat, FileWrite, FileAppend, FileDelete, Diff, ApplyPatch,
+	RunTests, BuildTarget, SandboxExec, GetManifest, GetEnvironmentInfo, GetHistory,
+}
+
+// Writes reports whether directives of type t change the tree.
+func (t DirectiveType) Writes() bool {
+	switch t {
+	case FileWrite, FileAppend, FileDelete, ApplyPatch:
+		return true
+	}
+	return false
+}
+
+// IsJob reports whether directives of type t run a sandboxed job.
+func (t DirectiveType) IsJob() bool {
+	return t == RunTests || t == BuildTarget || t == SandboxExec
+}
+
+// PlanVersion is the only plan format version.
+const PlanVersion = 1
+
+// Plan is an agent's request: a goal and the directives that reach it.
+type Plan struct {
+	Version    int         `json:"version"`
+	ID         string      `json:"id"`
+	Goal       string      `json:"goal"`
+	Base       string      `json:"base,omitempty"`
+	Directives []Directive `json:"directives"`
+
+	// File is the name the plan was read from, for positions.
+	File string `json:"-"`
+	// Format is "yaml" or "json".
+	Format string `json:"-"`
+}
+
+// Directive is one step of a plan. Only the fields of its type are set;
+// docs/spec.md lists them.
+type Directive struct {
+	Index int           `json:"-"`
+	Type  DirectiveType `json:"type"`
+	Pos   Position      `json:"-"`
+
+	Path    string `json:"path,omitempty"`
+	Against string `json:"against,omitempty"`
+	// Content is the decoded content of FILE_WRITE and FILE_APPEND, from
+	// either content or content_base64.
+	Content    []byte   `json:"-"`
+	Executable bool     `json:"executable,omitempty"`
+	Patch      string   `json:"patch,omitempty"`
+	Suite      string   `json:"suite,omitempty"`
+	Target     string   `json:"target,omitempty"`
+	Tool       string   `json:"tool,omitempty"`
+	Args       []string `json:"args,omitempty"`
+}
