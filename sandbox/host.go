@@ -1,0 +1,21 @@
+package sandbox
+
+import (
+	"fmt"
+	"path/filepath"
+)
+
+// hostPlan runs the job as a child of this process: /bin/sh in the
+// workspace directory, with a clean environment. Process-group handling is
+// common to every backend (see execute).
+func hostPlan(s Spec, v checked) (procPlan, error) {
+	if v.limited {
+		return procPlan{}, fmt.Errorf("environment.limits cannot be enforced by the host backend; use container: %w", ErrBadSpec)
+	}
+	argv := append([]string{"/bin/sh", "-c", v.script}, v.shArgs...)
+	return procPlan{
+		argv: argv,
+		env:  cleanEnv(v.dir, v.vars),
+		dir:  filepath.Join(v.dir, filepath.FromSlash(v.rel)),
+	}, nil
+}
