@@ -138,3 +138,20 @@ type Protect struct {
 	Agents        []string `json:"agents,omitempty"`
 	Humans        string   `json:"humans"` // allow, workspace or deny
 }
+
+// UnmarshalJSON accepts a tool written as a plain command string, as the
+// whitepaper's manifests do, or as a mapping.
+func (t *Tool) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*t = Tool{Command: s}
+		return nil
+	}
+	type plain Tool
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*t = Tool(p)
+	return nil
+}

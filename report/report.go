@@ -15,15 +15,8 @@ import (
 // Formats lists the output format names accepted by --format.
 var Formats = []string{"text", "json", "sarif", "github"}
 
-// Approval is a human review that a policy requires before a change may
-// land.
-type Approval struct {
-	Rule      string   `json:"rule"`
-	Directive int      `json:"directive"`
-	Path      string   `json:"path,omitempty"`
-	Reviewers []string `json:"reviewers,omitempty"`
-	Reason    string   `json:"reason,omitempty"`
-}
+// Approval is a human review that a policy requires.
+type Approval = aos.Approval
 
 // Report is what a checking command found.
 type Report struct {

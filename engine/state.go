@@ -1,0 +1,369 @@
+// Package engine interprets plans: it runs each directive in order against
+// a staged tree held in memory on top of a base tree, judging every path it
+// reads or changes by the manifest's rules (docs/spec.md 4). The same
+// interpreter serves plan check (no jobs, nothing written) and apply (jobs
+// and validators through the hooks of [Options]); the staged result is
+// handed back as a list of changes for the caller to commit.
+package engine
+
+import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/architectos/aos"
+)
+
+// Entry is a file of a tree: a blob, symlink or gitlink.
+type Entry struct {
+	Mode uint32
+	Hash string // git object id, hex
+}
+
+// Base is a read-only tree the plan runs against.
+type Base interface {
+	// Files returns every non-directory entry of the tree by path.
+	Files() (map[string]Entry, error)
+	// ReadBlob returns the content of the blob with the given id.
+	ReadBlob(hash string) ([]byte, error)
+	// BlobSize returns the size of the blob with the given id.
+	BlobSize(hash string) (int64, error)
+}
+
+// file is a file of the staged tree.
+type file struct {
+	mode    uint32
+	hash    string // the base blob, when data is nil
+	data    []byte // new content, when changed
+	changed bool
+}
+
+// State is the staged tree: the base plus the plan's changes so far.
+type State struct {
+	base  Base
+	files map[string]*file
+	orig  map[string]Entry
+	dirs  map[string]int // directory -> number of files beneath it
+}
+
+// NewState stages an empty overlay on base.
+func NewState(base Base) (*State, error) {
+	orig, err := base.Files()
+	if err != nil {
+		return nil, fmt.Errorf("read base tree: %w", err)
+	}
+	s := &State{base: base, orig: orig, files: make(map[string]*file, len(orig)), dirs: map[string]int{}}
+	for p, e := range orig {
+		s.files[p] = &file{mode: e.Mode, hash: e.Hash}
+		s.addDirs(p, 1)
+	}
+	return s, nil
+}
+
+func (s *State) addDirs(p string, delta int) {
+	for {
+		i := strings.LastIndexByte(p, '/')
+		if i < 0 {
+			return
+		}
+		p = p[:i]
+		s.dirs[p] += delta
+		if s.dirs[p] == 0 {
+			delete(s.dirs, p)
+		}
+	}
+}
+
+// IsDir reports whether p is a directory of the staged tree.
+func (s *State) IsDir(p string) bool { return s.dirs[p] > 0 }
+
+// Lookup returns the staged file at p.
+func (s *State) Lookup(p string) (mode uint32, ok bool) {
+	f, ok := s.files[p]
+	if !ok {
+		return 0, false
+	}
+	return f.mode, true
+}
+
+// Read returns the content of the staged file at p.
+func (s *State) Read(p string) ([]byte, error) {
+	f, ok := s.files[p]
+	if !ok {
+		return nil, fs.ErrNotExist
+	}
+	if f.data != nil || f.changed {
+		return f.data, nil
+	}
+	return s.base.ReadBlob(f.hash)
+}
+
+// Size returns the size of the staged file at p.
+func (s *State) Size(p string) (int64, error) {
+	f, ok := s.files[p]
+	if !ok {
+		return 0, fs.ErrNotExist
+	}
+	if f.changed {
+		return int64(len(f.data)), nil
+	}
+	return s.base.BlobSize(f.hash)
+}
+
+func (s *State) put(p string, mode uint32, data []byte) {
+	if data == nil {
+		data = []byte{}
+	}
+	if _, ok := s.files[p]; !ok {
+		s.addDirs(p, 1)
+	}
+	s.files[p] = &file{mode: mode, data: data, changed: true}
+}
+
+func (s *State) remove(p string) {
+	if _, ok := s.files[p]; ok {
+		delete(s.files, p)
+		s.addDirs(p, -1)
+	}
+}
+
+// under returns the staged files beneath directory d, sorted.
+func (s *State) under(d string) []string {
+	var out []string
+	prefix := d + "/"
+	for p := range s.files {
+		if strings.HasPrefix(p, prefix) {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Change is a file that differs between the base and the staged tree.
+type Change struct {
+	Path   string
+	Status aos.ChangeStatus
+	Mode   uint32 // new mode; the old one when deleted
+	Data   []byte // new content; nil when deleted
+	// Hash is the base blob of a file whose mode alone changed (Data is
+	// nil then), or of a deleted file.
+	Hash string
+}
+
+// Changes returns the differences between the base and the staged tree,
+// sorted by path. Content written back unchanged is not a change.
+func (s *State) Changes() ([]Change, error) {
+	var out []Change
+	for p, f := range s.files {
+		o, existed := s.orig[p]
+		switch {
+		case !existed:
+			out = append(out, Change{Path: p, Status: aos.StatusAdded, Mode: f.mode, Data: f.data})
+		case f.changed:
+			if f.mode == o.Mode && BlobID(f.data) == o.Hash {
+				continue
+			}
+			out = append(out, Change{Path: p, Status: aos.StatusModified, Mode: f.mode, Data: f.data})
+		case f.mode != o.Mode:
+			out = append(out, Change{Path: p, Status: aos.StatusModified, Mode: f.mode, Hash: f.hash})
+		}
+	}
+	for p, o := range s.orig {
+		if _, ok := s.files[p]; !ok {
+			out = append(out, Change{Path: p, Status: aos.StatusDeleted, Mode: o.Mode, Hash: o.Hash})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// ---- fs.FS over the staged tree ----
+
+// FS returns the staged tree as a read-only file system holding the
+// regular files that visible reports true for (validators and job
+// workspaces see this). Symlinks and gitlinks are left out.
+func (s *State) FS(visible func(string) bool) fs.FS {
+	snap := &stagedFS{s: s, files: map[string]*file{}, dirs: map[string][]string{}}
+	for p, f := range s.files {
+		if f.mode != aos.ModeFile && f.mode != aos.ModeExecutable {
+			continue
+		}
+		if !visible(p) {
+			continue
+		}
+		snap.files[p] = f
+		child := p
+		for {
+			dir := path.Dir(child)
+			if dir == "/" {
+				dir = "."
+			}
+			base := path.Base(child)
+			known := snap.dirs[dir] != nil
+			snap.dirs[dir] = append(snap.dirs[dir], base)
+			if known || dir == "." {
+				break
+			}
+			child = dir
+		}
+	}
+	if snap.dirs["."] == nil {
+		snap.dirs["."] = []string{}
+	}
+	for d, names := range snap.dirs {
+		sort.Strings(names)
+		snap.dirs[d] = dedup(names)
+	}
+	return snap
+}
+
+func dedup(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+type stagedFS struct {
+	s     *State
+	files map[string]*file
+	dirs  map[string][]string
+}
+
+func (f *stagedFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	if names, ok := f.dirs[name]; ok {
+		return &stagedDir{fsys: f, name: name, names: names}, nil
+	}
+	fl, ok := f.files[name]
+	if !ok {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	data := fl.data
+	if !fl.changed {
+		var err error
+		if data, err = f.s.base.ReadBlob(fl.hash); err != nil {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		}
+	}
+	return &stagedFile{info: fileInfo{name: path.Base(name), size: int64(len(data)), mode: fl.mode}, r: strings.NewReader(string(data))}, nil
+}
+
+func (f *stagedFS) stat(name string) (fs.FileInfo, error) {
+	if _, ok := f.dirs[name]; ok {
+		return fileInfo{name: path.Base(name), dir: true}, nil
+	}
+	fl, ok := f.files[name]
+	if !ok {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	size := int64(len(fl.data))
+	if !fl.changed {
+		var err error
+		if size, err = f.s.base.BlobSize(fl.hash); err != nil {
+			return nil, err
+		}
+	}
+	return fileInfo{name: path.Base(name), size: size, mode: fl.mode}, nil
+}
+
+type fileInfo struct {
+	name string
+	size int64
+	mode uint32
+	dir  bool
+}
+
+func (i fileInfo) Name() string { return i.name }
+func (i fileInfo) Size() int64  { return i.size }
+func (i fileInfo) Mode() fs.FileMode {
+	switch {
+	case i.dir:
+		return fs.ModeDir | 0o555
+	case i.mode == aos.ModeExecutable:
+		return 0o555
+	}
+	return 0o444
+}
+func (i fileInfo) ModTime() time.Time { return time.Unix(0, 0).UTC() }
+func (i fileInfo) IsDir() bool        { return i.dir }
+func (i fileInfo) Sys() any           { return nil }
+
+type stagedFile struct {
+	info fileInfo
+	r    *strings.Reader
+}
+
+func (f *stagedFile) Stat() (fs.FileInfo, error) { return f.info, nil }
+func (f *stagedFile) Read(b []byte) (int, error) { return f.r.Read(b) }
+func (f *stagedFile) Close() error               { return nil }
+func (f *stagedFile) ReadAt(b []byte, off int64) (int, error) {
+	return f.r.ReadAt(b, off)
+}
+func (f *stagedFile) Seek(off int64, whence int) (int64, error) { return f.r.Seek(off, whence) }
+
+type stagedDir struct {
+	fsys  *stagedFS
+	name  string
+	names []string
+	pos   int
+}
+
+func (d *stagedDir) Stat() (fs.FileInfo, error) {
+	return fileInfo{name: path.Base(d.name), dir: true}, nil
+}
+func (d *stagedDir) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: d.name, Err: fs.ErrInvalid}
+}
+func (d *stagedDir) Close() error { return nil }
+
+func (d *stagedDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	rest := d.names[d.pos:]
+	if n > 0 && len(rest) == 0 {
+		return nil, io.EOF
+	}
+	if n > 0 && n < len(rest) {
+		rest = rest[:n]
+	}
+	d.pos += len(rest)
+	out := make([]fs.DirEntry, 0, len(rest))
+	for _, name := range rest {
+		full := name
+		if d.name != "." {
+			full = d.name + "/" + name
+		}
+		info, err := d.fsys.stat(full)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, fs.FileInfoToDirEntry(info))
+	}
+	return out, nil
+}
+
+// Digest returns "sha256:<hex>" of b.
+func Digest(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// BlobID returns the git object id (SHA-1) of a blob with content b.
+func BlobID(b []byte) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(b))
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}

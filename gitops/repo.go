@@ -1,0 +1,247 @@
+// Package gitops reads and writes git repositories: it resolves revisions,
+// serves trees to the engine, writes staged results as git objects and
+// moves refs atomically. It is the only importer of go-git and go-github.
+package gitops
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/policy"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+)
+
+// ErrNotRepository means the directory is not inside a git repository.
+var ErrNotRepository = errors.New("not a git repository")
+
+// Repo is an open repository.
+type Repo struct {
+	r *git.Repository
+	// GitDir is the repository's git directory; WorkTree is "" for a bare
+	// repository.
+	GitDir   string
+	WorkTree string
+	store    storer.EncodedObjectStorer
+}
+
+// Open opens the repository containing dir.
+func Open(dir string) (*Repo, error) {
+	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		if errors.Is(err, git.ErrRepositoryNotExists) {
+			return nil, fmt.Errorf("%s: %w", dir, ErrNotRepository)
+		}
+		return nil, fmt.Errorf("open repository: %w", err)
+	}
+	repo := &Repo{r: r, store: r.Storer}
+	gitDir, err := gitOutput(dir, "rev-parse", "--absolute-git-dir")
+	if err != nil {
+		return nil, fmt.Errorf("open repository: %w", err)
+	}
+	repo.GitDir = gitDir
+	if wt, err := gitOutput(dir, "rev-parse", "--show-toplevel"); err == nil {
+		repo.WorkTree = wt
+	}
+	return repo, nil
+}
+
+// gitOutput runs git in dir and returns its trimmed output.
+func gitOutput(dir string, args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = gitEnv()
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return "", fmt.Errorf("git %s: %s", strings.Join(args, " "), strings.TrimSpace(string(ee.Stderr)))
+		}
+		return "", fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Resolve returns the commit id a revision names.
+func (r *Repo) Resolve(rev string) (string, error) {
+	h, err := r.r.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return "", fmt.Errorf("resolve %q: %w", rev, err)
+	}
+	if _, err := r.r.CommitObject(*h); err != nil {
+		return "", fmt.Errorf("resolve %q: not a commit: %w", rev, err)
+	}
+	return h.String(), nil
+}
+
+// Commit returns the commit object with the given id.
+func (r *Repo) Commit(id string) (*object.Commit, error) {
+	c, err := r.r.CommitObject(plumbing.NewHash(id))
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// Tree is a commit's tree, served to the engine as its base.
+type Tree struct {
+	repo   *Repo
+	Commit string
+	root   plumbing.Hash
+
+	once  sync.Once
+	files map[string]engine.Entry
+	err   error
+
+	mu    sync.Mutex
+	sizes map[string]int64
+}
+
+// Tree returns the tree of commit id (a full commit id).
+func (r *Repo) Tree(id string) (*Tree, error) {
+	c, err := r.Commit(id)
+	if err != nil {
+		return nil, err
+	}
+	return &Tree{repo: r, Commit: id, root: c.TreeHash, sizes: map[string]int64{}}, nil
+}
+
+// TreeOfRev resolves rev and returns its tree.
+func (r *Repo) TreeOfRev(rev string) (*Tree, error) {
+	id, err := r.Resolve(rev)
+	if err != nil {
+		return nil, err
+	}
+	return r.Tree(id)
+}
+
+// Files implements [engine.Base]: every non-tree entry by path.
+func (t *Tree) Files() (map[string]engine.Entry, error) {
+	t.once.Do(func() {
+		t.files = map[string]engine.Entry{}
+		t.err = t.walk(t.root, "")
+	})
+	return t.files, t.err
+}
+
+func (t *Tree) walk(h plumbing.Hash, prefix string) error {
+	tree, err := object.GetTree(t.repo.store, h)
+	if err != nil {
+		return fmt.Errorf("read tree %s: %w", h, err)
+	}
+	for _, e := range tree.Entries {
+		p := prefix + e.Name
+		if e.Mode == filemode.Dir {
+			if err := t.walk(e.Hash, p+"/"); err != nil {
+				return err
+			}
+			continue
+		}
+		t.files[p] = engine.Entry{Mode: uint32(e.Mode), Hash: e.Hash.String()}
+	}
+	return nil
+}
+
+// ReadBlob implements [engine.Base].
+func (t *Tree) ReadBlob(hash string) ([]byte, error) { return t.repo.ReadBlob(hash) }
+
+// BlobSize implements [engine.Base].
+func (t *Tree) BlobSize(hash string) (int64, error) {
+	t.mu.Lock()
+	n, ok := t.sizes[hash]
+	t.mu.Unlock()
+	if ok {
+		return n, nil
+	}
+	o, err := t.repo.store.EncodedObject(plumbing.BlobObject, plumbing.NewHash(hash))
+	if err != nil {
+		return 0, fmt.Errorf("read blob %s: %w", hash, err)
+	}
+	n = o.Size()
+	t.mu.Lock()
+	t.sizes[hash] = n
+	t.mu.Unlock()
+	return n, nil
+}
+
+// ReadBlob returns the content of a blob.
+func (r *Repo) ReadBlob(hash string) ([]byte, error) {
+	o, err := r.store.EncodedObject(plumbing.BlobObject, plumbing.NewHash(hash))
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", hash, err)
+	}
+	rd, err := o.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", hash, err)
+	}
+	defer rd.Close()
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", hash, err)
+	}
+	return b, nil
+}
+
+// ReadFile returns the content of the file at p in the tree.
+func (t *Tree) ReadFile(p string) ([]byte, error) {
+	files, err := t.Files()
+	if err != nil {
+		return nil, err
+	}
+	e, ok := files[p]
+	if !ok {
+		return nil, fmt.Errorf("%s: no such file in commit %.12s", p, t.Commit)
+	}
+	return t.ReadBlob(e.Hash)
+}
+
+// FindManifest returns the repository path and content of the manifest in
+// the tree: the first of [policy.ManifestNames] that exists.
+func (t *Tree) FindManifest() (string, []byte, error) {
+	files, err := t.Files()
+	if err != nil {
+		return "", nil, err
+	}
+	for _, name := range policy.ManifestNames {
+		if e, ok := files[name]; ok {
+			if e.Mode != uint32(filemode.Regular) && e.Mode != uint32(filemode.Executable) {
+				return "", nil, fmt.Errorf("manifest %s in commit %.12s is not a regular file", name, t.Commit)
+			}
+			b, err := t.ReadBlob(e.Hash)
+			return name, b, err
+		}
+	}
+	return "", nil, fmt.Errorf("commit %.12s has no manifest (looked for %s): %w", t.Commit, strings.Join(policy.ManifestNames, ", "), ErrNoManifest)
+}
+
+// ErrNoManifest means a tree holds no manifest file.
+var ErrNoManifest = errors.New("no manifest")
+
+// FindManifestFile looks for the manifest in a directory on disk (a
+// working tree) and returns its file path.
+func FindManifestFile(dir string) (string, error) {
+	for _, name := range policy.ManifestNames {
+		p := filepath.Join(dir, name)
+		if fileExists(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s has no manifest (looked for %s): %w", dir, strings.Join(policy.ManifestNames, ", "), ErrNoManifest)
+}
+
+// gitEnv is the environment git commands run with: the caller's, without
+// settings that would let the repository's content or a replace ref change
+// what is read.
+func gitEnv() []string {
+	return append(environ(), "GIT_NO_REPLACE_OBJECTS=1", "GIT_TERMINAL_PROMPT=0")
+}
