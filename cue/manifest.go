@@ -19,6 +19,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -34,6 +35,7 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 	cueyaml "cuelang.org/go/encoding/yaml"
+	"go.yaml.in/yaml/v3"
 )
 
 //go:embed schema.cue
@@ -120,6 +122,12 @@ func compile(c *cuelang.Context, src Source) (cuelang.Value, error) {
 	}
 	f, err := cueyaml.Extract(src.Name, src.Data)
 	if err != nil {
+		// CUE's YAML errors may lack a line; the YAML parser's have one.
+		var n yaml.Node
+		if yerr := yaml.Unmarshal(src.Data, &n); yerr != nil {
+			se := yamlErr(src.Name, yerr).(*syntaxError)
+			return cuelang.Value{}, Error{Pos: se.pos, Msg: se.msg}
+		}
 		return cuelang.Value{}, err
 	}
 	v := c.BuildFile(f)
@@ -181,8 +189,15 @@ func LoadManifest(src Source, repoPath string, pol *Source) (*aos.Manifest, erro
 // has positions in several files, the one in primary comes first.
 func convertErrors(err error, primary string) []Error {
 	var out []Error
+	var plain Error
+	if errors.As(err, &plain) {
+		return []Error{plain}
+	}
 	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
+		if len(args) == 0 && format == "%s" {
+			format = strings.ReplaceAll(e.Error(), "%", "%%")
+		}
 		p := e.Path()
 		if len(p) > 0 && p[0] == "#Manifest" {
 			p = p[1:]
@@ -335,8 +350,8 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 			}
 		}
 	}
-	for _, err := range policy.CheckWorkspace(m.Workspace) {
-		c.add("workspace.writable", "%v", err)
+	for _, we := range policy.CheckWorkspace(m.Workspace) {
+		c.add(fmt.Sprintf("workspace.writable[%d]", we.Writable), "%v", we.Err)
 	}
 
 	root := m.Workspace.Root

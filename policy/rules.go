@@ -92,29 +92,36 @@ func (r *Rules) Protected(p string) string {
 	return ""
 }
 
+// WorkspaceError is a semantic error of the workspace section about the
+// writable pattern at index Writable.
+type WorkspaceError struct {
+	Writable int
+	Err      error
+}
+
 // CheckWorkspace returns the semantic errors of a workspace section
 // (docs/spec.md 2.5): a pattern both read-only and writable, and writable
 // patterns that lie entirely inside a read-only or ignored one.
-func CheckWorkspace(ws aos.Workspace) []error {
-	var errs []error
+func CheckWorkspace(ws aos.Workspace) []WorkspaceError {
+	var errs []WorkspaceError
 	ro, err1 := CompileGlobs(ws.ReadOnly)
 	ig, err2 := CompileGlobs(ws.Ignored)
 	if err1 != nil || err2 != nil {
 		return nil // reported by the glob checks
 	}
-	for _, w := range ws.Writable {
+	for i, w := range ws.Writable {
 		if CheckGlob(w) != nil {
 			continue
 		}
 		if g, ok := ro.Covers(w); ok {
 			if g == w {
-				errs = append(errs, fmt.Errorf("pattern %q is both read_only and writable", w))
+				errs = append(errs, WorkspaceError{i, fmt.Errorf("pattern %q is both read_only and writable", w)})
 			} else {
-				errs = append(errs, fmt.Errorf("writable pattern %q lies inside read_only pattern %q", w, g))
+				errs = append(errs, WorkspaceError{i, fmt.Errorf("writable pattern %q lies inside read_only pattern %q", w, g)})
 			}
 		}
 		if g, ok := ig.Covers(w); ok {
-			errs = append(errs, fmt.Errorf("writable pattern %q lies inside ignored pattern %q", w, g))
+			errs = append(errs, WorkspaceError{i, fmt.Errorf("writable pattern %q lies inside ignored pattern %q", w, g)})
 		}
 	}
 	return errs

@@ -7,4 +7,6 @@ import (
 
 // writeSARIF renders r as SARIF 2.1.0.
 // TODO(validators): implemented with the validators.
-func writeSARIF(w io.Writer, r *Report) error { return errors.New("sarif output is not implemented yet") }
+func writeSARIF(w io.Writer, r *Report) error {
+	return errors.New("sarif output is not implemented yet")
+}

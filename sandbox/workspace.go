@@ -15,7 +15,7 @@ import (
 
 // materializeWorkers bounds the goroutines writing files in [Materialize].
 // Writing is bound by system calls, not CPU, so it exceeds the core count.
-const materializeWorkers = 16
+const materializeWorkers = 8
 
 // Materialize writes the tree fsys into the directory dst, which must not
 // exist or be empty: every directory, every regular file (mode 0755 when
@@ -113,16 +113,16 @@ func copyFile(root *os.Root, fsys fs.FS, name string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		return fmt.Errorf("write %s: %w", name, err)
+	_, err = io.Copy(dst, src)
+	if err == nil {
+		// The umask may have cleared bits of perm.
+		err = dst.Chmod(perm)
 	}
-	if err := dst.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+	if cerr := dst.Close(); err == nil {
+		err = cerr
 	}
-	// The umask may have cleared bits of perm.
-	if err := root.Chmod(name, perm); err != nil {
-		return err
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
 }

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Runs every test of ArchitectOS on a fresh Debian or Ubuntu machine.
+#
+# It installs what the tests run for real (bubblewrap, podman with runc,
+# busybox-static for the test image, php-cli and WordPress for the RescueWP
+# checks) when they are missing and the machine has apt-get, then runs
+# go vet, the gofmt check and every test under the race detector.
+set -eu
+cd "$(dirname "$0")/.."
+
+need=""
+command -v bwrap >/dev/null 2>&1 || need="$need bubblewrap"
+command -v podman >/dev/null 2>&1 || need="$need podman"
+command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || need="$need runc"
+[ -x /usr/bin/busybox ] && /usr/bin/busybox --list >/dev/null 2>&1 || need="$need busybox-static"
+command -v php >/dev/null 2>&1 || need="$need php-cli"
+[ -d /usr/share/wordpress ] || need="$need wordpress"
+command -v git >/dev/null 2>&1 || need="$need git"
+if [ -n "$need" ]; then
+	if ! command -v apt-get >/dev/null 2>&1; then
+		echo "test.sh: missing:$need (install them, then run again)" >&2
+		exit 1
+	fi
+	SUDO=""
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
+fi
+
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "test.sh: not gofmt-formatted:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+go vet ./...
+go test -race -timeout 30m ./...
