@@ -63,8 +63,19 @@ func newRootCmd(e *env) *cobra.Command {
 		newPlanCmd(e),
 		newDocsCmd(e),
 	)
+	for _, c := range commands {
+		root.AddCommand(c(e))
+	}
 	return root
 }
+
+// commands are the constructors of the commands that live in their own
+// files and register themselves with an init function, so that adding a
+// command touches only its file.
+var commands []func(*env) *cobra.Command
+
+// register adds a command constructor to the root command.
+func register(c func(*env) *cobra.Command) { commands = append(commands, c) }
 
 // run executes git-aos with args and returns its exit code. It is the only
 // place that prints errors.
