@@ -28,8 +28,12 @@ func CheckGlob(pattern string) error {
 		return fmt.Errorf("glob %q is absolute; globs are relative to the repository root", pattern)
 	case !doublestar.ValidatePattern(pattern):
 		return fmt.Errorf("glob %q is malformed", pattern)
+	case strings.HasSuffix(pattern, "/"):
+		// Globs match paths, which never end with /: such a glob would
+		// silently match nothing.
+		return fmt.Errorf("glob %q ends with /; write %q to cover the directory", pattern, strings.TrimSuffix(pattern, "/")+"/**")
 	}
-	for seg := range strings.SplitSeq(strings.TrimSuffix(pattern, "/"), "/") {
+	for seg := range strings.SplitSeq(pattern, "/") {
 		switch seg {
 		case "":
 			return fmt.Errorf("glob %q has an empty segment", pattern)

@@ -1,0 +1,151 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCheckGlob(t *testing.T) {
+	tests := []struct {
+		pattern string
+		err     string // substring of the error; "" when valid
+	}{
+		{"src/**", ""},
+		{"**", ""},
+		{"*.go", ""},
+		{"**/*.php", ""},
+		{"wp-config.php", ""},
+		{"{src,lib}/**", ""},
+		{"a/[abc]/b", ""},
+		{"a/?.txt", ""},
+		{".github/**", ""},
+		{"", "empty glob"},
+		{"/src/**", "is absolute"},
+		{"[a", "is malformed"},
+		{"src/[", "is malformed"},
+		{"{a,b", "is malformed"},
+		{"a//b", "empty segment"},
+		{"./src", `"." segment`},
+		{"src/../etc", `".." segment`},
+		{"..", `".." segment`},
+		{"src/", "ends with /"},
+		{"a\\*", ""}, // an escaped star
+	}
+	for _, tc := range tests {
+		t.Run(tc.pattern, func(t *testing.T) {
+			err := CheckGlob(tc.pattern)
+			switch {
+			case tc.err == "" && err != nil:
+				t.Fatalf("CheckGlob(%q) = %v, want nil", tc.pattern, err)
+			case tc.err != "" && err == nil:
+				t.Fatalf("CheckGlob(%q) = nil, want an error with %q", tc.pattern, tc.err)
+			case tc.err != "" && !strings.Contains(err.Error(), tc.err):
+				t.Fatalf("CheckGlob(%q) = %v, want an error with %q", tc.pattern, err, tc.err)
+			}
+		})
+	}
+}
+
+func TestCompileGlobsRejectsMalformed(t *testing.T) {
+	if _, err := CompileGlobs([]string{"src/**", "[a"}); err == nil || !strings.Contains(err.Error(), `"[a"`) {
+		t.Fatalf("CompileGlobs with a malformed glob = %v, want an error naming it", err)
+	}
+}
+
+func TestGlobSetMatch(t *testing.T) {
+	set, err := CompileGlobs([]string{"vendor/**", "*.lock", "docs", "src/**/*.go", "{a,b}/x", "web/dist/**", "**/secret.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path, want string // want "" when nothing matches
+	}{
+		{"vendor/lib/a.php", "vendor/**"},
+		{"vendor", "vendor/**"},
+		{"vendorx/a", ""},
+		{"go.lock", "*.lock"},
+		{"sub/go.lock", ""},
+		{"docs", "docs"},
+		{"docs/a/b.md", "docs"}, // a glob covers everything beneath what it matches
+		{"docsx", ""},
+		{"src/main.go", "src/**/*.go"},
+		{"src/a/b/main.go", "src/**/*.go"},
+		{"src/main.c", ""},
+		{"a/x", "{a,b}/x"},
+		{"b/x/y", "{a,b}/x"},
+		{"c/x", ""},
+		{"web/dist/app.js", "web/dist/**"},
+		{"web/src/app.js", ""},
+		{"deep/down/secret.txt", "**/secret.txt"},
+		{"secret.txt", "**/secret.txt"},
+		{"secret.txt/inner", "**/secret.txt"},
+		{".hidden/a", ""},
+	}
+	esc, err := CompileGlobs([]string{`a\*`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := esc.Match("a*"); !ok {
+		t.Error(`a\* does not match the literal name a*`)
+	}
+	if _, ok := esc.Match("ab"); ok {
+		t.Error(`a\* matches ab`)
+	}
+	for _, tc := range tests {
+		got, ok := set.Match(tc.path)
+		if ok != (tc.want != "") || got != tc.want {
+			t.Errorf("Match(%q) = %q, %v; want %q", tc.path, got, ok, tc.want)
+		}
+	}
+}
+
+func TestGlobSetMatchOrder(t *testing.T) {
+	// The first glob in manifest order wins, whether it is indexed by its
+	// first segment or has wildcards there.
+	set, err := CompileGlobs([]string{"**/*.go", "src/**", "src/main.go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := set.Match("src/main.go"); g != "**/*.go" {
+		t.Errorf("Match = %q, want the first glob **/*.go", g)
+	}
+	set, _ = CompileGlobs([]string{"src/**", "**/*.go"})
+	if g, _ := set.Match("src/main.go"); g != "src/**" {
+		t.Errorf("Match = %q, want the first glob src/**", g)
+	}
+}
+
+func TestGlobSetEmpty(t *testing.T) {
+	var nilSet *GlobSet
+	if _, ok := nilSet.Match("a"); ok || nilSet.Len() != 0 {
+		t.Error("a nil GlobSet matches")
+	}
+	set, err := CompileGlobs(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := set.Match("a"); ok {
+		t.Error("an empty GlobSet matches")
+	}
+}
+
+func TestGlobSetCovers(t *testing.T) {
+	set, _ := CompileGlobs([]string{"cache/**", "vendor"})
+	tests := []struct {
+		inner, want string
+	}{
+		{"cache/x/**", "cache/**"},
+		{"cache/**", "cache/**"},
+		{"cache", "cache/**"},
+		{"vendor/**", "vendor"},
+		{"src/**", ""},
+		{"**", ""},
+		{"*/x", ""},
+	}
+	for _, tc := range tests {
+		got, ok := set.Covers(tc.inner)
+		if ok != (tc.want != "") || got != tc.want {
+			t.Errorf("Covers(%q) = %q, %v; want %q", tc.inner, got, ok, tc.want)
+		}
+	}
+}
