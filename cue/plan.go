@@ -201,13 +201,13 @@ func parseYAML(name string, data []byte) (*node, error) {
 		if err == io.EOF {
 			return nil, &syntaxError{aos.Position{File: name, Line: 1, Col: 1}, "plan is empty"}
 		}
-		return nil, yamlErr(name, err)
+		return nil, yamlErr(name, data, err)
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case err == io.EOF:
 	case err != nil:
-		return nil, yamlErr(name, err)
+		return nil, yamlErr(name, data, err)
 	default:
 		return nil, &syntaxError{aos.Position{File: name, Line: extra.Line, Col: extra.Column}, "a plan is one YAML document; found another"}
 	}
@@ -217,14 +217,57 @@ func parseYAML(name string, data []byte) (*node, error) {
 	return convertYAML(name, doc.Content[0], 0)
 }
 
-func yamlErr(name string, err error) error {
+// yamlParserProblems are the problems the YAML parser (as opposed to its
+// scanner) reports. The parser gives 0-based line numbers, and none for
+// line 0, where the scanner gives 1-based ones.
+var yamlParserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
+func yamlErr(name string, data []byte, err error) error {
 	msg := err.Error()
 	line := 0
 	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
-	return &syntaxError{aos.Position{File: name, Line: line}, "YAML: " + msg}
+	pos := aos.Position{File: name, Line: line}
+	switch {
+	case yamlParserProblems[msg]:
+		pos.Line++
+	case msg == "control characters are not allowed":
+		pos = controlCharPos(name, data)
+	}
+	return &syntaxError{pos, "YAML: " + msg}
+}
+
+// controlCharPos returns the position of the first character the YAML
+// reader refuses.
+func controlCharPos(name string, data []byte) aos.Position {
+	line, col := 1, 1
+	for _, r := range string(data) {
+		switch {
+		case r == '\n':
+			line, col = line+1, 1
+			continue
+		case r == '\t' || r == '\r' || r == 0x85 || (r >= 0x20 && r <= 0x7e) ||
+			(r >= 0xa0 && r <= 0xd7ff) || (r >= 0xe000 && r <= 0xfffd) || r >= 0x10000:
+			col++
+			continue
+		}
+		break
+	}
+	return aos.Position{File: name, Line: line, Col: col}
 }
 
 func convertYAML(name string, y *yaml.Node, depth int) (*node, error) {

@@ -1,0 +1,382 @@
+package cue
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/architectos/aos"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// manifestErrors loads src (with an optional policy) and returns every
+// error line, or nil when the manifest is valid.
+func manifestErrors(t *testing.T, src Source, pol *Source) []string {
+	t.Helper()
+	_, err := LoadManifest(src, src.Name, pol)
+	if err == nil {
+		return nil
+	}
+	var me *ManifestError
+	if !errors.As(err, &me) {
+		t.Fatalf("LoadManifest(%s) = %v, want a *ManifestError", src.Name, err)
+	}
+	if !errors.Is(err, aos.ErrRejected) {
+		t.Errorf("LoadManifest(%s) error does not wrap aos.ErrRejected", src.Name)
+	}
+	var out []string
+	for _, e := range me.Errors {
+		out = append(out, e.Error())
+	}
+	return out
+}
+
+// TestWhitepaperManifests checks that the manifests of whitepaper sections
+// 7.1 and 10.2 validate exactly as printed (docs/spec.md 2.2).
+func TestWhitepaperManifests(t *testing.T) {
+	tests := []struct {
+		file string
+		want func(*testing.T, *aos.Manifest)
+	}{
+		{"whitepaper-7.1.yaml", func(t *testing.T, m *aos.Manifest) {
+			if m.Project.Name != "example_project" || m.Environment.Type != "docker" || m.Environment.Image != "example/aos-env:latest" {
+				t.Errorf("project or environment = %+v %+v", m.Project, m.Environment)
+			}
+			if got := m.Tools["php_lint"].Command; got != "php -l" {
+				t.Errorf("tools.php_lint = %q", got)
+			}
+			if got := m.Tests["default"]; got.Command != "{{ tools.test_command }}" || got.TimeoutSeconds != 600 || got.WorkingDir != "." {
+				t.Errorf("tests.default = %+v", got)
+			}
+			if got := m.Build.Targets["web_assets"]; got.WorkingDir != "web" || got.TimeoutSeconds != 600 {
+				t.Errorf("build.targets.web_assets = %+v (default timeout 600)", got)
+			}
+			if !cmp.Equal(m.Workspace.ReadOnly, []string{"vendor/**", ".git/**"}) || len(m.Workspace.Writable) != 3 {
+				t.Errorf("workspace = %+v", m.Workspace)
+			}
+			p := m.Policies
+			if p.MaxFileSizeKB != 256 || p.AllowDelete || !p.RequireTestsOnWrite || p.MaxParallelJobs != 2 || p.MaxDirectives != 100000 {
+				t.Errorf("policies = %+v", p)
+			}
+		}},
+		{"whitepaper-10.2.yaml", func(t *testing.T, m *aos.Manifest) {
+			if m.Project.Name != "rescuewp_site" || m.Workspace.Root != "/workspace/site" {
+				t.Errorf("project or root = %+v %q", m.Project, m.Workspace.Root)
+			}
+			if got := m.Tests["basic_php_syntax"]; got.WorkingDir != "/workspace/site" || !strings.HasPrefix(got.Command, "find . -name") {
+				t.Errorf("tests.basic_php_syntax = %+v", got)
+			}
+			if m.Environment.Variables["WP_ENV"] != "rescue" || m.Tools["wp_cli"].Command != "wp" {
+				t.Errorf("environment or tools = %+v %+v", m.Environment, m.Tools)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("..", "testdata", "manifests", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := LoadManifest(Source{Name: tc.file, Data: data}, "project.yml", nil)
+			if err != nil {
+				t.Fatalf("LoadManifest: %v", err)
+			}
+			if m.Source != "project.yml" || !strings.HasPrefix(m.Digest, "sha256:") {
+				t.Errorf("Source %q, Digest %q", m.Source, m.Digest)
+			}
+			tc.want(t, m)
+		})
+	}
+}
+
+func TestManifestDefaults(t *testing.T) {
+	m, err := LoadManifest(Source{Name: "aos.cue", Data: []byte(`project: name: "x"`)}, "aos.cue", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := aos.Manifest{
+		Project:     aos.Project{Name: "x"},
+		Workspace:   aos.Workspace{Root: ".", ReadOnly: []string{}, Writable: []string{}, Ignored: []string{}},
+		Environment: aos.Environment{Type: "bwrap"},
+		Policies:    aos.Policies{MaxParallelJobs: 2, MaxOutputKB: 1024, MaxDirectives: 100000, MaxPlanKB: 65536},
+		Protect:     aos.Protect{AgentBranches: []string{"aos/*"}, Humans: "workspace"},
+	}
+	if diff := cmp.Diff(want, *m, cmpopts.IgnoreFields(aos.Manifest{}, "Source", "Digest"), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+}
+
+// TestManifestErrors lists every error of each manifest, with
+// file:line:col (docs/spec.md 2.5-2.7).
+func TestManifestErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		src    Source
+		policy *Source
+		want   []string
+	}{
+		{
+			name: "unknown field writeable",
+			src:  Source{"m.yaml", []byte("project: {name: x}\nworkspace:\n  writeable: [src/**]\n")},
+			want: []string{"m.yaml:3:3: workspace.writeable: field not allowed"},
+		},
+		{
+			name: "unknown top-level section",
+			src:  Source{"m.yaml", []byte("project: {name: x}\npolicy:\n  allow_delete: true\n")},
+			want: []string{"m.yaml:2:1: policy: field not allowed"},
+		},
+		{
+			name: "unknown tool in a template",
+			src:  Source{"m.yaml", []byte("project: {name: x}\ntools: {lint: eslint}\ntests:\n  unit:\n    command: \"{{ tools.lnt }} .\"\n")},
+			want: []string{`m.yaml:5:5: tests.unit.command: template {{ tools.lnt }} names unknown tool "lnt"`},
+		},
+		{
+			name: "template that is not a tool",
+			src:  Source{"m.yaml", []byte("project: {name: x}\nbuild:\n  targets:\n    web:\n      command: \"{{ env.HOME }}\"\n")},
+			want: []string{`m.yaml:5:7: build.targets.web.command: template {{ env.HOME }} is not of the form {{ tools.NAME }}`},
+		},
+		{
+			name: "read_only and writable",
+			src:  Source{"m.yaml", []byte("project: {name: x}\nworkspace:\n  read_only: [vendor/**]\n  writable: [src/**, vendor/**]\n")},
+			want: []string{`m.yaml:4:22: workspace.writable[1]: pattern "vendor/**" is both read_only and writable`},
+		},
+		{
+			name: "writable inside ignored",
+			src:  Source{"m.yaml", []byte("project: {name: x}\nworkspace:\n  ignored: [cache/**]\n  writable: [cache/pages/**]\n")},
+			want: []string{`m.yaml:4:14: workspace.writable[0]: writable pattern "cache/pages/**" lies inside ignored pattern "cache/**"`},
+		},
+		{
+			name: "malformed globs",
+			src:  Source{"m.yaml", []byte("project: {name: x}\nworkspace:\n  ignored: [\"[a\"]\n  read_only: [/etc/**]\n  writable: [src/../x, src/]\n")},
+			want: []string{
+				`m.yaml:3:13: workspace.ignored[0]: glob "[a" is malformed`,
+				`m.yaml:4:15: workspace.read_only[0]: glob "/etc/**" is absolute; globs are relative to the repository root`,
+				`m.yaml:5:14: workspace.writable[0]: glob "src/../x" has a ".." segment`,
+				`m.yaml:5:24: workspace.writable[1]: glob "src/" ends with /; write "src/**" to cover the directory`,
+			},
+		},
+		{
+			name: "every error listed",
+			src: Source{"m.yaml", []byte(`project:
+  name: ""
+workspace:
+  writeable: [src/**]
+  writable: ["[a"]
+environment:
+  type: docker
+tools:
+  lint:
+    command: eslint
+    args_pattern: "(("
+tests:
+  unit:
+    command: "{{ tools.nope }}"
+    working_dir: ../up
+policies:
+  max_file_size_kb: 0
+  required_suites: [e2e]
+  denied_directives: [RM_RF]
+`)},
+			want: []string{
+				`m.yaml:2:9: project.name: invalid value "" (out of bound !="")`,
+				`m.yaml:4:3: workspace.writeable: field not allowed`,
+				`m.yaml:5:14: workspace.writable[0]: glob "[a" is malformed`,
+				`m.yaml:6:1: environment: environment type "docker" needs an image`,
+				"m.yaml:11:5: tools.lint.args_pattern: invalid regular expression: error parsing regexp: missing closing ): `((`",
+				`m.yaml:14:5: tests.unit.command: template {{ tools.nope }} names unknown tool "nope"`,
+				`m.yaml:15:5: tests.unit.working_dir: working_dir "../up": path has a ".." segment; paths must be canonical`,
+				`m.yaml:17:21: policies.max_file_size_kb: invalid value 0 (out of bound >0)`,
+				`m.yaml:18:21: policies.required_suites[0]: unknown suite "e2e" (not under tests)`,
+				`m.yaml:19:23: policies.denied_directives[0]: invalid value "RM_RF" (want one of "APPLY_PATCH", "BUILD", "DIFF", "FILE_APPEND", "FILE_DELETE", "FILE_READ", "FILE_WRITE", "GET_ENVIRONMENT_INFO", "GET_HISTORY", "GET_MANIFEST", "LS", "RUN_TESTS", "SANDBOX_EXEC", "STAT")`,
+			},
+		},
+		{
+			name:   "policy pins allow_delete",
+			src:    Source{"aos.yaml", []byte("project: {name: x}\npolicies:\n  allow_delete: true\n")},
+			policy: &Source{"org.cue", []byte("// org policy\npolicies: allow_delete: false\n")},
+			want:   []string{"aos.yaml:3:17: policies.allow_delete: conflicting values false and true (see also org.cue:2:25)"},
+		},
+		{
+			name:   "policy bound",
+			src:    Source{"aos.cue", []byte("project: name: \"x\"\npolicies: max_file_size_kb: 2048\n")},
+			policy: &Source{"org.cue", []byte("policies: max_file_size_kb: <=512\n")},
+			want:   []string{"aos.cue:2:29: policies.max_file_size_kb: invalid value 2048 (out of bound <=512) (see also org.cue:1:29)"},
+		},
+		{
+			name:   "policy unknown field is an error in the policy",
+			src:    Source{"aos.cue", []byte("project: name: \"x\"\n")},
+			policy: &Source{"org.cue", []byte("policies: allow_deletes: false\n")},
+			want:   []string{"org.cue:1:11: policies.allow_deletes: field not allowed"},
+		},
+		{
+			name: "tool of the wrong type",
+			src:  Source{"m.yaml", []byte("project: {name: x}\ntools:\n  lint: 5\n")},
+			want: []string{`m.yaml:3:9: tools.lint: invalid value 5 (want one of string, {command:(string & !=""),args_pattern?:string,description?:string,timeout_seconds?:(int & >0)})`},
+		},
+		{
+			name: "not a mapping",
+			src:  Source{"m.yaml", []byte("- a\n- b\n")},
+			want: []string{"m.yaml:1:1: a manifest must be a mapping of sections"},
+		},
+		{
+			name: "empty",
+			src:  Source{"m.yaml", nil},
+			want: []string{"m.yaml:1:1: a manifest must be a mapping of sections"},
+		},
+		{
+			name: "missing project",
+			src:  Source{"m.yaml", []byte("workspace: {writable: [src/**]}\n")},
+			want: []string{`m.yaml: project.name: required field is missing (incomplete value !="")`},
+		},
+		{
+			name: "YAML syntax error",
+			src:  Source{"m.yaml", []byte("project:\n  name: x\nworkspace: [a, b\n")},
+			want: []string{"m.yaml:3: YAML: did not find expected ',' or ']'"},
+		},
+		{
+			name: "CUE syntax error",
+			src:  Source{"aos.cue", []byte("project: {\n  name: \"x\"\n")},
+			want: []string{"aos.cue:2:13: expected '}', found 'EOF'"},
+		},
+		{
+			name: "CUE tool package import",
+			src:  Source{"aos.cue", []byte("import \"tool/exec\"\nproject: name: exec.Run\n")},
+			want: []string{},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := manifestErrors(t, tc.src, tc.policy)
+			if len(tc.want) == 0 {
+				// Only that it is rejected.
+				if got == nil {
+					t.Fatal("manifest accepted")
+				}
+				return
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestYAMLAndCUEAgree loads the same manifest written in YAML and in CUE:
+// the results, and the errors of a bad one, are the same.
+func TestYAMLAndCUEAgree(t *testing.T) {
+	yamlSrc := `project:
+  name: site
+workspace:
+  read_only: [vendor/**]
+  writable: [src/**]
+  ignored: [cache/**]
+environment:
+  type: podman
+  image: example/env:1
+  limits: {cpus: 1.5, memory_mb: 512}
+tools:
+  lint: eslint
+  wp:
+    command: wp
+    args_pattern: "^[a-z:]+$"
+tests:
+  default:
+    command: "{{ tools.lint }} ."
+build:
+  targets:
+    web:
+      command: make
+      outputs: [web/dist/**]
+policies:
+  allow_delete: true
+  denied_directives: [SANDBOX_EXEC]
+  require_approval:
+    - name: db
+      paths: [db/**]
+      reviewers: ["@dba"]
+`
+	cueSrc := `project: name: "site"
+workspace: {
+	read_only: ["vendor/**"]
+	writable: ["src/**"]
+	ignored: ["cache/**"]
+}
+environment: {
+	type:  "podman"
+	image: "example/env:1"
+	limits: {cpus: 1.5, memory_mb: 512}
+}
+tools: {
+	lint: "eslint"
+	wp: {command: "wp", args_pattern: "^[a-z:]+$"}
+}
+tests: default: command: "{{ tools.lint }} ."
+build: targets: web: {command: "make", outputs: ["web/dist/**"]}
+policies: {
+	allow_delete: true
+	denied_directives: ["SANDBOX_EXEC"]
+	require_approval: [{name: "db", paths: ["db/**"], reviewers: ["@dba"]}]
+}
+`
+	my, err := LoadManifest(Source{"aos.yaml", []byte(yamlSrc)}, "aos.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc, err := LoadManifest(Source{"aos.cue", []byte(cueSrc)}, "aos.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(my, mc, cmpopts.IgnoreFields(aos.Manifest{}, "Digest")); diff != "" {
+		t.Errorf("YAML and CUE differ (-yaml +cue):\n%s", diff)
+	}
+
+	badYAML := "project: {name: x}\nworkspace:\n  writeable: [a]\n  writable: [\"[a\", vendor/**]\n  read_only: [vendor/**]\ntests: {t: {command: \"{{ tools.x }}\"}}\n"
+	badCUE := "project: name: \"x\"\nworkspace: {\n\twriteable: [\"a\"]\n\twritable: [\"[a\", \"vendor/**\"]\n\tread_only: [\"vendor/**\"]\n}\ntests: t: command: \"{{ tools.x }}\"\n"
+	strip := func(errs []string) []string {
+		var out []string
+		for _, e := range errs {
+			// Drop "file:line:col: "; columns differ between syntaxes.
+			parts := strings.SplitN(e, ": ", 2)
+			out = append(out, parts[1])
+		}
+		return out
+	}
+	ey := strip(manifestErrors(t, Source{"aos.yaml", []byte(badYAML)}, nil))
+	ec := strip(manifestErrors(t, Source{"aos.cue", []byte(badCUE)}, nil))
+	if len(ey) != 4 {
+		t.Errorf("YAML errors = %q, want 4", ey)
+	}
+	if diff := cmp.Diff(ey, ec); diff != "" {
+		t.Errorf("YAML and CUE errors differ (-yaml +cue):\n%s", diff)
+	}
+}
+
+func TestManifestPolicyDigest(t *testing.T) {
+	src := Source{"aos.cue", []byte(`project: name: "x"`)}
+	a, err := LoadManifest(src, "aos.cue", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := LoadManifest(src, "aos.cue", &Source{"org.cue", []byte("policies: allow_delete: false\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(b.Digest, a.Digest+"+sha256:") {
+		t.Errorf("digest with policy %q does not extend %q", b.Digest, a.Digest)
+	}
+}
+
+func TestJSONSchema(t *testing.T) {
+	b, err := JSONSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"$defs"`, `"additionalProperties": false`, `"writable"`, `"allow_delete"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON schema lacks %s", want)
+		}
+	}
+}
