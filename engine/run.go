@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/patch"
 	"github.com/architectos/aos/policy"
+	"github.com/sourcegraph/conc/pool"
 )
 
 // Job is a sandboxed job a directive asks for, resolved from the manifest.
@@ -46,11 +48,18 @@ type OutputFile struct {
 
 // JobRunner runs jobs in a sandbox.
 type JobRunner interface {
-	// Run runs job on the visible staged tree fsys. An error means the job
-	// could not be run at all (no sandbox); a job that fails is a result
-	// with a non-zero exit code.
+	// Run runs job on the staged tree st, which it only reads. An error
+	// means the job could not be run at all (no sandbox); a job that fails
+	// is a result with a non-zero exit code. The engine may call Run for
+	// several RUN_TESTS jobs at once on the same State.
 	Run(ctx context.Context, job Job, st *State) (JobResult, error)
 }
+
+// ErrBadOutputs is wrapped by the error of a [JobRunner] whose build ran
+// but whose outputs cannot be staged (a symlink, over the size cap); the
+// result's Record is still kept, and the plan is rejected with rule
+// build.outputs.
+var ErrBadOutputs = errors.New("build outputs cannot be staged")
 
 // ValidateFunc runs the manifest's validators over the staged state and
 // its changes. An error means a validator could not run: the plan is
@@ -103,6 +112,9 @@ type runner struct {
 	gen    int // bumps on every write
 	valGen int // generation last validated; -1 never
 	argRe  map[string]*regexp.Regexp
+	// pending are jobs resolved but not run yet: consecutive RUN_TESTS
+	// run together (see flushJobs).
+	pending []pendingJob
 }
 
 // Run interprets plan against base. It returns an error only when the run
@@ -124,6 +136,9 @@ func Run(ctx context.Context, plan *aos.Plan, base Base, opts Options) (*Result,
 			return nil, err
 		}
 		d := &plan.Directives[i]
+		if d.Type != aos.RunTests {
+			r.flushJobs()
+		}
 		o := &r.res.Outcomes[i]
 		*o = aos.Outcome{Index: i, Type: d.Type, Path: d.Path, Status: aos.OutcomeOK}
 		before := len(r.res.Violations)
@@ -136,6 +151,7 @@ func Run(ctx context.Context, plan *aos.Plan, base Base, opts Options) (*Result,
 			o.Status = aos.OutcomeRejected
 		}
 	}
+	r.flushJobs()
 	r.requireTests(plan)
 	if opts.Apply && r.res.OK() {
 		r.validate()
@@ -785,22 +801,78 @@ func (r *runner) job(d *aos.Directive, o *aos.Outcome) {
 	if !r.opts.Apply {
 		return
 	}
+	r.pending = append(r.pending, pendingJob{d: d, o: o, job: job})
+	if d.Type != aos.RunTests {
+		r.flushJobs()
+	}
+}
+
+// pendingJob is a resolved job waiting to run.
+type pendingJob struct {
+	d   *aos.Directive
+	o   *aos.Outcome
+	job Job
+}
+
+// flushJobs runs the pending jobs: a BUILD or SANDBOX_EXEC alone, or a run
+// of consecutive RUN_TESTS directives (nothing between them changes the
+// tree) in parallel, up to policies.max_parallel_jobs. Every job of the
+// batch runs on the same validated state, even when another of the batch
+// fails; results are recorded in directive order.
+func (r *runner) flushJobs() {
+	batch := r.pending
+	r.pending = nil
+	if len(batch) == 0 {
+		return
+	}
+	skip := func() {
+		for _, p := range batch {
+			p.o.Status = aos.OutcomeSkipped
+		}
+	}
 	if len(r.res.Violations) > 0 {
-		o.Status = aos.OutcomeSkipped
+		skip()
 		return
 	}
 	if r.opts.Jobs == nil {
-		r.violate(d, "", "sandbox.unavailable", fmt.Sprintf("%s needs a sandbox, and none is configured; the plan is not run unsandboxed", d.Type))
+		for _, p := range batch {
+			r.violate(p.d, "", "sandbox.unavailable", fmt.Sprintf("%s needs a sandbox, and none is configured; the plan is not run unsandboxed", p.d.Type))
+			p.o.Status = aos.OutcomeRejected
+		}
 		return
 	}
 	// Jobs only ever see a state the validators passed.
 	if !r.validate() {
-		o.Status = aos.OutcomeSkipped
+		skip()
 		return
 	}
-	jr, err := r.opts.Jobs.Run(r.ctx, job, r.st)
-	if err != nil {
+	results := make([]JobResult, len(batch))
+	errs := make([]error, len(batch))
+	if len(batch) == 1 {
+		results[0], errs[0] = r.opts.Jobs.Run(r.ctx, batch[0].job, r.st)
+	} else {
+		n := r.m.Policies.MaxParallelJobs
+		if n < 1 {
+			n = 2
+		}
+		p := pool.New().WithMaxGoroutines(n)
+		for i := range batch {
+			p.Go(func() { results[i], errs[i] = r.opts.Jobs.Run(r.ctx, batch[i].job, r.st) })
+		}
+		p.Wait()
+	}
+	for i, p := range batch {
+		r.jobDone(p, results[i], errs[i])
+	}
+}
+
+// jobDone records a job that ran, judges its exit and stages a build's
+// outputs.
+func (r *runner) jobDone(p pendingJob, jr JobResult, err error) {
+	d, o, job := p.d, p.o, p.job
+	if err != nil && !errors.Is(err, ErrBadOutputs) {
 		r.violate(d, "", "sandbox.unavailable", err.Error())
+		o.Status = aos.OutcomeRejected
 		return
 	}
 	rec := jr.Record
@@ -817,49 +889,66 @@ func (r *runner) job(d *aos.Directive, o *aos.Outcome) {
 		o.Status = aos.OutcomeFailed
 		return
 	}
-	if len(jr.Outputs) > 0 {
-		r.stageOutputs(d, o, jr.Outputs)
+	if err != nil {
+		r.violate(d, "", "build.outputs", err.Error())
+		o.Status = aos.OutcomeRejected
+		return
+	}
+	if !r.stageOutputs(d, o, jr.Outputs) {
+		o.Status = aos.OutcomeRejected
 	}
 }
 
-// stageOutputs stages a build's outputs back, judged as writes.
-func (r *runner) stageOutputs(d *aos.Directive, o *aos.Outcome, outs []OutputFile) {
+// stageOutputs stages a build's outputs back, judged as writes. Outputs
+// identical to the staged file (content and mode) are not writes and are
+// passed over; outputs never delete.
+func (r *runner) stageOutputs(d *aos.Directive, o *aos.Outcome, outs []OutputFile) bool {
 	sort.Slice(outs, func(i, j int) bool { return outs[i].Path < outs[j].Path })
-	ok := true
-	for _, f := range outs {
-		if _, can := r.canWrite(d, f.Path); !can {
-			ok = false
-			continue
-		}
-		if !r.checkSize(d, f.Path, len(f.Data)) {
-			ok = false
-		}
-		if f.Executable && !r.checkMode(d, f.Path, aos.ModeExecutable) {
-			ok = false
-		}
+	type staged struct {
+		path string
+		mode uint32
+		data []byte
 	}
-	if !ok {
-		return
-	}
-	var paths []string
+	var changed []staged
 	for _, f := range outs {
 		mode := aos.ModeFile
 		if f.Executable {
 			mode = aos.ModeExecutable
 		}
-		if cur, exists := r.st.files[f.Path]; exists && cur.mode == mode {
-			if data, err := r.st.Read(f.Path); err == nil && string(data) == string(f.Data) {
+		if cur, exists := r.st.files[f.Path]; exists && cur.mode == mode && r.visible(f.Path) {
+			if data, err := r.st.Read(f.Path); err == nil && bytes.Equal(data, f.Data) {
 				continue
 			}
 		}
-		r.st.put(f.Path, mode, f.Data)
-		paths = append(paths, f.Path)
+		changed = append(changed, staged{f.Path, mode, f.Data})
+	}
+	ok := true
+	for _, f := range changed {
+		if _, can := r.canWrite(d, f.path); !can {
+			ok = false
+			continue
+		}
+		if !r.checkSize(d, f.path, len(f.data)) {
+			ok = false
+		}
+		if f.mode != aos.ModeFile && !r.checkMode(d, f.path, f.mode) {
+			ok = false
+		}
+	}
+	if !ok {
+		return false
+	}
+	var paths []string
+	for _, f := range changed {
+		r.st.put(f.path, f.mode, f.data)
+		paths = append(paths, f.path)
 	}
 	if len(paths) > 0 {
 		r.approvals(d, paths)
 		r.gen++
 		o.Paths = paths
 	}
+	return true
 }
 
 func (r *runner) resolveJob(d *aos.Directive) (Job, bool) {

@@ -47,8 +47,11 @@ func bwrapArgs(s Spec, v checked) ([]string, error) {
 	if v.rel != "." {
 		wd = path.Join(s.MountPoint, v.rel)
 	}
+	args = append(args, "--bind", v.dir, s.MountPoint)
+	if v.gitDir != "" {
+		args = append(args, "--ro-bind", v.gitDir, path.Join(s.MountPoint, ".git"))
+	}
 	args = append(args,
-		"--bind", v.dir, s.MountPoint,
 		"--tmpfs", "/tmp",
 		"--proc", "/proc",
 		"--dev", "/dev",

@@ -95,8 +95,11 @@ func containerArgs(s Spec, v checked, o containerOpts) ([]string, error) {
 	}
 	args = append(args,
 		"--mount", "type=bind,source="+v.dir+",destination="+s.MountPoint,
-		"--workdir", wd,
 	)
+	if v.gitDir != "" {
+		args = append(args, "--mount", "type=bind,source="+v.gitDir+",destination="+path.Join(s.MountPoint, ".git")+",readonly")
+	}
+	args = append(args, "--workdir", wd)
 	for _, kv := range v.vars {
 		args = append(args, "--env", kv)
 	}

@@ -12,6 +12,9 @@ func hostPlan(s Spec, v checked) (procPlan, error) {
 	if v.limited {
 		return procPlan{}, fmt.Errorf("environment.limits cannot be enforced by the host backend; use container: %w", ErrBadSpec)
 	}
+	if v.gitDir != "" {
+		return procPlan{}, fmt.Errorf("environment.git needs a read-only mount, which the host backend cannot make; use bwrap or container: %w", ErrBadSpec)
+	}
 	argv := append([]string{"/bin/sh", "-c", v.script}, v.shArgs...)
 	return procPlan{
 		argv: argv,

@@ -45,6 +45,10 @@ type Spec struct {
 	// to use (--runtime). Empty means the environment variable
 	// AOS_CONTAINER_RUNTIME, or else the engine's default.
 	Runtime string
+	// GitDir, when set, is a host git directory mounted read-only at
+	// MountPoint/.git (environment.git). The host backend cannot mount
+	// it and rejects a Spec that sets it.
+	GitDir string
 }
 
 // TailLines is how many lines of output [Result.Tail] holds at most.
@@ -239,6 +243,7 @@ type checked struct {
 	script  string   // the script given to sh -c
 	shArgs  []string // "sh" and the untrusted args, after the script
 	limited bool     // environment.limits sets something
+	gitDir  string   // absolute, symlink-free GitDir, or ""
 }
 
 // reservedMounts are paths a workspace may not be mounted over or under.
@@ -283,6 +288,19 @@ func check(s Spec) (checked, error) {
 		return bad("workspace directory %q holds a comma, colon, quote or newline", dir)
 	}
 	v.dir = dir
+	if s.GitDir != "" {
+		g, err := filepath.Abs(s.GitDir)
+		if err == nil {
+			g, err = filepath.EvalSymlinks(g)
+		}
+		if err != nil {
+			return bad("git directory %s: %v", s.GitDir, err)
+		}
+		if strings.ContainsAny(g, ",:\n\"") {
+			return bad("git directory %q holds a comma, colon, quote or newline", g)
+		}
+		v.gitDir = g
+	}
 
 	mp := s.MountPoint
 	if !path.IsAbs(mp) || path.Clean(mp) != mp || mp == "/" || strings.ContainsAny(mp, ",:\n\"") {

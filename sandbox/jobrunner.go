@@ -1,0 +1,305 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/policy"
+)
+
+// DefaultTimeout is a job's deadline when the manifest gives none.
+const DefaultTimeout = 600 * time.Second
+
+// DefaultMaxOutputKB is policies.max_output_kb when the manifest gives
+// none.
+const DefaultMaxOutputKB = 1024
+
+// DefaultMaxPlanKB is policies.max_plan_kb when the manifest gives none; it
+// also bounds the total size of a build's outputs.
+const DefaultMaxPlanKB = 65536
+
+// RunnerOptions configure a [JobRunner].
+type RunnerOptions struct {
+	// TempDir is where job workspaces are created; "" means the system's
+	// temporary directory.
+	TempDir string
+	// Runtime is the OCI runtime for container jobs (see [Spec.Runtime]).
+	Runtime string
+	// GitDir is the repository's git directory. When the manifest sets
+	// environment.git, it is mounted read-only at .git in every workspace;
+	// it is required then.
+	GitDir string
+}
+
+// JobRunner runs the jobs of one manifest's plans in the sandbox its
+// environment names. It implements [engine.JobRunner] and is safe for
+// concurrent use.
+//
+// For each job it materialises a fresh workspace from the staged tree
+// (ignored paths and .git left out), runs the job there under the manifest's
+// environment with its deadline and output cap, reads a build's outputs
+// back, and removes the workspace.
+type JobRunner struct {
+	env        aos.Environment
+	maxOutput  int64
+	maxOutputs int64
+	visible    func(string) bool
+	opts       RunnerOptions
+	// mu serialises reads of staged trees: their base may not allow
+	// concurrent reads.
+	mu sync.Mutex
+}
+
+var _ engine.JobRunner = (*JobRunner)(nil)
+
+// NewJobRunner returns the runner for m's jobs. It fails, without falling
+// back to another backend, when the backend environment.type names cannot
+// run here (a [*BackendMissingError] saying what to install, or an error
+// wrapping [ErrNotImplemented] or [ErrBadSpec]).
+func NewJobRunner(m *aos.Manifest, opts RunnerOptions) (*JobRunner, error) {
+	b, err := resolve(m.Environment)
+	if err != nil {
+		return nil, err
+	}
+	l := m.Environment.Limits
+	if b.kind != kindContainer && (l.CPUs > 0 || l.MemoryMB > 0 || l.Pids > 0) {
+		return nil, fmt.Errorf("environment.limits cannot be enforced by the %s backend; use container: %w", b.kind, ErrBadSpec)
+	}
+	if m.Environment.Git {
+		if b.kind == kindHost {
+			return nil, fmt.Errorf("environment.git needs a read-only mount, which the host backend cannot make: %w", ErrBadSpec)
+		}
+		if opts.GitDir == "" {
+			return nil, fmt.Errorf("environment.git is set but no git directory is known: %w", ErrBadSpec)
+		}
+	}
+	rules, err := policy.NewRules(m.Workspace, "")
+	if err != nil {
+		return nil, err
+	}
+	r := &JobRunner{
+		env:        m.Environment,
+		maxOutput:  DefaultMaxOutputKB << 10,
+		maxOutputs: DefaultMaxPlanKB << 10,
+		opts:       opts,
+		visible: func(p string) bool {
+			return rules.Visible(p) && !hasGitSegment(p)
+		},
+	}
+	if kb := m.Policies.MaxOutputKB; kb > 0 {
+		r.maxOutput = int64(kb) << 10
+	}
+	if kb := m.Policies.MaxPlanKB; kb > 0 {
+		r.maxOutputs = int64(kb) << 10
+	}
+	return r, nil
+}
+
+// hasGitSegment reports whether a segment of p is .git in any case.
+func hasGitSegment(p string) bool {
+	for _, s := range strings.Split(p, "/") {
+		if strings.EqualFold(s, ".git") {
+			return true
+		}
+	}
+	return false
+}
+
+// Run runs job on the staged tree st and returns its record and, for a
+// build that passed, the files matching its outputs globs. A job that ran
+// and failed is a record with its exit code and a nil error.
+func (r *JobRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (engine.JobResult, error) {
+	tmp, err := os.MkdirTemp(r.opts.TempDir, "aos-job-")
+	if err != nil {
+		return engine.JobResult{}, fmt.Errorf("job workspace: %w", err)
+	}
+	defer removeAll(tmp)
+	ws := filepath.Join(tmp, "workspace")
+
+	r.mu.Lock()
+	fsys := st.FS(r.visible)
+	r.mu.Unlock()
+	if err := Materialize(ctx, ws, &lockedFS{fsys: fsys, mu: &r.mu}); err != nil {
+		return engine.JobResult{}, err
+	}
+	if err := makeWorkingDir(ws, job.Root, job.WorkingDir); err != nil {
+		return engine.JobResult{}, err
+	}
+	timeout := time.Duration(job.Timeout) * time.Second
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	spec := Spec{
+		Name:       job.Kind + "." + job.Name,
+		Env:        r.env,
+		Dir:        ws,
+		MountPoint: job.Root,
+		WorkingDir: job.WorkingDir,
+		Command:    job.Command,
+		Args:       job.Args,
+		Timeout:    timeout,
+		MaxOutput:  r.maxOutput,
+		Runtime:    r.opts.Runtime,
+	}
+	if r.env.Git {
+		spec.GitDir = r.opts.GitDir
+	}
+	res, err := Run(ctx, spec)
+	if err != nil {
+		return engine.JobResult{}, err
+	}
+	out := engine.JobResult{Record: Record(job, res)}
+	if !res.OK() || len(job.Outputs) == 0 {
+		return out, nil
+	}
+	files, err := CollectOutputs(ws, job.Outputs, r.maxOutputs)
+	if err != nil {
+		return out, fmt.Errorf("%w: %w", engine.ErrBadOutputs, err)
+	}
+	for _, f := range files {
+		out.Outputs = append(out.Outputs, engine.OutputFile{Path: f.Path, Data: f.Content, Executable: f.Executable})
+	}
+	return out, nil
+}
+
+// Record returns the run record of job from its result. Everything in it
+// but DurationMs depends only on the job and what it printed (and, for an
+// unpinned container engine, on which engine is installed).
+func Record(job engine.Job, res Result) aos.JobRecord {
+	return aos.JobRecord{
+		Directive:    job.Directive,
+		Kind:         job.Kind,
+		Name:         job.Name,
+		Command:      job.Command,
+		Args:         job.Args,
+		Backend:      res.Backend,
+		ExitCode:     res.ExitCode,
+		TimedOut:     res.TimedOut,
+		DurationMs:   res.Duration.Milliseconds(),
+		OutputBytes:  res.OutputBytes,
+		OutputDigest: res.OutputDigest,
+		Truncated:    res.Truncated,
+		Tail:         res.Tail,
+	}
+}
+
+// makeWorkingDir creates the job's working directory wd (an absolute path
+// under root inside the sandbox) in the workspace ws, when the staged tree
+// has no files there.
+func makeWorkingDir(ws, root, wd string) error {
+	if wd == "" || wd == root {
+		return nil
+	}
+	rel, ok := strings.CutPrefix(wd, root+"/")
+	if !ok || !fs.ValidPath(rel) || path.Clean(rel) != rel {
+		return fmt.Errorf("working directory %s is not inside the workspace %s: %w", wd, root, ErrBadSpec)
+	}
+	rt, err := os.OpenRoot(ws)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	if err := rt.MkdirAll(rel, 0o755); err != nil {
+		return fmt.Errorf("working directory %s: %w", wd, err)
+	}
+	return nil
+}
+
+// removeAll removes dir, making directories a job left unwritable or
+// unreadable writable first.
+func removeAll(dir string) {
+	if os.RemoveAll(dir) == nil {
+		return
+	}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if d != nil && d.IsDir() {
+			os.Chmod(p, 0o700)
+		}
+		return nil
+	})
+	os.RemoveAll(dir)
+}
+
+// lockedFS serialises every read of fsys with mu: files are read whole
+// when opened, directories listed whole.
+type lockedFS struct {
+	fsys fs.FS
+	mu   *sync.Mutex
+}
+
+func (l *lockedFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return fs.ReadDir(l.fsys, name)
+}
+
+func (l *lockedFS) Open(name string) (fs.File, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, err := l.fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		ents, err := fs.ReadDir(l.fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		return &memDir{info: fi, ents: ents}, nil
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	return &memFile{info: fi, r: strings.NewReader(string(data))}, nil
+}
+
+type memFile struct {
+	info fs.FileInfo
+	r    *strings.Reader
+}
+
+func (f *memFile) Stat() (fs.FileInfo, error) { return f.info, nil }
+func (f *memFile) Read(b []byte) (int, error) { return f.r.Read(b) }
+func (f *memFile) Close() error               { return nil }
+
+type memDir struct {
+	info fs.FileInfo
+	ents []fs.DirEntry
+}
+
+func (d *memDir) Stat() (fs.FileInfo, error) { return d.info, nil }
+func (d *memDir) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: d.info.Name(), Err: errors.New("is a directory")}
+}
+func (d *memDir) Close() error { return nil }
+func (d *memDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	if n <= 0 {
+		ents := d.ents
+		d.ents = nil
+		return ents, nil
+	}
+	if len(d.ents) == 0 {
+		return nil, io.EOF
+	}
+	n = min(n, len(d.ents))
+	ents := d.ents[:n]
+	d.ents = d.ents[n:]
+	return ents, nil
+}
