@@ -32,6 +32,8 @@ type ManifestOptions struct {
 type LoadedManifest struct {
 	*aos.Manifest
 	Rules *policy.Rules
+	// PolicyDigest is the digest of the policy file, when there is one.
+	PolicyDigest string
 }
 
 // LoadManifestFile loads a manifest from disk, with an optional policy.
@@ -60,7 +62,11 @@ func loadManifest(src cue.Source, repoPath, policyFile string) (*LoadedManifest,
 	if err != nil {
 		return nil, fmt.Errorf("compile workspace rules: %w", err)
 	}
-	return &LoadedManifest{Manifest: m, Rules: rules}, nil
+	lm := &LoadedManifest{Manifest: m, Rules: rules}
+	if pol != nil {
+		lm.PolicyDigest = engine.Digest(pol.Data)
+	}
+	return lm, nil
 }
 
 // ManifestFromTree loads the manifest of a commit's tree, or the file

@@ -12,6 +12,8 @@ import (
 // the whole process; a nil field means the capability is absent, and a
 // plan that needs it is rejected, never run without it.
 type Runtime struct {
+	// Version is git-aos's version, for GET_ENVIRONMENT_INFO.
+	Version string
 	// Jobs returns the sandbox that runs m's RUN_TESTS, BUILD and
 	// SANDBOX_EXEC jobs. An error rejects the plan when it holds a job.
 	Jobs func(m *aos.Manifest) (engine.JobRunner, error)

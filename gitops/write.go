@@ -1,0 +1,466 @@
+package gitops
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// TreeChange is one file to set or remove when building a tree.
+type TreeChange struct {
+	Path string
+	// Mode is the file's mode; 0 removes the path.
+	Mode uint32
+	// Data is the content of a new blob; when nil, Hash names an existing
+	// blob (a mode change).
+	Data []byte
+	Hash string
+}
+
+// ObjectSink receives the objects a tree or commit is made of. [Repo] is a
+// sink that stores them; [HashOnly] computes their ids and stores nothing.
+type ObjectSink interface {
+	put(t plumbing.ObjectType, data []byte) (plumbing.Hash, error)
+}
+
+// HashOnly computes object ids without writing anything.
+var HashOnly ObjectSink = hashOnly{}
+
+type hashOnly struct{}
+
+func (hashOnly) put(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
+	return plumbing.ComputeHash(t, data), nil
+}
+
+func (r *Repo) put(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
+	o := r.store.NewEncodedObject()
+	o.SetType(t)
+	o.SetSize(int64(len(data)))
+	w, err := o.Writer()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if _, err := w.Write(data); err != nil {
+		w.Close()
+		return plumbing.ZeroHash, err
+	}
+	if err := w.Close(); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	// The object is written only if it is missing; the id of one that
+	// exists is computed all the same.
+	h := o.Hash()
+	if r.store.HasEncodedObject(h) == nil {
+		return h, nil
+	}
+	return r.store.SetEncodedObject(o)
+}
+
+// dirNode is a directory being rebuilt: its base tree entries, changed
+// entries and changed subdirectories.
+type dirNode struct {
+	base    plumbing.Hash // zero for a new directory
+	files   map[string]*TreeChange
+	subdirs map[string]*dirNode
+}
+
+// BuildTree writes the tree made of base (a tree id, or the zero id for an
+// empty tree) with changes applied, into sink, and returns its id. Only
+// directories on the paths of changes are rewritten; the rest keep their
+// ids. A directory left empty disappears, as in git.
+func (r *Repo) BuildTree(base string, changes []TreeChange, sink ObjectSink) (string, error) {
+	root := &dirNode{}
+	if base != "" {
+		root.base = plumbing.NewHash(base)
+	}
+	for i := range changes {
+		c := &changes[i]
+		dir, name := path.Split(c.Path)
+		n := root
+		if dir != "" {
+			for _, seg := range strings.Split(strings.TrimSuffix(dir, "/"), "/") {
+				if n.subdirs == nil {
+					n.subdirs = map[string]*dirNode{}
+				}
+				sub, ok := n.subdirs[seg]
+				if !ok {
+					sub = &dirNode{}
+					n.subdirs[seg] = sub
+				}
+				n = sub
+			}
+		}
+		if n.files == nil {
+			n.files = map[string]*TreeChange{}
+		}
+		n.files[name] = c
+	}
+	h, empty, err := r.writeDir(root, sink, "")
+	if err != nil {
+		return "", err
+	}
+	if empty {
+		if h, err = sink.put(plumbing.TreeObject, nil); err != nil {
+			return "", err
+		}
+	}
+	return h.String(), nil
+}
+
+// writeDir writes n and returns its id, or empty when nothing is left in
+// it.
+func (r *Repo) writeDir(n *dirNode, sink ObjectSink, prefix string) (plumbing.Hash, bool, error) {
+	entries := map[string]object.TreeEntry{}
+	if !n.base.IsZero() {
+		t, err := object.GetTree(r.store, n.base)
+		if err != nil {
+			return plumbing.ZeroHash, false, fmt.Errorf("read tree %s of %q: %w", n.base, prefix, err)
+		}
+		for _, e := range t.Entries {
+			entries[e.Name] = e
+		}
+	}
+	// Subdirectories first: a file change may replace a directory and a
+	// directory change may replace a file, and both are in changes.
+	for name, sub := range n.subdirs {
+		if e, ok := entries[name]; ok && e.Mode == filemode.Dir {
+			sub.base = e.Hash
+		}
+		h, empty, err := r.writeDir(sub, sink, prefix+name+"/")
+		if err != nil {
+			return plumbing.ZeroHash, false, err
+		}
+		if empty {
+			if e, ok := entries[name]; ok && e.Mode == filemode.Dir {
+				delete(entries, name)
+			}
+			continue
+		}
+		entries[name] = object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h}
+	}
+	for name, c := range n.files {
+		if c.Mode == 0 {
+			if e, ok := entries[name]; ok && e.Mode != filemode.Dir {
+				delete(entries, name)
+			}
+			continue
+		}
+		var h plumbing.Hash
+		if c.Data != nil || c.Hash == "" {
+			var err error
+			if h, err = sink.put(plumbing.BlobObject, c.Data); err != nil {
+				return plumbing.ZeroHash, false, fmt.Errorf("write blob %s: %w", c.Path, err)
+			}
+		} else {
+			h = plumbing.NewHash(c.Hash)
+		}
+		entries[name] = object.TreeEntry{Name: name, Mode: filemode.FileMode(c.Mode), Hash: h}
+	}
+	if len(entries) == 0 {
+		return plumbing.ZeroHash, true, nil
+	}
+	list := make([]object.TreeEntry, 0, len(entries))
+	for _, e := range entries {
+		list = append(list, e)
+	}
+	// git orders entries by name, a directory's name compared as if it
+	// ended in a slash.
+	key := func(e object.TreeEntry) string {
+		if e.Mode == filemode.Dir {
+			return e.Name + "/"
+		}
+		return e.Name
+	}
+	sort.Slice(list, func(i, j int) bool { return key(list[i]) < key(list[j]) })
+	var buf bytes.Buffer
+	for _, e := range list {
+		fmt.Fprintf(&buf, "%o %s", uint32(e.Mode), e.Name)
+		buf.WriteByte(0)
+		buf.Write(e.Hash[:])
+	}
+	h, err := sink.put(plumbing.TreeObject, buf.Bytes())
+	return h, false, err
+}
+
+// Ident is an author or committer.
+type Ident struct {
+	Name  string
+	Email string
+	When  time.Time
+}
+
+// Idents returns git's author and committer identities, as git commit
+// would use them (GIT_AUTHOR_*, GIT_COMMITTER_*, user.name, user.email).
+func (r *Repo) Idents() (author, committer Ident, err error) {
+	a, err := gitOutput(r.GitDir, "var", "GIT_AUTHOR_IDENT")
+	if err != nil {
+		return author, committer, fmt.Errorf("no author identity (set user.name and user.email): %w", err)
+	}
+	c, err := gitOutput(r.GitDir, "var", "GIT_COMMITTER_IDENT")
+	if err != nil {
+		return author, committer, fmt.Errorf("no committer identity (set user.name and user.email): %w", err)
+	}
+	if author, err = parseIdent(a); err != nil {
+		return author, committer, err
+	}
+	committer, err = parseIdent(c)
+	return author, committer, err
+}
+
+// parseIdent parses "Name <email> 1700000000 +0100".
+func parseIdent(s string) (Ident, error) {
+	lt, gt := strings.LastIndexByte(s, '<'), strings.LastIndexByte(s, '>')
+	if lt < 0 || gt < lt {
+		return Ident{}, fmt.Errorf("malformed identity %q", s)
+	}
+	id := Ident{Name: strings.TrimSpace(s[:lt]), Email: s[lt+1 : gt]}
+	f := strings.Fields(s[gt+1:])
+	if len(f) != 2 {
+		return Ident{}, fmt.Errorf("malformed identity %q", s)
+	}
+	sec, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		return Ident{}, fmt.Errorf("malformed identity %q", s)
+	}
+	tz, err := time.Parse("-0700", f[1])
+	if err != nil {
+		return Ident{}, fmt.Errorf("malformed identity %q", s)
+	}
+	id.When = time.Unix(sec, 0).In(tz.Location())
+	return id, nil
+}
+
+// NewCommit describes a commit to write.
+type NewCommit struct {
+	Tree      string
+	Parents   []string
+	Author    Ident
+	Committer Ident
+	Message   string
+}
+
+// WriteCommit writes a commit object into sink and returns its id.
+func (r *Repo) WriteCommit(c NewCommit, sink ObjectSink) (string, error) {
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "tree %s\n", c.Tree)
+	for _, p := range c.Parents {
+		fmt.Fprintf(&buf, "parent %s\n", p)
+	}
+	for _, x := range []struct {
+		kind string
+		id   Ident
+	}{{"author", c.Author}, {"committer", c.Committer}} {
+		if strings.ContainsAny(x.id.Name+x.id.Email, "<>\n\x00") {
+			return "", fmt.Errorf("%s identity %q <%s> holds a character git does not allow", x.kind, x.id.Name, x.id.Email)
+		}
+		fmt.Fprintf(&buf, "%s %s <%s> %d %s\n", x.kind, x.id.Name, x.id.Email, x.id.When.Unix(), x.id.When.Format("-0700"))
+	}
+	buf.WriteByte('\n')
+	msg := c.Message
+	if !strings.HasSuffix(msg, "\n") {
+		msg += "\n"
+	}
+	buf.WriteString(msg)
+	h, err := sink.put(plumbing.CommitObject, buf.Bytes())
+	if err != nil {
+		return "", fmt.Errorf("write commit: %w", err)
+	}
+	return h.String(), nil
+}
+
+// RefUpdate moves one ref: from Old (the zero id: the ref must not exist)
+// to New (the zero id: delete it).
+type RefUpdate struct {
+	Ref string
+	Old string
+	New string
+}
+
+// ZeroID is the id git uses for "no object" in ref updates.
+const ZeroID = "0000000000000000000000000000000000000000"
+
+// ErrRefMoved means a ref was not where a compare-and-swap expected it.
+var ErrRefMoved = errors.New("ref moved")
+
+// UpdateRefs moves every ref in one transaction of git update-ref: each
+// only if it still holds Old, all or none. git writes each ref through a
+// lock file renamed into place, so a process killed at any moment leaves
+// every ref as before or fully updated.
+func (r *Repo) UpdateRefs(msg string, updates ...RefUpdate) error {
+	var in bytes.Buffer
+	in.WriteString("start\n")
+	for _, u := range updates {
+		switch {
+		case u.New == ZeroID:
+			fmt.Fprintf(&in, "delete %s %s\n", u.Ref, u.Old)
+		case u.Old == ZeroID:
+			fmt.Fprintf(&in, "create %s %s\n", u.Ref, u.New)
+		default:
+			fmt.Fprintf(&in, "update %s %s %s\n", u.Ref, u.New, u.Old)
+		}
+	}
+	in.WriteString("prepare\ncommit\n")
+	cmd := exec.Command("git", "update-ref", "-m", msg, "--stdin")
+	cmd.Dir = r.GitDir
+	cmd.Env = gitEnv()
+	cmd.Stdin = &in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		text := strings.TrimSpace(stderr.String())
+		text = strings.TrimPrefix(text, "fatal: ")
+		if strings.Contains(text, "cannot lock ref") || strings.Contains(text, "reference already exists") || strings.Contains(text, "but expected") || strings.Contains(text, "is at ") {
+			return fmt.Errorf("%w: %s", ErrRefMoved, text)
+		}
+		return fmt.Errorf("git update-ref: %s", text)
+	}
+	return nil
+}
+
+// RefTarget returns the commit a full ref name points at, or "" when the
+// ref does not exist.
+func (r *Repo) RefTarget(ref string) (string, error) {
+	cmd := exec.Command("git", "rev-parse", "--verify", "--quiet", ref+"^{commit}")
+	cmd.Dir = r.GitDir
+	cmd.Env = gitEnv()
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.ExitCode() == 1 {
+			return "", nil
+		}
+		return "", fmt.Errorf("git rev-parse %s: %w", ref, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// CurrentBranch returns the full ref of the checked-out branch, or "" for
+// a detached HEAD.
+func (r *Repo) CurrentBranch() (string, error) {
+	cmd := exec.Command("git", "symbolic-ref", "--quiet", "HEAD")
+	cmd.Dir = r.GitDir
+	cmd.Env = gitEnv()
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.ExitCode() == 1 {
+			return "", nil
+		}
+		return "", fmt.Errorf("git symbolic-ref HEAD: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// BranchRef returns the full ref of branch name rev ("main",
+// "refs/heads/main", "aos/x"), or "" when rev names no local branch.
+func (r *Repo) BranchRef(rev string) (string, error) {
+	if rev == "HEAD" {
+		return r.CurrentBranch()
+	}
+	ref := rev
+	if !strings.HasPrefix(ref, "refs/heads/") {
+		ref = "refs/heads/" + rev
+	}
+	t, err := r.RefTarget(ref)
+	if err != nil || t == "" {
+		return "", err
+	}
+	return ref, nil
+}
+
+// IsShallow reports whether the repository is a shallow clone.
+func (r *Repo) IsShallow() bool {
+	out, err := gitOutput(r.GitDir, "rev-parse", "--is-shallow-repository")
+	return err == nil && out == "true"
+}
+
+// TreeID returns the root tree id of a commit.
+func (r *Repo) TreeID(commit string) (string, error) {
+	c, err := r.Commit(commit)
+	if err != nil {
+		return "", err
+	}
+	return c.TreeHash.String(), nil
+}
+
+// Root returns the id of the tree.
+func (t *Tree) Root() string { return t.root.String() }
+
+// CommitInfo is what workflow needs of a commit.
+type CommitInfo struct {
+	ID        string
+	Tree      string
+	Parents   []string
+	Author    Ident
+	Committer Ident
+	Message   string
+}
+
+// CommitInfo reads the commit with the given id.
+func (r *Repo) CommitInfo(id string) (*CommitInfo, error) {
+	c, err := r.Commit(id)
+	if err != nil {
+		return nil, err
+	}
+	ci := &CommitInfo{ID: c.Hash.String(), Tree: c.TreeHash.String(), Message: c.Message,
+		Author:    Ident{Name: c.Author.Name, Email: c.Author.Email, When: c.Author.When},
+		Committer: Ident{Name: c.Committer.Name, Email: c.Committer.Email, When: c.Committer.When}}
+	for _, p := range c.ParentHashes {
+		ci.Parents = append(ci.Parents, p.String())
+	}
+	return ci, nil
+}
+
+// ReadPath returns the content and mode of the file at p in a commit's
+// tree, reading only the trees on the way to it. ok is false when there is
+// no such file.
+func (r *Repo) ReadPath(commit, p string) (data []byte, mode uint32, ok bool, err error) {
+	c, err := r.Commit(commit)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	t, err := c.Tree()
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("read tree of %s: %w", commit, err)
+	}
+	e, err := t.FindEntry(p)
+	if err != nil {
+		return nil, 0, false, nil
+	}
+	if e.Mode == filemode.Dir || e.Mode == filemode.Submodule {
+		return nil, uint32(e.Mode), false, nil
+	}
+	data, err = r.ReadBlob(e.Hash.String())
+	return data, uint32(e.Mode), err == nil, err
+}
+
+// RevList returns the commits git rev-list lists for args, newest first.
+func (r *Repo) RevList(args ...string) ([]string, error) {
+	out, err := gitOutput(r.GitDir, append([]string{"rev-list"}, append(args, "--")...)...)
+	if err != nil {
+		return nil, err
+	}
+	if out == "" {
+		return nil, nil
+	}
+	return strings.Split(out, "\n"), nil
+}
+
+// TreeByID returns the tree with the given tree id.
+func (r *Repo) TreeByID(id string) (*Tree, error) {
+	h := plumbing.NewHash(id)
+	if _, err := object.GetTree(r.store, h); err != nil {
+		return nil, fmt.Errorf("read tree %s: %w", id, err)
+	}
+	return &Tree{repo: r, root: h, sizes: map[string]int64{}}, nil
+}

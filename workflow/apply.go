@@ -1,0 +1,519 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/patch"
+	"github.com/architectos/aos/report"
+)
+
+// PlansDir and RunsDir hold plan files and run records in the tree.
+const (
+	PlansDir = ".aos/plans/"
+	RunsDir  = ".aos/runs/"
+	// AgentBranchPrefix is where propose and run create branches.
+	AgentBranchPrefix = "refs/heads/aos/"
+)
+
+// PlanSource is a plan file: File is its name ("-" for standard input,
+// whose content is Data).
+type PlanSource struct {
+	File string
+	Data []byte
+}
+
+func (s PlanSource) read() (name string, data []byte, err error) {
+	if s.File == "-" {
+		return "<stdin>", s.Data, nil
+	}
+	data, err = os.ReadFile(s.File)
+	if err != nil {
+		return "", nil, fmt.Errorf("read plan: %w", err)
+	}
+	return s.File, data, nil
+}
+
+// RunOptions configure propose, apply and run.
+type RunOptions struct {
+	Dir     string // a directory inside the repository
+	Plan    PlanSource
+	Base    string // propose, run: the base revision; "" is HEAD
+	Rev     string // apply: the branch; "" is the current branch
+	Policy  string // an organisation policy file, or ""
+	Runtime *Runtime
+}
+
+// RunResult is the outcome of propose, apply or run.
+type RunResult struct {
+	Report       *report.Report
+	Branch       string // the full ref created or moved
+	PlanCommit   string
+	ResultCommit string
+	Record       *RunRecord
+	// Replies hold what each directive returned, by index.
+	Replies []any
+}
+
+// OK reports whether the plan passed.
+func (r *RunResult) OK() bool { return r.Report.OK }
+
+func rejected(v ...aos.Violation) *RunResult {
+	r := &report.Report{Violations: v}
+	r.Sort()
+	return &RunResult{Report: r}
+}
+
+// parsePlan reads and parses a plan; a malformed one is a rejection.
+func parsePlan(src PlanSource) (*aos.Plan, []byte, *RunResult, error) {
+	name, data, err := src.read()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	plan, err := cue.ParsePlan(name, data, cue.PlanLimits{})
+	var pe *cue.PlanError
+	if errors.As(err, &pe) {
+		return nil, nil, rejected(pe.Violations...), nil
+	} else if err != nil {
+		return nil, nil, nil, err
+	}
+	return plan, data, nil, nil
+}
+
+// planPath is where a plan is committed.
+func planPath(p *aos.Plan) string {
+	ext := "yaml"
+	if p.Format == "json" {
+		ext = "json"
+	}
+	return PlansDir + p.ID + "." + ext
+}
+
+// proposal is a plan commit about to be made or already made.
+type proposal struct {
+	repo     *gitops.Repo
+	plan     *aos.Plan
+	data     []byte
+	path     string
+	base     *gitops.Tree
+	branch   string
+	commit   gitops.NewCommit
+	commitID string
+	lm       *LoadedManifest
+}
+
+// prepare parses the plan, resolves the base, checks the branch and plan
+// id are free and the plan passes plan check, and computes the plan
+// commit without writing it.
+func prepare(ctx context.Context, opts RunOptions) (*proposal, *RunResult, error) {
+	plan, data, rej, err := parsePlan(opts.Plan)
+	if rej != nil || err != nil {
+		return nil, rej, err
+	}
+	repo, err := gitops.Open(opts.Dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	baseRev := opts.Base
+	if baseRev == "" {
+		baseRev = "HEAD"
+	}
+	baseID, err := repo.Resolve(baseRev)
+	if err != nil {
+		return nil, nil, fmt.Errorf("base: %w", err)
+	}
+	base, err := repo.Tree(baseID)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &proposal{repo: repo, plan: plan, data: data, path: planPath(plan), base: base, branch: AgentBranchPrefix + plan.ID}
+	if t, err := repo.RefTarget(p.branch); err != nil {
+		return nil, nil, err
+	} else if t != "" {
+		return nil, nil, fmt.Errorf("branch %s already exists (at %.12s): plan ids are unique; choose another id, or delete the branch with git branch -D %s",
+			strings.TrimPrefix(p.branch, "refs/heads/"), t, strings.TrimPrefix(p.branch, "refs/heads/"))
+	}
+	files, err := base.Files()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, ext := range []string{".yaml", ".json"} {
+		if _, ok := files[PlansDir+plan.ID+ext]; ok {
+			return nil, nil, fmt.Errorf("plan id %q is already used in the history of %s (%s exists): plan ids are unique", plan.ID, baseRev, PlansDir+plan.ID+ext)
+		}
+	}
+	if p.lm, err = ManifestFromTree(base, ManifestOptions{Policy: opts.Policy}); err != nil {
+		return nil, nil, err
+	}
+	// The plan must pass plan check before anything is made of it.
+	if v := checkLimits(plan, len(data), p.lm.Manifest); len(v) > 0 {
+		return nil, rejected(v...), nil
+	}
+	res, err := engine.Run(ctx, plan, base, engine.Options{Manifest: p.lm.Manifest, Rules: p.lm.Rules,
+		Tree: func(rev string) (engine.Base, error) { return repo.TreeOfRev(rev) }})
+	if err != nil {
+		return nil, nil, err
+	}
+	if !res.OK() {
+		return nil, rejected(res.Violations...), nil
+	}
+	author, committer, err := repo.Idents()
+	if err != nil {
+		return nil, nil, err
+	}
+	tree, err := repo.BuildTree(base.Root(), []gitops.TreeChange{{Path: p.path, Mode: aos.ModeFile, Data: data}}, gitops.HashOnly)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.commit = gitops.NewCommit{Tree: tree, Parents: []string{baseID}, Author: author, Committer: committer,
+		Message: planMessage(plan, engine.Digest(data))}
+	if p.commitID, err = repo.WriteCommit(p.commit, gitops.HashOnly); err != nil {
+		return nil, nil, err
+	}
+	return p, nil, nil
+}
+
+// write stores the plan commit's objects.
+func (p *proposal) write() error {
+	if _, err := p.repo.BuildTree(p.base.Root(), []gitops.TreeChange{{Path: p.path, Mode: aos.ModeFile, Data: p.data}}, p.repo); err != nil {
+		return err
+	}
+	id, err := p.repo.WriteCommit(p.commit, p.repo)
+	if err != nil {
+		return err
+	}
+	if id != p.commitID {
+		return fmt.Errorf("plan commit id changed while writing (%s, then %s)", p.commitID, id)
+	}
+	return nil
+}
+
+// Propose commits a plan alone onto a new branch aos/<id> made from the
+// base (docs/spec.md 6.1).
+func Propose(ctx context.Context, opts RunOptions) (*RunResult, error) {
+	p, rej, err := prepare(ctx, opts)
+	if rej != nil || err != nil {
+		return rej, err
+	}
+	if err := p.write(); err != nil {
+		return nil, err
+	}
+	if err := p.repo.UpdateRefs("aos propose "+p.plan.ID, gitops.RefUpdate{Ref: p.branch, Old: gitops.ZeroID, New: p.commitID}); err != nil {
+		return nil, refError(p.branch, err)
+	}
+	r := &report.Report{OK: true}
+	return &RunResult{Report: r, Branch: p.branch, PlanCommit: p.commitID}, nil
+}
+
+// Run proposes and applies a plan; the branch is created only when the
+// plan passes.
+func Run(ctx context.Context, opts RunOptions) (*RunResult, error) {
+	p, rej, err := prepare(ctx, opts)
+	if rej != nil || err != nil {
+		return rej, err
+	}
+	in := &stageInput{repo: p.repo, plan: p.plan, planData: p.data, planPath: p.path, base: p.base,
+		planTree: p.commit.Tree, planCommit: p.commitID, lm: p.lm, rt: opts.Runtime}
+	st, err := stage(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if !st.report.OK {
+		return st.result(), nil
+	}
+	if err := p.write(); err != nil {
+		return nil, err
+	}
+	resultID, err := st.commit(p.repo, p.commit.Author, p.commit.Committer)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.repo.UpdateRefs("aos run "+p.plan.ID, gitops.RefUpdate{Ref: p.branch, Old: gitops.ZeroID, New: resultID}); err != nil {
+		return nil, refError(p.branch, err)
+	}
+	res := st.result()
+	res.Branch, res.PlanCommit, res.ResultCommit = p.branch, p.commitID, resultID
+	return res, nil
+}
+
+// Apply runs the plan of the plan commit at the tip of a branch and adds
+// the result commit on that branch (docs/spec.md 6.1).
+func Apply(ctx context.Context, opts RunOptions) (*RunResult, error) {
+	repo, err := gitops.Open(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	rev := opts.Rev
+	if rev == "" {
+		rev = "HEAD"
+	}
+	ref, err := repo.BranchRef(rev)
+	if err != nil {
+		return nil, err
+	}
+	if ref == "" {
+		if rev == "HEAD" {
+			return nil, errors.New("HEAD is detached: name the branch of the plan, as in git aos apply aos/<id>")
+		}
+		return nil, fmt.Errorf("%s is not a local branch: apply adds the result commit on the plan's branch, so name it (git aos apply aos/<id>)", rev)
+	}
+	tip, err := repo.RefTarget(ref)
+	if err != nil {
+		return nil, err
+	}
+	pc, rej, err := readPlanCommit(repo, tip)
+	if rej != nil || err != nil {
+		return rej, err
+	}
+	lm, err := ManifestFromTree(pc.base, ManifestOptions{Policy: opts.Policy})
+	if err != nil {
+		return nil, err
+	}
+	if v := checkLimits(pc.plan, len(pc.data), lm.Manifest); len(v) > 0 {
+		return rejected(v...), nil
+	}
+	in := &stageInput{repo: repo, plan: pc.plan, planData: pc.data, planPath: pc.path, base: pc.base,
+		planTree: pc.info.Tree, planCommit: tip, lm: lm, rt: opts.Runtime}
+	st, err := stage(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if !st.report.OK {
+		return st.result(), nil
+	}
+	author, committer, err := repo.Idents()
+	if err != nil {
+		return nil, err
+	}
+	resultID, err := st.commit(repo, author, committer)
+	if err != nil {
+		return nil, err
+	}
+	if err := repo.UpdateRefs("aos apply "+pc.plan.ID, gitops.RefUpdate{Ref: ref, Old: tip, New: resultID}); err != nil {
+		return nil, refError(ref, err)
+	}
+	res := st.result()
+	res.Branch, res.PlanCommit, res.ResultCommit = ref, tip, resultID
+	return res, nil
+}
+
+// refError explains a failed compare-and-swap.
+func refError(ref string, err error) error {
+	if errors.Is(err, gitops.ErrRefMoved) {
+		return fmt.Errorf("%s changed while the plan ran (another propose or apply won the race); nothing was written to it: %w", strings.TrimPrefix(ref, "refs/heads/"), err)
+	}
+	return err
+}
+
+// planCommit is a parsed plan commit.
+type planCommit struct {
+	info *gitops.CommitInfo
+	plan *aos.Plan
+	data []byte
+	path string
+	base *gitops.Tree
+}
+
+// readPlanCommit checks that id is a plan commit (docs/spec.md 6.2) and
+// reads its plan.
+func readPlanCommit(repo *gitops.Repo, id string) (*planCommit, *RunResult, error) {
+	info, err := repo.CommitInfo(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	bad := func(format string, args ...any) (*planCommit, *RunResult, error) {
+		return nil, rejected(aos.Violation{Directive: -1, Rule: "plan.commit",
+			Message: fmt.Sprintf("commit %.12s is not a plan commit: ", id) + fmt.Sprintf(format, args...)}), nil
+	}
+	tr := Trailers(info.Message)
+	if tr[TrailerRun] != "" {
+		return bad("it is the result commit of plan %q (already applied; check it with git aos verify)", tr[TrailerPlanID])
+	}
+	planID, digest := tr[TrailerPlanID], tr[TrailerPlanDigest]
+	if planID == "" || digest == "" {
+		return bad("its message has no %s and %s trailers", TrailerPlanID, TrailerPlanDigest)
+	}
+	if len(info.Parents) != 1 {
+		return bad("it has %d parents, not one", len(info.Parents))
+	}
+	base, err := repo.Tree(info.Parents[0])
+	if err != nil {
+		if repo.IsShallow() {
+			return nil, nil, fmt.Errorf("the parent of plan commit %.12s is not in this shallow clone: fetch it (git fetch --unshallow): %w", id, err)
+		}
+		return nil, nil, err
+	}
+	own, err := repo.Tree(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	diff, err := diffTrees(base, own)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(diff) != 1 || diff[0].Status != aos.StatusAdded {
+		return bad("it changes %s, where a plan commit adds exactly one plan file", describeDiff(diff))
+	}
+	d := diff[0]
+	dir, file := path.Split(d.Path)
+	ext := path.Ext(file)
+	if dir != PlansDir || strings.TrimSuffix(file, ext) != planID || (ext != ".yaml" && ext != ".json") {
+		return bad("it adds %s, not %s%s.yaml or .json", d.Path, PlansDir, planID)
+	}
+	if d.Mode != aos.ModeFile {
+		return bad("%s has mode %06o, not 100644", d.Path, d.Mode)
+	}
+	data, err := repo.ReadBlob(d.Hash)
+	if err != nil {
+		return nil, nil, err
+	}
+	if got := engine.Digest(data); got != digest {
+		return bad("%s has digest %s, the message says %s", d.Path, got, digest)
+	}
+	plan, err := cue.ParsePlan(d.Path, data, cue.PlanLimits{})
+	var pe *cue.PlanError
+	if errors.As(err, &pe) {
+		return nil, rejected(pe.Violations...), nil
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if plan.ID != planID {
+		return bad("%s holds plan %q, the message says %q", d.Path, plan.ID, planID)
+	}
+	if (ext == ".json") != (plan.Format == "json") {
+		return bad("%s holds a %s plan", d.Path, plan.Format)
+	}
+	return &planCommit{info: info, plan: plan, data: data, path: d.Path, base: base}, nil, nil
+}
+
+// treeDiff is one difference between two trees.
+type treeDiff struct {
+	Path   string
+	Status aos.ChangeStatus
+	Mode   uint32
+	Hash   string
+}
+
+// diffTrees lists the files that differ from a to b, sorted by path.
+func diffTrees(a, b *gitops.Tree) ([]treeDiff, error) {
+	fa, err := a.Files()
+	if err != nil {
+		return nil, err
+	}
+	fb, err := b.Files()
+	if err != nil {
+		return nil, err
+	}
+	var out []treeDiff
+	for p, eb := range fb {
+		ea, ok := fa[p]
+		switch {
+		case !ok:
+			out = append(out, treeDiff{Path: p, Status: aos.StatusAdded, Mode: eb.Mode, Hash: eb.Hash})
+		case ea != eb:
+			out = append(out, treeDiff{Path: p, Status: aos.StatusModified, Mode: eb.Mode, Hash: eb.Hash})
+		}
+	}
+	for p, ea := range fa {
+		if _, ok := fb[p]; !ok {
+			out = append(out, treeDiff{Path: p, Status: aos.StatusDeleted, Mode: ea.Mode, Hash: ea.Hash})
+		}
+	}
+	sortDiff(out)
+	return out, nil
+}
+
+func describeDiff(d []treeDiff) string {
+	if len(d) == 0 {
+		return "nothing"
+	}
+	var parts []string
+	for i, x := range d {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(d)-5))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", x.Path, x.Status))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// touched returns the paths a plan's directives name and the directories
+// it lists (docs/spec.md 6.3).
+func touched(p *aos.Plan) (paths map[string]bool, dirs []string) {
+	paths = map[string]bool{}
+	for _, d := range p.Directives {
+		switch d.Type {
+		case aos.LS:
+			dirs = append(dirs, d.Path)
+		case aos.ApplyPatch:
+			if fps, err := patch.Parse(d.Patch); err == nil {
+				for _, fp := range fps {
+					for _, q := range fp.Paths() {
+						paths[q] = true
+					}
+				}
+			}
+		default:
+			if d.Path != "" {
+				paths[d.Path] = true
+			}
+		}
+	}
+	return paths, dirs
+}
+
+// stalePaths returns the paths the plan touches that differ between the
+// plan's named base and the base it runs on.
+func stalePaths(repo *gitops.Repo, plan *aos.Plan, base *gitops.Tree) ([]string, error) {
+	if plan.Base == "" {
+		return nil, nil
+	}
+	id, err := repo.Resolve(plan.Base)
+	if err != nil {
+		hint := "fetch it"
+		if repo.IsShallow() {
+			hint = "this is a shallow clone: fetch it with git fetch --unshallow"
+		}
+		return nil, fmt.Errorf("the plan's base %q is not in this repository (%s): %w", plan.Base, hint, err)
+	}
+	if id == base.Commit {
+		return nil, nil
+	}
+	named, err := repo.Tree(id)
+	if err != nil {
+		return nil, err
+	}
+	diff, err := diffTrees(named, base)
+	if err != nil {
+		return nil, err
+	}
+	paths, dirs := touched(plan)
+	var out []string
+	for _, d := range diff {
+		hit := paths[d.Path]
+		for p := range paths {
+			// A path that was a directory or ran through a file.
+			if !hit && (strings.HasPrefix(d.Path, p+"/") || strings.HasPrefix(p, d.Path+"/")) {
+				hit = true
+			}
+		}
+		for _, dir := range dirs {
+			if !hit && (dir == "." || strings.HasPrefix(d.Path, dir+"/")) {
+				hit = true
+			}
+		}
+		if hit {
+			out = append(out, d.Path)
+		}
+	}
+	return out, nil
+}

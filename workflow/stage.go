@@ -1,0 +1,188 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/report"
+)
+
+// stageInput is a plan about to run on its base.
+type stageInput struct {
+	repo       *gitops.Repo
+	plan       *aos.Plan
+	planData   []byte
+	planPath   string
+	base       *gitops.Tree
+	planTree   string // the plan commit's tree
+	planCommit string
+	lm         *LoadedManifest
+	rt         *Runtime
+	// jobs, when set, replaces the runtime's sandbox (verify replays the
+	// recorded jobs).
+	jobs engine.JobRunner
+	// env, when set, answers GET_ENVIRONMENT_INFO.
+	env func() any
+}
+
+// staged is a plan that ran: its verdict and, when it passed, the result
+// tree still to be written.
+type staged struct {
+	in      *stageInput
+	res     *engine.Result
+	report  *report.Report
+	record  *RunRecord
+	changes []gitops.TreeChange // the tree changes of the result commit
+	runPath string
+}
+
+// stage runs the plan against its base with jobs and validators and, when
+// it passes, prepares the result commit's tree and run record.
+func stage(ctx context.Context, in *stageInput) (*staged, error) {
+	m := in.lm.Manifest
+	opts := engine.Options{
+		Manifest: m,
+		Rules:    in.lm.Rules,
+		Apply:    true,
+		Tree:     func(rev string) (engine.Base, error) { return in.repo.TreeOfRev(rev) },
+		History: func() (any, error) {
+			return History(in.repo, in.base.Commit, historyLimit)
+		},
+		EnvInfo: in.env,
+	}
+	if opts.EnvInfo == nil {
+		opts.EnvInfo = func() any { return environmentInfo(m, in.rt) }
+	}
+	var pre []aos.Violation
+	switch {
+	case in.jobs != nil:
+		opts.Jobs = in.jobs
+	case in.rt != nil && in.rt.Jobs != nil:
+		jr, err := in.rt.Jobs(m)
+		if err != nil {
+			opts.Jobs = failingJobs{err}
+		} else {
+			opts.Jobs = jr
+		}
+	}
+	if len(m.Validators) > 0 {
+		if in.rt == nil || in.rt.Validators == nil {
+			pre = append(pre, aos.Violation{Directive: -1, Rule: "validators.unavailable",
+				Message: "the manifest names validators and this build of git-aos cannot run them; the plan is not accepted unvalidated"})
+		} else {
+			v, err := in.rt.Validators(ctx, m, in.base)
+			if err != nil {
+				pre = append(pre, aos.Violation{Directive: -1, Rule: "validators.load", Message: err.Error()})
+			} else {
+				opts.Validate = v
+			}
+		}
+	}
+	stale, err := stalePaths(in.repo, in.plan, in.base)
+	if err != nil {
+		return nil, err
+	}
+	if len(stale) > 0 {
+		pre = append(pre, aos.Violation{Directive: -1, Rule: "plan.stale",
+			Message: fmt.Sprintf("the plan was written against %s and these paths it touches changed since: %s", in.plan.Base, strings.Join(stale, ", "))})
+	}
+	st := &staged{in: in, runPath: RunsDir + in.plan.ID + ".json"}
+	if len(pre) > 0 {
+		st.report = &report.Report{Violations: pre}
+		st.report.Sort()
+		return st, nil
+	}
+	res, err := engine.Run(ctx, in.plan, in.base, opts)
+	if err != nil {
+		return nil, err
+	}
+	st.res = res
+	st.report = &report.Report{OK: res.OK(), Violations: res.Violations, Findings: res.Findings, Approvals: res.Approvals}
+	st.report.Sort()
+	if !res.OK() {
+		return st, nil
+	}
+	changes, err := res.State.Changes()
+	if err != nil {
+		return nil, err
+	}
+	st.record = buildRecord(in, res, changes)
+	data, err := st.record.Encode()
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range changes {
+		tc := gitops.TreeChange{Path: c.Path, Mode: c.Mode, Data: c.Data, Hash: c.Hash}
+		if c.Status == aos.StatusDeleted {
+			tc.Mode, tc.Data, tc.Hash = 0, nil, ""
+		} else if c.Data == nil && c.Hash == "" {
+			tc.Data = []byte{}
+		}
+		st.changes = append(st.changes, tc)
+	}
+	st.changes = append(st.changes, gitops.TreeChange{Path: st.runPath, Mode: aos.ModeFile, Data: data})
+	return st, nil
+}
+
+// buildRecord makes the run record of a passing run.
+func buildRecord(in *stageInput, res *engine.Result, changes []engine.Change) *RunRecord {
+	m := in.lm.Manifest
+	rec := &RunRecord{
+		Version:    RecordVersion,
+		Plan:       RecordPlan{ID: in.plan.ID, Goal: in.plan.Goal, File: in.planPath, Digest: engine.Digest(in.planData), Base: in.plan.Base},
+		Base:       in.base.Commit,
+		PlanCommit: in.planCommit,
+		Manifest:   RecordManifest{File: m.Source, Digest: m.Digest, PolicyDigest: in.lm.PolicyDigest},
+		Result:     "pass",
+		Changes:    recordChanges(changes),
+		Validators: res.Validators,
+		Findings:   res.Findings,
+		Jobs:       res.Jobs,
+		Approvals:  res.Approvals,
+	}
+	for i, o := range res.Outcomes {
+		rec.Directives = append(rec.Directives, RecordDirective{Outcome: o, ReplyDigest: replyDigest(o.Type, res.Replies[i])})
+	}
+	return rec
+}
+
+// commit writes the result tree and commit; the caller moves the ref.
+func (st *staged) commit(repo *gitops.Repo, author, committer gitops.Ident) (string, error) {
+	tree, err := repo.BuildTree(st.in.planTree, st.changes, repo)
+	if err != nil {
+		return "", err
+	}
+	return repo.WriteCommit(gitops.NewCommit{Tree: tree, Parents: []string{st.in.planCommit},
+		Author: author, Committer: committer, Message: resultMessage(st.record, st.runPath)}, repo)
+}
+
+// result is the RunResult of a staged plan.
+func (st *staged) result() *RunResult {
+	r := &RunResult{Report: st.report, Record: st.record}
+	if st.res != nil {
+		r.Replies = st.res.Replies
+	}
+	return r
+}
+
+// failingJobs is the sandbox of a manifest whose backend is unavailable:
+// every job is refused with the reason.
+type failingJobs struct{ err error }
+
+func (f failingJobs) Run(context.Context, engine.Job, *engine.State) (engine.JobResult, error) {
+	return engine.JobResult{}, f.err
+}
+
+// historyLimit bounds the runs GET_HISTORY returns.
+const historyLimit = 50
+
+// sortDiff orders tree differences by path.
+func sortDiff(d []treeDiff) {
+	sort.Slice(d, func(i, j int) bool { return d[i].Path < d[j].Path })
+}
+

@@ -1,0 +1,269 @@
+package workflow
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/report"
+)
+
+// VerifyOptions configure [Verify] and [VerifyCommit].
+type VerifyOptions struct {
+	Dir     string // Verify: a directory inside the repository
+	Rev     string // Verify: the result commit
+	Policy  string // an organisation policy file, or ""
+	Runtime *Runtime
+	// Manifest, when set, is the manifest the run must have been judged
+	// by, instead of the one in the plan commit's parent (the
+	// pre-receive hook passes the protected branch's).
+	Manifest *LoadedManifest
+}
+
+// VerifyResult is the verdict of verify.
+type VerifyResult struct {
+	Report *report.Report
+	Commit string
+	PlanID string
+}
+
+// Verify re-runs the plan of a result commit and checks that it rebuilds
+// the commit's tree object for object (docs/spec.md 8).
+func Verify(ctx context.Context, opts VerifyOptions) (*VerifyResult, error) {
+	repo, err := gitops.Open(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	id, err := repo.Resolve(opts.Rev)
+	if err != nil {
+		return nil, err
+	}
+	return VerifyCommit(ctx, repo, id, opts)
+}
+
+// VerifyCommit verifies result commit id of repo.
+func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts VerifyOptions) (*VerifyResult, error) {
+	out := &VerifyResult{Commit: id}
+	fail := func(format string, args ...any) (*VerifyResult, error) {
+		out.Report = &report.Report{Violations: []aos.Violation{{Directive: -1, Rule: "verify.mismatch",
+			Message: fmt.Sprintf("commit %.12s: ", id) + fmt.Sprintf(format, args...)}}}
+		return out, nil
+	}
+	info, err := repo.CommitInfo(id)
+	if err != nil {
+		return nil, err
+	}
+	tr := Trailers(info.Message)
+	out.PlanID = tr[TrailerPlanID]
+	for _, k := range []string{TrailerPlanID, TrailerPlanDigest, TrailerManifestDigest, TrailerRun, TrailerResult} {
+		if tr[k] == "" {
+			return fail("not a result commit: its message has no %s trailer", k)
+		}
+	}
+	if len(info.Parents) != 1 {
+		return fail("a result commit has one parent, the plan commit; it has %d", len(info.Parents))
+	}
+	pc, rej, err := readPlanCommit(repo, info.Parents[0])
+	if err != nil {
+		return nil, err
+	}
+	if rej != nil {
+		out.Report = rej.Report
+		return out, nil
+	}
+	runPath := RunsDir + pc.plan.ID + ".json"
+	switch {
+	case tr[TrailerPlanID] != pc.plan.ID:
+		return fail("%s is %q, the plan commit's plan is %q", TrailerPlanID, tr[TrailerPlanID], pc.plan.ID)
+	case tr[TrailerPlanDigest] != engine.Digest(pc.data):
+		return fail("%s is %s, the plan file's digest is %s", TrailerPlanDigest, tr[TrailerPlanDigest], engine.Digest(pc.data))
+	case tr[TrailerRun] != runPath:
+		return fail("%s is %q, not %q", TrailerRun, tr[TrailerRun], runPath)
+	case tr[TrailerResult] != "pass":
+		return fail("%s is %q: only passing runs are committed", TrailerResult, tr[TrailerResult])
+	}
+	lm := opts.Manifest
+	if lm == nil {
+		if lm, err = ManifestFromTree(pc.base, ManifestOptions{Policy: opts.Policy}); err != nil {
+			return nil, err
+		}
+	}
+	if got := lm.Digest; tr[TrailerManifestDigest] != got {
+		return fail("it was judged by manifest %s, and the manifest it must be judged by (%s) is %s", tr[TrailerManifestDigest], lm.Source, got)
+	}
+	recData, _, ok, err := repo.ReadPath(id, runPath)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return fail("%s is missing", runPath)
+	}
+	recorded, err := DecodeRecord(recData)
+	if err != nil {
+		return fail("%s: %v", runPath, err)
+	}
+	if v := checkLimits(pc.plan, len(pc.data), lm.Manifest); len(v) > 0 {
+		out.Report = &report.Report{Violations: v}
+		return out, nil
+	}
+	in := &stageInput{repo: repo, plan: pc.plan, planData: pc.data, planPath: pc.path, base: pc.base,
+		planTree: pc.info.Tree, planCommit: pc.info.ID, lm: lm, rt: opts.Runtime,
+		jobs: &replayJobs{repo: repo, commit: id, rec: recorded}}
+	st, err := stage(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if !st.report.OK {
+		out.Report = st.report
+		out.Report.Violations = append([]aos.Violation{{Directive: -1, Rule: "verify.rejected",
+			Message: fmt.Sprintf("commit %.12s: the plan does not pass when run again", id)}}, out.Report.Violations...)
+		return out, nil
+	}
+	want, err := repo.BuildTree(pc.info.Tree, st.changes, gitops.HashOnly)
+	if err != nil {
+		return nil, err
+	}
+	if want == info.Tree {
+		out.Report = &report.Report{OK: true, Findings: st.report.Findings, Approvals: st.report.Approvals}
+		return out, nil
+	}
+	diff, err := firstDifference(repo, pc.info.Tree, st.changes, id, runPath, recData)
+	if err != nil {
+		return nil, err
+	}
+	return fail("its tree %.12s differs from the tree the plan builds (%.12s): %s", info.Tree, want, diff)
+}
+
+// firstDifference names the first path where the result commit's tree
+// differs from the one the plan builds.
+func firstDifference(repo *gitops.Repo, planTree string, changes []gitops.TreeChange, commit, runPath string, recData []byte) (string, error) {
+	planCommitTree, err := repo.TreeByID(planTree)
+	if err != nil {
+		return "", err
+	}
+	base, err := planCommitTree.Files()
+	if err != nil {
+		return "", err
+	}
+	want := make(map[string]engine.Entry, len(base)+len(changes))
+	for p, e := range base {
+		want[p] = e
+	}
+	var runData []byte
+	for _, c := range changes {
+		if c.Mode == 0 {
+			delete(want, c.Path)
+			continue
+		}
+		h := c.Hash
+		if c.Data != nil || h == "" {
+			h = engine.BlobID(c.Data)
+		}
+		want[c.Path] = engine.Entry{Mode: c.Mode, Hash: h}
+		if c.Path == runPath {
+			runData = c.Data
+		}
+	}
+	got, err := repo.Tree(commit)
+	if err != nil {
+		return "", err
+	}
+	have, err := got.Files()
+	if err != nil {
+		return "", err
+	}
+	paths := make([]string, 0, len(want)+len(have))
+	for p := range want {
+		paths = append(paths, p)
+	}
+	for p := range have {
+		if _, ok := want[p]; !ok {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		w, wok := want[p]
+		h, hok := have[p]
+		switch {
+		case !wok:
+			return fmt.Sprintf("%s: extra file (blob %.12s), which the plan does not make", p, h.Hash), nil
+		case !hok:
+			return fmt.Sprintf("%s: missing, the plan makes it (blob %.12s)", p, w.Hash), nil
+		case w != h:
+			if p == runPath {
+				return fmt.Sprintf("%s: the run record differs: %s", p, lineDiff(runData, recData)), nil
+			}
+			return fmt.Sprintf("%s: expected blob %.12s mode %06o, found blob %.12s mode %06o", p, w.Hash, w.Mode, h.Hash, h.Mode), nil
+		}
+	}
+	return "the trees hold the same files but are encoded differently", nil
+}
+
+// lineDiff names the first line where two texts differ.
+func lineDiff(want, got []byte) string {
+	wl, gl := bytes.Split(want, []byte("\n")), bytes.Split(got, []byte("\n"))
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g []byte
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if !bytes.Equal(w, g) {
+			return fmt.Sprintf("line %d: expected %q, found %q", i+1, strings.TrimSpace(string(w)), strings.TrimSpace(string(g)))
+		}
+	}
+	return "same lines, different bytes"
+}
+
+// replayJobs answers the jobs of a plan being verified from the recorded
+// run: jobs are not run again, and the files a build staged are taken from
+// the result commit, to be judged again by the rules and validators.
+type replayJobs struct {
+	repo   *gitops.Repo
+	commit string
+	rec    *RunRecord
+}
+
+func (r *replayJobs) Run(_ context.Context, job engine.Job, _ *engine.State) (engine.JobResult, error) {
+	var rec *aos.JobRecord
+	for i := range r.rec.Jobs {
+		if r.rec.Jobs[i].Directive == job.Directive {
+			rec = &r.rec.Jobs[i]
+		}
+	}
+	if rec == nil {
+		return engine.JobResult{}, fmt.Errorf("the run record has no job for directive %d", job.Directive)
+	}
+	if rec.Kind != job.Kind || rec.Name != job.Name || rec.Command != job.Command || strings.Join(rec.Args, "\x00") != strings.Join(job.Args, "\x00") {
+		return engine.JobResult{}, fmt.Errorf("the run record's job for directive %d (%s %s: %q) is not the job the plan asks for (%s %s: %q)",
+			job.Directive, rec.Kind, rec.Name, rec.Command, job.Kind, job.Name, job.Command)
+	}
+	res := engine.JobResult{Record: *rec}
+	if job.Kind != "build" {
+		return res, nil
+	}
+	for _, d := range r.rec.Directives {
+		if d.Index != job.Directive {
+			continue
+		}
+		for _, p := range d.Paths {
+			data, mode, ok, err := r.repo.ReadPath(r.commit, p)
+			if err != nil {
+				return engine.JobResult{}, err
+			}
+			if !ok {
+				return engine.JobResult{}, fmt.Errorf("build output %s of directive %d is not in commit %.12s", p, job.Directive, r.commit)
+			}
+			res.Outputs = append(res.Outputs, engine.OutputFile{Path: p, Data: data, Executable: mode == aos.ModeExecutable})
+		}
+	}
+	return res, nil
+}
