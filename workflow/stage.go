@@ -185,4 +185,3 @@ const historyLimit = 50
 func sortDiff(d []treeDiff) {
 	sort.Slice(d, func(i, j int) bool { return d[i].Path < d[j].Path })
 }
-
