@@ -247,6 +247,9 @@ func yamlErr(name string, data []byte, err error) error {
 		pos.Line++
 	case msg == "control characters are not allowed":
 		pos = controlCharPos(name, data)
+	case line == 0:
+		// No line (e.g. "exceeded max depth"): the whole document.
+		pos.Line, pos.Col = 1, 1
 	}
 	return &syntaxError{pos, "YAML: " + msg}
 }
