@@ -147,10 +147,7 @@ func WriteLogText(w io.Writer, entries []LogEntry) error {
 		if len(e.Directives) > 0 {
 			b.WriteString("Directives:\n")
 			for _, d := range e.Directives {
-				what := d.Path
-				if what == "" {
-					what = d.Name
-				}
+				what := directiveSubject(d)
 				fmt.Fprintf(&b, "  %3d %-20s %-8s %s\n", d.Index, d.Type, d.Status, what)
 			}
 		}

@@ -191,7 +191,7 @@ func goalLine(goal string, n int) string {
 // planMessage is the message of a plan commit.
 func planMessage(p *aos.Plan, digest string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "aos: plan %s: %s\n\n", p.ID, goalLine(p.Goal, 60))
+	fmt.Fprintf(&b, "aos: plan %s: %s\n\n", p.ID, goalLine(p.Goal, 50))
 	if g := strings.TrimSpace(p.Goal); g != "" {
 		b.WriteString(g)
 		b.WriteString("\n\n")
@@ -203,17 +203,14 @@ func planMessage(p *aos.Plan, digest string) string {
 // resultMessage is the message of a result commit (docs/spec.md 7.1).
 func resultMessage(rec *RunRecord, runPath string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "aos: %s: %s\n\n", rec.Plan.ID, goalLine(rec.Plan.Goal, 60))
+	fmt.Fprintf(&b, "aos: %s: %s\n\n", rec.Plan.ID, goalLine(rec.Plan.Goal, 50))
 	if g := strings.TrimSpace(rec.Plan.Goal); g != "" {
 		b.WriteString(g)
 		b.WriteString("\n\n")
 	}
 	b.WriteString("Directives:\n")
 	for _, d := range rec.Directives {
-		what := d.Path
-		if what == "" {
-			what = d.Name
-		}
+		what := directiveSubject(d)
 		fmt.Fprintf(&b, "  %d %s", d.Index, d.Type)
 		if what != "" {
 			fmt.Fprintf(&b, " %s", what)
@@ -269,4 +266,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// directiveSubject is what a directive acted on, for messages: its path,
+// its suite, target or tool, or the paths a patch changed.
+func directiveSubject(d RecordDirective) string {
+	switch {
+	case d.Path != "":
+		return d.Path
+	case d.Name != "":
+		return d.Name
+	}
+	return strings.Join(d.Paths, ", ")
 }
