@@ -1,0 +1,7 @@
+//go:build !linux
+
+package wasm
+
+import "os/exec"
+
+func setChildAttrs(*exec.Cmd) {}

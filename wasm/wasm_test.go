@@ -1,0 +1,326 @@
+package wasm
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/architectos/aos"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestMain makes the test binary a sandbox process when a Runner starts it
+// as one, and builds the hostile test module once.
+func TestMain(m *testing.M) {
+	if IsChild() {
+		os.Exit(ChildMain(os.Stdin, os.Stdout, os.Stderr))
+	}
+	dir, err := os.MkdirTemp("", "aos-wasm-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	testCache = filepath.Join(dir, "cache")
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+var (
+	testCache   string
+	hostileOnce sync.Once
+	hostileMod  []byte
+	hostileErr  error
+)
+
+// buildWasip1 builds a Go main package for GOOS=wasip1.
+func buildWasip1(t testing.TB, pkg string) []byte {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "m.wasm")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", pkg, err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func hostile(t testing.TB) []byte {
+	t.Helper()
+	hostileOnce.Do(func() {
+		defer func() {
+			if hostileMod == nil && hostileErr == nil {
+				hostileErr = errors.New("build failed")
+			}
+		}()
+		hostileMod = buildWasip1(t, "./testdata/hostile")
+	})
+	if hostileErr != nil {
+		t.Fatal(hostileErr)
+	}
+	return hostileMod
+}
+
+func childRunner(t testing.TB) *Runner {
+	t.Helper()
+	child, err := ChildCommand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Runner{Child: child, CacheDir: testCache}
+}
+
+func srcFS() fstest.MapFS {
+	return fstest.MapFS{
+		"a.txt":     {Data: []byte("first line of a\nsecond\n")},
+		"dir/b.txt": {Data: []byte("b")},
+		"link":      {Data: []byte("/etc/passwd"), Mode: os.ModeSymlink},
+	}
+}
+
+func job(t testing.TB, name string, limits Limits) Job {
+	req, err := Request{Validator: name, Files: []aos.ChangedFile{
+		{Path: "a.txt", Status: aos.StatusModified, Size: 23, Mode: "100644"},
+		{Path: "dir/b.txt", Status: aos.StatusAdded, Size: 1, Mode: "100644"},
+		{Path: "gone.txt", Status: aos.StatusDeleted, Size: 5, Mode: "100644"},
+	}}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Job{Name: name, Module: hostile(t), Stdin: req, Src: srcFS(), Limits: limits}
+}
+
+type runnerCase struct {
+	name string
+	r    func(testing.TB) *Runner
+}
+
+var runners = []runnerCase{
+	{"child", childRunner},
+	{"inprocess", func(testing.TB) *Runner { return &Runner{CacheDir: testCache} }},
+}
+
+// TestHostile runs each misbehaving module in both isolation modes: each is
+// stopped, reported with its reason, and the host carries on.
+func TestHostile(t *testing.T) {
+	short := Limits{Timeout: 500 * time.Millisecond, MemoryMB: 64, MaxOutputKB: 64}
+	cases := []struct {
+		mode   string
+		limits Limits
+		want   error
+		detail string
+	}{
+		{"loop", short, ErrTimeout, "limit 500ms"},
+		{"grow", Limits{Timeout: 30 * time.Second, MemoryMB: 64}, ErrMemory, "limit 64 MB"},
+		{"flood", short, ErrOutput, "limit 64 KB"},
+		{"exit", short, ErrExit, "status 7"},
+		{"panic", short, ErrExit, "status 2"},
+		{"badline", short, ErrBadOutput, `line 2: not a finding object`},
+		{"stderr", short, ErrExit, "status 1"},
+	}
+	for _, rc := range runners {
+		for _, tc := range cases {
+			t.Run(rc.name+"/"+tc.mode, func(t *testing.T) {
+				r := rc.r(t)
+				j := job(t, tc.mode, tc.limits)
+				start := time.Now()
+				fs, err := r.Run(context.Background(), j)
+				elapsed := time.Since(start)
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("Run = %v, %v; want error %v", fs, err, tc.want)
+				}
+				var re *RunError
+				if !errors.As(err, &re) || !strings.Contains(re.Detail, tc.detail) {
+					t.Errorf("error %q does not say %q", err, tc.detail)
+				}
+				if tc.mode == "stderr" && !strings.Contains(re.Stderr, "something went wrong inside") {
+					t.Errorf("error %q lacks the module's stderr", err)
+				}
+				if tc.want == ErrTimeout && elapsed > tc.limits.Timeout+compileAllowance {
+					t.Errorf("stopped after %s, limit %s", elapsed, tc.limits.Timeout)
+				}
+			})
+		}
+	}
+}
+
+// compileAllowance is how long past a time limit a run may end in a test:
+// the limit excludes compiling, which a cold cache under -race makes slow.
+const compileAllowance = 60 * time.Second
+
+// TestTimeoutPrecision checks that a looping module is stopped within half
+// a second of its limit once it is compiled.
+func TestTimeoutPrecision(t *testing.T) {
+	for _, rc := range runners {
+		t.Run(rc.name, func(t *testing.T) {
+			r := rc.r(t)
+			limits := Limits{Timeout: 300 * time.Millisecond}
+			j := job(t, "loop", limits)
+			if err := r.Warm(context.Background(), j.Module); err != nil {
+				t.Fatal(err)
+			}
+			r.Run(context.Background(), job(t, "echo", limits)) // load the compiled code
+			start := time.Now()
+			_, err := r.Run(context.Background(), j)
+			elapsed := time.Since(start)
+			if !errors.Is(err, ErrTimeout) {
+				t.Fatalf("err = %v, want timeout", err)
+			}
+			if elapsed > limits.Timeout+500*time.Millisecond {
+				t.Errorf("stopped %s after start, limit %s", elapsed, limits.Timeout)
+			}
+		})
+	}
+}
+
+// TestContained runs modules that try to reach the host: files outside
+// /src, environment variables, writes. Each attempt must fail.
+func TestContained(t *testing.T) {
+	limits := Limits{Timeout: 30 * time.Second}
+	want := map[string][]string{
+		"passwd": {"passwd"},
+		"escape": {"dotdot-file", "dotdot-dir", "symlink"},
+		"env":    {"env"},
+		"write":  {"write-src", "write-root", "remove-src"},
+	}
+	for _, rc := range runners {
+		for mode, rules := range want {
+			t.Run(rc.name+"/"+mode, func(t *testing.T) {
+				fs, err := rc.r(t).Run(context.Background(), job(t, mode, limits))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, f := range fs {
+					got = append(got, f.Rule)
+					if !strings.HasPrefix(f.Message, "contained: ") {
+						t.Errorf("%s: %s", f.Rule, f.Message)
+					}
+				}
+				if diff := cmp.Diff(rules, got); diff != "" {
+					t.Errorf("probes (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
+// TestEcho checks what a module is given: argv, the request on stdin and
+// the files at /src.
+func TestEcho(t *testing.T) {
+	want := []aos.Finding{
+		{Path: "request", Line: 1, Column: 1, Rule: "request", Severity: "note", Message: `api=1 validator=echo config={} args=["echo"]`},
+		{Path: "a.txt", Line: 1, Column: 1, Rule: "echo", Severity: "warning", Message: "modified 23 100644: first line of a"},
+		{Path: "dir/b.txt", Line: 1, Column: 1, Rule: "echo", Severity: "warning", Message: "added 1 100644: b"},
+		{Path: "gone.txt", Line: 1, Column: 1, Rule: "echo", Severity: "warning", Message: "deleted 5 100644: unreadable"},
+	}
+	for _, rc := range runners {
+		t.Run(rc.name, func(t *testing.T) {
+			got, err := rc.r(t).Run(context.Background(), job(t, "echo", Limits{Timeout: 30 * time.Second}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDeterministic checks that the clock and random source are the same
+// on every run.
+func TestDeterministic(t *testing.T) {
+	var first []aos.Finding
+	for _, rc := range runners {
+		for i := 0; i < 2; i++ {
+			got, err := rc.r(t).Run(context.Background(), job(t, "determinism", Limits{Timeout: 30 * time.Second}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first == nil {
+				first = got
+				continue
+			}
+			if diff := cmp.Diff(first, got); diff != "" {
+				t.Errorf("%s run %d differs (-first +this):\n%s", rc.name, i, diff)
+			}
+		}
+	}
+}
+
+// TestHammer runs many modules at once in both modes, with some failing,
+// under the race detector.
+func TestHammer(t *testing.T) {
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		rc := runners[i%2]
+		mode := []string{"echo", "exit", "badline", "echo"}[i%4]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := rc.r(t).Run(context.Background(), job(t, mode, Limits{Timeout: 30 * time.Second}))
+			if (mode == "echo") != (err == nil) {
+				t.Errorf("%s %s: %v", rc.name, mode, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestCancel checks that cancelling the context stops a run with the
+// context's error, not a verdict on the module.
+func TestCancel(t *testing.T) {
+	for _, rc := range runners {
+		t.Run(rc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(300*time.Millisecond, cancel)
+			_, err := rc.r(t).Run(ctx, job(t, "loop", Limits{Timeout: time.Minute}))
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want context.Canceled", err)
+			}
+		})
+	}
+}
+
+func TestBadModule(t *testing.T) {
+	for _, rc := range runners {
+		t.Run(rc.name, func(t *testing.T) {
+			_, err := rc.r(t).Run(context.Background(), Job{Name: "x", Module: []byte("\x00asm\x01\x00\x00\x00garbage")})
+			if !errors.Is(err, ErrCompile) {
+				t.Fatalf("err = %v, want ErrCompile", err)
+			}
+		})
+	}
+}
+
+func TestCheckSHA256(t *testing.T) {
+	m := []byte("module")
+	sum := sha256.Sum256(m)
+	good := hex.EncodeToString(sum[:])
+	if err := CheckSHA256(m, good); err != nil {
+		t.Errorf("right sum: %v", err)
+	}
+	if err := CheckSHA256(m, strings.ToUpper(good)); err != nil {
+		t.Errorf("right sum in capitals: %v", err)
+	}
+	if err := CheckSHA256(m, strings.Repeat("0", 64)); !errors.Is(err, ErrChecksum) {
+		t.Errorf("wrong sum: %v", err)
+	}
+	if err := CheckSHA256(m, ""); !errors.Is(err, ErrChecksum) {
+		t.Errorf("empty sum: %v", err)
+	}
+}
