@@ -1,0 +1,186 @@
+package gitops
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// FileChange is a file that differs between two trees. A mode of 0 means
+// the file is absent on that side. Gitlinks (mode 160000) are files here.
+type FileChange struct {
+	Path    string
+	OldMode uint32
+	OldHash string
+	NewMode uint32
+	NewHash string
+}
+
+// DiffTrees lists the files that differ from tree a to tree b (tree ids;
+// "" is the empty tree), sorted by path. Subtrees with the same id on both
+// sides are not read, so the cost follows the change, not the tree.
+func (r *Repo) DiffTrees(a, b string) ([]FileChange, error) {
+	var out []FileChange
+	if err := r.diffDir(hashOf(a), hashOf(b), "", &out); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+func hashOf(id string) plumbing.Hash {
+	if id == "" {
+		return plumbing.ZeroHash
+	}
+	return plumbing.NewHash(id)
+}
+
+// entries reads the entries of tree h by name; the zero id is empty.
+func (r *Repo) entries(h plumbing.Hash, prefix string) (map[string]object.TreeEntry, error) {
+	m := map[string]object.TreeEntry{}
+	if h.IsZero() {
+		return m, nil
+	}
+	t, err := object.GetTree(r.store, h)
+	if err != nil {
+		return nil, fmt.Errorf("read tree %s of %q: %w", h, prefix, err)
+	}
+	for _, e := range t.Entries {
+		m[e.Name] = e
+	}
+	return m, nil
+}
+
+func (r *Repo) diffDir(a, b plumbing.Hash, prefix string, out *[]FileChange) error {
+	if a == b {
+		return nil
+	}
+	ea, err := r.entries(a, prefix)
+	if err != nil {
+		return err
+	}
+	eb, err := r.entries(b, prefix)
+	if err != nil {
+		return err
+	}
+	for name, x := range ea {
+		y, ok := eb[name]
+		if ok && x.Mode == y.Mode && x.Hash == y.Hash {
+			continue
+		}
+		p := prefix + name
+		var subA, subB plumbing.Hash
+		if x.Mode == filemode.Dir {
+			subA = x.Hash
+		}
+		if ok && y.Mode == filemode.Dir {
+			subB = y.Hash
+		}
+		if !subA.IsZero() || !subB.IsZero() {
+			if err := r.diffDir(subA, subB, p+"/", out); err != nil {
+				return err
+			}
+		}
+		c := FileChange{Path: p}
+		if x.Mode != filemode.Dir {
+			c.OldMode, c.OldHash = uint32(x.Mode), x.Hash.String()
+		}
+		if ok && y.Mode != filemode.Dir {
+			c.NewMode, c.NewHash = uint32(y.Mode), y.Hash.String()
+		}
+		if c.OldMode != 0 || c.NewMode != 0 {
+			*out = append(*out, c)
+		}
+	}
+	for name, y := range eb {
+		if _, ok := ea[name]; ok {
+			continue
+		}
+		p := prefix + name
+		if y.Mode == filemode.Dir {
+			if err := r.diffDir(plumbing.ZeroHash, y.Hash, p+"/", out); err != nil {
+				return err
+			}
+			continue
+		}
+		*out = append(*out, FileChange{Path: p, NewMode: uint32(y.Mode), NewHash: y.Hash.String()})
+	}
+	return nil
+}
+
+// MergeOwnChanges lists the paths where the tree of a merge differs from
+// the trees of all of its parents: content that came from no parent (an
+// "evil merge"). A path is listed when its entry in tree m (mode and id,
+// or its absence) equals the entry of no parent. Directories are
+// descended only where they differ, and a directory that the merge
+// removed while every parent has it is listed as the directory's path.
+// The result is sorted.
+func (r *Repo) MergeOwnChanges(m string, parents []string) ([]string, error) {
+	ps := make([]plumbing.Hash, len(parents))
+	for i, p := range parents {
+		ps[i] = hashOf(p)
+	}
+	var out []string
+	if err := r.ownDir(hashOf(m), ps, "", &out); err != nil {
+		return nil, err
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (r *Repo) ownDir(m plumbing.Hash, parents []plumbing.Hash, prefix string, out *[]string) error {
+	for _, p := range parents {
+		if p == m {
+			return nil
+		}
+	}
+	em, err := r.entries(m, prefix)
+	if err != nil {
+		return err
+	}
+	eps := make([]map[string]object.TreeEntry, len(parents))
+	names := map[string]bool{}
+	for name := range em {
+		names[name] = true
+	}
+	for i, p := range parents {
+		if eps[i], err = r.entries(p, prefix); err != nil {
+			return err
+		}
+		for name := range eps[i] {
+			names[name] = true
+		}
+	}
+	for name := range names {
+		x, inM := em[name]
+		same := false
+		for _, ep := range eps {
+			y, inP := ep[name]
+			if inM == inP && (!inM || (x.Mode == y.Mode && x.Hash == y.Hash)) {
+				same = true
+				break
+			}
+		}
+		if same {
+			continue
+		}
+		p := prefix + name
+		if !inM || x.Mode != filemode.Dir {
+			*out = append(*out, p)
+			continue
+		}
+		sub := make([]plumbing.Hash, len(eps))
+		for i, ep := range eps {
+			if y, ok := ep[name]; ok && y.Mode == filemode.Dir {
+				sub[i] = y.Hash
+			}
+		}
+		if err := r.ownDir(x.Hash, sub, p+"/", out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
