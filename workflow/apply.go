@@ -162,8 +162,14 @@ func prepare(ctx context.Context, opts RunOptions) (*proposal, *RunResult, error
 	if err != nil {
 		return nil, nil, err
 	}
-	if !res.OK() {
-		return nil, rejected(res.Violations...), nil
+	v := res.Violations
+	stale, err := staleViolation(repo, plan, base)
+	if err != nil {
+		return nil, nil, err
+	}
+	v = append(v, stale...)
+	if len(v) > 0 {
+		return nil, rejected(v...), nil
 	}
 	author, committer, err := repo.Idents()
 	if err != nil {
@@ -516,4 +522,15 @@ func stalePaths(repo *gitops.Repo, plan *aos.Plan, base *gitops.Tree) ([]string,
 		}
 	}
 	return out, nil
+}
+
+// staleViolation reports a plan whose named base is behind the base it
+// runs on in a path it touches (docs/spec.md 6.3).
+func staleViolation(repo *gitops.Repo, plan *aos.Plan, base *gitops.Tree) ([]aos.Violation, error) {
+	stale, err := stalePaths(repo, plan, base)
+	if err != nil || len(stale) == 0 {
+		return nil, err
+	}
+	return []aos.Violation{{Directive: -1, Rule: "plan.stale",
+		Message: fmt.Sprintf("the plan was written against %s and these paths it touches changed since: %s", plan.Base, strings.Join(stale, ", "))}}, nil
 }

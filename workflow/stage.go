@@ -2,9 +2,7 @@ package workflow
 
 import (
 	"context"
-	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
@@ -83,14 +81,11 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 			}
 		}
 	}
-	stale, err := stalePaths(in.repo, in.plan, in.base)
+	stale, err := staleViolation(in.repo, in.plan, in.base)
 	if err != nil {
 		return nil, err
 	}
-	if len(stale) > 0 {
-		pre = append(pre, aos.Violation{Directive: -1, Rule: "plan.stale",
-			Message: fmt.Sprintf("the plan was written against %s and these paths it touches changed since: %s", in.plan.Base, strings.Join(stale, ", "))})
-	}
+	pre = append(pre, stale...)
 	st := &staged{in: in, runPath: RunsDir + in.plan.ID + ".json"}
 	if len(pre) > 0 {
 		st.report = &report.Report{Violations: pre}
@@ -153,12 +148,18 @@ func buildRecord(in *stageInput, res *engine.Result, changes []engine.Change) *R
 
 // commit writes the result tree and commit; the caller moves the ref.
 func (st *staged) commit(repo *gitops.Repo, author, committer gitops.Ident) (string, error) {
-	tree, err := repo.BuildTree(st.in.planTree, st.changes, repo)
+	pw := repo.NewPackWriter()
+	defer pw.Discard()
+	tree, err := repo.BuildTree(st.in.planTree, st.changes, pw)
 	if err != nil {
 		return "", err
 	}
-	return repo.WriteCommit(gitops.NewCommit{Tree: tree, Parents: []string{st.in.planCommit},
-		Author: author, Committer: committer, Message: resultMessage(st.record, st.runPath)}, repo)
+	id, err := repo.WriteCommit(gitops.NewCommit{Tree: tree, Parents: []string{st.in.planCommit},
+		Author: author, Committer: committer, Message: resultMessage(st.record, st.runPath)}, pw)
+	if err != nil {
+		return "", err
+	}
+	return id, pw.Flush()
 }
 
 // result is the RunResult of a staged plan.

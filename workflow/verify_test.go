@@ -1,0 +1,284 @@
+package workflow
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// tamper makes a commit with the result commit's message and parent and
+// a tree changed by edit in a worktree.
+func tamper(t *testing.T, dir, rev string, edit func(wt string)) string {
+	t.Helper()
+	wt := filepath.Join(t.TempDir(), "wt")
+	git(t, dir, "worktree", "add", "-q", "--detach", wt, rev)
+	edit(wt)
+	git(t, wt, "add", "-A")
+	git(t, wt, "commit", "-q", "--amend", "--no-edit", "--allow-empty")
+	id := git(t, wt, "rev-parse", "HEAD")
+	git(t, dir, "worktree", "remove", "--force", wt)
+	return id
+}
+
+func TestVerifyDetectsTampering(t *testing.T) {
+	dir := newRepo(t, siteFiles)
+	res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, rescuePlan)}})
+	if err != nil || !res.OK() {
+		t.Fatalf("run: %v %+v", err, res)
+	}
+	ok, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: res.ResultCommit})
+	if err != nil || !ok.Report.OK {
+		t.Fatalf("verify of an honest result: %v %+v", err, ok.Report)
+	}
+	cases := []struct {
+		name string
+		edit func(wt string)
+		want string
+	}{
+		{"one more file", func(wt string) {
+			os.WriteFile(filepath.Join(wt, "wp-content", "backdoor.php"), []byte("<?php eval($_GET['x']);\n"), 0o644)
+		}, "wp-content/backdoor.php: extra file"},
+		{"one changed byte", func(wt string) {
+			p := filepath.Join(wt, "wp-config.php")
+			b, _ := os.ReadFile(p)
+			b[len(b)-3] ^= 1
+			os.WriteFile(p, b, 0o644)
+		}, "wp-config.php: expected blob"},
+		{"a file removed", func(wt string) {
+			os.Remove(filepath.Join(wt, "notes", "quarantine", "hello.php.txt"))
+		}, "notes/quarantine/hello.php.txt: missing"},
+		{"a read-only file changed", func(wt string) {
+			os.WriteFile(filepath.Join(wt, "wp-includes", "load.php"), []byte("<?php // owned\n"), 0o644)
+		}, "wp-includes/load.php: expected blob"},
+		{"the run record edited", func(wt string) {
+			p := filepath.Join(wt, ".aos", "runs", "rescue-1.json")
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, []byte(strings.Replace(string(b), `"status": "ok"`, `"status": "skipped"`, 1)), 0o644)
+		}, ".aos/runs/rescue-1.json: the run record differs: line"},
+		{"the mode changed", func(wt string) {
+			os.Chmod(filepath.Join(wt, "wp-config.php"), 0o755)
+		}, "mode 100755"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			bad := tamper(t, dir, res.ResultCommit, c.edit)
+			v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: bad})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Report.OK {
+				t.Fatal("verify accepted a tampered commit")
+			}
+			msg := v.Report.Violations[0].Message
+			if !strings.Contains(msg, c.want) {
+				t.Errorf("message %q, want it to contain %q", msg, c.want)
+			}
+		})
+	}
+	t.Run("message trailers edited", func(t *testing.T) {
+		wt := filepath.Join(t.TempDir(), "wt")
+		git(t, dir, "worktree", "add", "-q", "--detach", wt, res.ResultCommit)
+		msg := git(t, wt, "log", "-1", "--format=%B")
+		msg = strings.Replace(msg, "Aos-Result: pass", "Aos-Result: fail", 1)
+		git(t, wt, "commit", "-q", "--amend", "--allow-empty", "-m", msg)
+		bad := git(t, wt, "rev-parse", "HEAD")
+		v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: bad})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Report.OK || !strings.Contains(v.Report.Violations[0].Message, "Aos-Result") {
+			t.Errorf("%+v", v.Report)
+		}
+	})
+	t.Run("a plain commit", func(t *testing.T) {
+		v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: "main"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Report.OK || !strings.Contains(v.Report.Violations[0].Message, "not a result commit") {
+			t.Errorf("%+v", v.Report)
+		}
+	})
+	t.Run("the manifest loosened in the base", func(t *testing.T) {
+		// A result made under one manifest does not verify against
+		// another that the caller trusts.
+		lm, err := loadManifest(srcOf("project.yml", strings.Replace(siteManifest, "allow_delete: true", "allow_delete: false", 1)), "project.yml", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		repo := openRepo(t, dir)
+		v, err := VerifyCommit(ctx(), repo, res.ResultCommit, VerifyOptions{Manifest: lm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Report.OK || !strings.Contains(v.Report.Violations[0].Message, "judged by manifest") {
+			t.Errorf("%+v", v.Report)
+		}
+	})
+}
+
+// TestKilledApply kills apply at many moments and checks that the branch
+// is always either at the plan commit or at a result commit that
+// verifies: never half-written.
+func TestKilledApply(t *testing.T) {
+	files := map[string]string{"project.yml": siteManifest}
+	for i := 0; i < 300; i++ {
+		files[fmt.Sprintf("wp-content/f%03d.txt", i)] = strings.Repeat("x", 100)
+	}
+	dir := newRepo(t, files)
+	var plan strings.Builder
+	plan.WriteString("version: 1\nid: big-1\ngoal: many writes\ndirectives:\n")
+	for i := 0; i < 2000; i++ {
+		fmt.Fprintf(&plan, "  - type: FILE_WRITE\n    path: wp-content/new/%04d.txt\n    content: \"%d\"\n", i, i)
+	}
+	res, err := Propose(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, plan.String())}})
+	if err != nil || !res.OK() {
+		t.Fatalf("propose: %v %+v", err, res)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := func() *exec.Cmd {
+		cmd := exec.Command(exe, "-test.run=^$")
+		cmd.Env = append(os.Environ(), "AOS_TEST_CHILD=apply", "AOS_TEST_DIR="+dir, "AOS_TEST_ARG=aos/big-1")
+		return cmd
+	}
+	// Unkilled, the child applies the plan; its duration spaces the kills.
+	start := time.Now()
+	if out, err := child().CombinedOutput(); err != nil {
+		t.Fatalf("apply in a child: %v\n%s", err, out)
+	}
+	full := time.Since(start)
+	done := git(t, dir, "rev-parse", "aos/big-1")
+	if done == res.PlanCommit {
+		t.Fatal("the child did not apply the plan")
+	}
+	git(t, dir, "update-ref", "refs/heads/aos/big-1", res.PlanCommit, done)
+	outcomes := map[string]int{}
+	const rounds = 16
+	for i := 0; i < rounds; i++ {
+		delay := full * time.Duration(i) / (rounds - 3)
+		cmd := child()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		tip := git(t, dir, "rev-parse", "aos/big-1")
+		switch tip {
+		case res.PlanCommit:
+			outcomes["before"]++
+		default:
+			outcomes["after"]++
+			if got := git(t, dir, "rev-parse", "aos/big-1^"); got != res.PlanCommit {
+				t.Fatalf("after a kill at %v the branch is at %s, whose parent is not the plan commit", delay, tip)
+			}
+			v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: "aos/big-1"})
+			if err != nil || !v.Report.OK {
+				t.Fatalf("after a kill at %v the result does not verify: %v %+v", delay, err, v)
+			}
+			// Reset for the next round: only the ref moves back.
+			git(t, dir, "update-ref", "refs/heads/aos/big-1", res.PlanCommit, tip)
+		}
+		// No lock file is left that would block the next apply.
+		if _, err := os.Stat(filepath.Join(dir, ".git", "refs", "heads", "aos", "big-1.lock")); err == nil {
+			os.Remove(filepath.Join(dir, ".git", "refs", "heads", "aos", "big-1.lock"))
+			outcomes["lock left"]++
+		}
+	}
+	t.Logf("apply takes %v unkilled; outcomes: %v", full, outcomes)
+	if outcomes["before"] == 0 || outcomes["after"] == 0 {
+		t.Error("the kills did not land both before and after the ref moved; the test proves less than it should")
+	}
+	git(t, dir, "fsck", "--strict", "--no-dangling")
+}
+
+func TestLog(t *testing.T) {
+	dir := newRepo(t, siteFiles)
+	res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, rescuePlan)}})
+	if err != nil || !res.OK() {
+		t.Fatal(err)
+	}
+	git(t, dir, "merge", "-q", "--ff-only", "aos/rescue-1")
+	second := `version: 1
+id: notes-2
+goal: Write a note
+directives:
+  - type: FILE_WRITE
+    path: notes/readme.md
+    content: "# Notes\n"
+  - type: GET_HISTORY
+`
+	res2, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, second)}})
+	if err != nil || !res2.OK() {
+		t.Fatal(err)
+	}
+	// GET_HISTORY of the second plan answers from the audit log of its
+	// base: the first run.
+	hist, ok := res2.Replies[1].([]LogEntry)
+	if !ok || len(hist) != 1 || hist[0].PlanID != "rescue-1" {
+		t.Fatalf("GET_HISTORY: %#v", res2.Replies[1])
+	}
+	entries, err := Log(LogOptions{Dir: dir, Range: "aos/notes-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 || entries[0].PlanID != "notes-2" || entries[1].PlanID != "rescue-1" {
+		t.Fatalf("log: %+v", entries)
+	}
+	b, err := json.MarshalIndent(entries, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "log.json", append(b, '\n'))
+	var text strings.Builder
+	if err := WriteLogText(&text, entries); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "log.txt", []byte(text.String()))
+	// A range excludes what it should.
+	only, err := Log(LogOptions{Dir: dir, Range: "main..aos/notes-2"})
+	if err != nil || len(only) != 1 || only[0].PlanID != "notes-2" {
+		t.Errorf("range log: %v %+v", err, only)
+	}
+	if _, err := Log(LogOptions{Dir: dir, Range: "--output=/tmp/x"}); err == nil {
+		t.Error("an option passed as a range was accepted")
+	}
+}
+
+func TestEnvironmentInfoHidesValues(t *testing.T) {
+	t.Setenv("AOS_TEST_SECRET", "hunter2-value")
+	dir := newRepo(t, map[string]string{"project.yml": siteManifest + "environment:\n  type: bwrap\n  variables:\n    API_TOKEN: hunter3-value\n", "wp-content/a.txt": "a"})
+	plan := "version: 1\nid: env-1\ngoal: look\ndirectives:\n  - type: GET_ENVIRONMENT_INFO\n  - type: FILE_WRITE\n    path: wp-content/b.txt\n    content: b\n"
+	res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, plan)}, Runtime: &Runtime{Version: "v9.9.9"}})
+	if err != nil || !res.OK() {
+		t.Fatalf("%v %+v", err, res)
+	}
+	b, _ := json.Marshal(res.Replies[0])
+	s := string(b)
+	for _, want := range []string{`"os":"linux"`, `"aos_version":"v9.9.9"`, `"sandbox":"bwrap"`, `"git_version":"git version`, `"variables":["API_TOKEN"]`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("environment info lacks %s: %s", want, s)
+		}
+	}
+	for _, secret := range []string{"hunter2", "hunter3"} {
+		if strings.Contains(s, secret) {
+			t.Errorf("environment info reveals a value: %s", s)
+		}
+	}
+	// The record keeps no digest of a host-dependent reply.
+	if res.Record.Directives[0].ReplyDigest != "" {
+		t.Errorf("GET_ENVIRONMENT_INFO has a reply digest")
+	}
+	if v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: res.ResultCommit}); err != nil || !v.Report.OK {
+		t.Errorf("verify: %v %+v", err, v)
+	}
+}
