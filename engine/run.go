@@ -884,6 +884,13 @@ func (r *runner) jobDone(p pendingJob, jr JobResult, err error) {
 		if rec.TimedOut {
 			why = fmt.Sprintf("timed out after %d s", job.Timeout)
 		}
+		if n := len(rec.Tail); n > 0 {
+			last := rec.Tail[n-1]
+			if len(last) > 200 {
+				last = last[:200] + "..."
+			}
+			why += fmt.Sprintf("; output ends %q", last)
+		}
 		rule := map[string]string{"tests": "tests.failed", "build": "build.failed", "exec": "tools.failed"}[job.Kind]
 		r.violate(d, "", rule, fmt.Sprintf("%s %q failed: %s", job.Kind, job.Name, why))
 		o.Status = aos.OutcomeFailed

@@ -1,10 +1,15 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // bwrapSystemPaths are the host paths a bwrap job sees, read-only, when
@@ -85,8 +90,91 @@ func bwrapPlan(s Spec, v checked, b resolved) (procPlan, error) {
 	if err != nil {
 		return procPlan{}, err
 	}
-	argv := append([]string{b.program}, args...)
+	// bwrap reports the host PID of the namespace's init on --info-fd.
+	info, infoW, err := os.Pipe()
+	if err != nil {
+		return procPlan{}, fmt.Errorf("bwrap info pipe: %w", err)
+	}
+	ns := &pidNamespace{info: info, read: make(chan struct{}), pidfd: -1}
+	argv := append([]string{b.program, "--info-fd", "3"}, args...)
 	argv = append(argv, "/bin/sh", "-c", v.script)
 	argv = append(argv, v.shArgs...)
-	return procPlan{argv: argv, env: []string{}, dir: "/"}, nil
+	return procPlan{
+		argv:       argv,
+		env:        []string{},
+		dir:        "/",
+		extraFiles: []*os.File{infoW},
+		launched:   func() { ns.watching = true; go ns.watch() },
+		settle:     ns.kill,
+		cleanup:    ns.close,
+	}, nil
+}
+
+// settleTimeout bounds the wait for a killed PID namespace to empty.
+const settleTimeout = 10 * time.Second
+
+// pidNamespace follows the init process of a bwrap job's PID namespace.
+// bwrap exits as soon as the job's command does, while its init may still
+// be reaping the command's background children; they die with the init
+// (SIGKILL from the kernel), and the init's exit is reported only once
+// every process of the namespace is gone.
+type pidNamespace struct {
+	info  *os.File      // read end of bwrap's --info-fd
+	read  chan struct{} // closed once info is read and pidfd set
+	pidfd int           // pidfd of the init, or -1
+	// watching is set once watch runs (bwrap started).
+	watching bool
+}
+
+// watch reads the init's PID and opens a pidfd for it while bwrap, its
+// parent, has not been reaped, so the PID cannot have been reused.
+func (n *pidNamespace) watch() {
+	defer close(n.read)
+	var msg struct {
+		ChildPID int `json:"child-pid"`
+	}
+	data, _ := io.ReadAll(io.LimitReader(n.info, 1<<16))
+	if json.Unmarshal(data, &msg) != nil || msg.ChildPID <= 0 {
+		return
+	}
+	if fd, err := unix.PidfdOpen(msg.ChildPID, 0); err == nil {
+		n.pidfd = fd
+	}
+}
+
+// kill kills the namespace's init, and with it every process of the
+// namespace, and waits until they are gone.
+func (n *pidNamespace) kill() {
+	if !n.watching {
+		return
+	}
+	select {
+	case <-n.read:
+	case <-time.After(settleTimeout):
+		return
+	}
+	if n.pidfd < 0 {
+		return // bwrap never started it, or it was already reaped
+	}
+	unix.PidfdSendSignal(n.pidfd, unix.SIGKILL, nil, 0)
+	fds := []unix.PollFd{{Fd: int32(n.pidfd), Events: unix.POLLIN}}
+	deadline := time.Now().Add(settleTimeout)
+	for time.Now().Before(deadline) {
+		nready, err := unix.Poll(fds, int(time.Until(deadline).Milliseconds())+1)
+		if nready > 0 || (err != nil && err != unix.EINTR) {
+			return
+		}
+	}
+}
+
+// close releases the pipe and the pidfd. Closing the pipe ends watch.
+func (n *pidNamespace) close() {
+	n.info.Close()
+	if !n.watching {
+		return
+	}
+	<-n.read
+	if n.pidfd >= 0 {
+		unix.Close(n.pidfd)
+	}
 }

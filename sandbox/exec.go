@@ -29,6 +29,15 @@ type procPlan struct {
 	started func(code int, out []byte) error
 	// cleanup, when set, removes temporary files of the plan.
 	cleanup func()
+	// extraFiles are given to the host process as descriptors 3, 4, ...;
+	// this process's copies are closed once it has started.
+	extraFiles []*os.File
+	// launched, when set, is called once the host process has started.
+	launched func()
+	// settle, when set, is called once the host process has exited or
+	// was killed: it kills and waits for what the job left running
+	// outside the host process's group (a PID namespace).
+	settle func()
 }
 
 // drainGrace bounds how long output is still read after the job's process
@@ -58,10 +67,17 @@ func execute(ctx context.Context, s Spec, p procPlan) (Result, error) {
 
 	out := newCapture(s.MaxOutput)
 	start := time.Now()
+	cmd.ExtraFiles = p.extraFiles
 	err = cmd.Start()
 	pw.Close()
+	for _, f := range p.extraFiles {
+		f.Close()
+	}
 	if err != nil {
 		return res, fmt.Errorf("start %s: %w", p.argv[0], err)
+	}
+	if p.launched != nil {
+		p.launched()
 	}
 	pgid := cmd.Process.Pid
 	copied := make(chan struct{})
@@ -98,6 +114,9 @@ func execute(ctx context.Context, s Spec, p procPlan) (Result, error) {
 	res.Duration = time.Since(start)
 	// Leftover background processes of the job die with the group.
 	killGroup(pgid)
+	if p.settle != nil {
+		p.settle()
+	}
 	waitErr := cmd.Wait()
 	if exitErr != nil {
 		return res, fmt.Errorf("wait for %s: %w", p.argv[0], exitErr)

@@ -16,6 +16,7 @@ import (
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/policy"
+	"golang.org/x/sys/unix"
 )
 
 // DefaultTimeout is a job's deadline when the manifest gives none.
@@ -31,8 +32,8 @@ const DefaultMaxPlanKB = 65536
 
 // RunnerOptions configure a [JobRunner].
 type RunnerOptions struct {
-	// TempDir is where job workspaces are created; "" means the system's
-	// temporary directory.
+	// TempDir is where job workspaces are created; "" means
+	// [WorkspaceTempDir].
 	TempDir string
 	// Runtime is the OCI runtime for container jobs (see [Spec.Runtime]).
 	Runtime string
@@ -106,6 +107,22 @@ func NewJobRunner(m *aos.Manifest, opts RunnerOptions) (*JobRunner, error) {
 	return r, nil
 }
 
+// WorkspaceTempDir returns where job workspaces are created by default:
+// $TMPDIR when it is set, else /dev/shm when it is a writable tmpfs, else
+// [os.TempDir]. A workspace on tmpfs is written without disk I/O, which
+// is most of the cost of materialising it (docs/RATIONALE.md, Sandboxes).
+func WorkspaceTempDir() string {
+	if os.Getenv("TMPDIR") != "" {
+		return os.TempDir()
+	}
+	const shm = "/dev/shm"
+	var st unix.Statfs_t
+	if unix.Statfs(shm, &st) == nil && st.Type == unix.TMPFS_MAGIC && unix.Access(shm, unix.W_OK) == nil {
+		return shm
+	}
+	return os.TempDir()
+}
+
 // hasGitSegment reports whether a segment of p is .git in any case.
 func hasGitSegment(p string) bool {
 	for _, s := range strings.Split(p, "/") {
@@ -120,7 +137,11 @@ func hasGitSegment(p string) bool {
 // build that passed, the files matching its outputs globs. A job that ran
 // and failed is a record with its exit code and a nil error.
 func (r *JobRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (engine.JobResult, error) {
-	tmp, err := os.MkdirTemp(r.opts.TempDir, "aos-job-")
+	parent := r.opts.TempDir
+	if parent == "" {
+		parent = WorkspaceTempDir()
+	}
+	tmp, err := os.MkdirTemp(parent, "aos-job-")
 	if err != nil {
 		return engine.JobResult{}, fmt.Errorf("job workspace: %w", err)
 	}

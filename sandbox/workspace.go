@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/sourcegraph/conc/pool"
@@ -114,8 +117,8 @@ func copyFile(root *os.Root, fsys fs.FS, name string) error {
 		return err
 	}
 	_, err = io.Copy(dst, src)
-	if err == nil {
-		// The umask may have cleared bits of perm.
+	if err == nil && perm&processUmask() != 0 {
+		// The umask cleared bits of perm.
 		err = dst.Chmod(perm)
 	}
 	if cerr := dst.Close(); err == nil {
@@ -126,6 +129,24 @@ func copyFile(root *os.Root, fsys fs.FS, name string) error {
 	}
 	return nil
 }
+
+// processUmask returns the process's umask as Linux reports it, or 0o777
+// (assume the worst) when it cannot be read. Reading it with umask(2)
+// would change it for every thread while it is read.
+var processUmask = sync.OnceValue(func() fs.FileMode {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0o777
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			if m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
+				return fs.FileMode(m)
+			}
+		}
+	}
+	return 0o777
+})
 
 // Output is a file a job produced, as collected by [CollectOutputs].
 type Output struct {
