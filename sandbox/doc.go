@@ -6,8 +6,11 @@
 // directory holding the job's workspace (see [Materialize]), the trusted
 // command from the manifest, the untrusted arguments of the plan, a deadline
 // and an output cap. [Run] runs one job and returns its [Result]; [RunAll]
-// runs many with bounded parallelism. docs/sandbox.md describes the backends
-// and their threat model in full.
+// runs many with bounded parallelism. [JobRunner] runs the jobs of a plan
+// for the engine: it materialises each job's workspace from the staged
+// tree and reads a build's outputs back. docs/spec.md section 10 specifies
+// the backends; docs/RATIONALE.md ("Sandboxes") gives their threat model
+// and measurements.
 //
 // # Backends
 //
@@ -47,10 +50,12 @@
 // # Deadlines, limits and output
 //
 // Every job has a deadline ([Spec.Timeout]). When it passes, the whole job is
-// killed: the process group of the host job, the bubblewrap process (whose
-// PID namespace then dies with it), or the container (forcibly removed by
-// name). No process of a job outlives [Run], except on the host backend a
-// process that leaves the job's process group on purpose (setsid).
+// killed: the process group of the host job, the bubblewrap process and
+// the init of its PID namespace (killed through a pidfd, and waited for
+// until the namespace is empty), or the container (forcibly removed by
+// name). The same happens when a job ends by itself with children still
+// running. No process of a job outlives [Run], except on the host backend
+// a process that leaves the job's process group on purpose (setsid).
 //
 // CPU, memory and process limits (environment.limits) are enforced by the
 // container engine's cgroups. The bwrap and host backends cannot enforce

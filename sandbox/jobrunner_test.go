@@ -136,7 +136,8 @@ func (l *logRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (
 func applyPlan(t *testing.T, b backend, m *aos.Manifest, plan *aos.Plan) (*engine.Result, []string) {
 	t.Helper()
 	b.require(t)
-	jr, err := NewJobRunner(m, RunnerOptions{TempDir: t.TempDir(), Runtime: testRuntime})
+	// The default workspace location (a tmpfs here) is the one tested.
+	jr, err := NewJobRunner(m, RunnerOptions{Runtime: testRuntime})
 	if err != nil {
 		t.Fatalf("NewJobRunner: %v", err)
 	}

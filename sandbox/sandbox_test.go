@@ -90,7 +90,7 @@ func TestNetwork(t *testing.T) {
 		{"bwrap", "bwrap", false, false},
 		{"bwrap-network-allowed", "bwrap", true, true},
 		{"podman", "podman", false, false},
-		// The host backend isolates no network (see docs/sandbox.md).
+		// The host backend isolates no network (docs/spec.md 10.2).
 		{"host", "host", false, true},
 	}
 	for _, tc := range tests {

@@ -116,7 +116,10 @@ func copyFile(root *os.Root, fsys fs.FS, name string) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(dst, src)
+	buf := copyBuffers.Get().(*[]byte)
+	// Hide ReadFrom and WriteTo, which would allocate a buffer per file.
+	_, err = io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, *buf)
+	copyBuffers.Put(buf)
 	if err == nil && perm&processUmask() != 0 {
 		// The umask cleared bits of perm.
 		err = dst.Chmod(perm)
@@ -129,6 +132,9 @@ func copyFile(root *os.Root, fsys fs.FS, name string) error {
 	}
 	return nil
 }
+
+// copyBuffers hold the buffers of copyFile.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // processUmask returns the process's umask as Linux reports it, or 0o777
 // (assume the worst) when it cannot be read. Reading it with umask(2)
