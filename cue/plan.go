@@ -77,10 +77,22 @@ const (
 	kFloat
 	kBool
 	kNull
+	// kWord is a plain YAML scalar that YAML 1.1 reads as a boolean (yes,
+	// no, on, off, y, n): neither a string nor a boolean in a plan, since
+	// decoders disagree on it.
+	kWord
 )
 
 func (k kind) String() string {
-	return [...]string{"a mapping", "a list", "a string", "an integer", "a number", "a boolean", "null"}[k]
+	return [...]string{"a mapping", "a list", "a string", "an integer", "a number", "a boolean", "null", "an unquoted yes/no/on/off word"}[k]
+}
+
+// yaml11Bools are the plain scalars YAML 1.1 resolves as booleans and
+// YAML 1.2 as strings.
+var yaml11Bools = map[string]bool{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true,
+	"n": true, "N": true, "no": true, "No": true, "NO": true,
+	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true,
 }
 
 // node is a parsed value of either syntax, with its position.
@@ -330,6 +342,9 @@ func convertYAML(name string, y *yaml.Node, depth int) (*node, error) {
 		switch y.Tag {
 		case "!!str":
 			n.kind = kString
+			if y.Style == 0 && yaml11Bools[y.Value] {
+				n.kind = kWord
+			}
 		case "!!int":
 			n.kind = kInt
 		case "!!float":
@@ -535,6 +550,9 @@ func (p *parser) wantKind(n *node, k kind, directive int, field string) bool {
 	hint := ""
 	if k == kString && n.kind != kMap && n.kind != kSeq {
 		hint = " (quote it)"
+	}
+	if k == kBool && n.kind == kWord {
+		hint = " (write true or false)"
 	}
 	p.errAt(n.pos, directive, "plan.schema", "%s must be %s, not %s%s", field, k, n.kind, hint)
 	return false

@@ -146,6 +146,11 @@ func Run(ctx context.Context, plan *aos.Plan, base Base, opts Options) (*Result,
 			r.violate(d, d.Path, "policies.denied_directives", fmt.Sprintf("%s is not allowed in this project", d.Type))
 		} else {
 			r.directive(d, o)
+			if len(r.res.Violations) == before && !d.Type.Writes() {
+				// Writes match approval rules by the paths they touch;
+				// other directives match the rules that name no paths.
+				r.approvals(d, nil)
+			}
 		}
 		if len(r.res.Violations) > before && o.Status == aos.OutcomeOK {
 			o.Status = aos.OutcomeRejected
@@ -187,7 +192,7 @@ func (r *runner) readable(d *aos.Directive, p string) bool {
 	if _, ok := r.st.files[p]; ok && r.visible(p) {
 		return true
 	}
-	if r.st.IsDir(p) && r.visible(p) {
+	if r.st.IsDir(p) && r.visible(p) && r.dirVisible(p) {
 		r.violate(d, p, "path.not_file", "path is a directory")
 		return false
 	}
@@ -203,7 +208,8 @@ func (r *runner) canWrite(d *aos.Directive, p string) ([]string, bool) {
 		return nil, false
 	}
 	ok := true
-	if den := r.opts.Rules.CanWrite(p); den != nil {
+	den := r.opts.Rules.CanWrite(p)
+	if den != nil {
 		r.violate(d, p, den.Rule, den.Msg)
 		ok = false
 	}
@@ -217,10 +223,12 @@ func (r *runner) canWrite(d *aos.Directive, p string) ([]string, bool) {
 		}
 		q = q[:i]
 		mode, exists := r.st.Lookup(q)
-		if !exists {
+		if !exists || !r.visible(q) {
+			// An ignored entry on the way makes p ignored too, refused
+			// above without naming what is hidden.
 			continue
 		}
-		if mode == aos.ModeSymlink && r.visible(q) {
+		if mode == aos.ModeSymlink {
 			if !r.deleteAllowed(d, q, fmt.Sprintf("writing %s replaces symlink %s with a directory, deleting it", p, q)) {
 				ok = false
 			}
@@ -231,11 +239,22 @@ func (r *runner) canWrite(d *aos.Directive, p string) ([]string, bool) {
 		return nil, false
 	}
 	if r.st.IsDir(p) {
+		hidden := false
 		for _, q := range r.st.under(p) {
+			if !r.visible(q) {
+				hidden = true
+				continue
+			}
 			if !r.deleteAllowed(d, q, fmt.Sprintf("writing %s replaces a directory, deleting %s", p, q)) {
 				ok = false
 			}
 			deletes = append(deletes, q)
+		}
+		// Ignored files beneath p are never deleted, nor named: the
+		// write is refused as for an ignored path.
+		if hidden && den == nil {
+			r.violate(d, p, "workspace.not_writable", "path is not writable")
+			ok = false
 		}
 	}
 	return deletes, ok
@@ -721,7 +740,7 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 				}
 			}
 			if f.Op == patch.Rename || f.Op == patch.Copy {
-				if _, exists := r.st.files[f.NewPath]; exists {
+				if _, exists := r.st.files[f.NewPath]; exists && r.visible(f.NewPath) {
 					r.violate(d, f.NewPath, "patch.apply", fmt.Sprintf("%s target exists", f.Op))
 					ok = false
 				}
