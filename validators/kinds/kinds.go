@@ -1,0 +1,86 @@
+// Package kinds names the built-in validators and the files each one reads.
+// It is shared by the built-in module (which must stay small: it imports
+// nothing else) and package rules.
+package kinds
+
+// Builtins are the names of the built-in validators, in the order of their
+// indexes in the host function aos_builtin.check.
+var Builtins = []string{"php-malware", "secrets", "syntax", "text"}
+
+// Index returns the index of builtin in [Builtins], or -1.
+func Index(builtin string) int {
+	for i, b := range Builtins {
+		if b == builtin {
+			return i
+		}
+	}
+	return -1
+}
+
+// PHPExtensions are the extensions the php-malware built-in reads as PHP.
+var PHPExtensions = []string{"php", "php3", "php4", "php5", "php7", "php8", "phtml", "phar", "inc"}
+
+// IsPHP reports whether p names a PHP file.
+func IsPHP(p string) bool {
+	e := Ext(p)
+	for _, x := range PHPExtensions {
+		if e == x {
+			return true
+		}
+	}
+	return false
+}
+
+// SyntaxLanguage returns the language the syntax built-in parses p as
+// ("json", "yaml", "toml" or "go"), or "" if it does not check p.
+func SyntaxLanguage(p string) string {
+	switch Ext(p) {
+	case "json":
+		return "json"
+	case "yaml", "yml":
+		return "yaml"
+	case "toml":
+		return "toml"
+	case "go":
+		return "go"
+	}
+	return ""
+}
+
+// Wants reports whether builtin reads path; the module skips reading the
+// others.
+func Wants(builtin, path string) bool {
+	switch builtin {
+	case "php-malware":
+		return IsPHP(path)
+	case "syntax":
+		return SyntaxLanguage(path) != ""
+	}
+	return true
+}
+
+// Ext returns the lowercase extension of p, without the dot.
+func Ext(p string) string {
+	for i := len(p) - 1; i >= 0 && p[i] != '/'; i-- {
+		if p[i] == '.' {
+			return Lower(p[i+1:])
+		}
+	}
+	return ""
+}
+
+// Lower returns s with ASCII letters in lowercase.
+func Lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}

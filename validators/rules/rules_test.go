@@ -1,0 +1,199 @@
+package rules
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestRuleSamples checks every pattern rule against its known-good and
+// known-bad samples, through the checker of its built-in.
+func TestRuleSamples(t *testing.T) {
+	sets := []struct {
+		builtin string
+		path    string
+		set     *RuleSet
+	}{
+		{"secrets", "config/settings.txt", SecretsRules()},
+		{"php-malware", "wp-content/plugins/p/p.php", PHPRules()},
+	}
+	for _, s := range sets {
+		c, err := NewChecker(s.builtin, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range s.set.Rules {
+			t.Run(s.builtin+"/"+r.ID, func(t *testing.T) {
+				if len(r.Good) == 0 || len(r.Bad) == 0 {
+					t.Fatal("rule has no known-good or no known-bad sample")
+				}
+				for _, good := range r.Good {
+					for _, f := range c.Check(s.path, []byte(good)) {
+						if f.Rule == r.ID {
+							t.Errorf("good sample %q reported: %+v", good, f)
+						}
+					}
+				}
+				for _, bad := range r.Bad {
+					found := false
+					for _, f := range c.Check(s.path, []byte("first line\n"+bad+"\n")) {
+						if f.Rule == r.ID {
+							found = true
+							if f.Line != 2 || f.Severity != Error {
+								t.Errorf("bad sample %q: finding %+v, want line 2, error", bad, f)
+							}
+						}
+					}
+					if !found {
+						t.Errorf("bad sample %q not reported", bad)
+					}
+				}
+			})
+		}
+	}
+}
+
+func check(t *testing.T, builtin, config, path, data string) []Finding {
+	t.Helper()
+	var cfg []byte
+	if config != "" {
+		cfg = []byte(config)
+	}
+	c, err := NewChecker(builtin, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Check(path, []byte(data))
+}
+
+// TestChecks covers the checks that are not pattern rules, each with a
+// known-good and a known-bad sample.
+func TestChecks(t *testing.T) {
+	long := strings.Repeat("x", 1200)
+	packed := "<?php $a='" + Fake(b64, 3000, 99) + "';"
+	cases := []struct {
+		name, builtin, config, path, data string
+		want                              []Finding
+	}{
+		{"json ok", "syntax", "", "a.json", `{"a": [1, 2]}`, nil},
+		{"json trailing comma", "syntax", "", "a.json", "{\n  \"a\": 1,\n}", []Finding{{Path: "a.json", Line: 3, Column: 1, Rule: "json", Severity: Error, Message: "invalid JSON: invalid character '}' looking for beginning of object key string"}}},
+		{"json two values", "syntax", "", "a.json", "{}\n{}", []Finding{{Path: "a.json", Line: 2, Column: 1, Rule: "json", Severity: Error, Message: "invalid JSON: more than one value in the file"}}},
+		{"json empty", "syntax", "", "a.json", "", []Finding{{Path: "a.json", Line: 1, Column: 1, Rule: "json", Severity: Error, Message: "invalid JSON: empty file"}}},
+		{"yaml ok", "syntax", "", "a.yml", "a: [1, 2]\nb: c\n", nil},
+		{"yaml bad", "syntax", "", "a.yaml", "a: b\n c: d\n", []Finding{{Path: "a.yaml", Line: 2, Rule: "yaml", Severity: Error, Message: "invalid YAML: mapping values are not allowed in this context"}}},
+		{"toml ok", "syntax", "", "a.toml", "[x]\ny = 1\n", nil},
+		{"toml bad", "syntax", "", "a.toml", "[x]\ny = \n", []Finding{{Path: "a.toml", Line: 2, Column: 5, Rule: "toml", Severity: Error, Message: "invalid TOML: unexpected character U+000A at start of value"}}},
+		{"go ok", "syntax", "", "a.go", "package a\n\nfunc F() {}\n", nil},
+		{"go bad", "syntax", "", "a.go", "package a\n\nfunc F( {}\n", []Finding{{Path: "a.go", Line: 3, Column: 9, Rule: "go", Severity: Error, Message: "invalid Go: expected ')', found '{'"}}},
+		{"not checked", "syntax", "", "a.txt", "{", nil},
+		{"text ok", "text", "", "a.txt", "one\ntwo\n", nil},
+		{"binary", "text", "", "a.txt", "ab\x00c", []Finding{{Path: "a.txt", Line: 1, Column: 3, Rule: "binary", Severity: Error, Message: "NUL byte in a file that should hold text"}}},
+		{"binary not text", "text", "", "a.png", "ab\x00c", nil},
+		{"bom", "text", "", "a.txt", "\xef\xbb\xbfhi\n", []Finding{{Path: "a.txt", Line: 1, Column: 1, Rule: "bom", Severity: Warning, Message: "UTF-8 byte order mark at the start of the file"}}},
+		{"bom allowed", "text", `{"bom": true}`, "a.txt", "\xef\xbb\xbfhi\n", nil},
+		{"mixed eol", "text", "", "a.txt", "a\r\nb\nc\n", []Finding{{Path: "a.txt", Line: 2, Rule: "mixed-eol", Severity: Warning, Message: "mixed line endings: 1 CRLF and 2 LF"}}},
+		{"crlf in lf project", "text", `{"eol": "lf"}`, "a.txt", "a\nb\r\n", []Finding{{Path: "a.txt", Line: 2, Rule: "crlf", Severity: Error, Message: "1 lines end in CRLF; this project uses LF"}}},
+		{"crlf project", "text", `{"eol": "crlf"}`, "a.txt", "a\r\nb\r\n", nil},
+		{"long line", "text", "", "a.md", "ok\n" + long + "\n", []Finding{{Path: "a.md", Line: 2, Column: 1001, Rule: "long-line", Severity: Warning, Message: "line of 1200 bytes is longer than 1000"}}},
+		{"invalid utf8", "text", "", "a.txt", "ok\nab\xffc\n", []Finding{{Path: "a.txt", Line: 2, Column: 3, Rule: "invalid-utf8", Severity: Warning, Message: "text is not valid UTF-8"}}},
+		{"php in uploads", "php-malware", "", "wp-content/uploads/2024/x.php", "<?php echo 1;", []Finding{{Path: "wp-content/uploads/2024/x.php", Rule: "php-in-uploads", Severity: Error, Message: "PHP file in an uploads directory (uploads/)"}}},
+		{"php in other dir", "php-malware", "", "wp-content/plugins/x.php", "<?php echo 1;", nil},
+		{"php upload dirs", "php-malware", `{"upload_dirs": ["files"]}`, "files/x.phtml", "<?php echo 1;", []Finding{{Path: "files/x.phtml", Rule: "php-in-uploads", Severity: Error, Message: "PHP file in an uploads directory (files/)"}}},
+		{"obfuscated line", "php-malware", "", "x.php", packed, []Finding{{Path: "x.php", Line: 1, Column: 1, Rule: "obfuscated-line", Severity: Error, Message: "very long line with little whitespace and high entropy (obfuscated code)"}}},
+		{"long readable line", "php-malware", "", "x.php", "<?php $a = '" + strings.Repeat("word ", 600) + "';", nil},
+		{"php not php", "php-malware", "", "x.txt", "eval(base64_decode('x'));", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := check(t, tc.builtin, tc.config, tc.path, tc.data)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	for _, tc := range []struct{ builtin, config string }{
+		{"secrets", `{"unknown": 1}`},
+		{"text", `{"eol": "cr"}`},
+		{"php-malware", `{"max_line": "x"}`},
+		{"nope", ``},
+	} {
+		if _, err := NewChecker(tc.builtin, []byte(tc.config), nil); err == nil {
+			t.Errorf("%s %s: no error", tc.builtin, tc.config)
+		}
+	}
+}
+
+// TestAllowMarker checks that aos:allow silences a secret on its line only.
+func TestAllowMarker(t *testing.T) {
+	tok := "ghp_" + Fake(alnum, 36, 12)
+	got := check(t, "secrets", "", "a.txt", "a = "+tok+" # aos:allow\nb = "+tok+"\n")
+	if len(got) != 1 || got[0].Line != 2 {
+		t.Errorf("findings %+v, want one on line 2", got)
+	}
+}
+
+// TestWordPress scans the core files of Debian's WordPress package with
+// the secrets and php-malware built-ins: none may be reported as an error.
+// Under the race detector it scans every 20th file (see raceEnabled).
+func TestWordPress(t *testing.T) {
+	const root = "/usr/share/wordpress"
+	if _, err := os.Stat(root + "/wp-includes/version.php"); err != nil {
+		t.Fatalf("WordPress is not installed (apt-get install wordpress): %v", err)
+	}
+	checkers := map[string]*Checker{}
+	for _, b := range []string{"secrets", "php-malware"} {
+		c, err := NewChecker(b, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkers[b] = c
+	}
+	files, bytes, seen := 0, 0, 0
+	step := 1
+	if raceEnabled {
+		step = 20
+	}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if d.IsDir() {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		if seen++; seen%step != 0 {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files++
+		bytes += len(data)
+		for b, c := range checkers {
+			for _, f := range c.Check(filepath.ToSlash(rel), data) {
+				if f.Severity == Error {
+					t.Errorf("%s: %s:%d:%d: %s: %s", b, f.Path, f.Line, f.Column, f.Rule, f.Message)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 2000/step || bytes < (40<<20)/step {
+		t.Fatalf("only %d files, %d bytes scanned", files, bytes)
+	}
+	t.Logf("%d files, %d MB", files, bytes>>20)
+}

@@ -1,0 +1,240 @@
+package rules
+
+import (
+	"bytes"
+	"math"
+	"regexp"
+	"sort"
+)
+
+// Rule is a pattern check guarded by a keyword prefilter, as gitleaks does:
+// the regular expression runs only on the lines holding one of the
+// keywords, so most of a file is looked at once, byte by byte, and never by
+// the regular expression engine.
+type Rule struct {
+	ID          string
+	Description string
+	Severity    string
+	// Keywords are lowercase; the rule runs on each line holding one,
+	// compared without case.
+	Keywords []string
+	// Pattern is matched against the line (or the Window from its start).
+	Pattern *regexp.Regexp
+	// Group is the submatch that holds the secret; 0 is the whole match.
+	Group int
+	// MinEntropy, when positive, is the Shannon entropy in bits per byte
+	// that the secret must reach.
+	MinEntropy float64
+	// Window, when positive, lets the pattern run past the end of the line,
+	// up to Window bytes from the line's start (for multi-line secrets).
+	Window int
+	// Accept, when set, must return true for the secret to be reported.
+	Accept func(secret []byte) bool
+	// Allowable rules are silenced by [AllowMarker] on the match's line.
+	Allowable bool
+	// Good and Bad are samples the rule must ignore and must report.
+	Good, Bad []string
+}
+
+// RuleSet is a compiled set of [Rule] values sharing one keyword pass.
+type RuleSet struct {
+	Rules []*Rule
+
+	first [256]bool     // lowercase first bytes of keywords
+	table [65536]uint16 // lowercase first two bytes -> index in cands, plus one
+	cands [][]keyword
+}
+
+type keyword struct {
+	text  []byte
+	rules []int
+}
+
+var lower [256]byte
+
+func init() {
+	for i := range lower {
+		lower[i] = byte(i)
+		if 'A' <= i && i <= 'Z' {
+			lower[i] = byte(i) + 'a' - 'A'
+		}
+	}
+}
+
+// NewRuleSet indexes the keywords of rules. Every rule needs at least one
+// keyword of two bytes or more.
+func NewRuleSet(rules []*Rule) *RuleSet {
+	s := &RuleSet{Rules: rules}
+	byText := map[string][]int{}
+	var order []string
+	for i, r := range rules {
+		if len(r.Keywords) == 0 {
+			panic("rules: rule " + r.ID + " has no keyword")
+		}
+		for _, k := range r.Keywords {
+			if len(k) < 2 || lowerString(k) != k {
+				panic("rules: bad keyword " + k + " in rule " + r.ID)
+			}
+			if _, ok := byText[k]; !ok {
+				order = append(order, k)
+			}
+			byText[k] = append(byText[k], i)
+		}
+	}
+	for _, k := range order {
+		key := uint16(k[0])<<8 | uint16(k[1])
+		idx := int(s.table[key])
+		if idx == 0 {
+			s.cands = append(s.cands, nil)
+			idx = len(s.cands)
+			s.table[key] = uint16(idx)
+		}
+		s.cands[idx-1] = append(s.cands[idx-1], keyword{text: []byte(k), rules: byText[k]})
+		s.first[k[0]] = true
+	}
+	return s
+}
+
+// Match is a hit of a rule's pattern, before the rule's filters.
+type Match struct {
+	Rule       int // index in RuleSet.Rules
+	Start, End int // the secret (the pattern's Group)
+	MStart     int // the whole match
+}
+
+// Scan runs the rule set over data and returns its findings, sorted.
+func (s *RuleSet) Scan(path string, data []byte) []Finding {
+	return s.Findings(path, data, s.Match(data))
+}
+
+// Match runs the keyword prefilter and the patterns over data: the heavy
+// part of [RuleSet.Scan], which the built-in module has the host run.
+func (s *RuleSet) Match(data []byte) []Match {
+	var (
+		matches  []Match
+		lineEnd  = make([]int, len(s.Rules)) // per rule, end of the last line searched
+		seen     map[[2]int]bool
+		first    = &s.first
+		n        = len(data) - 1
+		searched = make([]bool, len(s.Rules))
+	)
+	for i := 0; i < n; i++ {
+		c := lower[data[i]]
+		if !first[c] {
+			continue
+		}
+		idx := s.table[uint16(c)<<8|uint16(lower[data[i+1]])]
+		if idx == 0 {
+			continue
+		}
+		for _, kw := range s.cands[idx-1] {
+			if !hasPrefixFold(data[i:], kw.text) {
+				continue
+			}
+			for _, ri := range kw.rules {
+				if searched[ri] && i < lineEnd[ri] {
+					continue
+				}
+				r := s.Rules[ri]
+				start, end := lineBounds(data, i)
+				searched[ri], lineEnd[ri] = true, end
+				if r.Window > 0 && start+r.Window > end {
+					end = min(len(data), start+r.Window)
+				}
+				for _, m := range r.Pattern.FindAllSubmatchIndex(data[start:end], -1) {
+					g := 2 * r.Group
+					if m[g] < 0 {
+						continue
+					}
+					hit := Match{Rule: ri, Start: start + m[g], End: start + m[g+1], MStart: start + m[0]}
+					if r.Window > 0 {
+						if seen == nil {
+							seen = map[[2]int]bool{}
+						}
+						k := [2]int{ri, hit.MStart}
+						if seen[k] {
+							continue
+						}
+						seen[k] = true
+					}
+					matches = append(matches, hit)
+				}
+			}
+		}
+	}
+	return matches
+}
+
+// Findings filters matches (from [RuleSet.Match] over the same data) by
+// entropy, the rules' Accept functions and allow markers, and returns them
+// as findings, sorted.
+func (s *RuleSet) Findings(path string, data []byte, matches []Match) []Finding {
+	if len(matches) == 0 {
+		return nil
+	}
+	sort.Slice(matches, func(i, j int) bool {
+		if matches[i].MStart != matches[j].MStart {
+			return matches[i].MStart < matches[j].MStart
+		}
+		return matches[i].Rule < matches[j].Rule
+	})
+	var out []Finding
+	idx := newLineIndex(data)
+	for _, m := range matches {
+		if m.Rule < 0 || m.Rule >= len(s.Rules) || m.MStart < 0 || m.Start < m.MStart || m.End < m.Start || m.End > len(data) {
+			continue
+		}
+		r := s.Rules[m.Rule]
+		secret := data[m.Start:m.End]
+		if r.MinEntropy > 0 && Entropy(secret) < r.MinEntropy {
+			continue
+		}
+		if r.Accept != nil && !r.Accept(secret) {
+			continue
+		}
+		if r.Allowable {
+			ls, le := lineBounds(data, m.MStart)
+			if bytes.Contains(data[ls:le], []byte(AllowMarker)) {
+				continue
+			}
+		}
+		line, col := idx.at(m.MStart)
+		out = append(out, Finding{
+			Path: path, Line: line, Column: col,
+			Rule: r.ID, Severity: r.Severity, Message: r.Description,
+		})
+	}
+	return out
+}
+
+func hasPrefixFold(b, prefix []byte) bool {
+	if len(b) < len(prefix) {
+		return false
+	}
+	for i, c := range prefix {
+		if lower[b[i]] != c {
+			return false
+		}
+	}
+	return true
+}
+
+// Entropy returns the Shannon entropy of b in bits per byte.
+func Entropy(b []byte) float64 {
+	if len(b) == 0 {
+		return 0
+	}
+	var counts [256]int
+	for _, c := range b {
+		counts[c]++
+	}
+	var h float64
+	n := float64(len(b))
+	for _, k := range counts {
+		if k > 0 {
+			p := float64(k) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}

@@ -1,0 +1,405 @@
+// Package validators runs a manifest's validators over a staged tree: the
+// built-ins (secrets, syntax, php-malware, text) and the project's own
+// WebAssembly modules, each in the sandbox of package wasm, in parallel,
+// with their findings sorted so that output never depends on scheduling.
+//
+// # Use
+//
+// [New] returns the [engine.ValidateFunc] of one manifest, reading the
+// modules it names from the base tree and checking their sha256; [Options]
+// choose the compilation cache and the sandbox process. [Options.Runtime]
+// is the function workflow.Runtime.Validators takes.
+//
+// # Isolation
+//
+// The built-in module is ours and embedded; it runs in this process, and
+// its heavy scanning runs natively in the host function aos_builtin.check.
+// A project's module runs in a child process ([Options.Child]) killed at
+// its deadline, so that its code runs at full speed without per-loop
+// checks and nothing it does can stall or crash git-aos. docs/validators.md
+// specifies the ABI; docs/RATIONALE.md ("Validators") explains the choices
+// with measurements.
+package validators
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sourcegraph/conc/pool"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/policy"
+	"github.com/architectos/aos/report"
+	"github.com/architectos/aos/validators/kinds"
+	"github.com/architectos/aos/wasm"
+)
+
+// Options configure how validators run.
+type Options struct {
+	// CacheDir holds compiled modules across processes; "" keeps them in
+	// memory. See [wasm.DefaultCacheDir].
+	CacheDir string
+	// Child is the command of a sandbox process for the project's modules
+	// (see [wasm.ChildCommand]); nil runs them in this process, with
+	// context checks compiled into their code.
+	Child []string
+	// Parallel is how many validators run at once; 0 means GOMAXPROCS.
+	Parallel int
+}
+
+// Runtime returns a constructor of validators with these options, of the
+// type workflow.Runtime.Validators wants.
+func (o Options) Runtime() func(ctx context.Context, m *aos.Manifest, base engine.Base) (engine.ValidateFunc, error) {
+	return func(ctx context.Context, m *aos.Manifest, base engine.Base) (engine.ValidateFunc, error) {
+		return New(ctx, m, base, o)
+	}
+}
+
+// ErrModule wraps the errors of a module validator that cannot be loaded
+// from the base tree: missing, not a regular file, or with another sha256
+// (which also wraps [wasm.ErrChecksum]).
+var ErrModule = errors.New("cannot load validator module")
+
+// validator is one compiled entry of the manifest.
+type validator struct {
+	name   string
+	spec   aos.ValidatorSpec
+	paths  *policy.GlobSet
+	module []byte
+	sum    string
+}
+
+// Set is the validators of one manifest, ready to run.
+type Set struct {
+	list    []*validator
+	visible func(string) bool
+	base    engine.Base
+	opts    Options
+	builtin *wasm.Runner
+	modules *wasm.Runner
+}
+
+// New returns the validators of m as an [engine.ValidateFunc]. Each module
+// validator's module is read from base (never from the plan's changes) and
+// must match its sha256, or New returns an error wrapping [ErrModule].
+func New(ctx context.Context, m *aos.Manifest, base engine.Base, opts Options) (engine.ValidateFunc, error) {
+	s, err := NewSet(m, base, opts)
+	if err != nil {
+		return nil, err
+	}
+	return s.Validate, nil
+}
+
+// NewSet is [New] returning the [Set] itself.
+func NewSet(m *aos.Manifest, base engine.Base, opts Options) (*Set, error) {
+	rules, err := policy.NewRules(m.Workspace, "")
+	if err != nil {
+		return nil, err
+	}
+	s := &Set{
+		visible: rules.Visible,
+		base:    base,
+		opts:    opts,
+		builtin: &wasm.Runner{CacheDir: opts.CacheDir, Hosts: []wasm.HostModule{hostModule()}},
+		modules: &wasm.Runner{CacheDir: opts.CacheDir, Child: opts.Child},
+	}
+	var files map[string]engine.Entry
+	names := make([]string, 0, len(m.Validators))
+	for name := range m.Validators {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		spec := m.Validators[name]
+		v := &validator{name: name, spec: spec}
+		paths := spec.Paths
+		if len(paths) == 0 {
+			paths = []string{"**"}
+		}
+		if v.paths, err = policy.CompileGlobs(paths); err != nil {
+			return nil, fmt.Errorf("validator %s: paths: %w", name, err)
+		}
+		switch {
+		case spec.Builtin != "" && spec.Module == "":
+			if kinds.Index(spec.Builtin) < 0 {
+				return nil, fmt.Errorf("validator %s: no built-in validator %q (want one of %s)", name, spec.Builtin, strings.Join(kinds.Builtins, ", "))
+			}
+			v.module = BuiltinModule
+		case spec.Module != "" && spec.Builtin == "":
+			if files == nil {
+				if files, err = base.Files(); err != nil {
+					return nil, fmt.Errorf("validator %s: %w", name, err)
+				}
+			}
+			e, ok := files[spec.Module]
+			if !ok {
+				return nil, fmt.Errorf("validator %s: %w: %s is not in the base tree", name, ErrModule, spec.Module)
+			}
+			if e.Mode != aos.ModeFile && e.Mode != aos.ModeExecutable {
+				return nil, fmt.Errorf("validator %s: %w: %s is not a regular file (mode %06o)", name, ErrModule, spec.Module, e.Mode)
+			}
+			data, err := base.ReadBlob(e.Hash)
+			if err != nil {
+				return nil, fmt.Errorf("validator %s: %w: read %s: %v", name, ErrModule, spec.Module, err)
+			}
+			if err := wasm.CheckSHA256(data, spec.SHA256); err != nil {
+				return nil, fmt.Errorf("validator %s: %w: %s: %w", name, ErrModule, spec.Module, err)
+			}
+			v.module = data
+			v.sum = strings.ToLower(spec.SHA256)
+		default:
+			return nil, fmt.Errorf("validator %s: needs exactly one of builtin and module", name)
+		}
+		s.list = append(s.list, v)
+	}
+	return s, nil
+}
+
+// Warm compiles the set's modules into the cache directory.
+func (s *Set) Warm(ctx context.Context) error {
+	var mods [][]byte
+	builtin := false
+	for _, v := range s.list {
+		if v.spec.Builtin != "" {
+			builtin = true
+		} else {
+			mods = append(mods, v.module)
+		}
+	}
+	if builtin {
+		if err := WarmBuiltin(ctx, s.opts.CacheDir); err != nil {
+			return err
+		}
+	}
+	return s.modules.Warm(ctx, mods...)
+}
+
+// WarmBuiltin compiles the built-in module into cacheDir.
+func WarmBuiltin(ctx context.Context, cacheDir string) error {
+	r := &wasm.Runner{CacheDir: cacheDir}
+	return r.Warm(ctx, BuiltinModule)
+}
+
+// result is what one validator produced.
+type result struct {
+	findings []aos.Finding
+	record   aos.ValidatorRecord
+	err      error
+}
+
+// Validate runs every validator over the changes of st that its paths
+// select, and returns their findings sorted (see [report.SortFindings]),
+// a record of each run in name order, and an error naming each validator
+// that failed to run. It implements [engine.ValidateFunc].
+func (s *Set) Validate(ctx context.Context, st *engine.State, changes []engine.Change) ([]aos.Finding, []aos.ValidatorRecord, error) {
+	src := newSharedFS(st.FS(s.visible))
+	n := s.opts.Parallel
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	p := pool.NewWithResults[result]().WithMaxGoroutines(n)
+	for _, v := range s.list {
+		p.Go(func() result { return s.run(ctx, v, st, src, changes) })
+	}
+	results := p.Wait() // in completion order
+	sort.Slice(results, func(i, j int) bool { return results[i].record.Name < results[j].record.Name })
+	var (
+		findings []aos.Finding
+		records  []aos.ValidatorRecord
+		errs     []error
+	)
+	for _, r := range results {
+		findings = append(findings, r.findings...)
+		records = append(records, r.record)
+		if r.err != nil {
+			errs = append(errs, fmt.Errorf("validator %s: %w", r.record.Name, r.err))
+		}
+	}
+	report.SortFindings(findings)
+	if err := ctx.Err(); err != nil {
+		return findings, records, err
+	}
+	return findings, records, errors.Join(errs...)
+}
+
+func (s *Set) run(ctx context.Context, v *validator, st *engine.State, src fs.FS, changes []engine.Change) result {
+	rec := aos.ValidatorRecord{Name: v.name, Builtin: v.spec.Builtin, Module: v.spec.Module, SHA256: v.sum}
+	files, err := s.selectFiles(v, st, changes)
+	if err != nil {
+		rec.Error = err.Error()
+		return result{record: rec, err: err}
+	}
+	rec.Files = len(files)
+	req, err := wasm.Request{Validator: v.name, Config: v.spec.Config, Files: files}.Encode()
+	if err != nil {
+		rec.Error = err.Error()
+		return result{record: rec, err: err}
+	}
+	job := wasm.Job{
+		Name:   v.name,
+		Module: v.module,
+		Stdin:  req,
+		Src:    src,
+		Limits: wasm.Limits{
+			Timeout:     time.Duration(v.spec.TimeoutMs) * time.Millisecond,
+			MemoryMB:    v.spec.MemoryMB,
+			MaxOutputKB: v.spec.MaxOutputKB,
+		},
+	}
+	runner := s.modules
+	if v.spec.Builtin != "" {
+		job.Args = []string{v.spec.Builtin}
+		job.Host = HostModuleName
+		runner = s.builtin
+	}
+	fs, err := runner.Run(ctx, job)
+	if err != nil {
+		rec.Error = err.Error()
+		return result{record: rec, err: err}
+	}
+	for i := range fs {
+		fs[i].Validator = v.name
+	}
+	rec.Findings = len(fs)
+	return result{findings: fs, record: rec}
+}
+
+// selectFiles returns the changed files v sees: those its paths match,
+// that are visible, in path order.
+func (s *Set) selectFiles(v *validator, st *engine.State, changes []engine.Change) ([]aos.ChangedFile, error) {
+	var out []aos.ChangedFile
+	for _, c := range changes {
+		if !s.visible(c.Path) || hasDotGit(c.Path) {
+			continue
+		}
+		if _, ok := v.paths.Match(c.Path); !ok {
+			continue
+		}
+		var size int64
+		var err error
+		switch {
+		case c.Mode == aos.ModeGitlink:
+		case c.Status == aos.StatusDeleted:
+			size, err = s.base.BlobSize(c.Hash)
+		default:
+			size, err = st.Size(c.Path)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("size of %s: %w", c.Path, err)
+		}
+		out = append(out, aos.ChangedFile{Path: c.Path, Status: c.Status, Size: size, Mode: fmt.Sprintf("%06o", c.Mode)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+func hasDotGit(p string) bool {
+	for _, seg := range strings.Split(p, "/") {
+		if policy.IsDotGit(seg) {
+			return true
+		}
+	}
+	return false
+}
+
+// sharedFS serialises reads of the staged tree, whose git storage is not
+// safe for concurrent use, and keeps what it read: every validator reads
+// the same changed files.
+type sharedFS struct {
+	mu    sync.Mutex
+	fsys  fs.FS
+	files map[string][]byte
+}
+
+func newSharedFS(fsys fs.FS) *sharedFS {
+	return &sharedFS{fsys: fsys, files: map[string][]byte{}}
+}
+
+func (s *sharedFS) Open(name string) (fs.File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if data, ok := s.files[name]; ok {
+		return s.file(name, data)
+	}
+	f, err := s.fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if fi.IsDir() {
+		ents, err := fs.ReadDir(s.fsys, name)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return &memDir{info: fi, ents: ents}, nil
+	}
+	data, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	s.files[name] = data
+	return s.file(name, data)
+}
+
+func (s *sharedFS) file(name string, data []byte) (fs.File, error) {
+	return &memFile{name: name, Reader: bytes.NewReader(data)}, nil
+}
+
+type memFile struct {
+	name string
+	*bytes.Reader
+}
+
+func (f *memFile) Stat() (fs.FileInfo, error) { return memInfo{f.name, f.Size()}, nil }
+func (f *memFile) Close() error               { return nil }
+
+type memInfo struct {
+	name string
+	size int64
+}
+
+func (i memInfo) Name() string       { return i.name[strings.LastIndexByte(i.name, '/')+1:] }
+func (i memInfo) Size() int64        { return i.size }
+func (i memInfo) Mode() fs.FileMode  { return 0o444 }
+func (i memInfo) ModTime() time.Time { return time.Time{} }
+func (i memInfo) IsDir() bool        { return false }
+func (i memInfo) Sys() any           { return nil }
+
+type memDir struct {
+	info fs.FileInfo
+	ents []fs.DirEntry
+}
+
+func (d *memDir) Stat() (fs.FileInfo, error) { return d.info, nil }
+func (d *memDir) Close() error               { return nil }
+func (d *memDir) Read([]byte) (int, error)   { return 0, fs.ErrInvalid }
+func (d *memDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	if n <= 0 {
+		out := d.ents
+		d.ents = nil
+		return out, nil
+	}
+	if len(d.ents) == 0 {
+		return nil, io.EOF
+	}
+	k := min(n, len(d.ents))
+	out := d.ents[:k]
+	d.ents = d.ents[k:]
+	return out, nil
+}

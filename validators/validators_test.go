@@ -1,0 +1,302 @@
+package validators
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/validators/rules"
+	"github.com/architectos/aos/wasm"
+	"github.com/google/go-cmp/cmp"
+)
+
+// testCache is the compilation cache of the tests.
+var testCache string
+
+func TestMain(m *testing.M) {
+	if IsChild() {
+		os.Exit(ChildMain(os.Stdin, os.Stdout, os.Stderr))
+	}
+	// Compiled modules are kept across test runs and packages (the
+	// cache is keyed by each module's hash): compiling the modules under
+	// the race detector takes tens of seconds. Package wasm's tests
+	// compile from scratch.
+	testCache = filepath.Join(os.TempDir(), "aos-test-wasm-cache")
+	os.Exit(m.Run())
+}
+
+func testOptions(t testing.TB) Options {
+	t.Helper()
+	child, err := wasm.ChildCommand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{CacheDir: testCache, Child: child}
+}
+
+// TestBuiltinReproducible rebuilds the built-in module with the command of
+// its go:generate line and compares it with the committed one.
+func TestBuiltinReproducible(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "builtin.wasm")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-buildid=", "-o", out, "./builtin")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, b)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, BuiltinModule) {
+		t.Fatalf("builtin/builtin.wasm is stale or not reproducible: rebuilt %d bytes, committed %d; run go generate ./validators", len(got), len(BuiltinModule))
+	}
+	src, err := os.ReadFile("builtin.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(src, []byte("//go:generate env GOOS=wasip1 GOARCH=wasm go build -trimpath -ldflags=-buildid= -o builtin/builtin.wasm ./builtin")) {
+		t.Error("the go:generate line differs from the command this test runs")
+	}
+}
+
+// stage returns a state over base and the changes that turn base into
+// files, as a plan would.
+func stage(t testing.TB, base *MemTree, files map[string][]byte) (*engine.State, []engine.Change) {
+	t.Helper()
+	next := NewMemTree(files)
+	changes, err := DiffTrees(base, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := engine.NewState(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, changes
+}
+
+func builtinManifest() *aos.Manifest {
+	return &aos.Manifest{
+		Workspace: aos.Workspace{Ignored: []string{"node_modules/**"}},
+		Validators: map[string]aos.ValidatorSpec{
+			"secrets": {Builtin: "secrets", Paths: []string{"**"}},
+			"syntax":  {Builtin: "syntax"},
+			"php":     {Builtin: "php-malware", Paths: []string{"wp-content/**"}},
+			"text":    {Builtin: "text", Config: json.RawMessage(`{"eol": "lf"}`)},
+		},
+	}
+}
+
+var token = "ghp_" + rules.Fake("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 36, 12)
+
+func builtinTrees() (*MemTree, map[string][]byte) {
+	base := NewMemTree(map[string][]byte{
+		"README.md":   []byte("# project\n"),
+		"old.txt":     []byte("to be deleted\n"),
+		"src/main.go": []byte("package main\n\nfunc main() {}\n"),
+	})
+	next := map[string][]byte{
+		"README.md":                     []byte("# project\n"),
+		"src/main.go":                   []byte("package main\n\nconst t = \"" + token + "\"\n\nfunc main() {}\n"),
+		"config/app.json":               []byte("{\n  \"a\": 1,\n}\n"),
+		"notes.txt":                     []byte("one\r\ntwo\n"),
+		"wp-content/uploads/shell.php":  []byte("<?php\neval(base64_decode($_POST['x']));\n"),
+		"node_modules/x/secret.txt":     []byte("GITHUB_TOKEN=" + token + "\n"),
+		"elsewhere/eval.php":            []byte("<?php eval(base64_decode('x'));\n"),
+		"wp-content/plugins/ok/ok.json": []byte(`{"fine": true}`),
+	}
+	return base, next
+}
+
+func TestBuiltins(t *testing.T) {
+	base, next := builtinTrees()
+	st, changes := stage(t, base, next)
+	set, err := NewSet(builtinManifest(), base, testOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []aos.Finding{
+		{Validator: "syntax", Path: "config/app.json", Line: 3, Column: 1, Rule: "json", Severity: "error", Message: "invalid JSON: invalid character '}' looking for beginning of object key string"},
+		{Validator: "text", Path: "notes.txt", Line: 1, Rule: "crlf", Severity: "error", Message: "1 lines end in CRLF; this project uses LF"},
+		{Validator: "secrets", Path: "src/main.go", Line: 3, Column: 12, Rule: "github-token", Severity: "error", Message: "GitHub token"},
+		{Validator: "php", Path: "wp-content/uploads/shell.php", Rule: "php-in-uploads", Severity: "error", Message: "PHP file in an uploads directory (uploads/)"},
+		{Validator: "php", Path: "wp-content/uploads/shell.php", Line: 2, Column: 1, Rule: "eval-decoded", Severity: "error", Message: "eval or assert of decoded data"},
+	}
+	wantRecs := []aos.ValidatorRecord{
+		{Name: "php", Builtin: "php-malware", Files: 2, Findings: 2},
+		{Name: "secrets", Builtin: "secrets", Files: 7, Findings: 1},
+		{Name: "syntax", Builtin: "syntax", Files: 7, Findings: 1},
+		{Name: "text", Builtin: "text", Files: 7, Findings: 1},
+	}
+	// Twice, in parallel, to show that the results do not depend on
+	// scheduling.
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, recs, err := set.Validate(context.Background(), st, changes)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantRecs, recs); diff != "" {
+				t.Errorf("records (-want +got):\n%s", diff)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// hostileModule builds the hostile module of package wasm's tests: its
+// behaviour follows its validator name.
+var hostileModule = sync.OnceValues(func() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "hostile")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "m.wasm")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "../wasm/testdata/hostile")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("%v\n%s", err, b)
+	}
+	return os.ReadFile(out)
+})
+
+func sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// TestModules runs a project's own module, read from the base tree and
+// pinned by sha256, and refuses modules that do not match.
+func TestModules(t *testing.T) {
+	mod, err := hostileModule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := NewMemTree(map[string][]byte{"tools/v.wasm": mod, "a.txt": []byte("old\n")})
+	next := map[string][]byte{"tools/v.wasm": mod, "a.txt": []byte("new text\n"), "b.md": []byte("b\n")}
+	st, changes := stage(t, base, next)
+
+	t.Run("echo", func(t *testing.T) {
+		m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{
+			"echo": {Module: "tools/v.wasm", SHA256: strings.ToUpper(sum(mod)), Paths: []string{"*.txt"}, Config: json.RawMessage(`{"k": [1]}`)},
+		}}
+		v, err := New(context.Background(), m, base, testOptions(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, recs, err := v(context.Background(), st, changes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []aos.Finding{
+			{Validator: "echo", Path: "a.txt", Line: 1, Column: 1, Rule: "echo", Severity: "warning", Message: "modified 9 100644: new text"},
+			{Validator: "echo", Path: "request", Line: 1, Column: 1, Rule: "request", Severity: "note", Message: `api=1 validator=echo config={"k":[1]} args=["echo"]`},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("findings (-want +got):\n%s", diff)
+		}
+		wantRecs := []aos.ValidatorRecord{{Name: "echo", Module: "tools/v.wasm", SHA256: sum(mod), Files: 1, Findings: 2}}
+		if diff := cmp.Diff(wantRecs, recs); diff != "" {
+			t.Errorf("records (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("hostile", func(t *testing.T) {
+		m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{
+			"loop":  {Module: "tools/v.wasm", SHA256: sum(mod), TimeoutMs: 200},
+			"flood": {Module: "tools/v.wasm", SHA256: sum(mod), MaxOutputKB: 1},
+			"echo":  {Module: "tools/v.wasm", SHA256: sum(mod)},
+		}}
+		v, err := New(context.Background(), m, base, testOptions(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, recs, err := v(context.Background(), st, changes)
+		if !errors.Is(err, wasm.ErrTimeout) || !errors.Is(err, wasm.ErrOutput) {
+			t.Fatalf("err = %v, want timeout and output errors", err)
+		}
+		for _, want := range []string{"validator loop: module ran past its time limit: limit 200ms", "validator flood: module wrote more than its output limit: limit 1 KB"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
+		}
+		if len(recs) != 3 || recs[0].Name != "echo" || recs[0].Error != "" || recs[1].Error == "" || recs[2].Error == "" {
+			t.Errorf("records %+v", recs)
+		}
+	})
+
+	for _, tc := range []struct {
+		name string
+		spec aos.ValidatorSpec
+		want error
+	}{
+		{"wrong sha256", aos.ValidatorSpec{Module: "tools/v.wasm", SHA256: strings.Repeat("0", 64)}, wasm.ErrChecksum},
+		{"no sha256", aos.ValidatorSpec{Module: "tools/v.wasm"}, wasm.ErrChecksum},
+		{"missing", aos.ValidatorSpec{Module: "tools/none.wasm", SHA256: sum(mod)}, ErrModule},
+		{"only in the plan", aos.ValidatorSpec{Module: "b.md", SHA256: sum([]byte("b\n"))}, ErrModule},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{"v": tc.spec}}
+			_, err := New(context.Background(), m, base, testOptions(t))
+			if !errors.Is(err, tc.want) || !errors.Is(err, ErrModule) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// importsBuiltin is a minimal command module that imports the built-ins'
+// host function aos_builtin.check and exports _start and its memory.
+var importsBuiltin = func() []byte {
+	b := []byte("\x00asm\x01\x00\x00\x00")
+	section := func(id byte, content ...byte) { b = append(append(b, id, byte(len(content))), content...) }
+	section(1, 2, 0x60, 9, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f, 0x60, 0, 0)
+	imp := append(append([]byte{1, 11}, "aos_builtin"...), 5)
+	imp = append(append(imp, "check"...), 0, 0)
+	section(2, imp...)
+	section(3, 1, 1)
+	section(5, 1, 0, 1)
+	exp := append(append([]byte{2, 6}, "_start"...), 0, 1, 6)
+	exp = append(append(exp, "memory"...), 2, 0)
+	section(7, exp...)
+	section(10, 1, 2, 0, 0x0b)
+	return b
+}()
+
+// TestBuiltinImportRefused checks that a project's module cannot import
+// the host function of the built-ins.
+func TestBuiltinImportRefused(t *testing.T) {
+	base := NewMemTree(map[string][]byte{"v.wasm": importsBuiltin})
+	m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{"v": {Module: "v.wasm", SHA256: sum(importsBuiltin)}}}
+	for _, opts := range []Options{testOptions(t), {}} {
+		v, err := New(context.Background(), m, base, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, changes := stage(t, base, map[string][]byte{"v.wasm": importsBuiltin, "x": []byte("x")})
+		_, _, err = v(context.Background(), st, changes)
+		if !errors.Is(err, wasm.ErrCompile) || !strings.Contains(err.Error(), "imports aos_builtin.check") {
+			t.Fatalf("err = %v, want a compile error naming aos_builtin.check", err)
+		}
+	}
+}
