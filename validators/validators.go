@@ -165,6 +165,17 @@ func NewSet(m *aos.Manifest, base engine.Base, opts Options) (*Set, error) {
 	return s, nil
 }
 
+// Modules returns how many validators of the set are project modules.
+func (s *Set) Modules() int {
+	n := 0
+	for _, v := range s.list {
+		if v.spec.Module != "" {
+			n++
+		}
+	}
+	return n
+}
+
 // Warm compiles the set's modules into the cache directory.
 func (s *Set) Warm(ctx context.Context) error {
 	var mods [][]byte

@@ -88,23 +88,25 @@ func (r *Runner) host(name string) (*HostModule, error) {
 	return nil, fmt.Errorf("no host module %q", name)
 }
 
-// Warm compiles modules into the cache directory, so that later runs (in
-// this process or a sandbox process) skip compiling them.
+// Warm compiles modules into the cache directory, as the runs of this
+// Runner (in this process or in a sandbox process) use them, so that later
+// runs skip compiling them.
 func (r *Runner) Warm(ctx context.Context, modules ...[]byte) error {
-	// Both kinds of compiled code are cached: with and without context
-	// checks, as in-process and sandbox runs use them.
-	for _, closeOnDone := range []bool{false, true} {
-		if r.Child == nil && !closeOnDone {
-			continue
+	if len(modules) == 0 {
+		return nil
+	}
+	if r.CacheDir != "" {
+		if err := os.MkdirAll(r.CacheDir, 0o700); err != nil {
+			return fmt.Errorf("create compilation cache: %w", err)
 		}
-		e, err := getEngine(ctx, r.CacheDir, closeOnDone, nil)
-		if err != nil {
+	}
+	e, err := getEngine(ctx, r.CacheDir, r.Child == nil, nil)
+	if err != nil {
+		return err
+	}
+	for _, m := range modules {
+		if _, err := e.compile(ctx, m); err != nil {
 			return err
-		}
-		for _, m := range modules {
-			if _, err := e.rt.CompileModule(ctx, m); err != nil {
-				return fmt.Errorf("compile module: %w", err)
-			}
 		}
 	}
 	return nil

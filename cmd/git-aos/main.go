@@ -8,9 +8,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/architectos/aos/validators"
 )
 
 func main() {
+	if validators.IsChild() {
+		// A sandbox process running one validator module for a parent
+		// git-aos (docs/validators.md, "Isolation").
+		os.Exit(validators.ChildMain(os.Stdin, os.Stdout, os.Stderr))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

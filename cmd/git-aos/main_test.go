@@ -3,12 +3,17 @@ package main
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/architectos/aos/validators"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
+	if validators.IsChild() {
+		os.Exit(validators.ChildMain(os.Stdin, os.Stdout, os.Stderr))
+	}
 	testscript.Main(m, map[string]func(){
 		"git-aos": func() {
 			os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -33,6 +38,10 @@ func TestScript(t *testing.T) {
 			e.Setenv("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
 			e.Setenv("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
 			e.Setenv("HOME", e.WorkDir)
+			// Compiled validator modules are shared by every script and
+			// kept across runs, keyed by each module's hash: compiling
+			// them under the race detector takes tens of seconds.
+			e.Setenv("AOS_WASM_CACHE", filepath.Join(os.TempDir(), "aos-test-wasm-cache"))
 			return os.WriteFile(e.WorkDir+"/.gitconfig", []byte("[init]\n\tdefaultBranch = main\n[user]\n\tname = Test\n\temail = test@example.com\n"), 0o644)
 		},
 	})

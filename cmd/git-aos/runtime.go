@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
@@ -13,6 +15,9 @@ import (
 func newRuntime(e *env) *workflow.Runtime {
 	return &workflow.Runtime{
 		Jobs: func(m *aos.Manifest) (engine.JobRunner, error) { return newJobRunner(e, m) },
+		Validators: func(ctx context.Context, m *aos.Manifest, base engine.Base) (engine.ValidateFunc, error) {
+			return newValidators(ctx, e, m, base)
+		},
 	}
 }
 
