@@ -73,12 +73,12 @@ func rejected(v ...aos.Violation) *RunResult {
 }
 
 // parsePlan reads and parses a plan; a malformed one is a rejection.
-func parsePlan(src PlanSource) (*aos.Plan, []byte, *RunResult, error) {
+func parsePlan(src PlanSource, lim cue.PlanLimits) (*aos.Plan, []byte, *RunResult, error) {
 	name, data, err := src.read()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	plan, err := cue.ParsePlan(name, data, cue.PlanLimits{})
+	plan, err := cue.ParsePlan(name, data, lim)
 	var pe *cue.PlanError
 	if errors.As(err, &pe) {
 		return nil, nil, rejected(pe.Violations...), nil
@@ -114,10 +114,6 @@ type proposal struct {
 // id are free and the plan passes plan check, and computes the plan
 // commit without writing it.
 func prepare(ctx context.Context, opts RunOptions) (*proposal, *RunResult, error) {
-	plan, data, rej, err := parsePlan(opts.Plan)
-	if rej != nil || err != nil {
-		return nil, rej, err
-	}
 	repo, err := gitops.Open(opts.Dir)
 	if err != nil {
 		return nil, nil, err
@@ -134,7 +130,16 @@ func prepare(ctx context.Context, opts RunOptions) (*proposal, *RunResult, error
 	if err != nil {
 		return nil, nil, err
 	}
-	p := &proposal{repo: repo, plan: plan, data: data, path: planPath(plan), base: base, branch: AgentBranchPrefix + plan.ID}
+	// The manifest comes first: its limits bound the plan's parsing.
+	lm, err := ManifestFromTree(base, ManifestOptions{Policy: opts.Policy})
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, data, rej, err := parsePlan(opts.Plan, cue.LimitsFrom(lm.Policies))
+	if rej != nil || err != nil {
+		return nil, rej, err
+	}
+	p := &proposal{repo: repo, plan: plan, data: data, path: planPath(plan), base: base, branch: AgentBranchPrefix + plan.ID, lm: lm}
 	if t, err := repo.RefTarget(p.branch); err != nil {
 		return nil, nil, err
 	} else if t != "" {
@@ -149,9 +154,6 @@ func prepare(ctx context.Context, opts RunOptions) (*proposal, *RunResult, error
 		if _, ok := files[PlansDir+plan.ID+ext]; ok {
 			return nil, nil, fmt.Errorf("plan id %q is already used in the history of %s (%s exists): plan ids are unique", plan.ID, baseRev, PlansDir+plan.ID+ext)
 		}
-	}
-	if p.lm, err = ManifestFromTree(base, ManifestOptions{Policy: opts.Policy}); err != nil {
-		return nil, nil, err
 	}
 	// The plan must pass plan check before anything is made of it.
 	if v := checkLimits(plan, len(data), p.lm.Manifest); len(v) > 0 {
@@ -319,6 +321,10 @@ func refError(ref string, err error) error {
 	return err
 }
 
+// committedPlanLimits bound the parsing of a committed plan before its
+// manifest's own limits are applied.
+var committedPlanLimits = cue.PlanLimits{MaxBytes: 1 << 30, MaxDirectives: 1_000_000}
+
 // planCommit is a parsed plan commit.
 type planCommit struct {
 	info *gitops.CommitInfo
@@ -384,7 +390,9 @@ func readPlanCommit(repo *gitops.Repo, id string) (*planCommit, *RunResult, erro
 	if got := engine.Digest(data); got != digest {
 		return bad("%s has digest %s, the message says %s", d.Path, got, digest)
 	}
-	plan, err := cue.ParsePlan(d.Path, data, cue.PlanLimits{})
+	// The manifest's limits are checked once it is loaded; parsing is
+	// bounded by the largest limit a manifest may set.
+	plan, err := cue.ParsePlan(d.Path, data, committedPlanLimits)
 	var pe *cue.PlanError
 	if errors.As(err, &pe) {
 		return nil, rejected(pe.Violations...), nil

@@ -20,7 +20,7 @@ func fastRepo(b testing.TB, n int) string {
 	var in bytes.Buffer
 	content := strings.Repeat("x", 1023) + "\n"
 	fmt.Fprintf(&in, "blob\nmark :1\ndata %d\n%s\n", len(content), content)
-	manifest := "project: name: \"bench\"\nworkspace: writable: [\"src/**\", \"gen/**\"]\n"
+	manifest := "project: name: \"bench\"\nworkspace: writable: [\"src/**\", \"gen/**\"]\npolicies: max_plan_kb: 262144\n"
 	fmt.Fprintf(&in, "blob\nmark :2\ndata %d\n%s\n", len(manifest), manifest)
 	fmt.Fprintf(&in, "commit refs/heads/main\ncommitter A <a@example.com> 1700000000 +0000\ndata 4\ninit\n")
 	fmt.Fprintf(&in, "M 100644 :2 aos.cue\n")
@@ -93,7 +93,7 @@ func child(b *testing.B, exe, what, dir, arg string) (time.Duration, int64) {
 	out, err := cmd.CombinedOutput()
 	d := time.Since(start)
 	if err != nil {
-		b.Fatalf("child %s: %v\n%s", what, err, out)
+		b.Fatalf("child %s: %v\n%.2000s", what, err, out)
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	return d, ru.Maxrss
@@ -116,10 +116,10 @@ func BenchmarkLog(b *testing.B) {
 		r := strings.ReplaceAll(rec, "seed-1", fmt.Sprintf("seed-%d", i+2))
 		m := strings.ReplaceAll(msg, "seed-1", fmt.Sprintf("seed-%d", i+2)) + "\n"
 		fmt.Fprintf(&in, "commit refs/heads/history\n")
+		fmt.Fprintf(&in, "committer A <a@example.com> %d +0000\ndata %d\n%s", 1700000000+i, len(m), m)
 		if i == 0 {
 			fmt.Fprintf(&in, "from %s\n", res.ResultCommit)
 		}
-		fmt.Fprintf(&in, "committer A <a@example.com> %d +0000\ndata %d\n%s", 1700000000+i, len(m), m)
 		fmt.Fprintf(&in, "M 100644 inline .aos/runs/seed-%d.json\ndata %d\n%s\n", i+2, len(r), r)
 	}
 	cmd := exec.Command("git", "fast-import", "--quiet")

@@ -57,16 +57,17 @@ func childMain(what string) int {
 	}
 	var ok bool
 	var err error
+	var result any
 	switch what {
 	case "apply":
 		var res *RunResult
 		if res, err = Apply(context.Background(), RunOptions{Dir: dir, Rev: arg}); err == nil {
-			ok = res.OK()
+			ok, result = res.OK(), res
 		}
 	case "run":
 		var res *RunResult
 		if res, err = Run(context.Background(), RunOptions{Dir: dir, Plan: PlanSource{File: arg}}); err == nil {
-			ok = res.OK()
+			ok, result = res.OK(), res
 		}
 	case "verify":
 		var res *VerifyResult
@@ -79,6 +80,11 @@ func childMain(what string) int {
 		return 1
 	}
 	if !ok {
+		if res, isRun := result.(*RunResult); isRun && res != nil {
+			for _, v := range res.Report.Violations {
+				os.Stderr.WriteString(v.String() + "\n")
+			}
+		}
 		return 3
 	}
 	return 0
