@@ -14,7 +14,8 @@ import (
 // plans shares.
 func newRuntime(e *env) *workflow.Runtime {
 	return &workflow.Runtime{
-		Jobs: func(m *aos.Manifest) (engine.JobRunner, error) { return newJobRunner(e, m) },
+		Version: buildVersion(),
+		Jobs:    func(m *aos.Manifest) (engine.JobRunner, error) { return newJobRunner(e, m) },
 		Validators: func(ctx context.Context, m *aos.Manifest, base engine.Base) (engine.ValidateFunc, error) {
 			return newValidators(ctx, e, m, base)
 		},
