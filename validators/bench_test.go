@@ -1,0 +1,226 @@
+package validators
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/validators/rules"
+	"github.com/architectos/aos/wasm"
+)
+
+// corpus returns about 10 MB of Go sources from GOROOT, as the peer
+// figures in docs/RATIONALE.md were measured on.
+func corpus(b *testing.B, limit int) map[string][]byte {
+	b.Helper()
+	root := filepath.Join(runtime.GOROOT(), "src")
+	files := map[string][]byte{}
+	total := 0
+	var paths []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && strings.HasSuffix(p, ".go") && !strings.Contains(p, "testdata") {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	sort.Strings(paths)
+	for _, p := range paths {
+		if total >= limit {
+			break
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rel, _ := filepath.Rel(root, p)
+		files[filepath.ToSlash(rel)] = data
+		total += len(data)
+	}
+	if total < limit {
+		b.Fatalf("only %d bytes of Go sources", total)
+	}
+	return files
+}
+
+func allBuiltins() *aos.Manifest {
+	m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{}}
+	for _, b := range rules.Builtins {
+		m.Validators[b] = aos.ValidatorSpec{Builtin: b}
+	}
+	return m
+}
+
+func size(files map[string][]byte) int64 {
+	var n int64
+	for _, d := range files {
+		n += int64(len(d))
+	}
+	return n
+}
+
+// BenchmarkBuiltins runs the four built-ins over 10 MB of changed Go
+// sources: natively (the same package rules, called directly, one built-in
+// after another and all four at once) and through the WebAssembly module
+// as validators run them, side by side.
+func BenchmarkBuiltins(b *testing.B) {
+	files := corpus(b, 10<<20)
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	checkers := map[string]*rules.Checker{}
+	for _, name := range rules.Builtins {
+		c, err := rules.NewChecker(name, nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		checkers[name] = c
+	}
+	native := func(name string) int {
+		n := 0
+		for _, p := range paths {
+			if rules.Wants(name, p) {
+				n += len(checkers[name].Check(p, files[p]))
+			}
+		}
+		return n
+	}
+	b.Run("native-serial", func(b *testing.B) {
+		b.SetBytes(size(files))
+		for b.Loop() {
+			for _, name := range rules.Builtins {
+				native(name)
+			}
+		}
+	})
+	b.Run("native-parallel", func(b *testing.B) {
+		b.SetBytes(size(files))
+		for b.Loop() {
+			done := make(chan int)
+			for _, name := range rules.Builtins {
+				go func() { done <- native(name) }()
+			}
+			for range rules.Builtins {
+				<-done
+			}
+		}
+	})
+	b.Run("wasm", func(b *testing.B) {
+		base := NewMemTree(nil)
+		st, changes := stage(b, base, files)
+		set, err := NewSet(allBuiltins(), base, Options{CacheDir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		if _, _, err := set.Validate(ctx, st, changes); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(size(files))
+		for b.Loop() {
+			if _, _, err := set.Validate(ctx, st, changes); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, name := range rules.Builtins {
+		b.Run("wasm-"+name, func(b *testing.B) {
+			base := NewMemTree(nil)
+			st, changes := stage(b, base, files)
+			m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{name: {Builtin: name}}}
+			set, err := NewSet(m, base, Options{CacheDir: b.TempDir()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			set.Validate(context.Background(), st, changes)
+			for b.Loop() {
+				if _, _, err := set.Validate(context.Background(), st, changes); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("native-"+name, func(b *testing.B) {
+			for b.Loop() {
+				native(name)
+			}
+		})
+	}
+}
+
+// BenchmarkStart measures the whole built-in set over a one-file change
+// as a new git-aos process would run it: cold, compiling into an empty
+// cache directory, and warm, loading the compiled module from it.
+func BenchmarkStart(b *testing.B) {
+	base := NewMemTree(map[string][]byte{"a.go": []byte("package a\n")})
+	st, changes := stage(b, base, map[string][]byte{"a.go": []byte("package a\n\nconst x = 1\n")})
+	run := func(b *testing.B, dir string) {
+		set, err := NewSet(allBuiltins(), base, Options{CacheDir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := set.Validate(context.Background(), st, changes); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("cold", func(b *testing.B) {
+		for b.Loop() {
+			wasm.DropCompiled()
+			run(b, b.TempDir())
+		}
+	})
+	b.Run("warm", func(b *testing.B) {
+		dir := b.TempDir()
+		run(b, dir)
+		for b.Loop() {
+			wasm.DropCompiled()
+			run(b, dir)
+		}
+	})
+	b.Run("same-process", func(b *testing.B) {
+		dir := b.TempDir()
+		run(b, dir)
+		for b.Loop() {
+			run(b, dir)
+		}
+	})
+}
+
+// BenchmarkHostileStop measures how long past its 200 ms limit a module
+// in an endless loop runs before its run returns, in a sandbox process.
+func BenchmarkHostileStop(b *testing.B) {
+	mod, err := hostileModule()
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := NewMemTree(map[string][]byte{"v.wasm": mod})
+	m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{"loop": {Module: "v.wasm", SHA256: sum(mod), TimeoutMs: 200}}}
+	for _, mode := range []string{"child", "inprocess"} {
+		b.Run(mode, func(b *testing.B) {
+			opts := Options{CacheDir: testCache}
+			if mode == "child" {
+				opts = testOptions(b)
+			}
+			set, err := NewSet(m, base, opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			st, changes := stage(b, base, map[string][]byte{"v.wasm": mod, "x": []byte("x")})
+			set.Validate(context.Background(), st, changes) // compile
+			var worst time.Duration
+			for b.Loop() {
+				start := time.Now()
+				set.Validate(context.Background(), st, changes)
+				worst = max(worst, time.Since(start)-200*time.Millisecond)
+			}
+			b.ReportMetric(float64(worst.Milliseconds()), "worst-overshoot-ms")
+		})
+	}
+}
