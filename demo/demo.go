@@ -1,6 +1,7 @@
 // Package demo holds the example that git aos demo runs: a small
 // WordPress site with the RescueWP manifest of the whitepaper (section
-// 10.2) and two plans, one that oversteps the manifest and one that
+// 10.2) and three plans: one that oversteps the manifest, one that stays
+// inside it but smuggles in a web shell the validators catch, and one that
 // rescues the site.
 package demo
 
@@ -17,7 +18,7 @@ import (
 var files embed.FS
 
 // Plans are the example's plan files, in the order the demo runs them.
-var Plans = []string{"overreach.yaml", "rescue.yaml"}
+var Plans = []string{"overreach.yaml", "shortcut.yaml", "rescue.yaml"}
 
 // WriteSite writes the example site into dir, with the manifest's
 // environment.type set to envType.

@@ -1137,7 +1137,7 @@ func (r *runner) validate() bool {
 	for _, f := range findings {
 		if f.Severity == aos.SeverityError {
 			r.res.Violations = append(r.res.Violations, aos.Violation{Directive: -1, Path: f.Path, Rule: "validators." + f.Validator + "/" + f.Rule,
-				Message: fmt.Sprintf("%s:%d:%d: %s", f.Path, f.Line, f.Column, f.Message)})
+				Message: fmt.Sprintf("line %d, column %d: %s", f.Line, f.Column, f.Message)})
 			ok = false
 		}
 	}

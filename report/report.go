@@ -89,7 +89,16 @@ func Write(w io.Writer, format string, r *Report) error {
 }
 
 func writeText(w io.Writer, r *Report) error {
+	// A finding that rejects is both a violation and a finding; text
+	// prints it once, as compilers print errors.
+	found := map[string]bool{}
+	for _, f := range r.Findings {
+		found[f.Path+"\x00validators."+f.Validator+"/"+f.Rule] = true
+	}
 	for _, v := range r.Violations {
+		if v.Directive < 0 && found[v.Path+"\x00"+v.Rule] {
+			continue
+		}
 		if _, err := fmt.Fprintln(w, v.String()); err != nil {
 			return err
 		}

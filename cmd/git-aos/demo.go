@@ -25,9 +25,11 @@ func newDemoCmd(e *env) *cobra.Command {
 WordPress site with the whitepaper's RescueWP manifest), then:
 
   1. checks a plan that oversteps the manifest, and shows why it is rejected;
-  2. proposes and applies a plan that rescues the site: patches, a
-     quarantine report, and the test suite, run in a sandbox;
-  3. shows the result commit, verifies it, and prints the audit log.
+  2. runs a plan that stays inside the manifest but smuggles in a web shell
+     and a cloud key, which the built-in validators (WASM) reject;
+  3. proposes and applies a plan that rescues the site: patches, a
+     quarantine report, validators, and the test suite in a sandbox;
+  4. shows the result commit, verifies it, and prints the audit log.
 
 It needs only git. Jobs run under bubblewrap when it is installed, else on
 the host (the demo's manifest says so explicitly). The repository is
@@ -131,14 +133,18 @@ func runDemo(cmd *cobra.Command, e *env, keep string) error {
 	if code := aosCmd("plan", "check", filepath.Join(plans, "overreach.yaml")); code != aos.ExitRejected {
 		return fmt.Errorf("demo: the overreaching plan was not rejected (exit %d)", code)
 	}
-	fmt.Fprintln(e.stdout, "\n== 2. The rescue plan is proposed on its own branch, then applied")
+	fmt.Fprintln(e.stdout, "\n== 2. A plan inside the manifest that smuggles in a web shell: the validators reject it")
+	if code := aosCmd("run", filepath.Join(plans, "shortcut.yaml")); code != aos.ExitRejected {
+		return fmt.Errorf("demo: the smuggling plan was not rejected (exit %d)", code)
+	}
+	fmt.Fprintln(e.stdout, "\n== 3. The rescue plan is proposed on its own branch, then applied")
 	if code := aosCmd("propose", filepath.Join(plans, "rescue.yaml")); code != aos.ExitOK {
 		return fmt.Errorf("demo: propose failed (exit %d)", code)
 	}
 	if code := aosCmd("apply", "aos/rescue-hello-dolly"); code != aos.ExitOK {
 		return fmt.Errorf("demo: apply failed (exit %d)", code)
 	}
-	fmt.Fprintln(e.stdout, "\n== 3. The result commit, verified, and the audit log")
+	fmt.Fprintln(e.stdout, "\n== 4. The result commit, verified, and the audit log")
 	if err := show("log", "--stat", "--format=fuller", "-1", "aos/rescue-hello-dolly"); err != nil {
 		return err
 	}
