@@ -1,0 +1,112 @@
+package workflow
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/sandbox"
+)
+
+// bwrapRuntime runs jobs under bubblewrap, as git-aos does.
+var bwrapRuntime = &Runtime{Jobs: func(m *aos.Manifest) (engine.JobRunner, error) {
+	return sandbox.NewJobRunner(m, sandbox.RunnerOptions{})
+}}
+
+const buildManifest = `project: name: "gen"
+workspace: writable: ["src/**", "gen/**"]
+environment: type: "bwrap"
+tests: default: command: "grep -q generated gen/out.txt"
+build: targets: gen: {
+	command: "mkdir -p gen && { echo generated; cat src/in.txt; } > gen/out.txt"
+	outputs: ["gen/**"]
+}
+policies: require_tests_on_write: true
+`
+
+// TestVerifyReplaysJobs runs a plan whose BUILD stages a file and whose
+// tests read it, in a real bubblewrap sandbox, then verifies the result
+// without running the jobs again, and rejects a result whose build
+// output was changed.
+func TestVerifyReplaysJobs(t *testing.T) {
+	dir := newRepo(t, map[string]string{"aos.cue": buildManifest, "src/in.txt": "one\n"})
+	plan := `version: 1
+id: gen-1
+goal: Regenerate
+directives:
+  - type: FILE_WRITE
+    path: src/in.txt
+    content: "two\n"
+  - type: BUILD
+    target: gen
+  - type: RUN_TESTS
+`
+	res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, plan)}, Runtime: bwrapRuntime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK() {
+		t.Fatalf("rejected: %+v", res.Report.Violations)
+	}
+	if got := git(t, dir, "show", "aos/gen-1:gen/out.txt"); got != "generated\ntwo" {
+		t.Errorf("build output %q", got)
+	}
+	if len(res.Record.Jobs) != 2 || res.Record.Jobs[0].Kind != "build" || res.Record.Jobs[1].Kind != "tests" || res.Record.Jobs[1].Backend != "bwrap" {
+		t.Fatalf("job records: %+v", res.Record.Jobs)
+	}
+	msg := git(t, dir, "log", "-1", "--format=%B", "aos/gen-1")
+	if !strings.Contains(msg, "build gen: exit 0 in") || !strings.Contains(msg, "tests default: exit 0 in") {
+		t.Errorf("commit body lacks the checks:\n%s", msg)
+	}
+	// verify needs no sandbox: jobs are replayed from the record.
+	v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: "aos/gen-1"})
+	if err != nil || !v.Report.OK {
+		t.Fatalf("verify: %v %+v", err, v)
+	}
+	// A build output changed after the fact.
+	bad := tamper(t, dir, "aos/gen-1", func(wt string) {
+		os.WriteFile(filepath.Join(wt, "gen", "out.txt"), []byte("generated\nthree\n"), 0o644)
+	})
+	v, err = Verify(ctx(), VerifyOptions{Dir: dir, Rev: bad})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Report.OK {
+		t.Fatal("verify accepted a changed build output")
+	}
+	// The record names the blob the build made; the replay takes the
+	// changed one from the commit, so the rebuilt record differs.
+	if m := v.Report.Violations[0].Message; !strings.Contains(m, ".aos/runs/gen-1.json: the run record differs") {
+		t.Errorf("message: %s", m)
+	}
+	// A failing suite rejects the plan, and its output is shown.
+	failing := strings.Replace(plan, "id: gen-1", "id: gen-2", 1)
+	failing = strings.Replace(failing, "  - type: BUILD\n    target: gen\n", "", 1)
+	res, err = Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, failing)}, Runtime: bwrapRuntime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK() || res.Report.Violations[0].Rule != "tests.failed" {
+		t.Fatalf("a failing suite: %+v", res.Report)
+	}
+	if got := git(t, dir, "for-each-ref", "--format=%(refname)", "refs/heads/aos/gen-2"); got != "" {
+		t.Errorf("a failed plan left %s", got)
+	}
+}
+
+// TestJobsNeedASandbox: without one, a plan with a job is rejected, never
+// run unsandboxed.
+func TestJobsNeedASandbox(t *testing.T) {
+	dir := newRepo(t, map[string]string{"aos.cue": buildManifest, "src/in.txt": "one\n"})
+	plan := "version: 1\nid: t-1\ngoal: test\ndirectives:\n  - type: RUN_TESTS\n"
+	res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, plan)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK() || res.Report.Violations[0].Rule != "sandbox.unavailable" {
+		t.Fatalf("%+v", res.Report)
+	}
+}
