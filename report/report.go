@@ -89,16 +89,7 @@ func Write(w io.Writer, format string, r *Report) error {
 }
 
 func writeText(w io.Writer, r *Report) error {
-	// A finding that rejects is both a violation and a finding; text
-	// prints it once, as compilers print errors.
-	found := map[string]bool{}
-	for _, f := range r.Findings {
-		found[f.Path+"\x00validators."+f.Validator+"/"+f.Rule] = true
-	}
-	for _, v := range r.Violations {
-		if v.Directive < 0 && found[v.Path+"\x00"+v.Rule] {
-			continue
-		}
+	for _, v := range ownViolations(r) {
 		if _, err := fmt.Fprintln(w, v.String()); err != nil {
 			return err
 		}
@@ -130,4 +121,22 @@ func writeText(w io.Writer, r *Report) error {
 // FindingText formats f as "path:line:col: severity: validator/rule: message".
 func FindingText(f aos.Finding) string {
 	return fmt.Sprintf("%s:%d:%d: %s: %s/%s: %s", f.Path, f.Line, f.Column, f.Severity, f.Validator, f.Rule, f.Message)
+}
+
+// ownViolations are the report's violations less those that repeat a
+// finding: a finding of severity error rejects, so it is both, and every
+// format shows it once, as the finding (with its line and column).
+func ownViolations(r *Report) []aos.Violation {
+	found := map[string]bool{}
+	for _, f := range r.Findings {
+		found[f.Path+"\x00validators."+f.Validator+"/"+f.Rule] = true
+	}
+	var out []aos.Violation
+	for _, v := range r.Violations {
+		if v.Directive < 0 && found[v.Path+"\x00"+v.Rule] {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
 }

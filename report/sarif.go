@@ -84,7 +84,7 @@ type problem struct {
 // one, else at the path it concerns; an approval is a note.
 func problems(r *Report) []problem {
 	var out []problem
-	for _, v := range r.Violations {
+	for _, v := range ownViolations(r) {
 		p := problem{rule: v.Rule, level: "error", message: violationMessage(v)}
 		switch {
 		case v.Pos.File != "":
