@@ -21,6 +21,10 @@ var bwrapSystemPaths = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib
 // also sees, read-only, so that name resolution and TLS work.
 var bwrapNetworkPaths = []string{"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/ssl", "/etc/ca-certificates"}
 
+// sandboxHostname is the host name isolated jobs see, the same on every
+// machine, so that the host's name does not reach job output and records.
+const sandboxHostname = "aos"
+
 // bwrapArgs returns the bubblewrap options for s, up to and including "--".
 func bwrapArgs(s Spec, v checked) ([]string, error) {
 	var args []string
@@ -63,6 +67,7 @@ func bwrapArgs(s Spec, v checked) ([]string, error) {
 		"--remount-ro", "/",
 		"--chdir", wd,
 		"--unshare-all",
+		"--hostname", sandboxHostname,
 	)
 	if s.Env.Network {
 		args = append(args, "--share-net")

@@ -55,6 +55,7 @@ func containerArgs(s Spec, v checked, o containerOpts) ([]string, error) {
 	args := []string{
 		"run", "--rm",
 		"--name", o.name,
+		"--hostname", sandboxHostname,
 		"--cidfile", o.cidfile,
 		"--pull", "never",
 		"--log-driver", "none",

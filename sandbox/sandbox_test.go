@@ -128,6 +128,22 @@ func TestNoNetworkInterfaces(t *testing.T) {
 	}
 }
 
+// TestHostname checks that isolated jobs see a fixed host name, not the
+// host's.
+func TestHostname(t *testing.T) {
+	for _, b := range backends() {
+		if !b.isolate {
+			continue
+		}
+		t.Run(b.name, func(t *testing.T) {
+			res := mustRun(t, b.spec(t, "hostname"))
+			if got := string(res.Output); got != "aos\n" || !res.OK() {
+				t.Errorf("exit %d, host name %q, want aos", res.ExitCode, got)
+			}
+		})
+	}
+}
+
 func backendNamed(t *testing.T, name string) backend {
 	for _, b := range backends() {
 		if b.name == name {
