@@ -38,6 +38,13 @@ type Repo struct {
 // Open opens the repository containing dir.
 func Open(dir string) (*Repo, error) {
 	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		// go-git looks for a .git directory only; git also knows bare
+		// repositories (where server hooks run) and GIT_DIR.
+		if gitDir, gerr := gitOutput(dir, "rev-parse", "--absolute-git-dir"); gerr == nil {
+			r, err = git.PlainOpen(gitDir)
+		}
+	}
 	if err != nil {
 		if errors.Is(err, git.ErrRepositoryNotExists) {
 			return nil, fmt.Errorf("%s: %w", dir, ErrNotRepository)
