@@ -1,0 +1,548 @@
+package hooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/policy"
+	"github.com/architectos/aos/report"
+	"github.com/architectos/aos/workflow"
+)
+
+// PolicyFileName is the server policy file looked up in the bare
+// repository when no policy file is named.
+const PolicyFileName = "aos-policy.cue"
+
+// DefaultRefPrefixes are the ref namespaces a push may update.
+var DefaultRefPrefixes = []string{"refs/heads/", "refs/tags/"}
+
+// IdentityEnv are the variables the pusher's login is read from, in
+// order: GitHub Enterprise Server, GitLab, git http-backend.
+var IdentityEnv = []string{"GITHUB_USER_LOGIN", "GL_USERNAME", "REMOTE_USER"}
+
+// Options configure [PreReceive].
+type Options struct {
+	// Repo is the repository receiving the push, opened so that it reads
+	// the push's quarantined objects ([gitops.HookObjectDirs]).
+	Repo *gitops.Repo
+	// Getenv reads the hook's environment (os.Getenv).
+	Getenv func(string) string
+	// Policy is a server policy file; "" uses aos-policy.cue in the git
+	// directory when it exists.
+	Policy string
+	// UserEnv, when set, is the only variable the pusher's login is read
+	// from; otherwise [IdentityEnv].
+	UserEnv string
+	// RefPrefixes are the ref namespaces a push may update; nil is
+	// [DefaultRefPrefixes].
+	RefPrefixes []string
+	// Runtime runs validators when result commits are verified.
+	Runtime *workflow.Runtime
+}
+
+// Rejection is one reason a push is rejected.
+type Rejection struct {
+	Ref    string
+	Commit string // "" when the reason concerns the ref update
+	Path   string
+	Rule   string
+	Msg    string
+}
+
+func (r Rejection) String() string {
+	s := r.Ref + ": "
+	if r.Commit != "" {
+		s += fmt.Sprintf("commit %.12s: ", r.Commit)
+	}
+	if r.Path != "" {
+		s += printable(r.Path) + ": "
+	}
+	return s + r.Msg + " [" + r.Rule + "]"
+}
+
+// printable quotes s when it holds characters a terminal would act on.
+func printable(s string) string {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == '"' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// Result is the verdict on a push.
+type Result struct {
+	// Rejections lists every reason; the push is accepted when it is
+	// empty.
+	Rejections []Rejection
+	// Log holds informational lines: the pusher, push options.
+	Log []string
+	// User is the pusher's login ("" when unknown); Agent says whether
+	// the pusher is treated as an agent.
+	User  string
+	Agent bool
+}
+
+// OK reports whether the push is accepted.
+func (r *Result) OK() bool { return len(r.Rejections) == 0 }
+
+// ErrNoTrustedManifest means the repository has no default branch to read
+// the rules from.
+var ErrNoTrustedManifest = errors.New("no trusted manifest")
+
+// checker holds what is shared by the updates of one push.
+type checker struct {
+	opts      Options
+	repo      *gitops.Repo
+	res       *Result
+	policy    string
+	defBranch string // full ref of the default branch
+	def       *workflow.LoadedManifest
+	manifests map[string]*workflow.LoadedManifest // by commit
+	protected []string                            // patterns, short names
+	agentRefs []string
+	tips      []string // tips of protected branches before the push
+}
+
+// PreReceive judges the updates of a push (docs/hooks.md). The rules come
+// from the manifest at the tip of the repository's default branch (for a
+// protected branch, at that branch's tip) before the push, unified with
+// the server policy. It returns every reason to reject; an error (an
+// unreadable manifest, a missing object, a cancelled context) must reject
+// the push as well.
+func PreReceive(ctx context.Context, opts Options, updates []Update) (*Result, error) {
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.RefPrefixes == nil {
+		opts.RefPrefixes = DefaultRefPrefixes
+	}
+	c := &checker{opts: opts, repo: opts.Repo, res: &Result{}, manifests: map[string]*workflow.LoadedManifest{}}
+	c.identify()
+	if err := c.loadRules(); err != nil {
+		return nil, err
+	}
+	for _, u := range updates {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := c.update(ctx, u); err != nil {
+			return nil, fmt.Errorf("%s: %w", u.Ref, err)
+		}
+	}
+	return c.res, nil
+}
+
+// identify reads the pusher's login from the server's environment and
+// logs push options, which grant nothing.
+func (c *checker) identify() {
+	names := IdentityEnv
+	if c.opts.UserEnv != "" {
+		names = []string{c.opts.UserEnv}
+	}
+	src := ""
+	for _, n := range names {
+		if v := strings.TrimSpace(c.opts.Getenv(n)); v != "" {
+			c.res.User, src = v, n
+			break
+		}
+	}
+	if n, err := strconv.Atoi(c.opts.Getenv("GIT_PUSH_OPTION_COUNT")); err == nil && n > 0 {
+		var o []string
+		for i := 0; i < n && i < 100; i++ {
+			o = append(o, strconv.Quote(c.opts.Getenv(fmt.Sprintf("GIT_PUSH_OPTION_%d", i))))
+		}
+		c.res.Log = append(c.res.Log, "push options (shown only, they grant nothing): "+strings.Join(o, " "))
+	}
+	if c.res.User == "" {
+		c.res.Log = append(c.res.Log, fmt.Sprintf("pusher unknown (none of %s is set): judged as an agent", strings.Join(names, ", ")))
+		c.res.Agent = true
+		return
+	}
+	c.res.Log = append(c.res.Log, fmt.Sprintf("pusher %s (from %s)", printable(c.res.User), src))
+}
+
+// loadRules reads the trusted manifest of the default branch and the
+// protect section.
+func (c *checker) loadRules() error {
+	c.policy = c.opts.Policy
+	if c.policy == "" {
+		p := filepath.Join(c.repo.GitDir, PolicyFileName)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			c.policy = p
+		}
+	}
+	def, err := c.repo.CurrentBranch()
+	if err != nil {
+		return err
+	}
+	if def == "" {
+		return fmt.Errorf("%w: the repository's HEAD names no branch", ErrNoTrustedManifest)
+	}
+	c.defBranch = def
+	tip, err := c.repo.RefTarget(def)
+	if err != nil {
+		return err
+	}
+	if tip == "" {
+		return fmt.Errorf("%w: the default branch %s does not exist yet; the rules are read from it, so push its first commit before installing the hook", ErrNoTrustedManifest, strings.TrimPrefix(def, "refs/heads/"))
+	}
+	if c.def, err = c.manifestAt(tip); err != nil {
+		return err
+	}
+	p := c.def.Protect
+	c.protected = p.Branches
+	if len(c.protected) == 0 {
+		c.protected = []string{strings.TrimPrefix(def, "refs/heads/")}
+	}
+	c.agentRefs = p.AgentBranches
+	for _, list := range [][]string{c.protected, c.agentRefs, p.Agents} {
+		for _, g := range list {
+			if _, err := path.Match(g, ""); err != nil {
+				return fmt.Errorf("protect: bad pattern %q: %w", g, err)
+			}
+		}
+	}
+	if c.res.User != "" && matchAny(p.Agents, c.res.User) {
+		c.res.Agent = true
+	}
+	if c.res.User != "" {
+		role := "human"
+		if c.res.Agent {
+			role = "agent"
+		}
+		c.res.Log[len(c.res.Log)-1] += ": " + role
+	}
+	heads, err := c.repo.Refs("refs/heads/")
+	if err != nil {
+		return err
+	}
+	for ref, id := range heads {
+		if c.isProtected(ref) {
+			c.tips = append(c.tips, id)
+		}
+	}
+	sort.Strings(c.tips)
+	return nil
+}
+
+// manifestAt loads the manifest of a commit with the server policy.
+func (c *checker) manifestAt(commit string) (*workflow.LoadedManifest, error) {
+	if lm, ok := c.manifests[commit]; ok {
+		return lm, nil
+	}
+	t, err := c.repo.Tree(commit)
+	if err != nil {
+		return nil, err
+	}
+	lm, err := workflow.ManifestFromTree(t, workflow.ManifestOptions{Policy: c.policy})
+	if err != nil {
+		return nil, fmt.Errorf("trusted manifest at %.12s: %w", commit, err)
+	}
+	c.manifests[commit] = lm
+	return lm, nil
+}
+
+func matchAny(globs []string, s string) bool {
+	for _, g := range globs {
+		if ok, _ := path.Match(g, s); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *checker) isProtected(ref string) bool {
+	b, ok := strings.CutPrefix(ref, "refs/heads/")
+	return ok && matchAny(c.protected, b)
+}
+
+func (c *checker) isAgentBranch(ref string) bool {
+	b, ok := strings.CutPrefix(ref, "refs/heads/")
+	return ok && matchAny(c.agentRefs, b)
+}
+
+func (c *checker) reject(u Update, commit, p, rule, format string, args ...any) {
+	c.res.Rejections = append(c.res.Rejections, Rejection{Ref: u.Ref, Commit: commit, Path: p, Rule: rule, Msg: fmt.Sprintf(format, args...)})
+}
+
+// refKind is how a ref is protected.
+type refKind int
+
+const (
+	otherRef refKind = iota
+	protectedRef
+	agentRef
+)
+
+// update judges one ref update.
+func (c *checker) update(ctx context.Context, u Update) error {
+	allowed := false
+	for _, p := range c.opts.RefPrefixes {
+		if strings.HasPrefix(u.Ref, p) {
+			allowed = true
+		}
+	}
+	if !allowed {
+		c.reject(u, "", "", "protect.ref_namespace", "updates are accepted under %s only", strings.Join(c.opts.RefPrefixes, ", "))
+		return nil
+	}
+	kind := otherRef
+	switch {
+	case c.isProtected(u.Ref):
+		kind = protectedRef
+	case c.isAgentBranch(u.Ref):
+		kind = agentRef
+	}
+	if u.Deletion() {
+		if kind == protectedRef {
+			c.reject(u, "", "", "protect.delete", "a protected branch cannot be deleted")
+		}
+		return nil
+	}
+	newCommit, err := c.repo.PeelToCommit(u.New)
+	if err != nil {
+		return err
+	}
+	if newCommit == "" {
+		c.reject(u, "", "", "protect.not_commit", "%.12s is not a commit or a tag of one", u.New)
+		return nil
+	}
+	lm := c.def
+	var commits []string
+	if u.Creation() {
+		args := []string{"--reverse", "--topo-order", newCommit}
+		if len(c.tips) > 0 {
+			args = append(append(args, "--not"), c.tips...)
+		}
+		if commits, err = c.repo.RevList(args...); err != nil {
+			return err
+		}
+	} else {
+		oldCommit, err := c.repo.PeelToCommit(u.Old)
+		if err != nil {
+			return err
+		}
+		if kind == protectedRef {
+			if oldCommit == "" {
+				return fmt.Errorf("the branch's tip %.12s is not a commit", u.Old)
+			}
+			ff, err := c.repo.IsAncestor(oldCommit, newCommit)
+			if err != nil {
+				return err
+			}
+			if !ff {
+				c.reject(u, "", "", "protect.non_fast_forward", "a protected branch only moves forward: %.12s is not an ancestor of %.12s", oldCommit, newCommit)
+				return nil
+			}
+			// A protected branch is judged by its own rules.
+			if lm, err = c.manifestAt(oldCommit); err != nil {
+				return err
+			}
+		}
+		args := []string{"--reverse", "--topo-order", newCommit}
+		if oldCommit != "" {
+			args = append(args, "^"+oldCommit)
+		}
+		if commits, err = c.repo.RevList(args...); err != nil {
+			return err
+		}
+	}
+	for _, id := range commits {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := c.commit(ctx, u, kind, lm, id); err != nil {
+			return fmt.Errorf("commit %.12s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// commit judges one new commit of a ref update.
+func (c *checker) commit(ctx context.Context, u Update, kind refKind, lm *workflow.LoadedManifest, id string) error {
+	info, err := c.repo.CommitInfo(id)
+	if err != nil {
+		return err
+	}
+	// exempt are the files a verified plan or result commit adds under
+	// .aos/, which the workspace rules protect from directives.
+	var exempt map[string]bool
+	var rep *report.Report
+	switch {
+	case workflow.IsResultCommitMessage(info.Message):
+		v, err := workflow.VerifyCommit(ctx, c.repo, id, workflow.VerifyOptions{Manifest: lm, Runtime: c.opts.Runtime})
+		if err != nil {
+			return err
+		}
+		rep = v.Report
+		if rep.OK {
+			exempt = map[string]bool{workflow.RunsDir + v.PlanID + ".json": true}
+		}
+	case workflow.IsPlanCommitMessage(info.Message):
+		pc, err := workflow.CheckPlanCommit(ctx, c.repo, id, lm)
+		if err != nil {
+			return err
+		}
+		rep = pc.Report
+		if rep.OK {
+			exempt = map[string]bool{pc.PlanFile: true}
+		}
+	}
+	if rep != nil && !rep.OK {
+		// A commit that claims to be a plan or result commit and is
+		// not one is refused whoever pushes it: the audit log would
+		// present it as a run.
+		for _, v := range rep.Violations {
+			c.rejectViolation(u, id, v)
+		}
+		return nil
+	}
+	verified := rep != nil
+	agent := c.res.Agent
+	switch {
+	case verified:
+	case kind == agentRef:
+		c.reject(u, id, "", "protect.agent_branch", "agent branches accept only plan commits and verified result commits")
+		return nil
+	case kind == protectedRef && agent:
+		c.reject(u, id, "", "protect.agent", "agent %s may push only plan commits and verified result commits to a protected branch", printable(c.res.User))
+		return nil
+	case kind == protectedRef:
+		switch lm.Protect.Humans {
+		case "allow":
+			return nil
+		case "deny":
+			c.reject(u, id, "", "protect.humans", "protect.humans is deny: only plan commits and verified result commits are accepted")
+			return nil
+		}
+		if len(info.Parents) > 1 {
+			if err := c.evilMerge(u, info); err != nil {
+				return err
+			}
+		}
+		return c.content(u, info, lm, nil)
+	case !agent:
+		// Humans on other branches and tags.
+		return nil
+	}
+	if agent {
+		return c.content(u, info, lm, exempt)
+	}
+	return nil
+}
+
+func (c *checker) rejectViolation(u Update, id string, v aos.Violation) {
+	msg := v.Message
+	if v.Directive >= 0 {
+		msg = fmt.Sprintf("directive %d: %s", v.Directive, msg)
+	}
+	c.res.Rejections = append(c.res.Rejections, Rejection{Ref: u.Ref, Commit: id, Path: v.Path, Rule: v.Rule, Msg: msg})
+}
+
+// evilMerge rejects a merge whose tree holds content from none of its
+// parents.
+func (c *checker) evilMerge(u Update, info *gitops.CommitInfo) error {
+	var parents []string
+	for _, p := range info.Parents {
+		t, err := c.repo.TreeID(p)
+		if err != nil {
+			return err
+		}
+		parents = append(parents, t)
+	}
+	own, err := c.repo.MergeOwnChanges(info.Tree, parents)
+	if err != nil {
+		return err
+	}
+	for _, p := range own {
+		c.reject(u, info.ID, p, "protect.evil_merge", "the merge changes this path beyond its parents (allowed only with protect.humans: allow)")
+	}
+	return nil
+}
+
+// content judges the changes of a commit against its first parent by the
+// workspace rules, path safety, modes and sizes.
+func (c *checker) content(u Update, info *gitops.CommitInfo, lm *workflow.LoadedManifest, exempt map[string]bool) error {
+	parentTree := ""
+	if len(info.Parents) > 0 {
+		t, err := c.repo.TreeID(info.Parents[0])
+		if err != nil {
+			return err
+		}
+		parentTree = t
+	}
+	changes, err := c.repo.DiffTrees(parentTree, info.Tree)
+	if err != nil {
+		return err
+	}
+	tree, err := c.repo.TreeByID(info.Tree)
+	if err != nil {
+		return err
+	}
+	pol := lm.Policies
+	for _, ch := range changes {
+		p := ch.Path
+		if exempt[p] {
+			continue
+		}
+		bad := func(rule, format string, args ...any) { c.reject(u, info.ID, p, rule, format, args...) }
+		if ch.NewMode == 0 {
+			if perr := policy.CheckPath(p); perr == nil {
+				if d := lm.Rules.CanWrite(p); d != nil {
+					bad(d.Rule, "deleted: %s", d.Msg)
+				}
+			}
+			if !pol.AllowDelete {
+				bad("policies.allow_delete", "deleted, and policies.allow_delete is false")
+			}
+			continue
+		}
+		if perr := policy.CheckPath(p); perr != nil {
+			bad(perr.Rule, "%s", perr.Msg)
+			continue
+		}
+		if d := lm.Rules.CanWrite(p); d != nil {
+			bad(d.Rule, "%s", d.Msg)
+		}
+		switch ch.NewMode {
+		case aos.ModeSymlink:
+			if !pol.AllowSymlinks {
+				bad("policies.allow_symlinks", "a symlink, and policies.allow_symlinks is false")
+			}
+			continue
+		case aos.ModeGitlink:
+			if !pol.AllowSubmodules {
+				bad("policies.allow_submodules", "a gitlink (submodule), and policies.allow_submodules is false")
+			}
+			continue
+		case aos.ModeExecutable:
+			if ch.OldMode == 0 && !pol.AllowExecutable {
+				bad("policies.allow_executable", "an executable file, and policies.allow_executable is false")
+			}
+		}
+		if ch.OldMode != 0 && ch.OldMode != ch.NewMode && !pol.AllowModeChanges &&
+			(ch.OldMode == aos.ModeFile || ch.OldMode == aos.ModeExecutable) {
+			bad("policies.allow_mode_changes", "mode %06o changed to %06o, and policies.allow_mode_changes is false", ch.OldMode, ch.NewMode)
+		}
+		if pol.MaxFileSizeKB > 0 {
+			n, err := tree.BlobSize(ch.NewHash)
+			if err != nil {
+				return err
+			}
+			if n > int64(pol.MaxFileSizeKB)*1024 {
+				bad("policies.max_file_size_kb", "%d bytes, over the limit of %d KiB", n, pol.MaxFileSizeKB)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package workflow
+
+import (
+	"context"
+
+	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/report"
+)
+
+// PlanCommitCheck is the verdict of [CheckPlanCommit].
+type PlanCommitCheck struct {
+	Report *report.Report
+	// PlanID and PlanFile name the plan the commit adds, when it is a
+	// plan commit.
+	PlanID   string
+	PlanFile string
+}
+
+// CheckPlanCommit checks that commit id of repo is a plan commit
+// (docs/spec.md 6.2) and that its plan passes plan check (section 5)
+// against the commit's parent, judged by lm, a manifest the caller trusts
+// (the pre-receive hook passes the protected branch's). A commit that is
+// not a plan commit, or a plan that does not pass, is a report with
+// violations; an error means the commit could not be read.
+func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *LoadedManifest) (*PlanCommitCheck, error) {
+	pc, rej, err := readPlanCommit(repo, id)
+	if err != nil {
+		return nil, err
+	}
+	if rej != nil {
+		return &PlanCommitCheck{Report: rej.Report}, nil
+	}
+	out := &PlanCommitCheck{PlanID: pc.plan.ID, PlanFile: pc.path}
+	if v := checkLimits(pc.plan, len(pc.data), lm.Manifest); len(v) > 0 {
+		out.Report = &report.Report{Violations: v}
+		return out, nil
+	}
+	res, err := engine.Run(ctx, pc.plan, pc.base, engine.Options{Manifest: lm.Manifest, Rules: lm.Rules,
+		Tree: func(rev string) (engine.Base, error) { return repo.TreeOfRev(rev) }})
+	if err != nil {
+		return nil, err
+	}
+	out.Report = &report.Report{OK: res.OK(), Violations: res.Violations, Approvals: res.Approvals}
+	out.Report.Sort()
+	return out, nil
+}
+
+// IsResultCommitMessage reports whether a commit message claims a result
+// commit (it has an Aos-Run trailer), and IsPlanCommitMessage whether it
+// claims a plan commit. A claim is only a claim: [VerifyCommit] and
+// [CheckPlanCommit] decide.
+func IsResultCommitMessage(msg string) bool { return Trailers(msg)[TrailerRun] != "" }
+
+// IsPlanCommitMessage: see [IsResultCommitMessage].
+func IsPlanCommitMessage(msg string) bool {
+	tr := Trailers(msg)
+	return tr[TrailerRun] == "" && tr[TrailerPlanID] != ""
+}
