@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/architectos/aos"
 )
@@ -24,6 +25,9 @@ type Report struct {
 	Violations []aos.Violation `json:"violations"`
 	Findings   []aos.Finding   `json:"findings,omitempty"`
 	Approvals  []Approval      `json:"approvals"`
+	// Jobs are the jobs that ran; text output shows the end of a failed
+	// job's output.
+	Jobs []aos.JobRecord `json:"jobs,omitempty"`
 }
 
 // Sort orders violations by directive then position, and findings by path,
@@ -96,6 +100,26 @@ func writeText(w io.Writer, r *Report) error {
 	}
 	for _, f := range r.Findings {
 		if _, err := fmt.Fprintln(w, FindingText(f)); err != nil {
+			return err
+		}
+	}
+	for _, j := range r.Jobs {
+		if j.ExitCode == 0 && !j.TimedOut {
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "output of %s %q (directive %d, exit code %d", j.Kind, j.Name, j.Directive, j.ExitCode)
+		if j.TimedOut {
+			b.WriteString(", timed out")
+		}
+		if j.Truncated {
+			b.WriteString(", output truncated")
+		}
+		fmt.Fprintf(&b, "), last %d lines:\n", len(j.Tail))
+		for _, l := range j.Tail {
+			fmt.Fprintf(&b, "  | %s\n", l)
+		}
+		if _, err := io.WriteString(w, b.String()); err != nil {
 			return err
 		}
 	}

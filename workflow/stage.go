@@ -97,7 +97,7 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 		return nil, err
 	}
 	st.res = res
-	st.report = &report.Report{OK: res.OK(), Violations: res.Violations, Findings: res.Findings, Approvals: res.Approvals}
+	st.report = &report.Report{OK: res.OK(), Violations: res.Violations, Findings: res.Findings, Approvals: res.Approvals, Jobs: res.Jobs}
 	st.report.Sort()
 	if !res.OK() {
 		return st, nil
