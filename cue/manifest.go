@@ -135,10 +135,21 @@ func compile(c *cuelang.Context, src Source) (cuelang.Value, error) {
 	return v, v.Err()
 }
 
+// MaxManifestBytes bounds a manifest and a policy file (docs/spec.md 2.1):
+// checking grows faster than linearly with the size of CUE values, so a
+// huge document is refused before it is parsed.
+const MaxManifestBytes = 512 << 10
+
 // LoadManifest validates src, unified with the optional policy, and decodes
 // it. repoPath is the manifest's path in the repository, protected from
 // writes. A manifest that is not valid yields a [*ManifestError].
 func LoadManifest(src Source, repoPath string, pol *Source) (*aos.Manifest, error) {
+	for _, s := range []*Source{&src, pol} {
+		if s != nil && len(s.Data) > MaxManifestBytes {
+			return nil, &ManifestError{Errors: []Error{{Pos: aos.Position{File: s.Name, Line: 1, Col: 1},
+				Msg: fmt.Sprintf("file is %d bytes, over the limit of %d", len(s.Data), MaxManifestBytes)}}}
+		}
+	}
 	c, sch, err := schema()
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package cue
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -240,6 +241,27 @@ policies:
 			name: "CUE syntax error",
 			src:  Source{"aos.cue", []byte("project: {\n  name: \"x\"\n")},
 			want: []string{"aos.cue:2:13: expected '}', found 'EOF'"},
+		},
+		{
+			name: "huge manifest",
+			src:  Source{"m.yaml", []byte("project: {name: x}\n# " + strings.Repeat("x", MaxManifestBytes) + "\n")},
+			want: []string{fmt.Sprintf("m.yaml:1:1: file is %d bytes, over the limit of %d", MaxManifestBytes+22, MaxManifestBytes)},
+		},
+		{
+			name:   "huge policy",
+			src:    Source{"m.yaml", []byte("project: {name: x}\n")},
+			policy: &Source{"org.cue", []byte("// " + strings.Repeat("x", MaxManifestBytes) + "\n")},
+			want:   []string{fmt.Sprintf("org.cue:1:1: file is %d bytes, over the limit of %d", MaxManifestBytes+4, MaxManifestBytes)},
+		},
+		{
+			name: "deeply nested YAML",
+			src:  Source{"m.yaml", []byte("project: {name: x}\nworkspace: {writable: " + strings.Repeat("[", 100000) + "\n")},
+			want: []string{"m.yaml:2: YAML: exceeded max depth of 10000"},
+		},
+		{
+			name: "deeply nested CUE",
+			src:  Source{"aos.cue", []byte("project: {name: \"x\"}\nx: " + strings.Repeat("{a: ", 100000) + "\n")},
+			want: []string{"aos.cue:2:40001: expression exceeds maximum nesting depth of 10000"},
 		},
 		{
 			name: "CUE tool package import",

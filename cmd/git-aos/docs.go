@@ -15,6 +15,9 @@ func newDocsCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "docs",
 		Short: "Generate documentation",
+		Long: `Docs generates documentation from the commands themselves: man pages, so
+that "git aos --help" works once they are installed.`,
+		Example: `  git aos docs man ~/.local/share/man/man1 && man git-aos`,
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "man DIR",
