@@ -111,6 +111,10 @@ type checker struct {
 	protected []string                            // patterns, short names
 	agentRefs []string
 	tips      []string // tips of protected branches before the push
+
+	// covered are the plan commits of the current update whose result
+	// commit is in it too; verified those whose result verified.
+	covered, verified map[string]bool
 }
 
 // PreReceive judges the updates of a push (docs/hooks.md). The rules come
@@ -357,11 +361,40 @@ func (c *checker) update(ctx context.Context, u Update) error {
 			return err
 		}
 	}
+	// A plan commit followed in the push by its result commit is judged
+	// by verifying the result, which checks the plan commit and runs its
+	// plan under the same manifest: the plan is not run twice.
+	c.covered = map[string]bool{}
+	c.verified = map[string]bool{}
+	infos := make(map[string]*gitops.CommitInfo, len(commits))
+	for _, id := range commits {
+		info, err := c.repo.CommitInfo(id)
+		if err != nil {
+			return err
+		}
+		infos[id] = info
+		if workflow.IsResultCommitMessage(info.Message) && len(info.Parents) == 1 {
+			c.covered[info.Parents[0]] = true
+		}
+	}
+	var deferred []string
 	for _, id := range commits {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := c.commit(ctx, u, kind, lm, id); err != nil {
+		if c.covered[id] && workflow.IsPlanCommitMessage(infos[id].Message) {
+			deferred = append(deferred, id)
+			continue
+		}
+		if err := c.commit(ctx, u, kind, lm, infos[id]); err != nil {
+			return fmt.Errorf("commit %.12s: %w", id, err)
+		}
+	}
+	for _, id := range deferred {
+		if c.verified[id] {
+			continue
+		}
+		if err := c.commit(ctx, u, kind, lm, infos[id]); err != nil {
 			return fmt.Errorf("commit %.12s: %w", id, err)
 		}
 	}
@@ -369,11 +402,8 @@ func (c *checker) update(ctx context.Context, u Update) error {
 }
 
 // commit judges one new commit of a ref update.
-func (c *checker) commit(ctx context.Context, u Update, kind refKind, lm *workflow.LoadedManifest, id string) error {
-	info, err := c.repo.CommitInfo(id)
-	if err != nil {
-		return err
-	}
+func (c *checker) commit(ctx context.Context, u Update, kind refKind, lm *workflow.LoadedManifest, info *gitops.CommitInfo) error {
+	id := info.ID
 	// exempt are the files a verified plan or result commit adds under
 	// .aos/, which the workspace rules protect from directives.
 	var exempt map[string]bool
@@ -387,6 +417,9 @@ func (c *checker) commit(ctx context.Context, u Update, kind refKind, lm *workfl
 		rep = v.Report
 		if rep.OK {
 			exempt = map[string]bool{workflow.RunsDir + v.PlanID + ".json": true}
+			// Its parent is a plan commit whose plan passed, and whose
+			// only change is the plan file.
+			c.verified[info.Parents[0]] = true
 		}
 	case workflow.IsPlanCommitMessage(info.Message):
 		pc, err := workflow.CheckPlanCommit(ctx, c.repo, id, lm)
@@ -442,7 +475,7 @@ func (c *checker) commit(ctx context.Context, u Update, kind refKind, lm *workfl
 }
 
 func (c *checker) rejectViolation(u Update, id string, v aos.Violation) {
-	msg := v.Message
+	msg := strings.TrimPrefix(v.Message, fmt.Sprintf("commit %.12s: ", id))
 	if v.Directive >= 0 {
 		msg = fmt.Sprintf("directive %d: %s", v.Directive, msg)
 	}
