@@ -4,7 +4,9 @@ package main
 
 import "errors"
 
-// hostCheck is offered by the host to the WebAssembly build only.
-func hostCheck(int, string, []byte, []byte) ([]byte, error) {
-	return nil, errors.New("the built-in checks run only as a WebAssembly module under git-aos")
-}
+var errHost = errors.New("the built-in checks run only as a WebAssembly module under git-aos")
+
+// hostRequest and hostCheck are offered by the host to the WebAssembly
+// build only.
+func hostRequest(int, []byte) ([]byte, error)               { return nil, errHost }
+func hostCheck(int, []byte, []byte, []byte) ([]byte, error) { return nil, errHost }

@@ -4,72 +4,67 @@
 // the validator's name and argv[1] the built-in to run; the request is on
 // stdin, the staged tree at /src, and each finding a line on stdout.
 //
-// The module reads the request and the files it is given; the checks
-// themselves, the per-byte work, run natively in the host through
-// aos_builtin.check, a pure function from a file's bytes to findings. Go
-// code compiled to WebAssembly runs that work 20 to 60 times slower;
-// docs/RATIONALE.md ("Validators") has the measurements. So the module imports
-// nothing but the standard library's JSON and the list of built-ins, and
-// stays small, which keeps compiling and starting it fast.
+// The module only moves bytes: it hands the request to the host function
+// aos_builtin.request, which decodes it and returns the config and the
+// paths to read, reads each file from /src and hands its bytes to
+// aos_builtin.check, which returns the findings as ABI lines. Both are
+// pure functions of their arguments, run natively. Go code compiled to
+// WebAssembly runs the checks 20 to 60 times slower, and compiling and
+// loading a module take time in proportion to its size; docs/RATIONALE.md
+// ("Validators") has the measurements. So the module imports nothing but
+// os and the list of built-ins: no fmt, encoding/json, reflect, sort or
+// strconv.
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"sort"
 
 	"github.com/architectos/aos/validators/kinds"
 )
 
-type request struct {
-	API    int             `json:"api"`
-	Config json.RawMessage `json:"config"`
-	Files  []struct {
-		Path   string `json:"path"`
-		Status string `json:"status"`
-	} `json:"files"`
-}
-
 func main() { os.Exit(run()) }
+
+func fail(msg ...string) int {
+	for _, m := range msg {
+		os.Stderr.WriteString(m)
+	}
+	os.Stderr.WriteString("\n")
+	return 1
+}
 
 func run() int {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: NAME BUILTIN")
+		fail("usage: NAME BUILTIN")
 		return 2
 	}
 	builtin := os.Args[1]
 	id := kinds.Index(builtin)
 	if id < 0 {
-		fmt.Fprintf(os.Stderr, "no built-in validator %q\n", builtin)
+		fail("no built-in validator ", builtin)
 		return 2
 	}
-	var req request
-	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
-		fmt.Fprintln(os.Stderr, "read request:", err)
-		return 1
+	req, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		return fail("read request: ", err.Error())
 	}
-	if req.API != 1 {
-		fmt.Fprintf(os.Stderr, "api %d is not supported (want 1)\n", req.API)
-		return 1
+	// The host decodes the request and checks the config: it returns the
+	// config, then the paths this built-in reads, sorted, NUL-separated.
+	list, err := hostRequest(id, req)
+	if err != nil {
+		return fail(err.Error())
 	}
-	// Check the config once, before any file.
-	if _, err := hostCheck(id, "", nil, req.Config); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	sort.Slice(req.Files, func(i, j int) bool { return req.Files[i].Path < req.Files[j].Path })
-	out := bufio.NewWriterSize(os.Stdout, 32<<10)
+	config, paths := next(list)
+	config = append([]byte(nil), config...) // the host's buffer is reused
+	paths = append([]byte(nil), paths...)
+	var out []byte
 	buf := make([]byte, 0, 1<<20) // reused: no garbage per file
-	for _, f := range req.Files {
-		if f.Status == "deleted" || !kinds.Wants(builtin, f.Path) {
-			continue
-		}
-		data, err := readFile("/src/"+f.Path, buf)
+	for len(paths) > 0 {
+		var path []byte
+		path, paths = next(paths)
+		data, err := readFile("/src/"+string(path), buf)
 		if cap(data) > cap(buf) {
 			buf = data[:0]
 		}
@@ -77,24 +72,34 @@ func run() int {
 			continue // ignored by the manifest, or not a regular file
 		}
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "read:", err)
-			return 1
+			return fail("read: ", err.Error())
 		}
-		lines, err := hostCheck(id, f.Path, data, req.Config)
+		lines, err := hostCheck(id, path, data, config)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
+			return fail(err.Error())
 		}
-		if _, err := out.Write(lines); err != nil {
-			fmt.Fprintln(os.Stderr, "write:", err)
-			return 1
+		out = append(out, lines...)
+		if len(out) >= 32<<10 {
+			if _, err := os.Stdout.Write(out); err != nil {
+				return fail("write: ", err.Error())
+			}
+			out = out[:0]
 		}
 	}
-	if err := out.Flush(); err != nil {
-		fmt.Fprintln(os.Stderr, "write:", err)
-		return 1
+	if _, err := os.Stdout.Write(out); err != nil {
+		return fail("write: ", err.Error())
 	}
 	return 0
+}
+
+// next splits list at its first NUL byte.
+func next(list []byte) (item, rest []byte) {
+	for i, c := range list {
+		if c == 0 {
+			return list[:i], list[i+1:]
+		}
+	}
+	return list, nil
 }
 
 // readFile reads the file at path into buf, growing it as needed, so that

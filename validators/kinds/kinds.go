@@ -47,8 +47,8 @@ func SyntaxLanguage(p string) string {
 	return ""
 }
 
-// Wants reports whether builtin reads path; the module skips reading the
-// others.
+// Wants reports whether builtin reads path; aos_builtin.request leaves the
+// others out of the paths the module reads.
 func Wants(builtin, path string) bool {
 	switch builtin {
 	case "php-malware":

@@ -1,0 +1,75 @@
+package validators
+
+import (
+	"strings"
+	"testing"
+)
+
+// callHost lays out args in a fake guest memory and calls a host function
+// of the built-in module as the module would, returning its result code
+// and output.
+func callHost(f func([]byte, []uint32) uint32, builtin uint32, args ...[]byte) (uint32, string) {
+	var mem []byte
+	a := []uint32{builtin}
+	for _, b := range args {
+		a = append(a, uint32(len(mem)), uint32(len(b)))
+		mem = append(mem, b...)
+	}
+	const max = 4096
+	a = append(a, uint32(len(mem)), max)
+	mem = append(mem, make([]byte, max)...)
+	k := f(mem, a)
+	if k == badArgs {
+		return k, ""
+	}
+	n := min(int(k&^0x80000000), max)
+	out := mem[len(mem)-max:]
+	return k, string(out[:n])
+}
+
+func TestHostRequest(t *testing.T) {
+	const php, text = 0, 3
+	req := `{"api":1,"validator":"v","config":{"max_line": 10},"files":[` +
+		`{"path":"z.php","status":"added","size":1,"mode":"100644"},` +
+		`{"path":"b.txt","status":"modified","size":1,"mode":"100644"},` +
+		`{"path":"gone.php","status":"deleted","size":1,"mode":"100644"},` +
+		`{"path":"a.php","status":"added","size":1,"mode":"100644"}]}` + "\n"
+	for _, tc := range []struct {
+		builtin uint32
+		req     string
+		want    string
+		err     bool
+	}{
+		{php, req, `{"max_line": 10}` + "\x00a.php\x00z.php", false},
+		{text, req, `{"max_line": 10}` + "\x00a.php\x00b.txt\x00z.php", false},
+		{text, `{"api":1,"config":{},"files":[]}`, `{}`, false},
+		{text, `{"api":2,"config":{},"files":[]}`, "api 2 is not supported (want 1)", true},
+		{text, `{"api":1,"config":{"eol":"x"},"files":[]}`, "eol", true},
+		{text, `{"api":1,"config":{},"files":[{"path":"a\u0000b","status":"added"}]}`, "NUL", true},
+		{text, `{"api":1,`, "read request", true},
+	} {
+		k, out := callHost(hostRequest, tc.builtin, []byte(tc.req))
+		if k == badArgs {
+			t.Errorf("%s: refused its arguments", tc.req)
+			continue
+		}
+		if isErr := k&0x80000000 != 0; isErr != tc.err {
+			t.Errorf("%s: error %v (%q), want %v", tc.req, isErr, out, tc.err)
+		}
+		if tc.err && !strings.Contains(out, tc.want) || !tc.err && out != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.req, out, tc.want)
+		}
+	}
+	// Out-of-range arguments are refused, never read.
+	if k := hostRequest(make([]byte, 16), []uint32{0, 8, 16, 0, 4}); k != badArgs {
+		t.Errorf("request past the memory: got %#x, want refused", k)
+	}
+	if k := hostRequest(make([]byte, 16), []uint32{9, 0, 1, 0, 4}); k != badArgs {
+		t.Errorf("unknown built-in: got %#x, want refused", k)
+	}
+	// An output that does not fit returns its length and writes nothing.
+	mem := append([]byte(`{"api":1,"config":{},"files":[]}`), 0, 0xff)
+	if k := hostRequest(mem, []uint32{text, 0, uint32(len(mem) - 2), uint32(len(mem) - 1), 1}); k != 2 || mem[len(mem)-1] != 0xff {
+		t.Errorf("short output: got %d, wrote %#x", k, mem[len(mem)-1])
+	}
+}
