@@ -617,3 +617,28 @@ func TestHTTP(t *testing.T) {
 		t.Errorf("the HTTP user is not the pusher:\n%s", out)
 	}
 }
+
+// TestValidators pushes a result commit made by git aos run with the
+// built-in validators on; the hook verifies it with them.
+func TestValidators(t *testing.T) {
+	manifest := strings.Replace(testManifest, "protect:\n", "validators:\n  secrets:\n    builtin: secrets\n  text:\n    builtin: text\nprotect:\n", 1)
+	s := newServer(t, manifest, map[string]string{"src/a.txt": "a\n"})
+	c := s.clone(t)
+	p := filepath.Join(t.TempDir(), "plan.yaml")
+	writeFile(t, p, plan("checked", "src/checked.txt", "checked\n"))
+	must(t, c.dir, binary(t), "run", p)
+	out, ok := c.push("build-bot", "aos/checked")
+	expectAccepted(t, out, ok)
+
+	// The same plan judged without validators is not what the server's
+	// rules make: the manifest digests differ.
+	s2 := newServer(t, manifest, map[string]string{"src/a.txt": "a\n"})
+	c2 := s2.clone(t)
+	writeFile(t, filepath.Join(c2.dir, "project.yml"), testManifest)
+	c2.commit("local manifest without validators")
+	writeFile(t, p, plan("unchecked", "src/unchecked.txt", "unchecked\n"))
+	must(t, c2.dir, binary(t), "run", p)
+	before := s2.refs(t)
+	out, ok = c2.push("build-bot", "aos/unchecked")
+	expectRejected(t, s2, before, out, ok, "protect.agent_branch", "verify.mismatch")
+}

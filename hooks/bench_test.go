@@ -1,0 +1,198 @@
+package hooks_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The benchmarks measure the push of one plan commit and its verified
+// result commit, which writes 1,000 files of about 10 KB (10 MB), with the
+// built-in validators on, by an agent to its branch:
+//
+//   - push: the whole git push over file://, pack transfer and index-pack
+//     included, into a copy of the server repository;
+//   - hook: the hook process alone, the push's objects already stored;
+//
+// each into a repository of one commit ("fresh") and of 100,001 commits
+// ("history"), with the WASM compilation cache warm or cold (emptied
+// before each push).
+//
+//	go test -run XXX -bench PreReceive -benchtime 3x ./hooks
+
+const benchManifest = `project:
+  name: bench
+workspace:
+  writable: ["src/**"]
+policies:
+  max_file_size_kb: 64
+validators:
+  secrets:
+    builtin: secrets
+  syntax:
+    builtin: syntax
+  text:
+    builtin: text
+protect:
+  branches: ["main"]
+  agents: ["*-bot"]
+`
+
+// benchRepo is a server repository and a clone holding the branch to push.
+type benchRepo struct {
+	bare   string // with the hook installed and the WASM cache warm
+	client string
+	tip    string // the result commit
+	err    error
+}
+
+var (
+	benchOnce  = map[string]*sync.Once{"fresh": {}, "history": {}}
+	benchRepos = map[string]*benchRepo{}
+)
+
+func benchPlan() string {
+	var b strings.Builder
+	b.WriteString("version: 1\nid: bench\ngoal: Write 1000 files\ndirectives:\n")
+	for i := 0; i < 1000; i++ {
+		var c strings.Builder
+		for l := 0; c.Len() < 10*1024; l++ {
+			fmt.Fprintf(&c, "file %d line %d: the quick brown fox jumps over the lazy dog %d\n", i, l, i*l)
+		}
+		fmt.Fprintf(&b, "  - type: FILE_WRITE\n    path: src/gen/%02d/f%04d.txt\n    content: %q\n", i%50, i, c.String())
+	}
+	return b.String()
+}
+
+// history appends n commits to main of bare with git fast-import.
+func history(b *testing.B, bare string, n int) {
+	parent := must(b, bare, "git", "rev-parse", "main")
+	cmd := exec.Command("git", "fast-import", "--quiet")
+	cmd.Dir = bare
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(stdin)
+	for i := 1; i <= n; i++ {
+		msg := fmt.Sprintf("history %d\n", i)
+		data := fmt.Sprintf("entry %d\n", i)
+		fmt.Fprintf(w, "commit refs/heads/main\nmark :%d\ncommitter Test <test@example.com> %d +0000\ndata %d\n%s", i, 1700000000+i, len(msg), msg)
+		if i == 1 {
+			fmt.Fprintf(w, "from %s\n", parent)
+		}
+		fmt.Fprintf(w, "M 100644 inline history/%03d.txt\ndata %d\n%s\n", i%500, len(data), data)
+	}
+	w.Flush()
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func setupBench(b *testing.B, kind string) *benchRepo {
+	benchOnce[kind].Do(func() {
+		r := &benchRepo{}
+		benchRepos[kind] = r
+		tmp, err := os.MkdirTemp(testTempDir, "bench-")
+		if err != nil {
+			r.err = err
+			return
+		}
+		seed := filepath.Join(tmp, "seed")
+		must(b, tmp, "git", "init", "-q", "-b", "main", seed)
+		writeFile(b, filepath.Join(seed, "project.yml"), benchManifest)
+		writeFile(b, filepath.Join(seed, "src/readme.txt"), "bench\n")
+		must(b, seed, "git", "add", "-A")
+		must(b, seed, "git", "commit", "-q", "-m", "seed")
+		r.bare = filepath.Join(tmp, "srv.git")
+		must(b, tmp, "git", "clone", "-q", "--bare", seed, r.bare)
+		if kind == "history" {
+			history(b, r.bare, 100000)
+			must(b, r.bare, "git", "repack", "-adq")
+		}
+		must(b, tmp, binary(b), "hook", "install", "--repo", r.bare)
+		r.client = filepath.Join(tmp, "client")
+		must(b, tmp, "git", "clone", "-q", r.bare, r.client)
+		writeFile(b, filepath.Join(tmp, "plan.yaml"), benchPlan())
+		must(b, r.client, binary(b), "run", filepath.Join(tmp, "plan.yaml"))
+		r.tip = must(b, r.client, "git", "rev-parse", "aos/bench")
+		// The run compiled the validators into the client's cache; the
+		// server's warm cache is a copy (entries are keyed by module
+		// and runtime, not by repository).
+		must(b, tmp, "cp", "-r", filepath.Join(r.client, ".git", "aos", "wasm-cache"), filepath.Join(r.bare, "aos", "wasm-cache"))
+	})
+	r := benchRepos[kind]
+	if r.err != nil {
+		b.Fatal(r.err)
+	}
+	return r
+}
+
+func BenchmarkPreReceive(b *testing.B) {
+	for _, kind := range []string{"fresh", "history"} {
+		for _, cache := range []string{"warm", "cold"} {
+			b.Run("push/"+kind+"/"+cache, func(b *testing.B) { benchPush(b, kind, cache, true) })
+			if cache == "warm" {
+				// git's own share of the push: the same push with no hook.
+				b.Run("push-nohook/"+kind, func(b *testing.B) { benchPush(b, kind, cache, false) })
+			}
+			b.Run("hook/"+kind+"/"+cache, func(b *testing.B) {
+				r := setupBench(b, kind)
+				dst := filepath.Join(b.TempDir(), "srv.git")
+				must(b, "/", "cp", "-al", r.bare, dst)
+				must(b, dst, "git", "fetch", "-q", r.client, "aos/bench:refs/bench/objects")
+				must(b, dst, "git", "update-ref", "-d", "refs/bench/objects")
+				stdin := strings.Repeat("0", 40) + " " + r.tip + " refs/heads/aos/bench\n"
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if cache == "cold" {
+						b.StopTimer()
+						os.RemoveAll(filepath.Join(dst, "aos", "wasm-cache"))
+						b.StartTimer()
+					}
+					cmd := exec.Command(binary(b), "hook", "pre-receive")
+					cmd.Dir = dst
+					cmd.Env = append(os.Environ(), "GIT_DIR=.", "REMOTE_USER=bench-bot")
+					cmd.Stdin = strings.NewReader(stdin)
+					out, err := cmd.CombinedOutput()
+					if err != nil || !strings.Contains(string(out), "push accepted") {
+						b.Fatalf("hook: %v\n%s", err, out)
+					}
+				}
+			})
+		}
+	}
+}
+
+func benchPush(b *testing.B, kind, cache string, hook bool) {
+	r := setupBench(b, kind)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dst := filepath.Join(b.TempDir(), "srv.git")
+		must(b, "/", "cp", "-al", r.bare, dst)
+		if cache == "cold" {
+			os.RemoveAll(filepath.Join(dst, "aos", "wasm-cache"))
+		}
+		if !hook {
+			os.Remove(filepath.Join(dst, "hooks", "pre-receive"))
+		}
+		b.StartTimer()
+		out, err := run(b, r.client, []string{"REMOTE_USER=bench-bot"}, "git", "push", "-q", dst, "aos/bench")
+		b.StopTimer()
+		if err != nil || (hook && !strings.Contains(out, "push accepted")) {
+			b.Fatalf("push: %v\n%s", err, out)
+		}
+		os.RemoveAll(dst)
+		b.StartTimer()
+	}
+}
