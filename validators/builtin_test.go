@@ -1,8 +1,16 @@
 package validators
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/wasm"
 )
 
 // callHost lays out args in a fake guest memory and calls a host function
@@ -71,5 +79,43 @@ func TestHostRequest(t *testing.T) {
 	mem := append([]byte(`{"api":1,"config":{},"files":[]}`), 0, 0xff)
 	if k := hostRequest(mem, []uint32{text, 0, uint32(len(mem) - 2), uint32(len(mem) - 1), 1}); k != 2 || mem[len(mem)-1] != 0xff {
 		t.Errorf("short output: got %d, wrote %#x", k, mem[len(mem)-1])
+	}
+}
+
+// TestBuiltinModule runs the module itself: files listed but absent from
+// /src are skipped, a file larger than the module's buffer is read whole,
+// and the host's errors end the run with the message on
+// stderr.
+func TestBuiltinModule(t *testing.T) {
+	r := &wasm.Runner{CacheDir: testCache, Hosts: []wasm.HostModule{hostModule()}}
+	src := fstest.MapFS{"a.txt": {Data: []byte("one\r\n")}, "dir/b.txt": {Data: []byte("\xef\xbb\xbftwo\n")},
+		"big.txt": {Data: []byte(strings.Repeat("x", 3<<20) + "\n")}}
+	run := func(config string) ([]aos.Finding, error) {
+		req, err := wasm.Request{Validator: "t", Config: json.RawMessage(config), Files: []aos.ChangedFile{
+			{Path: "dir/b.txt", Status: aos.StatusAdded},
+			{Path: "missing.txt", Status: aos.StatusAdded},
+			{Path: "a.txt", Status: aos.StatusModified},
+			{Path: "big.txt", Status: aos.StatusAdded},
+		}}.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Run(context.Background(), wasm.Job{Name: "t", Args: []string{"text"}, Module: BuiltinModule, Host: HostModuleName, Stdin: req, Src: src})
+	}
+	got, err := run(`{"eol":"lf"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, f := range got {
+		rules = append(rules, f.Path+":"+f.Rule)
+	}
+	if want := []string{"a.txt:crlf", "big.txt:long-line", "dir/b.txt:bom"}; !slices.Equal(rules, want) {
+		t.Errorf("findings %v, want %v", rules, want)
+	}
+	_, err = run(`{"eol":"x"}`)
+	var re *wasm.RunError
+	if !errors.As(err, &re) || !errors.Is(err, wasm.ErrExit) || !strings.Contains(re.Stderr, "eol") {
+		t.Errorf("bad config: err = %v, want an exit with the config error on stderr", err)
 	}
 }

@@ -27,28 +27,28 @@ func check(builtin uint32, path unsafe.Pointer, pathLen uint32, data unsafe.Poin
 var outBuf = make([]byte, 64<<10)
 
 // hostRequest returns the config and the paths to read, computed by the
-// host from the request, or an error. The result is valid until the next
+// host from the request, or an error message. The result is valid until the next
 // call to the host.
-func hostRequest(builtin int, req []byte) ([]byte, error) {
+func hostRequest(builtin int, req []byte) ([]byte, string) {
 	return result("request", func() uint32 {
 		return request(uint32(builtin), ptr(req), uint32(len(req)), unsafe.Pointer(&outBuf[0]), uint32(len(outBuf)))
 	})
 }
 
 // hostCheck returns the findings of one file as ABI lines, computed by the
-// host, or an error. The result is valid until the next call to the host.
-func hostCheck(builtin int, path, data, config []byte) ([]byte, error) {
+// host, or an error message. The result is valid until the next call to the host.
+func hostCheck(builtin int, path, data, config []byte) ([]byte, string) {
 	return result("check", func() uint32 {
 		return check(uint32(builtin), ptr(path), uint32(len(path)), ptr(data), uint32(len(data)), ptr(config), uint32(len(config)), unsafe.Pointer(&outBuf[0]), uint32(len(outBuf)))
 	})
 }
 
 // result calls the host function call until its result fits in outBuf.
-func result(name string, call func() uint32) ([]byte, error) {
+func result(name string, call func() uint32) ([]byte, string) {
 	for {
 		k := call()
 		if k == 0xffffffff {
-			return nil, errorString("aos_builtin." + name + " refused its arguments")
+			return nil, "aos_builtin." + name + " refused its arguments"
 		}
 		n := int(k &^ 0x80000000)
 		if n > len(outBuf) {
@@ -56,15 +56,11 @@ func result(name string, call func() uint32) ([]byte, error) {
 			continue
 		}
 		if k&0x80000000 != 0 {
-			return nil, errorString(outBuf[:n])
+			return nil, string(outBuf[:n])
 		}
-		return outBuf[:n], nil
+		return outBuf[:n], ""
 	}
 }
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
 
 func ptr(b []byte) unsafe.Pointer {
 	if len(b) == 0 {

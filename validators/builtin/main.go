@@ -11,83 +11,82 @@
 // pure functions of their arguments, run natively. Go code compiled to
 // WebAssembly runs the checks 20 to 60 times slower, and compiling and
 // loading a module take time in proportion to its size; docs/RATIONALE.md
-// ("Validators") has the measurements. So the module imports nothing but
-// os and the list of built-ins: no fmt, encoding/json, reflect, sort or
-// strconv.
+// ("Validators") has the measurements. So the module imports no package
+// but the list of built-ins, not even os: it calls the few WASI functions
+// it needs itself (wasi_wasip1.go), and is little more than the Go
+// runtime.
 package main
 
-import (
-	"errors"
-	"io"
-	"io/fs"
-	"os"
+import "github.com/architectos/aos/validators/kinds"
 
-	"github.com/architectos/aos/validators/kinds"
-)
-
-func main() { os.Exit(run()) }
+func main() { exit(run()) }
 
 func fail(msg ...string) int {
 	for _, m := range msg {
-		os.Stderr.WriteString(m)
+		write(2, []byte(m))
 	}
-	os.Stderr.WriteString("\n")
+	write(2, []byte("\n"))
 	return 1
 }
 
 func run() int {
-	if len(os.Args) != 2 {
+	argv := args()
+	if len(argv) != 2 {
 		fail("usage: NAME BUILTIN")
 		return 2
 	}
-	builtin := os.Args[1]
+	builtin := argv[1]
 	id := kinds.Index(builtin)
 	if id < 0 {
 		fail("no built-in validator ", builtin)
 		return 2
 	}
-	req, err := io.ReadAll(os.Stdin)
-	if err != nil {
-		return fail("read request: ", err.Error())
+	req, errno := readAll(0, nil)
+	if errno != 0 {
+		return fail("read request: ", errnoString(errno))
 	}
 	// The host decodes the request and checks the config: it returns the
 	// config, then the paths this built-in reads, sorted, NUL-separated.
 	list, err := hostRequest(id, req)
-	if err != nil {
-		return fail(err.Error())
+	if err != "" {
+		return fail(err)
 	}
 	config, paths := next(list)
 	config = append([]byte(nil), config...) // the host's buffer is reused
 	paths = append([]byte(nil), paths...)
+	src, errno := preopen("/src")
+	if errno != 0 {
+		return fail("open /src: ", errnoString(errno))
+	}
 	var out []byte
 	buf := make([]byte, 0, 1<<20) // reused: no garbage per file
 	for len(paths) > 0 {
 		var path []byte
 		path, paths = next(paths)
-		data, err := readFile("/src/"+string(path), buf)
+		data, errno := readFile(src, path, buf)
 		if cap(data) > cap(buf) {
 			buf = data[:0]
 		}
-		if errors.Is(err, fs.ErrNotExist) {
+		if errno == errnoNoEnt {
 			continue // ignored by the manifest, or not a regular file
 		}
-		if err != nil {
-			return fail("read: ", err.Error())
+		if errno != 0 {
+			return fail("read /src/", string(path), ": ", errnoString(errno))
 		}
 		lines, err := hostCheck(id, path, data, config)
-		if err != nil {
-			return fail(err.Error())
+		if err != "" {
+			return fail(err)
 		}
 		out = append(out, lines...)
 		if len(out) >= 32<<10 {
-			if _, err := os.Stdout.Write(out); err != nil {
-				return fail("write: ", err.Error())
+			if errno := write(1, out); errno != 0 {
+				return fail("write: ", errnoString(errno))
 			}
 			out = out[:0]
 		}
 	}
-	if _, err := os.Stdout.Write(out); err != nil {
-		return fail("write: ", err.Error())
+	if errno := write(1, out); errno != 0 {
+		return fail("write: ", errnoString(errno))
 	}
 	return 0
 }
@@ -102,26 +101,57 @@ func next(list []byte) (item, rest []byte) {
 	return list, nil
 }
 
-// readFile reads the file at path into buf, growing it as needed, so that
-// reading many files makes no garbage for the guest's collector.
-func readFile(path string, buf []byte) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// readFile reads the file at path under the directory dir into buf,
+// growing it as needed, so that reading many files makes no garbage for
+// the guest's collector.
+func readFile(dir uint32, path, buf []byte) ([]byte, uint32) {
+	fd, errno := open(dir, path)
+	if errno != 0 {
+		return nil, errno
 	}
-	defer f.Close()
-	buf = buf[:0]
+	data, errno := readAll(fd, buf[:0])
+	closeFD(fd)
+	return data, errno
+}
+
+// readAll appends what fd holds, to its end, to buf.
+func readAll(fd uint32, buf []byte) ([]byte, uint32) {
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
-		n, err := f.Read(buf[len(buf):cap(buf)])
+		n, errno := read(fd, buf[len(buf):cap(buf)])
+		if errno != 0 {
+			return nil, errno
+		}
+		if n == 0 {
+			return buf, 0
+		}
 		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
 	}
+}
+
+// errnoString names the WASI errors a read can meet.
+func errnoString(errno uint32) string {
+	switch errno {
+	case errnoNoEnt:
+		return "no such file or directory"
+	case 8:
+		return "bad file descriptor"
+	case 28:
+		return "invalid argument"
+	case 29:
+		return "input/output error"
+	case 31:
+		return "is a directory"
+	case 54:
+		return "not a directory"
+	case 63:
+		return "permission denied"
+	}
+	d := []byte("WASI errno ")
+	if errno >= 10 {
+		d = append(d, byte('0'+errno/10%10))
+	}
+	return string(append(d, byte('0'+errno%10)))
 }
