@@ -1,0 +1,77 @@
+package patch
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+// vectorPatches returns the patches of the plan vectors
+// (testdata/plans/vectors), cut out of their YAML block scalars.
+func vectorPatches(f *testing.F) []string {
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "plans", "vectors", "*.txtar"))
+	var out []string
+	for _, file := range files {
+		ar, err := txtar.ParseFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, af := range ar.Files {
+			if af.Name != "plan.yaml" {
+				continue
+			}
+			for _, block := range strings.Split(string(af.Data), "    patch: |")[1:] {
+				var b strings.Builder
+				for _, l := range strings.Split(block, "\n")[1:] {
+					if !strings.HasPrefix(l, "      ") && l != "" {
+						break
+					}
+					b.WriteString(strings.TrimPrefix(l, "      ") + "\n")
+				}
+				out = append(out, b.String())
+			}
+		}
+	}
+	return out
+}
+
+// FuzzParse parses arbitrary text as a patch and applies each parsed file
+// to a few old contents: neither may panic, a parse error is an *Error,
+// and every path Parse returns was written in the text.
+func FuzzParse(f *testing.F) {
+	seeds := vectorPatches(f)
+	if len(seeds) == 0 {
+		f.Fatal("no patches in the plan vectors")
+	}
+	for _, s := range seeds {
+		f.Add(s, []byte("one\ntwo\n"))
+	}
+	f.Add("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n", []byte("a\n"))
+	f.Fuzz(func(t *testing.T, text string, old []byte) {
+		files, err := Parse(text)
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("Parse error %T %v is not an *Error", err, err)
+			}
+			return
+		}
+		for _, pf := range files {
+			for _, p := range pf.Paths() {
+				if p == "" || !strings.Contains(text, p) {
+					t.Fatalf("path %q does not appear in the patch", p)
+				}
+			}
+			for _, o := range [][]byte{old, nil, {}, bytes.Repeat(old, 3)} {
+				if _, err := pf.Apply(o); err != nil {
+					if _, ok := err.(*Error); !ok {
+						t.Fatalf("Apply error %T %v is not an *Error", err, err)
+					}
+				}
+			}
+		}
+	})
+}
+
