@@ -74,4 +74,3 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
-
