@@ -191,6 +191,32 @@ func BenchmarkStart(b *testing.B) {
 			run(b, dir)
 		}
 	})
+	// A project module (the 3.7 MB hostile test module, printing two
+	// findings) in a sandbox process, from a warm cache: the process
+	// start, the cache load and the run.
+	b.Run("module-sandbox-warm", func(b *testing.B) {
+		mod, err := hostileModule()
+		if err != nil {
+			b.Fatal(err)
+		}
+		base := NewMemTree(map[string][]byte{"v.wasm": mod})
+		m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{"determinism": {Module: "v.wasm", SHA256: sum(mod)}}}
+		opts := testOptions(b)
+		opts.CacheDir = b.TempDir()
+		set, err := NewSet(m, base, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, changes := stage(b, base, map[string][]byte{"v.wasm": mod, "a.go": []byte("package a\n")})
+		if _, _, err := set.Validate(context.Background(), st, changes); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, _, err := set.Validate(context.Background(), st, changes); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkHostileStop measures how long past its 200 ms limit a module
