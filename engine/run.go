@@ -115,6 +115,10 @@ type runner struct {
 	// pending are jobs resolved but not run yet: consecutive RUN_TESTS
 	// run together (see flushJobs).
 	pending []pendingJob
+	// vis caches visible by path: rules are fixed for a run.
+	vis map[string]bool
+	// approvalSets are the compiled paths of each require_approval rule.
+	approvalSets []*policy.GlobSet
 }
 
 // Run interprets plan against base. It returns an error only when the run
@@ -125,7 +129,7 @@ func Run(ctx context.Context, plan *aos.Plan, base Base, opts Options) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{ctx: ctx, opts: opts, m: opts.Manifest, st: st, valGen: -1, argRe: map[string]*regexp.Regexp{},
+	r := &runner{ctx: ctx, opts: opts, m: opts.Manifest, st: st, valGen: -1, argRe: map[string]*regexp.Regexp{}, vis: map[string]bool{},
 		res: &Result{State: st, Outcomes: make([]aos.Outcome, len(plan.Directives)), Replies: make([]any, len(plan.Directives))}}
 	denied := map[aos.DirectiveType]bool{}
 	for _, t := range r.m.Policies.DeniedDirectives {
@@ -180,7 +184,14 @@ func (r *runner) checkPath(d *aos.Directive, p string) bool {
 }
 
 // visible reports whether a plan may see p.
-func (r *runner) visible(p string) bool { return r.opts.Rules.Visible(p) }
+func (r *runner) visible(p string) bool {
+	v, ok := r.vis[p]
+	if !ok {
+		v = r.opts.Rules.Visible(p)
+		r.vis[p] = v
+	}
+	return v
+}
 
 // readable resolves a path a directive reads: safe, visible and existing
 // as a file. It reports path.not_found for anything else, the same way for
@@ -322,9 +333,19 @@ func (r *runner) approvals(d *aos.Directive, paths []string) {
 			r.res.Approvals = append(r.res.Approvals, aos.Approval{Rule: name, Directive: d.Index, Reviewers: rule.Reviewers, Reason: rule.Reason})
 			continue
 		}
-		set, err := policy.CompileGlobs(rule.Paths)
-		if err != nil {
-			continue // the manifest loader rejects malformed globs
+		if len(paths) == 0 {
+			continue
+		}
+		if r.approvalSets == nil {
+			r.approvalSets = make([]*policy.GlobSet, len(r.m.Policies.RequireApproval))
+		}
+		set := r.approvalSets[i]
+		if set == nil {
+			var err error
+			if set, err = policy.CompileGlobs(rule.Paths); err != nil {
+				continue // the manifest loader rejects malformed globs
+			}
+			r.approvalSets[i] = set
 		}
 		for _, p := range paths {
 			if _, ok := set.Match(p); ok {
@@ -473,10 +494,19 @@ func (r *runner) stat(d *aos.Directive, o *aos.Outcome) {
 	r.res.Replies[d.Index] = reply
 }
 
-// dirVisible reports whether directory p holds a visible file.
+// dirVisible reports whether directory p holds a visible file. An
+// ignored directory holds none: globs match a path's parents.
 func (r *runner) dirVisible(p string) bool {
-	for _, q := range r.st.under(p) {
-		if r.visible(q) {
+	if !r.visible(p) {
+		return false
+	}
+	for name := range r.st.children(p) {
+		q := p + "/" + name
+		if _, isFile := r.st.files[q]; isFile {
+			if r.visible(q) {
+				return true
+			}
+		} else if r.dirVisible(q) {
 			return true
 		}
 	}
@@ -511,17 +541,14 @@ func (r *runner) ls(d *aos.Directive, o *aos.Outcome) {
 	}
 	seen := map[string]*LSEntry{}
 	var names []string
-	for p, f := range r.st.files {
-		if !strings.HasPrefix(p, prefix) || !r.visible(p) {
-			continue
-		}
-		rest := p[len(prefix):]
-		name, _, isDir := strings.Cut(rest, "/")
-		if _, ok := seen[name]; ok {
+	for name := range r.st.children(dir) {
+		p := prefix + name
+		f, isFile := r.st.files[p]
+		if !r.visible(p) || (!isFile && !r.dirVisible(p)) {
 			continue
 		}
 		e := &LSEntry{Name: name, Type: "dir"}
-		if !isDir {
+		if isFile {
 			e.Type = typeOf(f.mode)
 			if f.changed {
 				e.Size = int64(len(f.data))

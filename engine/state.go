@@ -51,6 +51,9 @@ type State struct {
 	files map[string]*file
 	orig  map[string]Entry
 	dirs  map[string]int // directory -> number of files beneath it
+	// kids maps a directory ("." for the root) to the names of its
+	// entries, each with the number of files at or beneath it.
+	kids map[string]map[string]int
 }
 
 // NewState stages an empty overlay on base.
@@ -59,7 +62,7 @@ func NewState(base Base) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read base tree: %w", err)
 	}
-	s := &State{base: base, orig: orig, files: make(map[string]*file, len(orig)), dirs: map[string]int{}}
+	s := &State{base: base, orig: orig, files: make(map[string]*file, len(orig)), dirs: map[string]int{}, kids: map[string]map[string]int{}}
 	for p, e := range orig {
 		s.files[p] = &file{mode: e.Mode, hash: e.Hash}
 		s.addDirs(p, 1)
@@ -70,16 +73,36 @@ func NewState(base Base) (*State, error) {
 func (s *State) addDirs(p string, delta int) {
 	for {
 		i := strings.LastIndexByte(p, '/')
+		dir := "."
+		if i >= 0 {
+			dir = p[:i]
+		}
+		k := s.kids[dir]
+		if k == nil {
+			k = map[string]int{}
+			s.kids[dir] = k
+		}
+		name := p[i+1:]
+		if k[name] += delta; k[name] == 0 {
+			delete(k, name)
+			if len(k) == 0 {
+				delete(s.kids, dir)
+			}
+		}
 		if i < 0 {
 			return
 		}
-		p = p[:i]
+		p = dir
 		s.dirs[p] += delta
 		if s.dirs[p] == 0 {
 			delete(s.dirs, p)
 		}
 	}
 }
+
+// children returns the names of the entries of directory d ("." for the
+// root), unsorted.
+func (s *State) children(d string) map[string]int { return s.kids[d] }
 
 // IsDir reports whether p is a directory of the staged tree.
 func (s *State) IsDir(p string) bool { return s.dirs[p] > 0 }
@@ -137,11 +160,19 @@ func (s *State) remove(p string) {
 // under returns the staged files beneath directory d, sorted.
 func (s *State) under(d string) []string {
 	var out []string
-	prefix := d + "/"
-	for p := range s.files {
-		if strings.HasPrefix(p, prefix) {
-			out = append(out, p)
+	var walk func(d string)
+	walk = func(d string) {
+		for name := range s.kids[d] {
+			p := d + "/" + name
+			if _, ok := s.files[p]; ok {
+				out = append(out, p)
+			} else {
+				walk(p)
+			}
 		}
+	}
+	if d != "." {
+		walk(d)
 	}
 	sort.Strings(out)
 	return out

@@ -16,6 +16,10 @@ type GlobSet struct {
 	patterns []string
 	byFirst  map[string][]int
 	wild     []int
+	// lit is each pattern's literal prefix, before its first wildcard and
+	// without a trailing /: every path the pattern matches starts with it
+	// ("a/**" matches "a"), and so does every path beneath one.
+	lit []string
 }
 
 // CheckGlob reports whether pattern is a valid workspace glob: doublestar
@@ -51,6 +55,11 @@ func CompileGlobs(patterns []string) (*GlobSet, error) {
 		if err := CheckGlob(p); err != nil {
 			return nil, err
 		}
+		lit := p
+		if i := strings.IndexAny(p, `*?[{\`); i >= 0 {
+			lit = p[:i]
+		}
+		s.lit = append(s.lit, strings.TrimSuffix(lit, "/"))
 		first, _, _ := strings.Cut(p, "/")
 		if hasMeta(first) {
 			s.wild = append(s.wild, i)
@@ -83,6 +92,9 @@ func (s *GlobSet) Match(p string) (string, bool) {
 		for _, i := range idx {
 			if best >= 0 && i > best {
 				return
+			}
+			if !strings.HasPrefix(p, s.lit[i]) {
+				continue
 			}
 			if matchSelfOrParent(s.patterns[i], p) {
 				best = i
