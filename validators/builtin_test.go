@@ -113,6 +113,11 @@ func TestBuiltinModule(t *testing.T) {
 	if want := []string{"a.txt:crlf", "big.txt:long-line", "dir/b.txt:bom"}; !slices.Equal(rules, want) {
 		t.Errorf("findings %v, want %v", rules, want)
 	}
+	// Nothing to read: /src is not needed.
+	req, _ := wasm.Request{Validator: "t"}.Encode()
+	if got, err := r.Run(context.Background(), wasm.Job{Name: "t", Args: []string{"text"}, Module: BuiltinModule, Host: HostModuleName, Stdin: req}); err != nil || len(got) != 0 {
+		t.Errorf("no files, no /src: %v, %v", got, err)
+	}
 	_, err = run(`{"eol":"x"}`)
 	var re *wasm.RunError
 	if !errors.As(err, &re) || !errors.Is(err, wasm.ErrExit) || !strings.Contains(re.Stderr, "eol") {

@@ -54,9 +54,11 @@ func run() int {
 	config, paths := next(list)
 	config = append([]byte(nil), config...) // the host's buffer is reused
 	paths = append([]byte(nil), paths...)
-	src, errno := preopen("/src")
-	if errno != 0 {
-		return fail("open /src: ", errnoString(errno))
+	var src uint32
+	if len(paths) > 0 {
+		if src, errno = preopen("/src"); errno != 0 {
+			return fail("open /src: ", errnoString(errno))
+		}
 	}
 	var out []byte
 	buf := make([]byte, 0, 1<<20) // reused: no garbage per file
