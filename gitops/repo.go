@@ -15,11 +15,14 @@ import (
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/policy"
 
+	"github.com/go-git/go-billy/v5/osfs"
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // ErrNotRepository means the directory is not inside a git repository.
@@ -33,6 +36,15 @@ type Repo struct {
 	GitDir   string
 	WorkTree string
 	store    storer.EncodedObjectStorer
+	closer   interface{ Close() error }
+}
+
+// Close releases the files the repository keeps open.
+func (r *Repo) Close() error {
+	if r.closer == nil {
+		return nil
+	}
+	return r.closer.Close()
 }
 
 // Open opens the repository containing dir.
@@ -57,6 +69,12 @@ func Open(dir string) (*Repo, error) {
 		return nil, fmt.Errorf("open repository: %w", err)
 	}
 	repo.GitDir = gitDir
+	// Blobs and trees are read through a storage that keeps pack files
+	// open: go-git otherwise opens the pack again for every object.
+	if common, err := gitOutput(dir, "rev-parse", "--path-format=absolute", "--git-common-dir"); err == nil {
+		st := filesystem.NewStorageWithOptions(osfs.New(common), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
+		repo.store, repo.closer = st, st
+	}
 	if wt, err := gitOutput(dir, "rev-parse", "--show-toplevel"); err == nil {
 		repo.WorkTree = wt
 	}

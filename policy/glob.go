@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
 )
@@ -20,6 +21,10 @@ type GlobSet struct {
 	// without a trailing /: every path the pattern matches starts with it
 	// ("a/**" matches "a"), and so does every path beneath one.
 	lit []string
+	suf []string
+
+	mu   sync.Mutex
+	memo map[string]int32 // path -> match(path)
 }
 
 // CheckGlob reports whether pattern is a valid workspace glob: doublestar
@@ -60,6 +65,14 @@ func CompileGlobs(patterns []string) (*GlobSet, error) {
 			lit = p[:i]
 		}
 		s.lit = append(s.lit, strings.TrimSuffix(lit, "/"))
+		// What follows the last wildcard is literal: a path the pattern
+		// matches ends with it ("**/*.log" needs ".log").
+		suf := ""
+		if !strings.Contains(p, `\`) {
+			// "**/x" matches "x" too: the slash is not required.
+			suf = strings.TrimPrefix(p[strings.LastIndexAny(p, "*?]}")+1:], "/")
+		}
+		s.suf = append(s.suf, suf)
 		first, _, _ := strings.Cut(p, "/")
 		if hasMeta(first) {
 			s.wild = append(s.wild, i)
@@ -86,6 +99,44 @@ func (s *GlobSet) Match(p string) (string, bool) {
 	if s.Len() == 0 {
 		return "", false
 	}
+	if i := s.match(p); i >= 0 {
+		return s.patterns[i], true
+	}
+	return "", false
+}
+
+// memoLimit bounds the paths a GlobSet remembers.
+const memoLimit = 1 << 20
+
+// match returns the index of the first pattern matching p or one of its
+// parents, or -1. That is the smaller of the first pattern matching p
+// itself and the answer for p's parent, which is remembered: the paths of
+// a plan share their parents, so each directory is matched once.
+func (s *GlobSet) match(p string) int {
+	s.mu.Lock()
+	v, ok := s.memo[p]
+	s.mu.Unlock()
+	if ok {
+		return int(v)
+	}
+	best := s.matchSelf(p)
+	if j := strings.LastIndexByte(p, '/'); j >= 0 {
+		if parent := s.match(p[:j]); parent >= 0 && (best < 0 || parent < best) {
+			best = parent
+		}
+	}
+	s.mu.Lock()
+	if s.memo == nil || len(s.memo) >= memoLimit {
+		s.memo = map[string]int32{}
+	}
+	s.memo[strings.Clone(p)] = int32(best)
+	s.mu.Unlock()
+	return best
+}
+
+// matchSelf returns the index of the first pattern matching p itself, or
+// -1.
+func (s *GlobSet) matchSelf(p string) int {
 	first, _, _ := strings.Cut(p, "/")
 	best := -1
 	try := func(idx []int) {
@@ -93,10 +144,10 @@ func (s *GlobSet) Match(p string) (string, bool) {
 			if best >= 0 && i > best {
 				return
 			}
-			if !strings.HasPrefix(p, s.lit[i]) {
+			if !strings.HasPrefix(p, s.lit[i]) || !strings.HasSuffix(p, s.suf[i]) {
 				continue
 			}
-			if matchSelfOrParent(s.patterns[i], p) {
+			if ok, _ := doublestar.Match(s.patterns[i], p); ok {
 				best = i
 				return
 			}
@@ -104,29 +155,9 @@ func (s *GlobSet) Match(p string) (string, bool) {
 	}
 	try(s.byFirst[first])
 	try(s.wild)
-	if best < 0 {
-		return "", false
-	}
-	return s.patterns[best], true
+	return best
 }
 
-// matchSelfOrParent reports whether pattern matches p or a parent of p.
-func matchSelfOrParent(pattern, p string) bool {
-	for {
-		if ok, _ := doublestar.Match(pattern, p); ok {
-			return true
-		}
-		i := strings.LastIndexByte(p, '/')
-		if i < 0 {
-			return false
-		}
-		p = p[:i]
-	}
-}
-
-// Covers reports whether every path that pattern inner can match is also
-// matched by a glob of s, judged by matching inner's text as a path (its
-// wildcards taken literally). It returns the covering glob.
 func (s *GlobSet) Covers(inner string) (string, bool) {
 	return s.Match(strings.TrimSuffix(inner, "/"))
 }

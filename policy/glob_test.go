@@ -3,6 +3,8 @@ package policy
 import (
 	"strings"
 	"testing"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 func TestCheckGlob(t *testing.T) {
@@ -146,6 +148,47 @@ func TestGlobSetCovers(t *testing.T) {
 		got, ok := set.Covers(tc.inner)
 		if ok != (tc.want != "") || got != tc.want {
 			t.Errorf("Covers(%q) = %q, %v; want %q", tc.inner, got, ok, tc.want)
+		}
+	}
+}
+
+// TestGlobSetAgreesWithDoublestar checks the prefiltered, memoised
+// matcher against a plain loop over doublestar.Match for every pattern,
+// path and parent.
+func TestGlobSetAgreesWithDoublestar(t *testing.T) {
+	patterns := []string{"**/secret.txt", "src/**/*.go", "a/**/b", "**/*.log", "docs/*.md", "x/{a,b}/y", "[ab]*/z", "vendor/**", "**", "a/b/c", "*/mid/*", "k/**/m/*.txt"}
+	paths := []string{"secret.txt", "a/secret.txt", "src/x.go", "src/a/b/x.go", "src/x.go/inner", "a/b", "a/x/y/b", "b", "x.log", "d/x.log",
+		"docs/a.md", "docs/a/b.md", "x/a/y", "x/c/y", "az/z", "cz/z", "vendor", "vendor/a", "a/b/c", "a/b/c/d", "q/mid/r", "k/m/a.txt", "k/1/m/a.txt", "k/m/a.txt/b"}
+	for n := 1; n <= len(patterns); n++ {
+		for start := 0; start+n <= len(patterns); start++ {
+			ps := patterns[start : start+n]
+			gs, err := CompileGlobs(ps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range paths {
+				want, wantOK := "", false
+			outer:
+				for _, pat := range ps {
+					for q := p; ; {
+						if ok, _ := doublestar.Match(pat, q); ok {
+							want, wantOK = pat, true
+							break outer
+						}
+						i := strings.LastIndexByte(q, '/')
+						if i < 0 {
+							break
+						}
+						q = q[:i]
+					}
+				}
+				// Twice: the second answer comes from the memo.
+				for range 2 {
+					if got, ok := gs.Match(p); got != want || ok != wantOK {
+						t.Errorf("patterns %q: Match(%q) = %q, %v; want %q, %v", ps, p, got, ok, want, wantOK)
+					}
+				}
+			}
 		}
 	}
 }

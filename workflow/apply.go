@@ -118,6 +118,14 @@ func prepare(ctx context.Context, opts RunOptions) (*proposal, *RunResult, error
 	if err != nil {
 		return nil, nil, err
 	}
+	// The repository stays open in the proposal; close it on any other
+	// way out.
+	kept := false
+	defer func() {
+		if !kept {
+			repo.Close()
+		}
+	}()
 	baseRev := opts.Base
 	if baseRev == "" {
 		baseRev = "HEAD"
@@ -186,6 +194,7 @@ func prepare(ctx context.Context, opts RunOptions) (*proposal, *RunResult, error
 	if p.commitID, err = repo.WriteCommit(p.commit, gitops.HashOnly); err != nil {
 		return nil, nil, err
 	}
+	kept = true
 	return p, nil, nil
 }
 
@@ -211,6 +220,7 @@ func Propose(ctx context.Context, opts RunOptions) (*RunResult, error) {
 	if rej != nil || err != nil {
 		return rej, err
 	}
+	defer p.repo.Close()
 	if err := p.write(); err != nil {
 		return nil, err
 	}
@@ -228,6 +238,7 @@ func Run(ctx context.Context, opts RunOptions) (*RunResult, error) {
 	if rej != nil || err != nil {
 		return rej, err
 	}
+	defer p.repo.Close()
 	in := &stageInput{repo: p.repo, plan: p.plan, planData: p.data, planPath: p.path, base: p.base,
 		planTree: p.commit.Tree, planCommit: p.commitID, lm: p.lm, rt: opts.Runtime}
 	st, err := stage(ctx, in)
@@ -259,6 +270,7 @@ func Apply(ctx context.Context, opts RunOptions) (*RunResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer repo.Close()
 	rev := opts.Rev
 	if rev == "" {
 		rev = "HEAD"

@@ -116,6 +116,7 @@ func CheckPlan(ctx context.Context, opts CheckOptions) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer repo.Close()
 	baseRev := opts.Base
 	if baseRev == "" {
 		baseRev = plan.Base

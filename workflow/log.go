@@ -47,6 +47,7 @@ func Log(opts LogOptions) ([]LogEntry, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer repo.Close()
 	rng := opts.Range
 	if rng == "" {
 		rng = "HEAD"

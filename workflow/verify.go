@@ -39,6 +39,7 @@ func Verify(ctx context.Context, opts VerifyOptions) (*VerifyResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer repo.Close()
 	id, err := repo.Resolve(opts.Rev)
 	if err != nil {
 		return nil, err
