@@ -197,7 +197,7 @@ func (s *Set) Warm(ctx context.Context) error {
 
 // WarmBuiltin compiles the built-in module into cacheDir.
 func WarmBuiltin(ctx context.Context, cacheDir string) error {
-	r := &wasm.Runner{CacheDir: cacheDir}
+	r := &wasm.Runner{CacheDir: cacheDir, Hosts: []wasm.HostModule{hostModule()}}
 	return r.Warm(ctx, BuiltinModule)
 }
 

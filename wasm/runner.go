@@ -100,7 +100,13 @@ func (r *Runner) Warm(ctx context.Context, modules ...[]byte) error {
 			return fmt.Errorf("create compilation cache: %w", err)
 		}
 	}
-	e, err := getEngine(ctx, r.CacheDir, r.Child == nil, nil)
+	// Modules are compiled by the engine that will run them: the one
+	// with the runner's host module, when it has one.
+	var host *HostModule
+	if len(r.Hosts) > 0 {
+		host = &r.Hosts[0]
+	}
+	e, err := getEngine(ctx, r.CacheDir, r.Child == nil, host)
 	if err != nil {
 		return err
 	}

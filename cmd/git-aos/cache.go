@@ -109,11 +109,17 @@ func cacheWarmRun(ctx context.Context, e *env, opts cacheWarmOptions) error {
 		return err
 	}
 	tree, err := repo.TreeOfRev(opts.rev)
-	if err != nil {
+	unborn := err != nil && opts.rev == "HEAD" && opts.manifest == ""
+	if err != nil && !unborn {
 		return err
 	}
-	lm, err := workflow.ManifestFromTree(tree, workflow.ManifestOptions{File: opts.manifest, Policy: opts.policy})
-	if errors.Is(err, gitops.ErrNoManifest) {
+	var lm *workflow.LoadedManifest
+	if !unborn {
+		lm, err = workflow.ManifestFromTree(tree, workflow.ManifestOptions{File: opts.manifest, Policy: opts.policy})
+	}
+	if unborn || errors.Is(err, gitops.ErrNoManifest) {
+		// A repository without commits (a new bare repository) or
+		// without a manifest: the built-in module is all there is.
 		if err := validators.WarmBuiltin(ctx, vopts.CacheDir); err != nil {
 			return err
 		}
