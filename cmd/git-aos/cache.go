@@ -56,6 +56,8 @@ func newCacheCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cache",
 		Short: "Manage the compilation cache of validator modules",
+		Example: `  git aos cache warm
+  AOS_WASM_CACHE=/var/cache/aos git aos cache warm`,
 	}
 	cmd.AddCommand(newCacheWarmCmd(e))
 	return cmd

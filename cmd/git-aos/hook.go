@@ -43,6 +43,8 @@ func newHookCmd(e *env) *cobra.Command {
 on a git server: every push is judged by the rules of the manifest on the
 protected branch before git accepts it. Set-up for plain git, Gitea and
 Forgejo, GitLab and GitHub Enterprise Server is in docs/hooks.md.`,
+		Example: `  git aos hook install --repo /srv/git/site.git
+  git aos hook install --repo /srv/git/site.git --policy /etc/aos/org-policy.cue`,
 		Args: noArgs,
 	}
 	cmd.AddCommand(newHookPreReceiveCmd(e), newHookInstallCmd(e))
