@@ -14,16 +14,21 @@ import (
 
 // fastRepo makes a repository of n files of 1 KB with git fast-import.
 func fastRepo(b testing.TB, n int) string {
+	manifest := "project: name: \"bench\"\nworkspace: writable: [\"src/**\", \"gen/**\"]\npolicies: max_plan_kb: 262144\n"
+	return importRepo(b, "aos.cue", manifest, strings.Repeat("x", 1023)+"\n", n)
+}
+
+// importRepo makes, with git fast-import, a repository whose one commit
+// on main holds the manifest and n files src/dNN/fNNNNN.txt of content.
+func importRepo(b testing.TB, manifestPath, manifest, content string, n int) string {
 	b.Helper()
 	dir := b.TempDir()
 	git(b, dir, "init", "-q", "-b", "main")
 	var in bytes.Buffer
-	content := strings.Repeat("x", 1023) + "\n"
 	fmt.Fprintf(&in, "blob\nmark :1\ndata %d\n%s\n", len(content), content)
-	manifest := "project: name: \"bench\"\nworkspace: writable: [\"src/**\", \"gen/**\"]\npolicies: max_plan_kb: 262144\n"
 	fmt.Fprintf(&in, "blob\nmark :2\ndata %d\n%s\n", len(manifest), manifest)
 	fmt.Fprintf(&in, "commit refs/heads/main\ncommitter A <a@example.com> 1700000000 +0000\ndata 4\ninit\n")
-	fmt.Fprintf(&in, "M 100644 :2 aos.cue\n")
+	fmt.Fprintf(&in, "M 100644 :2 %s\n", manifestPath)
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&in, "M 100644 :1 src/d%02d/f%05d.txt\n", i%100, i)
 	}

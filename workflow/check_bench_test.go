@@ -1,11 +1,9 @@
 package workflow
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,8 +13,6 @@ import (
 // manifest (aos.yaml) has 200 globs, as a large project's would.
 func checkRepo(b testing.TB) string {
 	b.Helper()
-	dir := b.TempDir()
-	git(b, dir, "init", "-q", "-b", "main")
 	var m strings.Builder
 	m.WriteString("project: {name: bench}\nworkspace:\n  read_only:\n")
 	for i := 0; i < 50; i++ {
@@ -32,24 +28,7 @@ func checkRepo(b testing.TB) string {
 	}
 	m.WriteString("tools: {go: go}\ntests: {default: {command: \"{{ tools.go }} test ./...\"}}\n" +
 		"policies:\n  max_file_size_kb: 512\n  require_approval:\n    - {name: d00, paths: [src/d00/**], reviewers: [\"@a\"]}\n")
-	var in bytes.Buffer
-	content := strings.Repeat("x", 99) + "\n"
-	fmt.Fprintf(&in, "blob\nmark :1\ndata %d\n%s\n", len(content), content)
-	fmt.Fprintf(&in, "blob\nmark :2\ndata %d\n%s\n", m.Len(), m.String())
-	fmt.Fprintf(&in, "commit refs/heads/main\ncommitter A <a@example.com> 1700000000 +0000\ndata 4\ninit\n")
-	fmt.Fprintf(&in, "M 100644 :2 aos.yaml\n")
-	for i := 0; i < 10000; i++ {
-		fmt.Fprintf(&in, "M 100644 :1 src/d%02d/f%05d.txt\n", i%100, i)
-	}
-	in.WriteString("\n")
-	cmd := exec.Command("git", "fast-import", "--quiet")
-	cmd.Dir = dir
-	cmd.Stdin = &in
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("fast-import: %v\n%s", err, out)
-	}
-	git(b, dir, "checkout", "-q", "main")
-	return dir
+	return importRepo(b, "aos.yaml", m.String(), strings.Repeat("x", 99)+"\n", 10000)
 }
 
 // checkPlan writes a plan of n directives, a mix of reads, listings,
