@@ -198,7 +198,7 @@ func (c *checker) loadRules() error {
 		return err
 	}
 	if tip == "" {
-		return fmt.Errorf("%w: the default branch %s does not exist yet; the rules are read from it, so push its first commit before installing the hook", ErrNoTrustedManifest, strings.TrimPrefix(def, "refs/heads/"))
+		return fmt.Errorf("%w: the default branch %s (the repository's HEAD) does not exist yet; the rules are read from it, so push its first commit before installing the hook, or point HEAD at the branch that holds the manifest (git symbolic-ref HEAD refs/heads/main)", ErrNoTrustedManifest, strings.TrimPrefix(def, "refs/heads/"))
 	}
 	if c.def, err = c.manifestAt(tip); err != nil {
 		return err
