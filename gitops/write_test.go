@@ -1,0 +1,177 @@
+package gitops
+
+import (
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, dir string, env []string, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestBuildTreeMatchesGit applies random sets of changes (adds, edits,
+// deletes, mode changes, files replacing directories and back) with
+// BuildTree and with git's own index, and requires the same tree id; the
+// objects written pass git fsck --strict.
+func TestBuildTreeMatchesGit(t *testing.T) {
+	dir := t.TempDir()
+	run(t, dir, nil, "", "init", "-q")
+	files := map[string]string{}
+	for i := 0; i < 60; i++ {
+		files[fmt.Sprintf("d%d/e%d/f%d.txt", i%3, i%5, i)] = fmt.Sprintf("file %d\n", i)
+	}
+	files["top.txt"] = "top\n"
+	files["a"] = "a file\n"
+	for p, c := range files {
+		full := filepath.Join(dir, p)
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		os.WriteFile(full, []byte(c), 0o644)
+	}
+	run(t, dir, nil, "", "add", "-A")
+	run(t, dir, []string{"GIT_AUTHOR_NAME=a", "GIT_AUTHOR_EMAIL=a@x", "GIT_COMMITTER_NAME=a", "GIT_COMMITTER_EMAIL=a@x"}, "", "commit", "-qm", "base")
+	repo, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	baseTree := run(t, dir, nil, "", "rev-parse", "HEAD^{tree}")
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	rng := rand.New(rand.NewSource(1))
+	for round := 0; round < 40; round++ {
+		var changes []TreeChange
+		touched := map[string]bool{}
+		pick := func() string {
+			for {
+				p := paths[rng.Intn(len(paths))]
+				if !touched[p] {
+					touched[p] = true
+					return p
+				}
+			}
+		}
+		for k := 0; k < 1+rng.Intn(8); k++ {
+			switch rng.Intn(5) {
+			case 0: // add
+				p := fmt.Sprintf("new%d/x%d/n%d.txt", rng.Intn(3), rng.Intn(3), rng.Intn(1000))
+				if !touched[p] {
+					touched[p] = true
+					changes = append(changes, TreeChange{Path: p, Mode: 0o100644, Data: []byte(p)})
+				}
+			case 1: // edit
+				changes = append(changes, TreeChange{Path: pick(), Mode: 0o100644, Data: []byte(fmt.Sprintf("edit %d\n", round))})
+			case 2: // delete
+				changes = append(changes, TreeChange{Path: pick(), Mode: 0})
+			case 3: // executable
+				changes = append(changes, TreeChange{Path: pick(), Mode: 0o100755, Data: []byte("#!/bin/sh\n")})
+			case 4: // a directory of the base becomes a file, once a round
+				d := fmt.Sprintf("d%d/e%d", rng.Intn(3), rng.Intn(5))
+				if touched[d] {
+					continue
+				}
+				touched[d] = true
+				for _, p := range paths {
+					if strings.HasPrefix(p, d+"/") && !touched[p] {
+						touched[p] = true
+						changes = append(changes, TreeChange{Path: p, Mode: 0})
+					}
+				}
+				changes = append(changes, TreeChange{Path: d, Mode: 0o100644, Data: []byte("now a file\n")})
+			}
+		}
+		if round%4 == 0 && !touched["a"] {
+			// The file "a" becomes a directory.
+			touched["a"] = true
+			changes = append(changes, TreeChange{Path: "a", Mode: 0}, TreeChange{Path: "a/inner.txt", Mode: 0o100644, Data: []byte("inner\n")})
+		}
+		want := gitTree(t, dir, baseTree, changes)
+		hashed, err := repo.BuildTree(baseTree, changes, HashOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw := repo.NewPackWriter()
+		written, err := repo.BuildTree(baseTree, changes, pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if hashed != want || written != want {
+			t.Fatalf("round %d: BuildTree %s (hash only %s), git %s; changes %+v", round, written, hashed, want, changes)
+		}
+	}
+	run(t, dir, nil, "", "fsck", "--strict")
+}
+
+// gitTree builds the same tree with a temporary index and git write-tree.
+func gitTree(t *testing.T, dir, base string, changes []TreeChange) string {
+	t.Helper()
+	env := []string{"GIT_INDEX_FILE=" + filepath.Join(t.TempDir(), "index")}
+	run(t, dir, env, "", "read-tree", base)
+	var in strings.Builder
+	for _, c := range changes {
+		if c.Mode == 0 {
+			fmt.Fprintf(&in, "0 %s\t%s\n", ZeroID, c.Path)
+		}
+	}
+	for _, c := range changes {
+		if c.Mode != 0 {
+			blob := run(t, dir, nil, string(c.Data), "hash-object", "-w", "--stdin")
+			fmt.Fprintf(&in, "%o %s\t%s\n", c.Mode, blob, c.Path)
+		}
+	}
+	run(t, dir, env, in.String(), "update-index", "--index-info")
+	return run(t, dir, env, "", "write-tree")
+}
+
+// TestPackWriterManyObjects writes more objects than the loose limit and
+// reads them back through git.
+func TestPackWriterManyObjects(t *testing.T) {
+	dir := t.TempDir()
+	run(t, dir, nil, "", "init", "-q")
+	repo, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	var changes []TreeChange
+	for i := 0; i < 3*packThreshold; i++ {
+		changes = append(changes, TreeChange{Path: fmt.Sprintf("d%d/f%d", i%7, i), Mode: 0o100644, Data: []byte(strings.Repeat(fmt.Sprint(i), 100))})
+	}
+	pw := repo.NewPackWriter()
+	tree, err := repo.BuildTree("", changes, pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := run(t, dir, nil, "", "ls-tree", "-r", tree, "--name-only"); strings.Count(got, "\n")+1 != len(changes) {
+		t.Fatalf("tree lists %d files", strings.Count(got, "\n")+1)
+	}
+	if got := run(t, dir, nil, "", "cat-file", "-p", tree+":d3/f10"); got != strings.Repeat("10", 100) {
+		t.Errorf("blob %q", got)
+	}
+	packs, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", "pack", "*.pack"))
+	if len(packs) != 1 {
+		t.Errorf("%d packs, want 1", len(packs))
+	}
+	run(t, dir, nil, "", "fsck", "--strict")
+}
