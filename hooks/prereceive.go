@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"github.com/architectos/aos/policy"
 	"github.com/architectos/aos/report"
 	"github.com/architectos/aos/workflow"
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // PolicyFileName is the server policy file looked up in the bare
@@ -211,8 +211,8 @@ func (c *checker) loadRules() error {
 	c.agentRefs = p.AgentBranches
 	for _, list := range [][]string{c.protected, c.agentRefs, p.Agents} {
 		for _, g := range list {
-			if _, err := path.Match(g, ""); err != nil {
-				return fmt.Errorf("protect: bad pattern %q: %w", g, err)
+			if !doublestar.ValidatePattern(g) {
+				return fmt.Errorf("protect: malformed pattern %q", g)
 			}
 		}
 	}
@@ -256,9 +256,11 @@ func (c *checker) manifestAt(commit string) (*workflow.LoadedManifest, error) {
 	return lm, nil
 }
 
+// matchAny reports whether s matches one of globs, with the glob syntax of
+// the workspace rules: * stops at /, ** crosses it ("release/**").
 func matchAny(globs []string, s string) bool {
 	for _, g := range globs {
-		if ok, _ := path.Match(g, s); ok {
+		if ok, _ := doublestar.Match(g, s); ok {
 			return true
 		}
 	}
