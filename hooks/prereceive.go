@@ -108,7 +108,10 @@ type checker struct {
 	defBranch string // full ref of the default branch
 	def       *workflow.LoadedManifest
 	manifests map[string]*workflow.LoadedManifest // by commit
-	protected []string                            // patterns, short names
+	// plain is each manifest of manifests without the server policy,
+	// when there is one.
+	plain     map[*workflow.LoadedManifest]*workflow.LoadedManifest
+	protected []string // patterns, short names
 	agentRefs []string
 	tips      []string // tips of protected branches before the push
 
@@ -130,7 +133,8 @@ func PreReceive(ctx context.Context, opts Options, updates []Update) (*Result, e
 	if opts.RefPrefixes == nil {
 		opts.RefPrefixes = DefaultRefPrefixes
 	}
-	c := &checker{opts: opts, repo: opts.Repo, res: &Result{}, manifests: map[string]*workflow.LoadedManifest{}}
+	c := &checker{opts: opts, repo: opts.Repo, res: &Result{}, manifests: map[string]*workflow.LoadedManifest{},
+		plain: map[*workflow.LoadedManifest]*workflow.LoadedManifest{}}
 	c.identify()
 	if err := c.loadRules(); err != nil {
 		return nil, err
@@ -251,6 +255,16 @@ func (c *checker) manifestAt(commit string) (*workflow.LoadedManifest, error) {
 	lm, err := workflow.ManifestFromTree(t, workflow.ManifestOptions{Policy: c.policy})
 	if err != nil {
 		return nil, fmt.Errorf("trusted manifest at %.12s: %w", commit, err)
+	}
+	if c.policy != "" {
+		// Agents may run plans without the server's policy; their
+		// results verify under the plain manifest and must pass the
+		// policy as well (workflow.VerifyOptions.Plain).
+		plain, err := workflow.ManifestFromTree(t, workflow.ManifestOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("trusted manifest at %.12s: %w", commit, err)
+		}
+		c.plain[lm] = plain
 	}
 	c.manifests[commit] = lm
 	return lm, nil
@@ -412,7 +426,7 @@ func (c *checker) commit(ctx context.Context, u Update, kind refKind, lm *workfl
 	var rep *report.Report
 	switch {
 	case workflow.IsResultCommitMessage(info.Message):
-		v, err := workflow.VerifyCommit(ctx, c.repo, id, workflow.VerifyOptions{Manifest: lm, Runtime: c.opts.Runtime})
+		v, err := workflow.VerifyCommit(ctx, c.repo, id, workflow.VerifyOptions{Manifest: lm, Plain: c.plain[lm], Runtime: c.opts.Runtime})
 		if err != nil {
 			return err
 		}

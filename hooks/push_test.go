@@ -546,6 +546,26 @@ func TestServerPolicy(t *testing.T) {
 	expectRejected(t, s2, before, out, ok, "protect.humans")
 }
 
+// TestServerPolicyAgentsWithoutIt: agents run plans without the server's
+// policy; their results verify under the repository's manifest and must
+// pass the policy too.
+func TestServerPolicyAgentsWithoutIt(t *testing.T) {
+	policy := filepath.Join(t.TempDir(), "policy.cue")
+	writeFile(t, policy, "policies: max_file_size_kb: 1\n")
+	manifest := strings.Replace(testManifest, "policies:\n  max_file_size_kb: 64\n", "", 1)
+	s := newServer(t, manifest, map[string]string{"src/a.txt": "a\n"}, "--policy", policy)
+	c := s.clone(t)
+	c.runPlan(plan("small", "src/small.txt", "small\n"))
+	out, ok := c.push("deploy-bot", "aos/small")
+	expectAccepted(t, out, ok)
+
+	c.git("checkout", "-q", "main")
+	c.runPlan(plan("large", "src/large.txt", strings.Repeat("z", 2048)))
+	before := s.refs(t)
+	out, ok = c.push("deploy-bot", "aos/large")
+	expectRejected(t, s, before, out, ok, "verify.policy", "policies.max_file_size_kb")
+}
+
 func TestFailClosed(t *testing.T) {
 	t.Run("budget", func(t *testing.T) {
 		s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n"}, "--budget", "1ns")

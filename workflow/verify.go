@@ -21,8 +21,16 @@ type VerifyOptions struct {
 	Runtime *Runtime
 	// Manifest, when set, is the manifest the run must have been judged
 	// by, instead of the one in the plan commit's parent (the
-	// pre-receive hook passes the protected branch's).
+	// pre-receive hook passes the protected branch's, with the server
+	// policy).
 	Manifest *LoadedManifest
+	// Plain, when set, is Manifest without the policy unified into it.
+	// A result commit made under Plain (by an agent that does not have
+	// the server's policy) verifies when it rebuilds exactly under Plain
+	// and its plan also passes under Manifest: the plan's changes do not
+	// depend on the manifest that judges them, so the tree is the one
+	// Manifest would accept.
+	Plain *LoadedManifest
 }
 
 // VerifyResult is the verdict of verify.
@@ -94,6 +102,12 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 			return nil, err
 		}
 	}
+	// enforce is the stricter manifest the plan must pass as well, when
+	// the run was made under the plain one.
+	var enforce *LoadedManifest
+	if opts.Plain != nil && tr[TrailerManifestDigest] != lm.Digest && tr[TrailerManifestDigest] == opts.Plain.Digest {
+		enforce, lm = lm, opts.Plain
+	}
 	if got := lm.Digest; tr[TrailerManifestDigest] != got {
 		return fail("it was judged by manifest %s, and the manifest it must be judged by (%s) is %s", tr[TrailerManifestDigest], lm.Source, got)
 	}
@@ -131,6 +145,9 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	}
 	if want == info.Tree {
 		out.Report = &report.Report{OK: true, Findings: st.report.Findings, Approvals: st.report.Approvals}
+		if enforce != nil {
+			return verifyUnder(ctx, out, in, enforce)
+		}
 		return out, nil
 	}
 	diff, err := firstDifference(repo, pc.info.Tree, st.changes, id, runPath, recData)
@@ -267,4 +284,30 @@ func (r *replayJobs) Run(_ context.Context, job engine.Job, _ *engine.State) (en
 		}
 	}
 	return res, nil
+}
+
+// verifyUnder runs the plan of a verified result commit again under a
+// stricter manifest (the server's, with its policy), jobs replayed from
+// the record, and rejects it when the plan does not pass there.
+func verifyUnder(ctx context.Context, out *VerifyResult, in *stageInput, strict *LoadedManifest) (*VerifyResult, error) {
+	if v := checkLimits(in.plan, len(in.planData), strict.Manifest); len(v) > 0 {
+		out.Report = &report.Report{Violations: v}
+		return out, nil
+	}
+	again := *in
+	again.lm = strict
+	st, err := stage(ctx, &again)
+	if err != nil {
+		return nil, err
+	}
+	if !st.report.OK {
+		out.Report = st.report
+		out.Report.Violations = append([]aos.Violation{{Directive: -1, Rule: "verify.policy",
+			Message: fmt.Sprintf("commit %.12s was made under manifest %s alone, and its plan does not pass it with the policy (%s)", out.Commit, in.lm.Digest, strict.Digest)}},
+			out.Report.Violations...)
+		return out, nil
+	}
+	out.Report.Findings = st.report.Findings
+	out.Report.Approvals = st.report.Approvals
+	return out, nil
 }

@@ -282,3 +282,70 @@ func TestEnvironmentInfoHidesValues(t *testing.T) {
 		t.Errorf("verify: %v %+v", err, v)
 	}
 }
+
+// TestVerifyUnderPolicy: a result made under the repository's manifest
+// alone verifies against a server's manifest-with-policy when its plan
+// passes that too, and is refused when it does not.
+func TestVerifyUnderPolicy(t *testing.T) {
+	pol := filepath.Join(t.TempDir(), "org.cue")
+	if err := os.WriteFile(pol, []byte("policies: allow_delete: false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The site manifest says allow_delete: true; unified with a policy
+	// pinning false it is an error, so the policy here tightens a field
+	// the manifest leaves open instead.
+	strictSrc := strings.Replace(siteManifest, "  allow_delete: true\n", "", 1)
+	dir2 := newRepo(t, map[string]string{"project.yml": strictSrc, "wp-content/a.txt": "a\n", "wp-content/b.txt": "b\n"})
+	plain2, err := loadManifest(srcOf("project.yml", strictSrc), "project.yml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict2, err := loadManifest(srcOf("project.yml", strictSrc), "project.yml", pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := openRepo(t, dir2)
+	ok := "version: 1\nid: ok-1\ngoal: write\ndirectives:\n  - type: FILE_WRITE\n    path: wp-content/c.txt\n    content: c\n"
+	res, err := Run(ctx(), RunOptions{Dir: dir2, Plan: PlanSource{File: writePlan(t, ok)}})
+	if err != nil || !res.OK() {
+		t.Fatalf("%v %+v", err, res)
+	}
+	v, err := VerifyCommit(ctx(), repo, res.ResultCommit, VerifyOptions{Manifest: strict2, Plain: plain2})
+	if err != nil || !v.Report.OK {
+		t.Fatalf("a plan that passes the policy: %v %+v", err, v.Report)
+	}
+	// Without Plain, the digests differ: refused, naming both.
+	v, err = VerifyCommit(ctx(), repo, res.ResultCommit, VerifyOptions{Manifest: strict2})
+	if err != nil || v.Report.OK || !strings.Contains(v.Report.Violations[0].Message, "judged by manifest") {
+		t.Fatalf("without the plain manifest: %v %+v", err, v.Report)
+	}
+	// A plan that writes a file larger than the policy allows: it passes
+	// the repository's manifest, and verify under the policy refuses it.
+	tight := filepath.Join(t.TempDir(), "tight.cue")
+	if err := os.WriteFile(tight, []byte("policies: max_file_size_kb: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	strict3, err := loadManifest(srcOf("project.yml", strictSrc), "project.yml", tight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := "version: 1\nid: big-2\ngoal: write\ndirectives:\n  - type: FILE_WRITE\n    path: wp-content/big.txt\n    content: \"" + strings.Repeat("x", 2048) + "\"\n"
+	res, err = Run(ctx(), RunOptions{Dir: dir2, Plan: PlanSource{File: writePlan(t, big)}})
+	if err != nil || !res.OK() {
+		t.Fatalf("%v %+v", err, res)
+	}
+	v, err = VerifyCommit(ctx(), repo, res.ResultCommit, VerifyOptions{Manifest: strict3, Plain: plain2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Report.OK || v.Report.Violations[0].Rule != "verify.policy" {
+		t.Fatalf("a plan over the policy's size limit: %+v", v.Report)
+	}
+	found := false
+	for _, x := range v.Report.Violations {
+		found = found || x.Rule == "policies.max_file_size_kb"
+	}
+	if !found {
+		t.Errorf("the policy's rule is not named: %+v", v.Report.Violations)
+	}
+}
