@@ -162,16 +162,28 @@ func TestKilledApply(t *testing.T) {
 	}
 	git(t, dir, "update-ref", "refs/heads/aos/big-1", res.PlanCommit, done)
 	outcomes := map[string]int{}
+	// Thirteen kills spread over the unkilled run's duration, where the
+	// ref moves, and three well after it, so that a slower machine still
+	// sees both outcomes.
 	const rounds = 16
 	for i := 0; i < rounds; i++ {
-		delay := full * time.Duration(i) / (rounds - 3)
+		delay := full * time.Duration(i) / 12
+		if i >= 13 {
+			delay = full * time.Duration(2*(i-12)+1) // 3, 5 and 7 times
+
+		}
 		cmd := child()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(delay)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		select {
+		case <-time.After(delay):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-exited
+		case <-exited: // finished before its kill
+		}
 		tip := git(t, dir, "rev-parse", "aos/big-1")
 		switch tip {
 		case res.PlanCommit:
