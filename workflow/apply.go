@@ -375,11 +375,11 @@ func readPlanCommit(repo *gitops.Repo, id string) (*planCommit, *RunResult, erro
 		}
 		return nil, nil, err
 	}
-	own, err := repo.Tree(id)
+	own, err := repo.TreeByID(info.Tree)
 	if err != nil {
 		return nil, nil, err
 	}
-	diff, err := diffTrees(base, own)
+	diff, err := diffTrees(repo, base, own)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -428,32 +428,24 @@ type treeDiff struct {
 	Hash   string
 }
 
-// diffTrees lists the files that differ from a to b, sorted by path.
-func diffTrees(a, b *gitops.Tree) ([]treeDiff, error) {
-	fa, err := a.Files()
+// diffTrees lists the files that differ from a to b, sorted by path,
+// reading only the subtrees that differ (gitops.DiffTrees).
+func diffTrees(repo *gitops.Repo, a, b *gitops.Tree) ([]treeDiff, error) {
+	changes, err := repo.DiffTrees(a.Root(), b.Root())
 	if err != nil {
 		return nil, err
 	}
-	fb, err := b.Files()
-	if err != nil {
-		return nil, err
-	}
-	var out []treeDiff
-	for p, eb := range fb {
-		ea, ok := fa[p]
+	out := make([]treeDiff, 0, len(changes))
+	for _, c := range changes {
+		d := treeDiff{Path: c.Path, Status: aos.StatusModified, Mode: c.NewMode, Hash: c.NewHash}
 		switch {
-		case !ok:
-			out = append(out, treeDiff{Path: p, Status: aos.StatusAdded, Mode: eb.Mode, Hash: eb.Hash})
-		case ea != eb:
-			out = append(out, treeDiff{Path: p, Status: aos.StatusModified, Mode: eb.Mode, Hash: eb.Hash})
+		case c.OldMode == 0:
+			d.Status = aos.StatusAdded
+		case c.NewMode == 0:
+			d.Status, d.Mode, d.Hash = aos.StatusDeleted, c.OldMode, c.OldHash
 		}
+		out = append(out, d)
 	}
-	for p, ea := range fa {
-		if _, ok := fb[p]; !ok {
-			out = append(out, treeDiff{Path: p, Status: aos.StatusDeleted, Mode: ea.Mode, Hash: ea.Hash})
-		}
-	}
-	sortDiff(out)
 	return out, nil
 }
 
@@ -518,7 +510,7 @@ func stalePaths(repo *gitops.Repo, plan *aos.Plan, base *gitops.Tree) ([]string,
 	if err != nil {
 		return nil, err
 	}
-	diff, err := diffTrees(named, base)
+	diff, err := diffTrees(repo, named, base)
 	if err != nil {
 		return nil, err
 	}

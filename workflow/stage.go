@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"sort"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
@@ -182,7 +181,3 @@ func (f failingJobs) Run(context.Context, engine.Job, *engine.State) (engine.Job
 // historyLimit bounds the runs GET_HISTORY returns.
 const historyLimit = 50
 
-// sortDiff orders tree differences by path.
-func sortDiff(d []treeDiff) {
-	sort.Slice(d, func(i, j int) bool { return d[i].Path < d[j].Path })
-}
