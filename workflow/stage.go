@@ -180,4 +180,3 @@ func (f failingJobs) Run(context.Context, engine.Job, *engine.State) (engine.Job
 
 // historyLimit bounds the runs GET_HISTORY returns.
 const historyLimit = 50
-
