@@ -6,7 +6,6 @@ package workflow
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -85,8 +84,7 @@ func ManifestFromTree(t *gitops.Tree, opts ManifestOptions) (*LoadedManifest, er
 // CheckOptions configure [CheckPlan].
 type CheckOptions struct {
 	Dir      string // a directory inside the repository
-	PlanFile string // "-" reads PlanData
-	PlanData []byte
+	Plan     PlanSource
 	Base     string // --base; "" uses the plan's base, else HEAD
 	Manifest ManifestOptions
 }
@@ -95,21 +93,13 @@ type CheckOptions struct {
 // writing anything (docs/spec.md 5). A malformed plan is reported as
 // violations, like a disallowed one.
 func CheckPlan(ctx context.Context, opts CheckOptions) (*report.Report, error) {
-	data := opts.PlanData
-	name := opts.PlanFile
-	if name != "-" {
-		var err error
-		if data, err = os.ReadFile(name); err != nil {
-			return nil, fmt.Errorf("read plan: %w", err)
+	// The manifest depends on the plan's base, so the plan is parsed
+	// first, within the default limits; the manifest's are checked after.
+	plan, data, rej, err := parsePlan(opts.Plan, cue.PlanLimits{})
+	if rej != nil || err != nil {
+		if rej != nil {
+			return rej.Report, nil
 		}
-	} else {
-		name = "<stdin>"
-	}
-	plan, err := cue.ParsePlan(name, data, cue.PlanLimits{})
-	var pe *cue.PlanError
-	if errors.As(err, &pe) {
-		return &report.Report{Violations: pe.Violations}, nil
-	} else if err != nil {
 		return nil, err
 	}
 	repo, err := gitops.Open(opts.Dir)

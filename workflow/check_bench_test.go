@@ -75,7 +75,7 @@ func BenchmarkCheckPlan(b *testing.B) {
 		plan := checkPlan(b, n)
 		b.Run(fmt.Sprintf("directives=%d", n), func(b *testing.B) {
 			for b.Loop() {
-				r, err := CheckPlan(context.Background(), CheckOptions{Dir: dir, PlanFile: plan})
+				r, err := CheckPlan(context.Background(), CheckOptions{Dir: dir, Plan: PlanSource{File: plan}})
 				if err != nil {
 					b.Fatal(err)
 				}

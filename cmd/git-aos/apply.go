@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -53,18 +54,7 @@ Exit codes: 0 proposed, 3 the plan is rejected (nothing is created),
   git aos propose --base main plan.yaml && git aos apply aos/<id>`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(f.format); err != nil {
-				return err
-			}
-			src, err := planSource(e, args[0])
-			if err != nil {
-				return err
-			}
-			res, err := workflow.Propose(cmd.Context(), workflow.RunOptions{Dir: e.dir, Plan: src, Base: f.base, Policy: f.policy})
-			if err != nil {
-				return err
-			}
-			return writeRunResult(e, f, res, "proposed")
+			return runPlanFile(cmd, e, &f, args[0], workflow.Propose, "proposed")
 		},
 	}
 	f.add(cmd, true)
@@ -127,23 +117,30 @@ Exit codes: 0 the branch holds both commits, 3 rejected, 1 error, 2 usage.`,
   git aos run --base main --replies out.json plan.yaml`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(f.format); err != nil {
-				return err
-			}
-			src, err := planSource(e, args[0])
-			if err != nil {
-				return err
-			}
-			res, err := workflow.Run(cmd.Context(), workflow.RunOptions{Dir: e.dir, Plan: src, Base: f.base, Policy: f.policy, Runtime: newRuntime(e)})
-			if err != nil {
-				return err
-			}
-			return writeRunResult(e, f, res, "applied")
+			return runPlanFile(cmd, e, &f, args[0], workflow.Run, "applied")
 		},
 	}
 	f.add(cmd, true)
 	cmd.Flags().StringVar(&f.replies, "replies", "", "write what each directive returned, as JSON, to `FILE`")
 	return cmd
+}
+
+// runPlanFile runs propose or run on the plan file name and prints the
+// outcome.
+func runPlanFile(cmd *cobra.Command, e *env, f *runFlags, name string,
+	do func(context.Context, workflow.RunOptions) (*workflow.RunResult, error), verb string) error {
+	if err := checkFormat(f.format); err != nil {
+		return err
+	}
+	src, err := planSource(e, name)
+	if err != nil {
+		return err
+	}
+	res, err := do(cmd.Context(), workflow.RunOptions{Dir: e.dir, Plan: src, Base: f.base, Policy: f.policy, Runtime: newRuntime(e)})
+	if err != nil {
+		return err
+	}
+	return writeRunResult(e, *f, res, verb)
 }
 
 // planSource reads "-" from standard input.

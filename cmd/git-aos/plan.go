@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -70,15 +69,12 @@ func planCheckRun(cmd *cobra.Command, e *env, planFile string, opts planCheckOpt
 	if err := checkFormat(opts.format); err != nil {
 		return err
 	}
-	var data []byte
-	if planFile == "-" {
-		var err error
-		if data, err = io.ReadAll(io.LimitReader(e.stdin, 1<<30)); err != nil {
-			return fmt.Errorf("read plan: %w", err)
-		}
+	src, err := planSource(e, planFile)
+	if err != nil {
+		return err
 	}
 	r, err := workflow.CheckPlan(cmd.Context(), workflow.CheckOptions{
-		Dir: e.dir, PlanFile: planFile, PlanData: data, Base: opts.base,
+		Dir: e.dir, Plan: src, Base: opts.base,
 		Manifest: workflow.ManifestOptions{File: opts.manifest, Policy: opts.policy},
 	})
 	if err != nil {
