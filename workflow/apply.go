@@ -111,9 +111,9 @@ type proposal struct {
 }
 
 // prepare parses the plan, resolves the base, checks the branch and plan
-// id are free and the plan passes plan check, and computes the plan
-// commit without writing it.
-func prepare(ctx context.Context, opts RunOptions) (*proposal, *RunResult, error) {
+// id are free and, with check, that the plan passes plan check, and
+// computes the plan commit without writing it.
+func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunResult, error) {
 	repo, err := gitops.Open(opts.Dir)
 	if err != nil {
 		return nil, nil, err
@@ -163,23 +163,24 @@ func prepare(ctx context.Context, opts RunOptions) (*proposal, *RunResult, error
 			return nil, nil, fmt.Errorf("plan id %q is already used in the history of %s (%s exists): plan ids are unique", plan.ID, baseRev, PlansDir+plan.ID+ext)
 		}
 	}
-	// The plan must pass plan check before anything is made of it.
-	if v := checkLimits(plan, len(data), p.lm.Manifest); len(v) > 0 {
-		return nil, rejected(v...), nil
-	}
-	res, err := engine.Run(ctx, plan, base, engine.Options{Manifest: p.lm.Manifest, Rules: p.lm.Rules,
-		Tree: func(rev string) (engine.Base, error) { return repo.TreeOfRev(rev) }})
-	if err != nil {
-		return nil, nil, err
-	}
-	v := res.Violations
-	stale, err := staleViolation(repo, plan, base)
-	if err != nil {
-		return nil, nil, err
-	}
-	v = append(v, stale...)
-	if len(v) > 0 {
-		return nil, rejected(v...), nil
+	// The plan was parsed within the manifest's limits. propose checks it
+	// as plan check does before anything is made of it; run stages it in
+	// full right after, which checks everything plan check does, so it
+	// does not run the plan twice.
+	if check {
+		res, err := engine.Run(ctx, plan, base, engine.Options{Manifest: p.lm.Manifest, Rules: p.lm.Rules,
+			Tree: func(rev string) (engine.Base, error) { return repo.TreeOfRev(rev) }})
+		if err != nil {
+			return nil, nil, err
+		}
+		v := res.Violations
+		stale, err := staleViolation(repo, plan, base)
+		if err != nil {
+			return nil, nil, err
+		}
+		if v = append(v, stale...); len(v) > 0 {
+			return nil, rejected(v...), nil
+		}
 	}
 	author, committer, err := repo.Idents()
 	if err != nil {
@@ -216,7 +217,7 @@ func (p *proposal) write() error {
 // Propose commits a plan alone onto a new branch aos/<id> made from the
 // base (docs/spec.md 6.1).
 func Propose(ctx context.Context, opts RunOptions) (*RunResult, error) {
-	p, rej, err := prepare(ctx, opts)
+	p, rej, err := prepare(ctx, opts, true)
 	if rej != nil || err != nil {
 		return rej, err
 	}
@@ -234,7 +235,7 @@ func Propose(ctx context.Context, opts RunOptions) (*RunResult, error) {
 // Run proposes and applies a plan; the branch is created only when the
 // plan passes.
 func Run(ctx context.Context, opts RunOptions) (*RunResult, error) {
-	p, rej, err := prepare(ctx, opts)
+	p, rej, err := prepare(ctx, opts, false)
 	if rej != nil || err != nil {
 		return rej, err
 	}

@@ -23,8 +23,6 @@ type stageInput struct {
 	// jobs, when set, replaces the runtime's sandbox (verify replays the
 	// recorded jobs).
 	jobs engine.JobRunner
-	// env, when set, answers GET_ENVIRONMENT_INFO.
-	env func() any
 }
 
 // staged is a plan that ran: its verdict and, when it passed, the result
@@ -50,10 +48,7 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 		History: func() (any, error) {
 			return History(in.repo, in.base.Commit, historyLimit)
 		},
-		EnvInfo: in.env,
-	}
-	if opts.EnvInfo == nil {
-		opts.EnvInfo = func() any { return environmentInfo(m, in.rt) }
+		EnvInfo: func() any { return environmentInfo(m, in.rt) },
 	}
 	var pre []aos.Violation
 	switch {
