@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -107,19 +106,7 @@ func runDemo(cmd *cobra.Command, e *env, keep string) error {
 	sub := &env{stdin: e.stdin, stdout: e.stdout, stderr: e.stdout, dir: dir}
 	aosCmd := func(args ...string) int {
 		fmt.Fprintf(e.stdout, "\n$ git aos %s\n", strings.Join(args, " "))
-		root := newRootCmd(sub)
-		root.SetArgs(args)
-		_, err := root.ExecuteContextC(cmd.Context())
-		var se *silentError
-		switch {
-		case err == nil:
-			return aos.ExitOK
-		case errors.As(err, &se):
-			return se.code
-		default:
-			printError(sub.stderr, err)
-			return aos.ExitError
-		}
+		return execute(cmd.Context(), sub, args)
 	}
 	show := func(args ...string) error {
 		fmt.Fprintf(e.stdout, "\n$ git %s\n", strings.Join(args, " "))

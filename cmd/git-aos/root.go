@@ -77,15 +77,21 @@ var commands []func(*env) *cobra.Command
 // register adds a command constructor to the root command.
 func register(c func(*env) *cobra.Command) { commands = append(commands, c) }
 
-// run executes git-aos with args and returns its exit code. It is the only
-// place that prints errors.
+// run executes git-aos with args in the working directory and returns its
+// exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	dir, err := os.Getwd()
 	if err != nil {
 		fmt.Fprintf(stderr, "git-aos: error: %v\n", err)
 		return aos.ExitError
 	}
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, dir: dir}
+	return execute(ctx, &env{stdin: stdin, stdout: stdout, stderr: stderr, dir: dir}, args)
+}
+
+// execute runs git-aos with args in e and returns its exit code. It is the
+// only place that prints errors (git aos demo runs its steps through it).
+func execute(ctx context.Context, e *env, args []string) int {
+	stderr := e.stderr
 	root := newRootCmd(e)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
