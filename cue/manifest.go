@@ -21,8 +21,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -428,15 +430,6 @@ func valuePos(v cuelang.Value) token.Pos {
 	return token.NoPos
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
-
 func quoteSel(name string) string {
 	return cuelang.MakePath(cuelang.Str(name)).String()
 }
@@ -449,16 +442,16 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 		"workspace.writable":  m.Workspace.Writable,
 		"workspace.ignored":   m.Workspace.Ignored,
 	}
-	for _, name := range sortedKeys(m.Build.Targets) {
+	for _, name := range slices.Sorted(maps.Keys(m.Build.Targets)) {
 		globLists["build.targets."+quoteSel(name)+".outputs"] = m.Build.Targets[name].Outputs
 	}
 	for i, a := range m.Policies.RequireApproval {
 		globLists[fmt.Sprintf("policies.require_approval[%d].paths", i)] = a.Paths
 	}
-	for _, name := range sortedKeys(m.Validators) {
+	for _, name := range slices.Sorted(maps.Keys(m.Validators)) {
 		globLists["validators."+quoteSel(name)+".paths"] = m.Validators[name].Paths
 	}
-	for _, field := range sortedKeys(globLists) {
+	for _, field := range slices.Sorted(maps.Keys(globLists)) {
 		for i, g := range globLists[field] {
 			if err := policy.CheckGlob(g); err != nil {
 				c.add(fmt.Sprintf("%s[%d]", field, i), "%v", err)
@@ -477,7 +470,7 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 		c.add("workspace.root", "root %q must be \".\" or a clean absolute path inside the sandbox", root)
 	}
 
-	for _, name := range sortedKeys(m.Tools) {
+	for _, name := range slices.Sorted(maps.Keys(m.Tools)) {
 		t := m.Tools[name]
 		if t.ArgsPattern != "" {
 			if _, err := regexp.Compile(t.ArgsPattern); err != nil {
@@ -496,10 +489,10 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 			c.add(field+".working_dir", "%v", err)
 		}
 	}
-	for _, name := range sortedKeys(m.Tests) {
+	for _, name := range slices.Sorted(maps.Keys(m.Tests)) {
 		checkJob("tests."+quoteSel(name), m.Tests[name])
 	}
-	for _, name := range sortedKeys(m.Build.Targets) {
+	for _, name := range slices.Sorted(maps.Keys(m.Build.Targets)) {
 		checkJob("build.targets."+quoteSel(name), m.Build.Targets[name])
 	}
 	for i, s := range m.Policies.RequiredSuites {
@@ -521,7 +514,7 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 		c.add("environment.engine", "engine is only for type container")
 	}
 
-	for _, name := range sortedKeys(m.Validators) {
+	for _, name := range slices.Sorted(maps.Keys(m.Validators)) {
 		vs := m.Validators[name]
 		field := "validators." + quoteSel(name)
 		switch {

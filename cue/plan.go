@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -540,7 +542,7 @@ func DirectiveParams(t aos.DirectiveType) ([]string, bool) {
 	if !ok {
 		return nil, false
 	}
-	return sortedKeys(f), true
+	return slices.Sorted(maps.Keys(f)), true
 }
 
 func (p *parser) wantKind(n *node, k kind, directive int, field string) bool {
@@ -669,7 +671,7 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 		if _, ok := fields[k.str]; !ok {
 			allowed := "none"
 			if len(fields) > 0 {
-				allowed = strings.Join(sortedKeys(fields), ", ")
+				allowed = strings.Join(slices.Sorted(maps.Keys(fields)), ", ")
 			}
 			p.errAt(k.pos, i, "plan.schema", "unknown field %q for %s (its fields: %s)", k.str, d.Type, allowed)
 			continue
@@ -733,7 +735,7 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 			}
 		}
 	}
-	for _, f := range sortedKeys(fields) {
+	for _, f := range slices.Sorted(maps.Keys(fields)) {
 		if fields[f] && n.get(f) == nil {
 			p.errAt(n.pos, i, "plan.schema", "%s needs %s", d.Type, f)
 		}

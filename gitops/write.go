@@ -330,7 +330,13 @@ func (r *Repo) UpdateRefs(msg string, updates ...RefUpdate) error {
 // RefTarget returns the commit a full ref name points at, or "" when the
 // ref does not exist.
 func (r *Repo) RefTarget(ref string) (string, error) {
-	cmd := exec.Command("git", "rev-parse", "--verify", "--quiet", ref+"^{commit}")
+	return r.gitMaybe("rev-parse", "--verify", "--quiet", ref+"^{commit}")
+}
+
+// gitMaybe runs a git query that exits 1 when what it asks for does not
+// exist, and returns its output, or "" then.
+func (r *Repo) gitMaybe(args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
 	cmd.Dir = r.GitDir
 	cmd.Env = gitEnv()
 	out, err := cmd.Output()
@@ -339,7 +345,7 @@ func (r *Repo) RefTarget(ref string) (string, error) {
 		if errors.As(err, &ee) && ee.ExitCode() == 1 {
 			return "", nil
 		}
-		return "", fmt.Errorf("git rev-parse %s: %w", ref, err)
+		return "", fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
 	}
 	return strings.TrimSpace(string(out)), nil
 }
@@ -347,18 +353,7 @@ func (r *Repo) RefTarget(ref string) (string, error) {
 // CurrentBranch returns the full ref of the checked-out branch, or "" for
 // a detached HEAD.
 func (r *Repo) CurrentBranch() (string, error) {
-	cmd := exec.Command("git", "symbolic-ref", "--quiet", "HEAD")
-	cmd.Dir = r.GitDir
-	cmd.Env = gitEnv()
-	out, err := cmd.Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && ee.ExitCode() == 1 {
-			return "", nil
-		}
-		return "", fmt.Errorf("git symbolic-ref HEAD: %w", err)
-	}
-	return strings.TrimSpace(string(out)), nil
+	return r.gitMaybe("symbolic-ref", "--quiet", "HEAD")
 }
 
 // BranchRef returns the full ref of branch name rev ("main",

@@ -1,8 +1,10 @@
 package workflow
 
 import (
+	"maps"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/architectos/aos"
@@ -54,10 +56,10 @@ func environmentInfo(m *aos.Manifest, rt *Runtime) any {
 	if info.Engine != "" {
 		info.EngineVersion = firstLine(info.Engine, "--version")
 	}
-	info.Variables = sortedKeys(env.Variables)
-	info.Tools = sortedKeys(m.Tools)
-	info.TestSuites = sortedKeys(m.Tests)
-	info.BuildTargets = sortedKeys(m.Build.Targets)
+	info.Variables = slices.Sorted(maps.Keys(env.Variables))
+	info.Tools = slices.Sorted(maps.Keys(m.Tools))
+	info.TestSuites = slices.Sorted(maps.Keys(m.Tests))
+	info.BuildTargets = slices.Sorted(maps.Keys(m.Build.Targets))
 	return info
 }
 

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/architectos/aos"
@@ -256,16 +255,6 @@ func resultMessage(rec *RunRecord, runPath string) string {
 		TrailerRun, runPath,
 		TrailerResult, rec.Result)
 	return b.String()
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // directiveSubject is what a directive acted on, for messages: its path,

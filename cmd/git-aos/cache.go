@@ -99,13 +99,16 @@ func cacheWarmRun(ctx context.Context, e *env, opts cacheWarmOptions) error {
 	if err != nil {
 		return err
 	}
-	repo, err := gitops.Open(e.dir)
-	if errors.Is(err, gitops.ErrNotRepository) && opts.manifest == "" {
+	builtinOnly := func() error {
 		if err := validators.WarmBuiltin(ctx, vopts.CacheDir); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "compiled the built-in module into %s\n", vopts.CacheDir)
 		return nil
+	}
+	repo, err := gitops.Open(e.dir)
+	if errors.Is(err, gitops.ErrNotRepository) && opts.manifest == "" {
+		return builtinOnly()
 	}
 	if err != nil {
 		return err
@@ -122,11 +125,7 @@ func cacheWarmRun(ctx context.Context, e *env, opts cacheWarmOptions) error {
 	if unborn || errors.Is(err, gitops.ErrNoManifest) {
 		// A repository without commits (a new bare repository) or
 		// without a manifest: the built-in module is all there is.
-		if err := validators.WarmBuiltin(ctx, vopts.CacheDir); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "compiled the built-in module into %s\n", vopts.CacheDir)
-		return nil
+		return builtinOnly()
 	}
 	if err != nil {
 		return err
