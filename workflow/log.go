@@ -6,29 +6,23 @@ import (
 	"strings"
 	"time"
 
-	"github.com/architectos/aos"
 	"github.com/architectos/aos/gitops"
 )
 
 // LogEntry is one run of the audit log, read from a result commit and its
 // run record (docs/spec.md 9).
 type LogEntry struct {
-	Commit     string                `json:"commit"`
-	PlanCommit string                `json:"plan_commit"`
-	PlanID     string                `json:"plan_id"`
-	Goal       string                `json:"goal"`
-	Author     string                `json:"author"`
-	Date       string                `json:"date"`
-	Base       string                `json:"base"`
-	PlanBase   string                `json:"plan_base,omitempty"`
-	Result     string                `json:"result"`
-	Manifest   RecordManifest        `json:"manifest"`
-	Directives []RecordDirective     `json:"directives"`
-	Changes    []RecordChange        `json:"changes"`
-	Validators []aos.ValidatorRecord `json:"validators"`
-	Findings   []aos.Finding         `json:"findings"`
-	Jobs       []aos.JobRecord       `json:"jobs"`
-	Approvals  []aos.Approval        `json:"approvals"`
+	Commit     string         `json:"commit"`
+	PlanCommit string         `json:"plan_commit"`
+	PlanID     string         `json:"plan_id"`
+	Goal       string         `json:"goal"`
+	Author     string         `json:"author"`
+	Date       string         `json:"date"`
+	Base       string         `json:"base"`
+	PlanBase   string         `json:"plan_base,omitempty"`
+	Result     string         `json:"result"`
+	Manifest   RecordManifest `json:"manifest"`
+	RunOutcome
 	// Error says why the run record could not be read; the entry then
 	// holds only what the commit message says.
 	Error string `json:"error,omitempty"`
@@ -119,8 +113,7 @@ func readEntry(repo *gitops.Repo, id string) (LogEntry, bool, error) {
 			break
 		}
 		e.Goal, e.Base, e.PlanBase, e.Manifest = rec.Plan.Goal, rec.Base, rec.Plan.Base, rec.Manifest
-		e.Directives, e.Changes, e.Validators, e.Findings, e.Jobs, e.Approvals =
-			rec.Directives, rec.Changes, rec.Validators, rec.Findings, rec.Jobs, rec.Approvals
+		e.RunOutcome = rec.RunOutcome
 		if rec.Result != e.Result {
 			e.Error = fmt.Sprintf("the run record says %q, the commit message %q", rec.Result, e.Result)
 		}

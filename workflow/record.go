@@ -18,12 +18,17 @@ const RecordVersion = 1
 // (docs/spec.md 7.2). It holds nothing that depends on the host or the
 // time except job durations, so that verify rebuilds it byte for byte.
 type RunRecord struct {
-	Version    int                   `json:"version"`
-	Plan       RecordPlan            `json:"plan"`
-	Base       string                `json:"base"`
-	PlanCommit string                `json:"plan_commit"`
-	Manifest   RecordManifest        `json:"manifest"`
-	Result     string                `json:"result"`
+	Version    int            `json:"version"`
+	Plan       RecordPlan     `json:"plan"`
+	Base       string         `json:"base"`
+	PlanCommit string         `json:"plan_commit"`
+	Manifest   RecordManifest `json:"manifest"`
+	Result     string         `json:"result"`
+	RunOutcome
+}
+
+// RunOutcome is what a run did, in the run record and the audit log.
+type RunOutcome struct {
 	Directives []RecordDirective     `json:"directives"`
 	Changes    []RecordChange        `json:"changes"`
 	Validators []aos.ValidatorRecord `json:"validators"`

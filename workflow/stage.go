@@ -128,11 +128,13 @@ func buildRecord(in *stageInput, res *engine.Result, changes []engine.Change) *R
 		PlanCommit: in.planCommit,
 		Manifest:   RecordManifest{File: m.Source, Digest: m.Digest, PolicyDigest: in.lm.PolicyDigest},
 		Result:     "pass",
-		Changes:    recordChanges(changes),
-		Validators: res.Validators,
-		Findings:   res.Findings,
-		Jobs:       res.Jobs,
-		Approvals:  res.Approvals,
+		RunOutcome: RunOutcome{
+			Changes:    recordChanges(changes),
+			Validators: res.Validators,
+			Findings:   res.Findings,
+			Jobs:       res.Jobs,
+			Approvals:  res.Approvals,
+		},
 	}
 	for i, o := range res.Outcomes {
 		rec.Directives = append(rec.Directives, RecordDirective{Outcome: o, ReplyDigest: replyDigest(o.Type, res.Replies[i])})
