@@ -1,9 +1,3 @@
-// Package engine interprets plans: it runs each directive in order against
-// a staged tree held in memory on top of a base tree, judging every path it
-// reads or changes by the manifest's rules (docs/spec.md 4). The same
-// interpreter serves plan check (no jobs, nothing written) and apply (jobs
-// and validators through the hooks of [Options]); the staged result is
-// handed back as a list of changes for the caller to commit.
 package engine
 
 import (

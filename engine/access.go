@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/policy"
+)
+
+// checkPath applies the path-safety rules; it reports and returns false
+// when p is not safe.
+func (r *runner) checkPath(d *aos.Directive, p string) bool {
+	if err := policy.CheckPath(p); err != nil {
+		r.violate(d, p, err.Rule, err.Msg)
+		return false
+	}
+	return true
+}
+
+// visible reports whether a plan may see p.
+func (r *runner) visible(p string) bool {
+	v, ok := r.vis[p]
+	if !ok {
+		v = r.opts.Rules.Visible(p)
+		r.vis[p] = v
+	}
+	return v
+}
+
+// readable resolves a path a directive reads: safe, visible and existing
+// as a file. It reports path.not_found for anything else, the same way for
+// ignored and missing paths.
+func (r *runner) readable(d *aos.Directive, p string) bool {
+	if !r.checkPath(d, p) {
+		return false
+	}
+	if _, ok := r.st.files[p]; ok && r.visible(p) {
+		return true
+	}
+	if r.st.IsDir(p) && r.visible(p) && r.dirVisible(p) {
+		r.violate(d, p, "path.not_file", "path is a directory")
+		return false
+	}
+	r.violate(d, p, "path.not_found", "no such file")
+	return false
+}
+
+// canWrite judges a write of p with its side effects: the entries it
+// replaces (a file or symlink on its way, a directory at its place). It
+// returns the paths the write deletes, and false when it is not allowed.
+func (r *runner) canWrite(d *aos.Directive, p string) ([]string, bool) {
+	if !r.checkPath(d, p) {
+		return nil, false
+	}
+	ok := true
+	den := r.opts.Rules.CanWrite(p)
+	if den != nil {
+		r.violate(d, p, den.Rule, den.Msg)
+		ok = false
+	}
+	var deletes []string
+	// An entry on the way: a file makes the path impossible, a symlink
+	// would be replaced by a directory.
+	for q := p; ; {
+		i := strings.LastIndexByte(q, '/')
+		if i < 0 {
+			break
+		}
+		q = q[:i]
+		mode, exists := r.st.Lookup(q)
+		if !exists || !r.visible(q) {
+			// An ignored entry on the way makes p ignored too, refused
+			// above without naming what is hidden.
+			continue
+		}
+		if mode == aos.ModeSymlink {
+			if !r.deleteAllowed(d, q, fmt.Sprintf("writing %s replaces symlink %s with a directory, deleting it", p, q)) {
+				ok = false
+			}
+			deletes = append(deletes, q)
+			continue
+		}
+		r.violate(d, p, "path.through_file", fmt.Sprintf("%s is a file, not a directory", q))
+		return nil, false
+	}
+	if r.st.IsDir(p) {
+		hidden := false
+		for _, q := range r.st.under(p) {
+			if !r.visible(q) {
+				hidden = true
+				continue
+			}
+			if !r.deleteAllowed(d, q, fmt.Sprintf("writing %s replaces a directory, deleting %s", p, q)) {
+				ok = false
+			}
+			deletes = append(deletes, q)
+		}
+		// Ignored files beneath p are never deleted, nor named: the
+		// write is refused as for an ignored path.
+		if hidden && den == nil {
+			r.violate(d, p, "workspace.not_writable", "path is not writable")
+			ok = false
+		}
+	}
+	return deletes, ok
+}
+
+// deleteAllowed judges the deletion of q, a side effect of d.
+func (r *runner) deleteAllowed(d *aos.Directive, q, why string) bool {
+	ok := true
+	if !r.m.Policies.AllowDelete {
+		r.violate(d, q, "policies.allow_delete", why+"; deletes are not allowed")
+		ok = false
+	}
+	if den := r.opts.Rules.CanWrite(q); den != nil {
+		r.violate(d, q, den.Rule, den.Msg)
+		ok = false
+	}
+	return ok
+}
+
+// dirVisible reports whether directory p holds a visible file. An
+// ignored directory holds none: globs match a path's parents.
+func (r *runner) dirVisible(p string) bool {
+	if !r.visible(p) {
+		return false
+	}
+	for name := range r.st.children(p) {
+		q := p + "/" + name
+		if _, isFile := r.st.files[q]; isFile {
+			if r.visible(q) {
+				return true
+			}
+		} else if r.dirVisible(q) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/patch"
+)
+
+func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
+	files, err := patch.Parse(d.Patch)
+	if err != nil {
+		r.violate(d, "", "patch.parse", err.Error())
+		return
+	}
+	ok := true
+	for _, f := range files {
+		for _, p := range f.Paths() {
+			if !r.checkPath(d, p) {
+				ok = false
+			}
+		}
+	}
+	if !ok {
+		return
+	}
+	type result struct {
+		path string
+		mode uint32
+		data []byte
+		del  bool
+	}
+	var results []result
+	var touched []string
+	var allDeletes []string
+	for _, f := range files {
+		if f.Binary && !r.m.Policies.AllowBinaryPatches {
+			r.violate(d, firstNonEmpty(f.NewPath, f.OldPath), "policies.allow_binary_patches", "binary patches are not allowed")
+			ok = false
+			continue
+		}
+		if f.ModeChange() && !r.m.Policies.AllowModeChanges {
+			r.violate(d, firstNonEmpty(f.NewPath, f.OldPath), "policies.allow_mode_changes", fmt.Sprintf("patch changes mode %o to %o", f.OldMode, f.NewMode))
+			ok = false
+		}
+		var old []byte
+		var oldMode uint32
+		if f.OldPath != "" {
+			if !r.readable(d, f.OldPath) {
+				ok = false
+				continue
+			}
+			m, _ := r.st.Lookup(f.OldPath)
+			oldMode = m
+			if f.OldMode != 0 && f.OldMode != m {
+				r.violate(d, f.OldPath, "patch.apply", fmt.Sprintf("patch expects mode %o, file has %o", f.OldMode, m))
+				ok = false
+				continue
+			}
+			var err error
+			if old, err = r.st.Read(f.OldPath); err != nil {
+				r.violate(d, f.OldPath, "path.read", fmt.Sprintf("cannot read: %v", err))
+				ok = false
+				continue
+			}
+		}
+		// Writes: the new side, and a deleted or renamed-away old side.
+		if f.NewPath != "" {
+			deletes, can := r.canWrite(d, f.NewPath)
+			if !can {
+				ok = false
+			}
+			allDeletes = append(allDeletes, deletes...)
+			if f.Op == patch.Add {
+				if _, exists := r.st.files[f.NewPath]; exists && r.visible(f.NewPath) {
+					r.violate(d, f.NewPath, "patch.apply", "patch creates a file that exists")
+					ok = false
+				}
+			}
+			if f.Op == patch.Rename || f.Op == patch.Copy {
+				if _, exists := r.st.files[f.NewPath]; exists && r.visible(f.NewPath) {
+					r.violate(d, f.NewPath, "patch.apply", fmt.Sprintf("%s target exists", f.Op))
+					ok = false
+				}
+			}
+		}
+		if f.Op == patch.Delete || f.Op == patch.Rename {
+			if !r.deleteAllowed(d, f.OldPath, fmt.Sprintf("patch %ss %s", f.Op, f.OldPath)) {
+				ok = false
+			}
+		}
+		newMode := f.NewMode
+		if newMode == 0 {
+			newMode = oldMode
+		}
+		if f.Op == patch.Add || (f.NewMode != 0 && f.NewMode != oldMode) {
+			if !r.checkMode(d, f.NewPath, newMode) {
+				ok = false
+			}
+		}
+		data, err := f.Apply(old)
+		if err != nil {
+			r.violate(d, firstNonEmpty(f.NewPath, f.OldPath), "patch.apply", err.Error())
+			ok = false
+			continue
+		}
+		if f.Op == patch.Delete {
+			if len(data) != 0 {
+				r.violate(d, f.OldPath, "patch.apply", "deletion patch does not remove the whole file")
+				ok = false
+			}
+			results = append(results, result{path: f.OldPath, del: true})
+			touched = append(touched, f.OldPath)
+			continue
+		}
+		if !r.checkSize(d, f.NewPath, len(data)) {
+			ok = false
+		}
+		if f.Op == patch.Rename {
+			results = append(results, result{path: f.OldPath, del: true})
+			touched = append(touched, f.OldPath)
+		}
+		results = append(results, result{path: f.NewPath, mode: newMode, data: data})
+		touched = append(touched, f.NewPath)
+	}
+	if !ok {
+		return
+	}
+	r.approvals(d, append(touched, allDeletes...))
+	for _, q := range allDeletes {
+		r.st.remove(q)
+	}
+	for _, res := range results {
+		if res.del {
+			r.st.remove(res.path)
+		} else {
+			r.st.put(res.path, res.mode, res.data)
+		}
+	}
+	r.gen++
+	o.Digest, o.Size = Digest([]byte(d.Patch)), int64(len(d.Patch))
+	o.Paths = append(touched, allDeletes...)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

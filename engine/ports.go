@@ -1,0 +1,57 @@
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/architectos/aos"
+)
+
+// Job is a sandboxed job a directive asks for, resolved from the manifest.
+type Job struct {
+	Directive int
+	Kind      string // "tests", "build" or "exec"
+	Name      string // suite, target or tool name
+	Command   string // the manifest's command, templates expanded
+	Args      []string
+	// WorkingDir is the job's directory inside the sandbox: the manifest's
+	// working_dir made absolute under the workspace root.
+	WorkingDir string
+	Root       string // the workspace root inside the sandbox
+	Timeout    int    // seconds
+	Outputs    []string
+}
+
+// JobResult is what a job did. Outputs are the files a build produced that
+// match its outputs globs.
+type JobResult struct {
+	Record  aos.JobRecord
+	Outputs []OutputFile
+}
+
+// OutputFile is a file produced by a build target.
+type OutputFile struct {
+	Path       string
+	Data       []byte
+	Executable bool
+}
+
+// JobRunner runs jobs in a sandbox.
+type JobRunner interface {
+	// Run runs job on the staged tree st, which it only reads. An error
+	// means the job could not be run at all (no sandbox); a job that fails
+	// is a result with a non-zero exit code. The engine may call Run for
+	// several RUN_TESTS jobs at once on the same State.
+	Run(ctx context.Context, job Job, st *State) (JobResult, error)
+}
+
+// ErrBadOutputs is wrapped by the error of a [JobRunner] whose build ran
+// but whose outputs cannot be staged (a symlink, over the size cap); the
+// result's Record is still kept, and the plan is rejected with rule
+// build.outputs.
+var ErrBadOutputs = errors.New("build outputs cannot be staged")
+
+// ValidateFunc runs the manifest's validators over the staged state and
+// its changes. An error means a validator could not run: the plan is
+// rejected with it.
+type ValidateFunc func(ctx context.Context, st *State, changes []Change) ([]aos.Finding, []aos.ValidatorRecord, error)

@@ -1,0 +1,242 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"unicode/utf8"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/patch"
+)
+
+// FileReply is what FILE_READ returns.
+type FileReply struct {
+	Path    string `json:"path"`
+	Mode    string `json:"mode"`
+	Size    int64  `json:"size"`
+	BlobID  string `json:"blob"`
+	Content string `json:"content,omitempty"`
+	// ContentBase64 holds content that is not valid UTF-8.
+	ContentBase64 []byte `json:"content_base64,omitempty"`
+}
+
+func (r *runner) fileRead(d *aos.Directive, o *aos.Outcome) {
+	if !r.readable(d, d.Path) {
+		return
+	}
+	data, err := r.st.Read(d.Path)
+	if err != nil {
+		r.violate(d, d.Path, "path.read", fmt.Sprintf("cannot read: %v", err))
+		return
+	}
+	mode, _ := r.st.Lookup(d.Path)
+	o.Size, o.Digest = int64(len(data)), Digest(data)
+	reply := FileReply{Path: d.Path, Mode: fmt.Sprintf("%o", mode), Size: int64(len(data)), BlobID: BlobID(data)}
+	if isText(data) {
+		reply.Content = string(data)
+	} else {
+		reply.ContentBase64 = data
+	}
+	r.res.Replies[d.Index] = reply
+}
+
+// StatReply is what STAT returns.
+type StatReply struct {
+	Path   string `json:"path"`
+	Type   string `json:"type"` // file, executable, symlink, submodule, dir
+	Mode   string `json:"mode,omitempty"`
+	Size   int64  `json:"size,omitempty"`
+	BlobID string `json:"blob,omitempty"`
+}
+
+func typeOf(mode uint32) string {
+	switch mode {
+	case aos.ModeExecutable:
+		return "executable"
+	case aos.ModeSymlink:
+		return "symlink"
+	case aos.ModeGitlink:
+		return "submodule"
+	}
+	return "file"
+}
+
+func (r *runner) stat(d *aos.Directive, o *aos.Outcome) {
+	if !r.checkPath(d, d.Path) {
+		return
+	}
+	if !r.visible(d.Path) {
+		r.violate(d, d.Path, "path.not_found", "no such file")
+		return
+	}
+	if r.st.IsDir(d.Path) && r.dirVisible(d.Path) {
+		r.res.Replies[d.Index] = StatReply{Path: d.Path, Type: "dir"}
+		return
+	}
+	f, ok := r.st.files[d.Path]
+	if !ok {
+		r.violate(d, d.Path, "path.not_found", "no such file")
+		return
+	}
+	reply := StatReply{Path: d.Path, Type: typeOf(f.mode), Mode: fmt.Sprintf("%o", f.mode)}
+	if f.mode != aos.ModeGitlink {
+		size, err := r.st.Size(d.Path)
+		if err != nil {
+			r.violate(d, d.Path, "path.read", fmt.Sprintf("cannot read: %v", err))
+			return
+		}
+		reply.Size = size
+	}
+	if f.changed {
+		reply.BlobID = BlobID(f.data)
+	} else {
+		reply.BlobID = f.hash
+	}
+	o.Size = reply.Size
+	r.res.Replies[d.Index] = reply
+}
+
+// LSEntry is one entry of an LS reply.
+type LSEntry struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Size int64  `json:"size,omitempty"`
+}
+
+func (r *runner) ls(d *aos.Directive, o *aos.Outcome) {
+	dir := d.Path
+	if dir != "." {
+		if !r.checkPath(d, dir) {
+			return
+		}
+		if _, isFile := r.st.files[dir]; isFile && r.visible(dir) {
+			r.violate(d, dir, "path.not_dir", "path is a file, not a directory")
+			return
+		}
+		if !r.st.IsDir(dir) || !r.visible(dir) || !r.dirVisible(dir) {
+			r.violate(d, dir, "path.not_found", "no such directory")
+			return
+		}
+	}
+	prefix := ""
+	if dir != "." {
+		prefix = dir + "/"
+	}
+	seen := map[string]*LSEntry{}
+	var names []string
+	for name := range r.st.children(dir) {
+		p := prefix + name
+		f, isFile := r.st.files[p]
+		if !r.visible(p) || (!isFile && !r.dirVisible(p)) {
+			continue
+		}
+		e := &LSEntry{Name: name, Type: "dir"}
+		if isFile {
+			e.Type = typeOf(f.mode)
+			if f.changed {
+				e.Size = int64(len(f.data))
+			} else if f.mode != aos.ModeGitlink {
+				e.Size, _ = r.st.base.BlobSize(f.hash)
+			}
+		}
+		seen[name] = e
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	entries := make([]LSEntry, len(names))
+	for i, n := range names {
+		entries[i] = *seen[n]
+	}
+	b, _ := json.Marshal(entries)
+	o.Digest, o.Size = Digest(b), int64(len(entries))
+	r.res.Replies[d.Index] = entries
+}
+
+func (r *runner) diff(d *aos.Directive, o *aos.Outcome) {
+	p := d.Path
+	if !r.checkPath(d, p) {
+		return
+	}
+	if !r.visible(p) {
+		r.violate(d, p, "path.not_found", "no such file")
+		return
+	}
+	var old []byte
+	var oldMode uint32
+	from := r.st.orig
+	var fromBase Base = r.st.base
+	if d.Against != "" {
+		if r.opts.Tree == nil {
+			r.violate(d, p, "diff.against", "DIFF against another commit is not available here")
+			return
+		}
+		b, err := r.opts.Tree(d.Against)
+		if err != nil {
+			r.violate(d, p, "diff.against", fmt.Sprintf("cannot resolve %q: %v", d.Against, err))
+			return
+		}
+		if from, err = b.Files(); err != nil {
+			r.violate(d, p, "diff.against", fmt.Sprintf("cannot read %q: %v", d.Against, err))
+			return
+		}
+		fromBase = b
+	}
+	if e, ok := from[p]; ok {
+		var err error
+		if old, err = fromBase.ReadBlob(e.Hash); err != nil {
+			r.violate(d, p, "path.read", fmt.Sprintf("cannot read: %v", err))
+			return
+		}
+		oldMode = e.Mode
+	}
+	var cur []byte
+	var curMode uint32
+	if f, ok := r.st.files[p]; ok {
+		var err error
+		if cur, err = r.st.Read(p); err != nil {
+			r.violate(d, p, "path.read", fmt.Sprintf("cannot read: %v", err))
+			return
+		}
+		curMode = f.mode
+	}
+	if oldMode == 0 && curMode == 0 {
+		r.violate(d, p, "path.not_found", "no such file on either side")
+		return
+	}
+	text := patch.Unified(p, old, oldMode, cur, curMode)
+	o.Size, o.Digest = int64(len(text)), Digest([]byte(text))
+	r.res.Replies[d.Index] = text
+}
+
+func isText(b []byte) bool {
+	return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b)
+}
+
+func (r *runner) getManifest(d *aos.Directive, o *aos.Outcome) {
+	view := RedactedManifest(r.m)
+	r.res.Replies[d.Index] = view
+	b, _ := json.Marshal(view)
+	o.Digest, o.Size = Digest(b), int64(len(b))
+}
+
+func (r *runner) getEnvironmentInfo(d *aos.Directive) {
+	if r.opts.EnvInfo != nil {
+		r.res.Replies[d.Index] = r.opts.EnvInfo()
+	}
+}
+
+func (r *runner) getHistory(d *aos.Directive, o *aos.Outcome) {
+	if r.opts.History == nil {
+		return
+	}
+	h, err := r.opts.History()
+	if err != nil {
+		r.violate(d, "", "history.read", fmt.Sprintf("cannot read history: %v", err))
+		return
+	}
+	r.res.Replies[d.Index] = h
+	b, _ := json.Marshal(h)
+	o.Digest, o.Size = Digest(b), int64(len(b))
+}

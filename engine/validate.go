@@ -1,0 +1,44 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/architectos/aos"
+)
+
+// validate runs the validators on the current state unless it was already
+// validated. It returns false when they reject it.
+func (r *runner) validate() bool {
+	if r.opts.Validate == nil || len(r.m.Validators) == 0 {
+		return true
+	}
+	if r.valGen == r.gen {
+		return r.res.OK()
+	}
+	r.valGen = r.gen
+	changes, err := r.st.Changes()
+	if err != nil {
+		r.res.Violations = append(r.res.Violations, aos.Violation{Directive: -1, Rule: "validators.run", Message: err.Error()})
+		return false
+	}
+	findings, recs, err := r.opts.Validate(r.ctx, r.st, changes)
+	r.mergeValidators(recs)
+	r.res.Findings = append(r.res.Findings, findings...)
+	ok := true
+	if err != nil {
+		r.res.Violations = append(r.res.Violations, aos.Violation{Directive: -1, Rule: "validators.run", Message: err.Error()})
+		ok = false
+	}
+	for _, f := range findings {
+		if f.Severity == aos.SeverityError {
+			r.res.Violations = append(r.res.Violations, aos.Violation{Directive: -1, Path: f.Path, Rule: "validators." + f.Validator + "/" + f.Rule,
+				Message: fmt.Sprintf("line %d, column %d: %s", f.Line, f.Column, f.Message)})
+			ok = false
+		}
+	}
+	return ok
+}
+
+func (r *runner) mergeValidators(recs []aos.ValidatorRecord) {
+	r.res.Validators = append(r.res.Validators, recs...)
+}

@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/architectos/aos"
+)
+
+func (r *runner) write(d *aos.Directive, o *aos.Outcome) {
+	p := d.Path
+	deletes, ok := r.canWrite(d, p)
+	if !ok {
+		return
+	}
+	data := d.Content
+	mode := aos.ModeFile
+	if d.Type == aos.FileAppend {
+		cur, exists := r.st.files[p]
+		switch {
+		case !exists || !r.visible(p):
+			r.violate(d, p, "path.not_found", "FILE_APPEND needs an existing file")
+			return
+		case cur.mode != aos.ModeFile && cur.mode != aos.ModeExecutable:
+			r.violate(d, p, "path.not_file", fmt.Sprintf("cannot append to a %s", typeOf(cur.mode)))
+			return
+		}
+		old, err := r.st.Read(p)
+		if err != nil {
+			r.violate(d, p, "path.read", fmt.Sprintf("cannot read: %v", err))
+			return
+		}
+		data = append(append(make([]byte, 0, len(old)+len(data)), old...), data...)
+		mode = cur.mode
+	}
+	if d.Executable {
+		mode = aos.ModeExecutable
+	}
+	if !r.checkSize(d, p, len(data)) {
+		return
+	}
+	if mode != aos.ModeFile {
+		if cur, exists := r.st.files[p]; !exists || cur.mode != mode || d.Type == aos.FileWrite {
+			if !r.checkMode(d, p, mode) {
+				return
+			}
+		}
+	}
+	r.approvals(d, append([]string{p}, deletes...))
+	for _, q := range deletes {
+		r.st.remove(q)
+	}
+	r.st.put(p, mode, data)
+	r.gen++
+	o.Size, o.Digest, o.Mode = int64(len(data)), Digest(data), fmt.Sprintf("%o", mode)
+	o.Paths = append(deletes, p)
+}
+
+func (r *runner) delete(d *aos.Directive, o *aos.Outcome) {
+	p := d.Path
+	if !r.readable(d, p) {
+		return
+	}
+	ok := true
+	if !r.m.Policies.AllowDelete {
+		r.violate(d, p, "policies.allow_delete", "deletes are not allowed")
+		ok = false
+	}
+	if den := r.opts.Rules.CanWrite(p); den != nil {
+		r.violate(d, p, den.Rule, den.Msg)
+		ok = false
+	}
+	if !ok {
+		return
+	}
+	r.approvals(d, []string{p})
+	r.st.remove(p)
+	r.gen++
+}
