@@ -108,14 +108,26 @@ type Policies struct {
 	RequireApproval  []ApprovalRule  `json:"require_approval,omitempty"`
 }
 
-// ApprovalRule asks for human review of changes to matching paths, or of
-// matching directive types.
+// ApprovalRule asks for human review of changes to matching paths, of
+// matching directive types, or of changes larger than a size
+// (docs/spec.md 4.7).
 type ApprovalRule struct {
 	Name       string          `json:"name,omitempty"`
 	Paths      []string        `json:"paths,omitempty"`
 	Directives []DirectiveType `json:"directives,omitempty"`
-	Reviewers  []string        `json:"reviewers,omitempty"`
-	Reason     string          `json:"reason,omitempty"`
+	// LargerThan, when set, makes the rule match on the size of the
+	// plan's whole change rather than on each directive.
+	LargerThan *ChangeSize `json:"larger_than,omitempty"`
+	Reviewers  []string    `json:"reviewers,omitempty"`
+	Reason     string      `json:"reason,omitempty"`
+}
+
+// ChangeSize is a size threshold of a change: a change is larger when it
+// has more changed lines than Lines or more changed files than Files; a
+// zero field is no threshold.
+type ChangeSize struct {
+	Lines int `json:"lines,omitempty"`
+	Files int `json:"files,omitempty"`
 }
 
 // ValidatorSpec configures one validator: a built-in or a WASM module

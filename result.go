@@ -61,13 +61,26 @@ type ValidatorRecord struct {
 }
 
 // Approval is a human review that a policy requires before a change may
-// land.
+// land. A size rule's approval concerns the whole plan: Directive is -1,
+// Path is empty, and Lines and Files are what was counted.
 type Approval struct {
 	Rule      string   `json:"rule"`
 	Directive int      `json:"directive"`
 	Path      string   `json:"path,omitempty"`
 	Reviewers []string `json:"reviewers,omitempty"`
 	Reason    string   `json:"reason,omitempty"`
+	Lines     int      `json:"lines,omitempty"`
+	Files     int      `json:"files,omitempty"`
+}
+
+// Subject is what an approval concerns, for messages: the size of the
+// change for a size rule, else the path ("" for a rule on directive types
+// alone).
+func (a Approval) Subject() string {
+	if a.Directive < 0 {
+		return fmt.Sprintf("%d changed lines in %d files", a.Lines, a.Files)
+	}
+	return a.Path
 }
 
 var templateRe = regexp.MustCompile(`\{\{(.*?)\}\}`)

@@ -500,6 +500,11 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 			c.add(fmt.Sprintf("policies.required_suites[%d]", i), "unknown suite %q (not under tests)", s)
 		}
 	}
+	for i, a := range m.Policies.RequireApproval {
+		if a.LargerThan != nil && a.LargerThan.Lines == 0 && a.LargerThan.Files == 0 {
+			c.add(fmt.Sprintf("policies.require_approval[%d].larger_than", i), "a size rule needs lines, files or both")
+		}
+	}
 	if m.Policies.RequireTestsOnWrite && len(m.Tests) == 0 {
 		c.add("policies.require_tests_on_write", "tests are required on write, but the manifest defines no tests")
 	}

@@ -264,6 +264,23 @@ policies:
 			want: []string{"aos.cue:2:40001: expression exceeds maximum nesting depth of 10000"},
 		},
 		{
+			name: "size rule without a threshold, reviewer that is neither login nor team",
+			src: Source{"m.yaml", []byte("project: {name: x}\npolicies:\n  require_approval:\n" +
+				"    - {name: big, larger_than: {}}\n    - {name: r, reviewers: [\"@org/team/sub\"]}\n    - {name: ok, larger_than: {files: 3}, reviewers: [alice, \"@Bob\", org/dba, \"@org/sec-team\"]}\n")},
+			want: []string{
+				"m.yaml:4:19: policies.require_approval[0].larger_than: a size rule needs lines, files or both",
+				`m.yaml:5:29: policies.require_approval[1].reviewers[0]: invalid value "@org/team/sub" (out of bound =~"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9_.-]{1,100})?$")`,
+			},
+		},
+		{
+			name: "size threshold that is not positive",
+			src:  Source{"m.yaml", []byte("project: {name: x}\npolicies:\n  require_approval: [{larger_than: {lines: 0}}]\n")},
+			want: []string{
+				"m.yaml:3:23: policies.require_approval[0].larger_than: a size rule needs lines, files or both",
+				"m.yaml:3:44: policies.require_approval[0].larger_than.lines: invalid value 0 (out of bound >0)",
+			},
+		},
+		{
 			name: "CUE tool package import",
 			src:  Source{"aos.cue", []byte("import \"tool/exec\"\nproject: name: exec.Run\n")},
 			want: []string{},

@@ -47,6 +47,9 @@ func (r *runner) checkMode(d *aos.Directive, p string, mode uint32) bool {
 
 func (r *runner) approvals(d *aos.Directive, paths []string) {
 	for i, rule := range r.m.Policies.RequireApproval {
+		if rule.LargerThan != nil {
+			continue // matched on the whole change, by sizeApprovals
+		}
 		if len(rule.Directives) > 0 && !slices.Contains(rule.Directives, d.Type) {
 			continue
 		}

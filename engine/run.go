@@ -94,6 +94,9 @@ func Run(ctx context.Context, plan *aos.Plan, base Base, opts Options) (*Result,
 	if opts.Apply && r.res.OK() {
 		r.validate()
 	}
+	if err := r.sizeApprovals(); err != nil {
+		return nil, err
+	}
 	sort.SliceStable(r.res.Approvals, func(i, j int) bool { return r.res.Approvals[i].Directive < r.res.Approvals[j].Directive })
 	return r.res, nil
 }

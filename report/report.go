@@ -124,9 +124,12 @@ func writeText(w io.Writer, r *Report) error {
 		}
 	}
 	for _, a := range r.Approvals {
-		line := fmt.Sprintf("approval required: directive %d", a.Directive)
-		if a.Path != "" {
-			line += " " + a.Path
+		line := "approval required: " + a.Subject()
+		if a.Directive >= 0 {
+			line = fmt.Sprintf("approval required: directive %d", a.Directive)
+			if a.Path != "" {
+				line += " " + a.Path
+			}
 		}
 		line += " [" + a.Rule + "]"
 		if len(a.Reviewers) > 0 {

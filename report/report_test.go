@@ -27,7 +27,10 @@ func sample() *Report {
 			{Validator: "php", Path: "wp-content/uploads/shell.php", Rule: "php-in-uploads", Severity: aos.SeverityError, Message: "PHP file in an uploads directory (uploads/)"},
 			{Validator: "mod", Path: "a.md", Line: 1, Column: 1, Rule: "style", Severity: aos.SeverityNote, Message: "line one\nline two: 50%"},
 		},
-		Approvals: []Approval{{Rule: "migrations", Directive: 4, Path: "db/migrations/1.sql", Reviewers: []string{"@org/dba"}, Reason: "schema changes need a DBA"}},
+		Approvals: []Approval{
+			{Rule: "large", Directive: -1, Reviewers: []string{"alice", "@org/leads"}, Lines: 812, Files: 14},
+			{Rule: "migrations", Directive: 4, Path: "db/migrations/1.sql", Reviewers: []string{"@org/dba"}, Reason: "schema changes need a DBA"},
+		},
 	}
 	r.Sort()
 	return r
@@ -98,8 +101,8 @@ func TestSARIFShape(t *testing.T) {
 	}
 	run := log.Runs[0]
 	// The violation that repeats the secrets finding is shown once.
-	if len(run.Results) != 7 {
-		t.Errorf("%d results, want 7", len(run.Results))
+	if len(run.Results) != 8 {
+		t.Errorf("%d results, want 8", len(run.Results))
 	}
 	for _, r := range run.Results {
 		if run.Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID {

@@ -102,9 +102,12 @@ func problems(r *Report) []problem {
 		out = append(out, problem{rule: f.Validator + "/" + f.Rule, level: level, message: f.Message, file: f.Path, line: f.Line, col: f.Column})
 	}
 	for _, a := range r.Approvals {
-		msg := fmt.Sprintf("approval required for directive %d", a.Directive)
-		if a.Path != "" {
-			msg += " (" + a.Path + ")"
+		msg := "approval required for the plan's " + a.Subject()
+		if a.Directive >= 0 {
+			msg = fmt.Sprintf("approval required for directive %d", a.Directive)
+			if a.Path != "" {
+				msg += " (" + a.Path + ")"
+			}
 		}
 		if len(a.Reviewers) > 0 {
 			msg += fmt.Sprintf(" from %v", a.Reviewers)

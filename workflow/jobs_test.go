@@ -3,6 +3,7 @@ package workflow
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -108,5 +109,48 @@ func TestJobsNeedASandbox(t *testing.T) {
 	}
 	if res.OK() || res.Report.Violations[0].Rule != "sandbox.unavailable" {
 		t.Fatalf("%+v", res.Report)
+	}
+}
+
+// TestSizeApprovalCountsBuildOutputs: a size rule is matched on the
+// result's whole change, build outputs included, in the run record and
+// the commit message, and verify rebuilds the same count; plan check,
+// which runs no build, counts only what the directives write.
+func TestSizeApprovalCountsBuildOutputs(t *testing.T) {
+	manifest := strings.Replace(buildManifest, "policies: require_tests_on_write: true\n",
+		`policies: require_approval: [{name: "large", larger_than: {lines: 2}, reviewers: ["@org/leads"]}]
+`, 1)
+	dir := newRepo(t, map[string]string{"aos.cue": manifest, "src/in.txt": "one\n"})
+	plan := "version: 1\nid: big-1\ngoal: Regenerate\ndirectives:\n" +
+		"  - type: FILE_WRITE\n    path: src/in.txt\n    content: \"two\\n\"\n" +
+		"  - type: BUILD\n    target: gen\n"
+	planFile := writePlan(t, plan)
+	chk, err := CheckPlan(ctx(), CheckOptions{Dir: dir, Plan: PlanSource{File: planFile}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !chk.OK || len(chk.Approvals) != 0 {
+		t.Fatalf("plan check: 2 changed lines are not more than 2, yet: %+v", chk)
+	}
+	res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: planFile}, Runtime: bwrapRuntime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK() {
+		t.Fatalf("rejected: %+v", res.Report.Violations)
+	}
+	want := aos.Approval{Rule: "large", Directive: -1, Reviewers: []string{"@org/leads"}, Lines: 4, Files: 2}
+	if len(res.Record.Approvals) != 1 || !reflect.DeepEqual(res.Record.Approvals[0], want) {
+		t.Fatalf("record approvals %+v, want %+v", res.Record.Approvals, want)
+	}
+	if msg := git(t, dir, "log", "-1", "--format=%B", "aos/big-1"); !strings.Contains(msg, "Approvals required:\n  large: 4 changed lines in 2 files (@org/leads)\n") {
+		t.Errorf("commit message:\n%s", msg)
+	}
+	v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: "aos/big-1"})
+	if err != nil || !v.Report.OK {
+		t.Fatalf("verify: %v %+v", err, v)
+	}
+	if len(v.Report.Approvals) != 1 || !reflect.DeepEqual(v.Report.Approvals[0], want) {
+		t.Errorf("verify approvals %+v", v.Report.Approvals)
 	}
 }

@@ -158,7 +158,7 @@ func WriteLogText(w io.Writer, entries []LogEntry) error {
 			fmt.Fprintf(&b, "Job %s %s: exit %d\n", j.Kind, j.Name, j.ExitCode)
 		}
 		for _, a := range e.Approvals {
-			fmt.Fprintf(&b, "Approval required: %s: %s", a.Rule, a.Path)
+			fmt.Fprintf(&b, "Approval required: %s: %s", a.Rule, a.Subject())
 			if len(a.Reviewers) > 0 {
 				fmt.Fprintf(&b, " (%s)", strings.Join(a.Reviewers, ", "))
 			}

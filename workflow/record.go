@@ -242,7 +242,7 @@ func resultMessage(rec *RunRecord, runPath string) string {
 	if len(rec.Approvals) > 0 {
 		b.WriteString("Approvals required:\n")
 		for _, a := range rec.Approvals {
-			fmt.Fprintf(&b, "  %s: %s", a.Rule, a.Path)
+			fmt.Fprintf(&b, "  %s: %s", a.Rule, a.Subject())
 			if len(a.Reviewers) > 0 {
 				fmt.Fprintf(&b, " (%s)", strings.Join(a.Reviewers, ", "))
 			}

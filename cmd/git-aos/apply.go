@@ -213,7 +213,7 @@ func writeRunResult(e *env, f runFlags, res *workflow.RunResult, verb string) er
 			fmt.Fprintf(e.stdout, "  %s %s\n", strings.ToUpper(string(c.Status)[:1]), c.Path)
 		}
 		for _, a := range r.Approvals {
-			fmt.Fprintf(e.stdout, "approval required: %s: %s", a.Rule, a.Path)
+			fmt.Fprintf(e.stdout, "approval required: %s: %s", a.Rule, a.Subject())
 			if len(a.Reviewers) > 0 {
 				fmt.Fprintf(e.stdout, " (%s)", strings.Join(a.Reviewers, ", "))
 			}
