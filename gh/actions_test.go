@@ -10,7 +10,7 @@ import (
 
 func TestReadEvent(t *testing.T) {
 	const head = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
-	ev, err := ReadEvent(EventPullRequest, "testdata/event-pull_request.json")
+	ev, err := ReadEvent(EventPullRequest, "ghtest/testdata/event-pull_request.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +20,7 @@ func TestReadEvent(t *testing.T) {
 		t.Errorf("pull_request %+v %+v", ev, ev.PR)
 	}
 
-	ev, err = ReadEvent(EventPullRequest, "testdata/event-pull_request-fork.json")
+	ev, err = ReadEvent(EventPullRequest, "ghtest/testdata/event-pull_request-fork.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,12 +29,12 @@ func TestReadEvent(t *testing.T) {
 	}
 	// The same pull request under pull_request_target runs with the base
 	// repository's token.
-	ev, err = ReadEvent(EventPullRequestTarget, "testdata/event-pull_request-fork.json")
+	ev, err = ReadEvent(EventPullRequestTarget, "ghtest/testdata/event-pull_request-fork.json")
 	if err != nil || !ev.Fork() || ev.ReadOnlyToken() {
 		t.Errorf("pull_request_target %+v %v", ev, err)
 	}
 
-	ev, err = ReadEvent(EventPullRequestReview, "testdata/event-pull_request_review.json")
+	ev, err = ReadEvent(EventPullRequestReview, "ghtest/testdata/event-pull_request_review.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestReadEvent(t *testing.T) {
 		t.Errorf("pull_request_review %+v %+v", ev, ev.Review)
 	}
 
-	ev, err = ReadEvent(EventPush, "testdata/event-push.json")
+	ev, err = ReadEvent(EventPush, "ghtest/testdata/event-push.json")
 	if err != nil {
 		t.Fatal(err)
 	}

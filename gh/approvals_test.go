@@ -79,12 +79,12 @@ func TestEvaluateApprovals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
 			const team = "/orgs/octo-org/teams/dba"
-			f.handle("GET "+team+"/memberships/erin", 200, "membership-active.json")
-			f.handle("GET "+team+"/memberships/frank", 200, "membership-pending.json")
-			f.handle("GET "+team+"/memberships/gina", 404, `{"message":"Not Found"}`)
-			f.handle("GET "+team, 200, "team.json")
-			f.handle("GET /repos/octo-org/hello-world/collaborators/gina/permission", 200, "permission-write.json")
-			f.handle("GET /repos/octo-org/hello-world/collaborators/hank/permission", 200, "permission-read.json")
+			f.Handle("GET "+team+"/memberships/erin", 200, "membership-active.json")
+			f.Handle("GET "+team+"/memberships/frank", 200, "membership-pending.json")
+			f.Handle("GET "+team+"/memberships/gina", 404, `{"message":"Not Found"}`)
+			f.Handle("GET "+team, 200, "team.json")
+			f.Handle("GET /repos/octo-org/hello-world/collaborators/gina/permission", 200, "permission-write.json")
+			f.Handle("GET /repos/octo-org/hello-world/collaborators/hank/permission", 200, "permission-read.json")
 			c := f.client()
 			res, err := EvaluateApprovals(context.Background(), ApprovalInput{
 				Requirements: tt.reqs, Reviews: tt.reviews, HeadSHA: headSHA, Author: "agent-bot",
@@ -118,7 +118,7 @@ func TestEvaluateApprovals(t *testing.T) {
 			if got := strings.Join(ig, "; "); got != tt.ignored {
 				t.Errorf("ignored %q, want %q", got, tt.ignored)
 			}
-			f.expect(tt.calls...)
+			f.Expect(tt.calls...)
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/architectos/aos/gh/ghtest"
 	"io"
 	"net/http"
 	"strings"
@@ -54,15 +55,15 @@ func TestCheckRunBatches(t *testing.T) {
 	f := newFake(t)
 	c := f.client()
 	const runs = "/repos/octo-org/hello-world/check-runs"
-	f.handle("POST "+runs, 201, "check-run.json")
-	f.handle("PATCH "+runs+"/4", 200, "check-run.json")
+	f.Handle("POST "+runs, 201, "check-run.json")
+	f.Handle("PATCH "+runs+"/4", 200, "check-run.json")
 	id, err := c.PostCheckRun(context.Background(), CheckRun{Name: "ArchitectOS", HeadSHA: "6dcb09b5b57875f334f61aebed695e2e4193db5e",
 		DetailsURL: "https://github.com/octo-org/hello-world/actions/runs/9", Conclusion: ConclusionFailure,
 		Title: "rejected: 120 findings", Summary: "summary", Annotations: annotations(120)})
 	if err != nil || id != 4 {
 		t.Fatalf("PostCheckRun = %d, %v", id, err)
 	}
-	got := f.expect("POST /api/v3"+runs, "PATCH /api/v3"+runs+"/4", "PATCH /api/v3"+runs+"/4")
+	got := f.Expect("POST /api/v3"+runs, "PATCH /api/v3"+runs+"/4", "PATCH /api/v3"+runs+"/4")
 	next := 0
 	for i, call := range got {
 		s := decodeCheck(t, call.Body)
@@ -100,7 +101,7 @@ func TestCheckRunBatches(t *testing.T) {
 // completes the run.
 func TestCheckRunOneRequest(t *testing.T) {
 	f := newFake(t)
-	f.handle("POST /repos/octo-org/hello-world/check-runs", 201, "check-run.json")
+	f.Handle("POST /repos/octo-org/hello-world/check-runs", 201, "check-run.json")
 	anns := []Annotation{
 		{Path: "a.go", StartLine: 3, StartColumn: 5, Level: LevelWarning, Message: "one line, columns kept"},
 		{Path: "b.go", StartLine: 3, EndLine: 7, StartColumn: 5, Level: "error", Message: "several lines, columns dropped, level failure"},
@@ -110,7 +111,7 @@ func TestCheckRunOneRequest(t *testing.T) {
 		Conclusion: ConclusionActionRequired, Title: "1 approval missing", Summary: "s", Text: "details", Annotations: anns}); err != nil {
 		t.Fatal(err)
 	}
-	got := f.expect("POST /api/v3/repos/octo-org/hello-world/check-runs")
+	got := f.Expect("POST /api/v3/repos/octo-org/hello-world/check-runs")
 	s := decodeCheck(t, got[0].Body)
 	if s.Status != "completed" || s.Conclusion != ConclusionActionRequired || s.Output.Text != "details" {
 		t.Errorf("%+v", s)
@@ -134,27 +135,27 @@ func TestCheckRunStartFinish(t *testing.T) {
 	f := newFake(t)
 	c := f.client()
 	const runs = "/repos/octo-org/hello-world/check-runs"
-	f.handle("POST "+runs, 201, "check-run.json")
-	f.handle("PATCH "+runs+"/4", 200, "check-run.json")
+	f.Handle("POST "+runs, 201, "check-run.json")
+	f.Handle("PATCH "+runs+"/4", 200, "check-run.json")
 	id, err := c.StartCheckRun(context.Background(), "ArchitectOS", "abc", "judging", "git aos ci is judging 3 commits", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := decodeCheck(t, f.expect("POST /api/v3" + runs)[0].Body)
+	s := decodeCheck(t, f.Expect("POST /api/v3" + runs)[0].Body)
 	if s.Status != "in_progress" || s.Conclusion != "" || s.Output.Summary != "git aos ci is judging 3 commits" {
 		t.Errorf("start %+v", s)
 	}
 	if err := c.FinishCheckRun(context.Background(), id, CheckRun{Name: "ArchitectOS", Conclusion: ConclusionSuccess, Title: "ok", Summary: "all good"}); err != nil {
 		t.Fatal(err)
 	}
-	s = decodeCheck(t, f.expect("PATCH /api/v3" + runs + "/4")[0].Body)
+	s = decodeCheck(t, f.Expect("PATCH /api/v3" + runs + "/4")[0].Body)
 	if s.Status != "completed" || s.Conclusion != ConclusionSuccess || len(s.Output.Annotations) != 0 {
 		t.Errorf("finish %+v", s)
 	}
 	if err := c.FinishCheckRun(context.Background(), id, CheckRun{Name: "ArchitectOS", Conclusion: ConclusionFailure, Summary: "many", Annotations: annotations(MaxAnnotations + 7)}); err != nil {
 		t.Fatal(err)
 	}
-	got := f.took()
+	got := f.Took()
 	if len(got) != MaxAnnotations/AnnotationsPerRequest {
 		t.Fatalf("%d requests for %d annotations", len(got), MaxAnnotations+7)
 	}
@@ -166,14 +167,14 @@ func TestCheckRunStartFinish(t *testing.T) {
 
 func TestUploadSARIF(t *testing.T) {
 	f := newFake(t)
-	f.handle("POST /repos/octo-org/hello-world/code-scanning/sarifs", 202, "sarif-upload.json")
+	f.Handle("POST /repos/octo-org/hello-world/code-scanning/sarifs", 202, "sarif-upload.json")
 	sarif := []byte(`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"git-aos"}},"results":[]}]}`)
 	id, err := f.client().UploadSARIF(context.Background(), SARIFUpload{CommitSHA: "6dcb09b5b57875f334f61aebed695e2e4193db5e",
 		Ref: "refs/pull/1347/head", SARIF: sarif, ToolName: "git-aos"})
 	if err != nil || id != "47177e22-5596-11eb-80a1-c1e54ef945c6" {
 		t.Fatalf("UploadSARIF = %q, %v", id, err)
 	}
-	got := f.expect("POST /api/v3/repos/octo-org/hello-world/code-scanning/sarifs")
+	got := f.Expect("POST /api/v3/repos/octo-org/hello-world/code-scanning/sarifs")
 	var body map[string]string
 	if err := json.Unmarshal([]byte(got[0].Body), &body); err != nil {
 		t.Fatal(err)
@@ -197,7 +198,7 @@ func TestUploadSARIF(t *testing.T) {
 
 func TestUploadSARIFForbidden(t *testing.T) {
 	f := newFake(t)
-	f.handle("POST /repos/octo-org/hello-world/code-scanning/sarifs", 403, `{"message":"Advanced Security must be enabled for this repository to use code scanning.","documentation_url":"https://docs.github.com/rest/code-scanning/code-scanning#upload-an-analysis-as-sarif-data"}`)
+	f.Handle("POST /repos/octo-org/hello-world/code-scanning/sarifs", 403, `{"message":"Advanced Security must be enabled for this repository to use code scanning.","documentation_url":"https://docs.github.com/rest/code-scanning/code-scanning#upload-an-analysis-as-sarif-data"}`)
 	_, err := f.client().UploadSARIF(context.Background(), SARIFUpload{CommitSHA: "a", Ref: "refs/heads/main", SARIF: []byte("{}")})
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Kind != KindForbidden || !strings.Contains(ae.Hint(), "security-events: write") {
@@ -211,38 +212,38 @@ func TestUpsertComment(t *testing.T) {
 	f := newFake(t)
 	c := f.client()
 	const comments = "/repos/octo-org/hello-world/issues/1347/comments"
-	f.handleFunc("GET "+comments, func(w http.ResponseWriter, r *http.Request) {
+	f.HandleFunc("GET "+comments, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("page") == "2" {
-			http.ServeFile(w, r, "testdata/comments-2.json")
+			ghtest.Reply(w, 200, ghtest.Fixture("comments-2.json"))
 			return
 		}
-		w.Header().Set("Link", strings.ReplaceAll(link(comments, 2, 2), "{server}", f.srv.URL))
-		http.ServeFile(w, r, "testdata/comments-1.json")
+		w.Header().Set("Link", f.Link(comments, 2, 2))
+		ghtest.Reply(w, 200, ghtest.Fixture("comments-1.json"))
 	})
 	// mallory's comment holds the marker: the token's user is asked for,
 	// and an installation token has none.
-	f.handle("GET /user", 403, `{"message":"Resource not accessible by integration","documentation_url":"https://docs.github.com/rest/users/users#get-the-authenticated-user"}`)
-	f.handle("PATCH /repos/octo-org/hello-world/issues/comments/3", 200, "comment.json")
+	f.Handle("GET /user", 403, `{"message":"Resource not accessible by integration","documentation_url":"https://docs.github.com/rest/users/users#get-the-authenticated-user"}`)
+	f.Handle("PATCH /repos/octo-org/hello-world/issues/comments/3", 200, "comment.json")
 	cm, created, err := c.UpsertComment(context.Background(), 1347, "<!-- git-aos -->", "<!-- git-aos -->\nnew verdict")
 	if err != nil || created || cm.ID != 3 {
 		t.Fatalf("UpsertComment = %+v %v %v", cm, created, err)
 	}
-	got := f.expect("GET /api/v3"+comments+"?page=1&per_page=100", "GET /api/v3"+comments+"?page=2&per_page=100", "GET /api/v3/user",
+	got := f.Expect("GET /api/v3"+comments+"?page=1&per_page=100", "GET /api/v3"+comments+"?page=2&per_page=100", "GET /api/v3/user",
 		"PATCH /api/v3/repos/octo-org/hello-world/issues/comments/3")
-	jsonEqual(t, "edit", got[3].Body, `{"body":"<!-- git-aos -->\nnew verdict"}`)
+	ghtest.JSONEqual(t, "edit", got[3].Body, `{"body":"<!-- git-aos -->\nnew verdict"}`)
 	// The same body again: nothing to write.
 	if _, _, err := c.UpsertComment(context.Background(), 1347, "<!-- git-aos -->", "old verdict"); err != nil {
 		t.Fatal(err)
 	}
-	f.expect("GET /api/v3"+comments+"?page=1&per_page=100", "GET /api/v3"+comments+"?page=2&per_page=100")
+	f.Expect("GET /api/v3"+comments+"?page=1&per_page=100", "GET /api/v3"+comments+"?page=2&per_page=100")
 
 	// No comment of git-aos yet: one is created, the marker first.
 	g := newFake(t)
-	g.handle("GET "+comments, 200, "[]")
-	g.handle("POST "+comments, 201, "comment.json")
+	g.Handle("GET "+comments, 200, "[]")
+	g.Handle("POST "+comments, 201, "comment.json")
 	if _, created, err := g.client().UpsertComment(context.Background(), 1347, "<!-- git-aos -->", "verdict"); err != nil || !created {
 		t.Fatalf("create: %v %v", created, err)
 	}
-	got = g.expect("GET /api/v3"+comments+"?page=1&per_page=100", "POST /api/v3"+comments)
-	jsonEqual(t, "create", got[1].Body, `{"body":"<!-- git-aos -->\nverdict"}`)
+	got = g.Expect("GET /api/v3"+comments+"?page=1&per_page=100", "POST /api/v3"+comments)
+	ghtest.JSONEqual(t, "create", got[1].Body, `{"body":"<!-- git-aos -->\nverdict"}`)
 }

@@ -3,6 +3,7 @@ package gh
 import (
 	"context"
 	"errors"
+	"github.com/architectos/aos/gh/ghtest"
 	"net/http"
 	"strconv"
 	"strings"
@@ -99,14 +100,14 @@ func TestPullRequests(t *testing.T) {
 	c := f.client()
 	ctx := context.Background()
 	const pulls = "/repos/octo-org/hello-world/pulls"
-	f.handle("GET "+pulls, 200, "[]")
+	f.Handle("GET "+pulls, 200, "[]")
 	pr, err := c.FindPullRequest(ctx, "", "aos/fix-login")
 	if err != nil || pr != nil {
 		t.Fatalf("FindPullRequest = %+v, %v; want none", pr, err)
 	}
-	f.expect("GET /api/v3" + pulls + "?head=octo-org%3Aaos%2Ffix-login&per_page=100&state=open")
+	f.Expect("GET /api/v3" + pulls + "?head=octo-org%3Aaos%2Ffix-login&per_page=100&state=open")
 
-	f.handle("POST "+pulls, 201, "pull.json")
+	f.Handle("POST "+pulls, 201, "pull.json")
 	pr, err = c.CreatePullRequest(ctx, NewPullRequest{Title: "Fix the login redirect (aos/fix-login)", Body: "summary", Head: "aos/fix-login", Base: "main", Draft: true})
 	if err != nil {
 		t.Fatal(err)
@@ -118,48 +119,48 @@ func TestPullRequests(t *testing.T) {
 	if !equalPR(*pr, want) || pr.Fork() {
 		t.Errorf("created %+v", *pr)
 	}
-	got := f.expect("POST /api/v3" + pulls)
-	jsonEqual(t, "create", got[0].Body, `{"title":"Fix the login redirect (aos/fix-login)","head":"aos/fix-login","base":"main","body":"summary","draft":true}`)
+	got := f.Expect("POST /api/v3" + pulls)
+	ghtest.JSONEqual(t, "create", got[0].Body, `{"title":"Fix the login redirect (aos/fix-login)","head":"aos/fix-login","base":"main","body":"summary","draft":true}`)
 
-	f.handle("GET "+pulls, 200, "pulls.json")
+	f.Handle("GET "+pulls, 200, "pulls.json")
 	if pr, err = c.FindPullRequest(ctx, "", "aos/fix-login"); err != nil || pr == nil || pr.Number != 1347 {
 		t.Fatalf("FindPullRequest = %+v, %v", pr, err)
 	}
-	f.took()
+	f.Took()
 
-	f.handle("PATCH "+pulls+"/1347", 200, "pull.json")
+	f.Handle("PATCH "+pulls+"/1347", 200, "pull.json")
 	if _, err := c.EditPullRequest(ctx, 1347, "New title", "new body"); err != nil {
 		t.Fatal(err)
 	}
-	got = f.expect("PATCH /api/v3" + pulls + "/1347")
-	jsonEqual(t, "edit", got[0].Body, `{"title":"New title","body":"new body"}`)
+	got = f.Expect("PATCH /api/v3" + pulls + "/1347")
+	ghtest.JSONEqual(t, "edit", got[0].Body, `{"title":"New title","body":"new body"}`)
 
-	f.handle("POST /repos/octo-org/hello-world/issues/1347/labels", 200, `[{"id":208045946,"name":"aos"},{"id":208045947,"name":"needs-approval"}]`)
+	f.Handle("POST /repos/octo-org/hello-world/issues/1347/labels", 200, `[{"id":208045946,"name":"aos"},{"id":208045947,"name":"needs-approval"}]`)
 	if err := c.AddLabels(ctx, 1347, []string{"aos", "needs-approval"}); err != nil {
 		t.Fatal(err)
 	}
-	got = f.expect("POST /api/v3/repos/octo-org/hello-world/issues/1347/labels")
-	jsonEqual(t, "labels", got[0].Body, `["aos","needs-approval"]`)
+	got = f.Expect("POST /api/v3/repos/octo-org/hello-world/issues/1347/labels")
+	ghtest.JSONEqual(t, "labels", got[0].Body, `["aos","needs-approval"]`)
 	if err := c.AddLabels(ctx, 1347, nil); err != nil {
 		t.Fatal(err)
 	}
-	f.expect() // no labels, no call
+	f.Expect() // no labels, no call
 
-	f.handle("POST "+pulls+"/1347/requested_reviewers", 201, "pull.json")
+	f.Handle("POST "+pulls+"/1347/requested_reviewers", 201, "pull.json")
 	if err := c.RequestReviewers(ctx, 1347, []string{"carol"}, []string{"dba"}); err != nil {
 		t.Fatal(err)
 	}
-	got = f.expect("POST /api/v3" + pulls + "/1347/requested_reviewers")
-	jsonEqual(t, "reviewers", got[0].Body, `{"reviewers":["carol"],"team_reviewers":["dba"]}`)
+	got = f.Expect("POST /api/v3" + pulls + "/1347/requested_reviewers")
+	ghtest.JSONEqual(t, "reviewers", got[0].Body, `{"reviewers":["carol"],"team_reviewers":["dba"]}`)
 
-	f.route("POST /api/graphql", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("POST /api/graphql", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"data":{"markPullRequestReadyForReview":{"pullRequest":{"isDraft":false}}}}`))
 	})
 	if err := c.MarkReadyForReview(ctx, pr); err != nil {
 		t.Fatal(err)
 	}
-	got = f.expect("POST /api/graphql")
-	jsonEqual(t, "ready", got[0].Body, `{"query":"mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $id}) { pullRequest { isDraft } } }","variables":{"id":"MDExOlB1bGxSZXF1ZXN0MQ=="}}`)
+	got = f.Expect("POST /api/graphql")
+	ghtest.JSONEqual(t, "ready", got[0].Body, `{"query":"mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $id}) { pullRequest { isDraft } } }","variables":{"id":"MDExOlB1bGxSZXF1ZXN0MQ=="}}`)
 }
 
 func equalPR(a, b PullRequest) bool {
@@ -171,7 +172,7 @@ func equalPR(a, b PullRequest) bool {
 
 func TestMarkReadyGraphQLError(t *testing.T) {
 	f := newFake(t)
-	f.route("POST /api/graphql", func(w http.ResponseWriter, r *http.Request) {
+	f.Route("POST /api/graphql", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"data":null,"errors":[{"type":"FORBIDDEN","message":"Resource not accessible by integration"}]}`))
 	})
 	err := f.client().MarkReadyForReview(context.Background(), &PullRequest{Number: 3, NodeID: "X"})
@@ -188,7 +189,7 @@ func TestPagination(t *testing.T) {
 	c := f.client()
 	ctx := context.Background()
 	pages := func(path string, files ...string) {
-		f.handleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
+		f.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
 			page := r.URL.Query().Get("page")
 			if page == "" {
 				page = "1"
@@ -198,9 +199,9 @@ func TestPagination(t *testing.T) {
 			}
 			n := int(page[0] - '0')
 			if n < len(files) {
-				w.Header().Set("Link", strings.ReplaceAll(link(path, n+1, len(files)), "{server}", f.srv.URL))
+				w.Header().Set("Link", f.Link(path, n+1, len(files)))
 			}
-			http.ServeFile(w, r, "testdata/"+files[n-1])
+			ghtest.Reply(w, 200, ghtest.Fixture(files[n-1]))
 		})
 	}
 	const pr = "/repos/octo-org/hello-world/pulls/1347"
@@ -213,7 +214,7 @@ func TestPagination(t *testing.T) {
 		rs[2].State != "CHANGES_REQUESTED" || rs[1].Association != "COLLABORATOR" || rs[0].SubmittedAt.IsZero() {
 		t.Errorf("reviews %+v", rs)
 	}
-	f.expect("GET /api/v3"+pr+"/reviews?page=1&per_page=100", "GET /api/v3"+pr+"/reviews?page=2&per_page=100")
+	f.Expect("GET /api/v3"+pr+"/reviews?page=1&per_page=100", "GET /api/v3"+pr+"/reviews?page=2&per_page=100")
 
 	pages(pr+"/files", "files-1.json", "files-2.json")
 	fs, err := c.ListFiles(ctx, 1347)
@@ -223,7 +224,7 @@ func TestPagination(t *testing.T) {
 	if len(fs) != 3 || fs[1] != (File{Path: "src/login.go", Status: "modified", Additions: 3, Deletions: 1}) || fs[2].PreviousPath != "src/old_auth.go" {
 		t.Errorf("files %+v", fs)
 	}
-	f.expect("GET /api/v3"+pr+"/files?page=1&per_page=100", "GET /api/v3"+pr+"/files?page=2&per_page=100")
+	f.Expect("GET /api/v3"+pr+"/files?page=1&per_page=100", "GET /api/v3"+pr+"/files?page=2&per_page=100")
 
 	pages("/repos/octo-org/hello-world/issues/1347/comments", "comments-1.json", "comments-2.json")
 	cs, err := c.ListComments(ctx, 1347)
@@ -233,7 +234,7 @@ func TestPagination(t *testing.T) {
 	if len(cs) != 4 || !cs[2].Bot || cs[1].Bot || cs[3].ID != 4 {
 		t.Errorf("comments %+v", cs)
 	}
-	f.expect("GET /api/v3/repos/octo-org/hello-world/issues/1347/comments?page=1&per_page=100",
+	f.Expect("GET /api/v3/repos/octo-org/hello-world/issues/1347/comments?page=1&per_page=100",
 		"GET /api/v3/repos/octo-org/hello-world/issues/1347/comments?page=2&per_page=100")
 }
 
@@ -242,7 +243,7 @@ func TestPagination(t *testing.T) {
 func TestPaginationLoop(t *testing.T) {
 	f := newFake(t)
 	const path = "/repos/octo-org/hello-world/pulls/1/reviews"
-	f.handle("GET "+path, 200, "reviews-1.json", "Link", link(path, 1, 9))
+	f.Handle("GET "+path, 200, "reviews-1.json", "Link", f.Link(path, 1, 9))
 	_, err := f.client().ListReviews(context.Background(), 1)
 	if err == nil || !strings.Contains(err.Error(), "does not follow") {
 		t.Fatalf("error %v", err)
@@ -254,32 +255,32 @@ func TestTeamMember(t *testing.T) {
 	c := f.client()
 	ctx := context.Background()
 	const team = "/orgs/octo-org/teams/dba"
-	f.handle("GET "+team+"/memberships/erin", 200, "membership-active.json")
-	f.handle("GET "+team+"/memberships/frank", 200, "membership-pending.json")
-	f.handle("GET "+team+"/memberships/gina", 404, `{"message":"Not Found","documentation_url":"https://docs.github.com/rest/teams/members#get-team-membership-for-a-user"}`)
-	f.handle("GET "+team, 200, "team.json")
+	f.Handle("GET "+team+"/memberships/erin", 200, "membership-active.json")
+	f.Handle("GET "+team+"/memberships/frank", 200, "membership-pending.json")
+	f.Handle("GET "+team+"/memberships/gina", 404, `{"message":"Not Found","documentation_url":"https://docs.github.com/rest/teams/members#get-team-membership-for-a-user"}`)
+	f.Handle("GET "+team, 200, "team.json")
 	for login, want := range map[string]bool{"erin": true, "frank": false, "gina": false} {
 		got, err := c.TeamMember(ctx, "octo-org", "dba", login)
 		if err != nil || got != want {
 			t.Errorf("%s: %v %v, want %v", login, got, err, want)
 		}
 	}
-	f.took()
-	f.handle("GET /orgs/octo-org/teams/hidden/memberships/erin", 404, `{"message":"Not Found"}`)
-	f.handle("GET /orgs/octo-org/teams/hidden", 404, `{"message":"Not Found"}`)
+	f.Took()
+	f.Handle("GET /orgs/octo-org/teams/hidden/memberships/erin", 404, `{"message":"Not Found"}`)
+	f.Handle("GET /orgs/octo-org/teams/hidden", 404, `{"message":"Not Found"}`)
 	_, err := c.TeamMember(ctx, "octo-org", "hidden", "erin")
 	var he *HintError
 	if !errors.As(err, &he) || !errors.Is(err, ErrNotFound) || !strings.Contains(he.Hint, "cannot read teams") {
 		t.Fatalf("invisible team: %v", err)
 	}
-	f.expect("GET /api/v3/orgs/octo-org/teams/hidden/memberships/erin", "GET /api/v3/orgs/octo-org/teams/hidden")
+	f.Expect("GET /api/v3/orgs/octo-org/teams/hidden/memberships/erin", "GET /api/v3/orgs/octo-org/teams/hidden")
 }
 
 func TestPermission(t *testing.T) {
 	f := newFake(t)
 	c := f.client()
-	f.handle("GET /repos/octo-org/hello-world/collaborators/gina/permission", 200, "permission-write.json")
-	f.handle("GET /repos/octo-org/hello-world/collaborators/ghost/permission", 404, `{"message":"Not Found"}`)
+	f.Handle("GET /repos/octo-org/hello-world/collaborators/gina/permission", 200, "permission-write.json")
+	f.Handle("GET /repos/octo-org/hello-world/collaborators/ghost/permission", 404, `{"message":"Not Found"}`)
 	if p, err := c.Permission(context.Background(), "gina"); err != nil || p != "write" {
 		t.Errorf("gina: %q %v", p, err)
 	}
@@ -327,7 +328,7 @@ func TestErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			f.handle("PATCH "+path, tt.status, tt.body, tt.headers...)
+			f.Handle("PATCH "+path, tt.status, tt.body, tt.headers...)
 			c := f.client(func(o *Options) { o.MaxWait = tt.maxWait })
 			_, err := c.EditPullRequest(context.Background(), 7, "t", "b")
 			var ae *APIError
@@ -359,7 +360,7 @@ func TestRateLimitWait(t *testing.T) {
 	f := newFake(t)
 	n := 0
 	var bodies []string
-	f.handleFunc("POST /repos/octo-org/hello-world/issues/1/comments", func(w http.ResponseWriter, r *http.Request) {
+	f.HandleFunc("POST /repos/octo-org/hello-world/issues/1/comments", func(w http.ResponseWriter, r *http.Request) {
 		n++
 		b := make([]byte, 100)
 		k, _ := r.Body.Read(b)
@@ -370,9 +371,9 @@ func TestRateLimitWait(t *testing.T) {
 			w.Write([]byte(`{"message":"You have exceeded a secondary rate limit","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}`))
 			return
 		}
-		serveFixture(t, w, 201, "comment.json")
+		ghtest.Reply(w, 201, ghtest.Fixture("comment.json"))
 	})
-	f.handle("GET /repos/octo-org/hello-world/issues/1/comments", 200, "[]")
+	f.Handle("GET /repos/octo-org/hello-world/issues/1/comments", 200, "[]")
 	c := f.client()
 	if _, created, err := c.UpsertComment(context.Background(), 1, "<!-- git-aos -->", "verdict"); err != nil || !created {
 		t.Fatalf("UpsertComment: %v %v", created, err)
@@ -386,13 +387,13 @@ func TestRateLimitWait(t *testing.T) {
 
 	g := newFake(t)
 	m := 0
-	g.handleFunc("GET /repos/octo-org/hello-world/pulls/2", func(w http.ResponseWriter, r *http.Request) {
+	g.HandleFunc("GET /repos/octo-org/hello-world/pulls/2", func(w http.ResponseWriter, r *http.Request) {
 		m++
 		if m == 1 {
 			w.WriteHeader(502)
 			return
 		}
-		http.ServeFile(w, r, "testdata/pull.json")
+		ghtest.Reply(w, 200, ghtest.Fixture("pull.json"))
 	})
 	if pr, err := g.client().GetPullRequest(context.Background(), 2); err != nil || pr.Number != 1347 {
 		t.Fatalf("GetPullRequest after a 502: %v %v", pr, err)
