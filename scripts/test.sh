@@ -3,7 +3,8 @@
 #
 # It installs what the tests run for real (bubblewrap, podman with runc,
 # busybox-static for the test image, php-cli and WordPress for the RescueWP
-# checks) when they are missing and the machine has apt-get, then runs
+# checks, MediaWiki and phpMyAdmin unpacked as clean PHP) when they are
+# missing and the machine has apt-get, then runs
 # go vet, the gofmt check and every test under the race detector.
 set -eu
 cd "$(dirname "$0")/.."
@@ -26,6 +27,31 @@ if [ -n "$need" ]; then
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
+
+# MediaWiki and phpMyAdmin are clean PHP for the tokenizer and php-malware
+# tests: unpacked from Debian's packages into $AOS_PHP_CORPUS, not installed.
+corpus=${AOS_PHP_CORPUS:-/var/tmp/aos-php-corpus}
+for pkg in mediawiki phpmyadmin; do
+	[ -d "$corpus/$pkg/usr/share/$pkg" ] && continue
+	if ! command -v apt-get >/dev/null 2>&1; then
+		echo "test.sh: missing $corpus/$pkg (unpack Debian's $pkg package there with dpkg -x)" >&2
+		exit 1
+	fi
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp"
+	if ! (cd "$tmp" && apt-get download -qq "$pkg" >/dev/null 2>&1); then
+		SUDO=""
+		[ "$(id -u)" = 0 ] || SUDO=sudo
+		$SUDO apt-get update -qq
+		(cd "$tmp" && apt-get download -qq "$pkg" >/dev/null)
+	fi
+	rm -rf "$corpus/$pkg.partial"
+	mkdir -p "$corpus/$pkg.partial"
+	dpkg -x "$tmp"/"$pkg"_*.deb "$corpus/$pkg.partial"
+	mv "$corpus/$pkg.partial" "$corpus/$pkg"
+	rm -rf "$tmp"
+done
+export AOS_PHP_CORPUS="$corpus"
 
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

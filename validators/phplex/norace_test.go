@@ -1,0 +1,5 @@
+//go:build !race
+
+package phplex
+
+const raceEnabled = false
