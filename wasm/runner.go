@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -192,10 +193,6 @@ func (s *outputSink) result(limits Limits) ([]aos.Finding, error) {
 	return s.parser.findings, nil
 }
 
-func timeoutError(limits Limits) error {
-	return &RunError{Err: ErrTimeout, Detail: fmt.Sprintf("limit %s", limits.Timeout)}
-}
-
 func (r *Runner) runInProcess(ctx context.Context, job *Job) ([]aos.Finding, error) {
 	host, err := r.host(job.Host)
 	if err != nil {
@@ -211,18 +208,30 @@ func (r *Runner) runInProcess(ctx context.Context, job *Job) ([]aos.Finding, err
 	}
 	stopCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	runCtx, cancel := context.WithTimeout(stopCtx, job.Limits.Timeout)
+	runCtx, cancel := context.WithCancel(stopCtx)
 	defer cancel()
 	sink := &outputSink{max: job.Limits.MaxOutputKB << 10, stop: stop}
 	stderr := &tail{max: 4096}
-	out := e.execute(runCtx, c, job, job.Src, sink, stderr)
+	// The module runs on a thread of its own, whose CPU clock is the run's
+	// (see watch.go).
+	clocks := make(chan cpuClock, 1)
+	outs := make(chan outcome, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		clocks <- threadClock()
+		outs <- e.execute(runCtx, c, job, job.Src, sink, stderr)
+	}()
+	w := startWatch(job.Limits.Timeout, <-clocks, cancel)
+	out := <-outs
+	w.close()
 	switch {
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
 	case sink.over || sink.parser.err != nil:
 		return sink.result(job.Limits)
-	case errors.Is(runCtx.Err(), context.DeadlineExceeded):
-		return nil, timeoutError(job.Limits)
+	case w.expired():
+		return nil, w.err()
 	}
 	if err := out.runError(stderr.String()); err != nil {
 		return nil, err
@@ -303,7 +312,13 @@ func (r *Runner) runChild(ctx context.Context, job *Job) ([]aos.Finding, error) 
 		final   *outcome
 		started bool
 		readErr error
+		w       *cpuWatch
 	)
+	defer func() {
+		if w != nil {
+			w.close()
+		}
+	}()
 	br := bufio.NewReaderSize(stdout, 64<<10)
 loop:
 	for {
@@ -323,9 +338,10 @@ loop:
 				break loop // the timer killed the process
 			}
 			var cancel context.CancelFunc
-			runCtx, cancel = context.WithTimeout(ctx, job.Limits.Timeout)
+			runCtx, cancel = context.WithCancel(ctx)
 			defer cancel()
 			watch(runCtx)
+			w = startWatch(job.Limits.Timeout, processClock(cmd.Process.Pid), cancel)
 		case frameStdout:
 			sink.Write(payload)
 			if sink.over || sink.parser.err != nil {
@@ -344,7 +360,7 @@ loop:
 				readErr = err
 				break loop
 			}
-			if runCtx.Err() == nil {
+			if runCtx.Err() == nil && (w == nil || !w.expired()) {
 				final = &o
 			}
 			break loop
@@ -356,6 +372,9 @@ loop:
 	kill()
 	stdin.Close()
 	cmd.Wait()
+	if w != nil {
+		w.close()
+	}
 
 	switch {
 	case ctx.Err() != nil:
@@ -364,8 +383,8 @@ loop:
 		return sink.result(job.Limits)
 	case !started && compileExpired.Load():
 		return nil, &RunError{Err: ErrCompile, Detail: fmt.Sprintf("compiling took longer than %s", compileTimeout)}
-	case started && errors.Is(runCtx.Err(), context.DeadlineExceeded):
-		return nil, timeoutError(job.Limits)
+	case started && w.expired():
+		return nil, w.err()
 	case final == nil:
 		detail := "ended without a result"
 		if readErr != nil && readErr != io.EOF {

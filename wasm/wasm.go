@@ -10,7 +10,7 @@
 // [fs.FS] (never a host directory, so symlinks cannot lead out of it), a
 // fixed clock and seeded randomness. It has no environment variables, no
 // network and no other files. Memory is capped by [Limits.MemoryMB], output
-// by [Limits.MaxOutputKB] and running time by [Limits.Timeout].
+// by [Limits.MaxOutputKB] and CPU time by [Limits.Timeout].
 //
 // # Isolation
 //
@@ -45,7 +45,7 @@ const (
 
 // Limits bound one run of a module.
 type Limits struct {
-	Timeout     time.Duration // wall-clock time of the run, compilation excluded
+	Timeout     time.Duration // CPU time of the run, compilation excluded (see watch.go)
 	MemoryMB    int           // linear memory of the module
 	MaxOutputKB int           // bytes written to stdout
 }
@@ -103,6 +103,9 @@ type RunError struct {
 	Err    error  // one of the Err… values above
 	Detail string // what was seen: the limit, exit code, trap or bad line
 	Stderr string // the end of the module's stderr, if any
+	// CPU is the CPU time a run stopped for its time limit had used when
+	// it was stopped.
+	CPU time.Duration
 }
 
 func (e *RunError) Error() string {

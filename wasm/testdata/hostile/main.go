@@ -39,6 +39,14 @@ func main() {
 				break
 			}
 		}
+	case "work":
+		// A fixed amount of work, then a finding: about 0.02 s (in a sandbox process) to 1 s (in process) of
+		// CPU time.
+		x := uint64(1)
+		for i := 0; i < 20_000_000; i++ {
+			x = x*6364136223846793005 + 1442695040888963407
+		}
+		finding("work", "done", "note", fmt.Sprint(x>>60))
 	case "grow":
 		for {
 			sink = append(sink, make([]byte, 1<<20))
