@@ -34,8 +34,8 @@ func IsChild() bool {
 	return len(os.Args) > 1 && os.Args[1] == ChildArg && os.Getenv(ChildEnv) == "1"
 }
 
-// compileTimeout bounds compiling a module in a sandbox process, which the
-// run's own time limit does not count.
+// compileTimeout bounds the CPU time of compiling a module in a sandbox
+// process, which the run's own time limit does not count.
 const compileTimeout = 2 * time.Minute
 
 // Runner runs modules. The zero Runner runs them in process with the
@@ -291,9 +291,10 @@ func (r *Runner) runChild(ctx context.Context, job *Job) ([]aos.Finding, error) 
 	}
 	watch(ctx)
 	// Before the module starts, only compiling runs: bound it on its own.
+	// Compiling counts CPU time too, so a loaded machine does not fail it.
 	var compileExpired atomic.Bool
-	compileTimer := time.AfterFunc(compileTimeout, func() { compileExpired.Store(true); kill() })
-	defer compileTimer.Stop()
+	compileWatch := startWatch(compileTimeout, processClock(cmd.Process.Pid), func() { compileExpired.Store(true); kill() })
+	defer compileWatch.close()
 	runCtx := ctx
 
 	fw := newFrameWriter(stdin)
@@ -334,8 +335,9 @@ loop:
 				break loop
 			}
 			started = true
-			if !compileTimer.Stop() {
-				break loop // the timer killed the process
+			compileWatch.close()
+			if compileExpired.Load() {
+				break loop // the watch killed the process
 			}
 			var cancel context.CancelFunc
 			runCtx, cancel = context.WithCancel(ctx)
@@ -382,7 +384,7 @@ loop:
 	case sink.over || sink.parser.err != nil:
 		return sink.result(job.Limits)
 	case !started && compileExpired.Load():
-		return nil, &RunError{Err: ErrCompile, Detail: fmt.Sprintf("compiling took longer than %s", compileTimeout)}
+		return nil, &RunError{Err: ErrCompile, Detail: fmt.Sprintf("compiling took more than %s of CPU time", compileTimeout)}
 	case started && w.expired():
 		return nil, w.err()
 	case final == nil:
