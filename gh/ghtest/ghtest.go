@@ -62,6 +62,8 @@ type Server struct {
 	mu     sync.Mutex
 	calls  []Call
 	routes map[string]http.HandlerFunc // by "METHOD /path"
+	// model serves the repositories of Serve.
+	model *http.ServeMux
 	// Token is the token requests must carry (Authorization: Bearer).
 	token string
 }
@@ -81,7 +83,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body)})
 	h := s.routes[r.Method+" "+r.URL.Path]
+	model := s.model
 	s.mu.Unlock()
+	if h == nil && model != nil {
+		if _, pattern := model.Handler(r); pattern != "" {
+			h = model.ServeHTTP // it sets the pattern's path values
+		}
+	}
 	if got := r.Header.Get("Authorization"); got != "Bearer "+s.token {
 		s.t.Errorf("%s %s: Authorization %q", r.Method, r.URL.Path, got)
 		w.WriteHeader(http.StatusUnauthorized)
