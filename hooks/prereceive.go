@@ -90,10 +90,35 @@ type Result struct {
 	// the pusher is treated as an agent.
 	User  string
 	Agent bool
+	// Commits are the verdicts on each commit, in the order judged.
+	Commits []CommitVerdict
 }
 
 // OK reports whether the push is accepted.
 func (r *Result) OK() bool { return len(r.Rejections) == 0 }
+
+// CommitKind is what a judged commit claims to be.
+type CommitKind string
+
+const (
+	PlanCommit   CommitKind = "plan"
+	ResultCommit CommitKind = "result"
+	OtherCommit  CommitKind = "other"
+)
+
+// CommitVerdict is the judgement of one commit.
+type CommitVerdict struct {
+	ID   string
+	Kind CommitKind
+	// PlanID and PlanFile name the plan of a plan or result commit.
+	PlanID, PlanFile string
+	// Report is the plan check of a plan commit or the verification of a
+	// result commit: violations, findings and the approvals its plan
+	// needs. It is nil for other commits, and for a plan commit whose
+	// result commit verified (VerifiedBy).
+	Report     *report.Report
+	VerifiedBy string
+}
 
 // ErrNoTrustedManifest means the repository has no default branch to read
 // the rules from.
@@ -116,8 +141,13 @@ type checker struct {
 	tips      []string // tips of protected branches before the push
 
 	// covered are the plan commits of the current update whose result
-	// commit is in it too; verified those whose result verified.
+	// commit is in it too; verified those whose result verified, and
+	// verifiedBy that result.
 	covered, verified map[string]bool
+	verifiedBy        map[string]string
+	// inRange judges a pull request's commits (JudgeRange) rather than a
+	// push: what a merge brings from its parents is judged with them.
+	inRange bool
 }
 
 // PreReceive judges the updates of a push (docs/hooks.md). The rules come
@@ -213,12 +243,8 @@ func (c *checker) loadRules() error {
 		c.protected = []string{strings.TrimPrefix(def, "refs/heads/")}
 	}
 	c.agentRefs = p.AgentBranches
-	for _, list := range [][]string{c.protected, c.agentRefs, p.Agents} {
-		for _, g := range list {
-			if !doublestar.ValidatePattern(g) {
-				return fmt.Errorf("protect: malformed pattern %q", g)
-			}
-		}
+	if err := checkPatterns(c.protected, c.agentRefs, p.Agents); err != nil {
+		return err
 	}
 	if c.res.User != "" && matchAny(p.Agents, c.res.User) {
 		c.res.Agent = true
@@ -268,6 +294,18 @@ func (c *checker) manifestAt(commit string) (*workflow.LoadedManifest, error) {
 	}
 	c.manifests[commit] = lm
 	return lm, nil
+}
+
+// checkPatterns refuses a malformed pattern of the protect section.
+func checkPatterns(lists ...[]string) error {
+	for _, list := range lists {
+		for _, g := range list {
+			if !doublestar.ValidatePattern(g) {
+				return fmt.Errorf("protect: malformed pattern %q", g)
+			}
+		}
+	}
+	return nil
 }
 
 // matchAny reports whether s matches one of globs, with the glob syntax of
@@ -377,11 +415,17 @@ func (c *checker) update(ctx context.Context, u Update) error {
 			return err
 		}
 	}
-	// A plan commit followed in the push by its result commit is judged
-	// by verifying the result, which checks the plan commit and runs its
-	// plan under the same manifest: the plan is not run twice.
+	return c.judgeCommits(ctx, u, kind, lm, commits)
+}
+
+// judgeCommits judges the new commits of an update, oldest first. A plan
+// commit followed by its result commit is judged by verifying the
+// result, which checks the plan commit and runs its plan under the same
+// manifest: the plan is not run twice.
+func (c *checker) judgeCommits(ctx context.Context, u Update, kind refKind, lm *workflow.LoadedManifest, commits []string) error {
 	c.covered = map[string]bool{}
 	c.verified = map[string]bool{}
+	c.verifiedBy = map[string]string{}
 	infos := make(map[string]*gitops.CommitInfo, len(commits))
 	for _, id := range commits {
 		info, err := c.repo.CommitInfo(id)
@@ -408,6 +452,8 @@ func (c *checker) update(ctx context.Context, u Update) error {
 	}
 	for _, id := range deferred {
 		if c.verified[id] {
+			c.res.Commits = append(c.res.Commits, CommitVerdict{ID: id, Kind: PlanCommit,
+				PlanID: workflow.Trailers(infos[id].Message)[workflow.TrailerPlanID], VerifiedBy: c.verifiedBy[id]})
 			continue
 		}
 		if err := c.commit(ctx, u, kind, lm, infos[id]); err != nil {
@@ -431,11 +477,13 @@ func (c *checker) commit(ctx context.Context, u Update, kind refKind, lm *workfl
 			return err
 		}
 		rep = v.Report
+		c.res.Commits = append(c.res.Commits, CommitVerdict{ID: id, Kind: ResultCommit, PlanID: v.PlanID, Report: rep})
 		if rep.OK {
 			exempt = map[string]bool{workflow.RunsDir + v.PlanID + ".json": true}
 			// Its parent is a plan commit whose plan passed, and whose
 			// only change is the plan file.
 			c.verified[info.Parents[0]] = true
+			c.verifiedBy[info.Parents[0]] = id
 		}
 	case workflow.IsPlanCommitMessage(info.Message):
 		pc, err := workflow.CheckPlanCommit(ctx, c.repo, id, lm)
@@ -443,9 +491,12 @@ func (c *checker) commit(ctx context.Context, u Update, kind refKind, lm *workfl
 			return err
 		}
 		rep = pc.Report
+		c.res.Commits = append(c.res.Commits, CommitVerdict{ID: id, Kind: PlanCommit, PlanID: pc.PlanID, PlanFile: pc.PlanFile, Report: rep})
 		if rep.OK {
 			exempt = map[string]bool{pc.PlanFile: true}
 		}
+	default:
+		c.res.Commits = append(c.res.Commits, CommitVerdict{ID: id, Kind: OtherCommit})
 	}
 	if rep != nil && !rep.OK {
 		// A commit that claims to be a plan or result commit and is
@@ -477,6 +528,11 @@ func (c *checker) commit(ctx context.Context, u Update, kind refKind, lm *workfl
 		if len(info.Parents) > 1 {
 			if err := c.evilMerge(u, info); err != nil {
 				return err
+			}
+			if c.inRange {
+				// Each parent is judged in the range or trusted in
+				// its base; the merge's own content is the evil part.
+				return nil
 			}
 		}
 		return c.content(u, info, lm, nil)
