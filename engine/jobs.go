@@ -93,7 +93,11 @@ func (r *runner) flushJobs() {
 func (r *runner) jobDone(p pendingJob, jr JobResult, err error) {
 	d, o, job := p.d, p.o, p.job
 	if err != nil && !errors.Is(err, ErrBadOutputs) {
-		r.violate(d, "", "sandbox.unavailable", err.Error())
+		rule := "sandbox.unavailable"
+		if je := (*JobError)(nil); errors.As(err, &je) {
+			rule = je.Rule
+		}
+		r.violate(d, "", rule, err.Error())
 		o.Status = aos.OutcomeRejected
 		return
 	}

@@ -45,6 +45,16 @@ type JobRunner interface {
 	Run(ctx context.Context, job Job, st *State) (JobResult, error)
 }
 
+// JobError is an error of a [JobRunner] that rejects the plan under its
+// own rule, such as verify.job when a job run again disagrees with its
+// record, rather than as sandbox.unavailable.
+type JobError struct {
+	Rule string
+	Msg  string
+}
+
+func (e *JobError) Error() string { return e.Msg }
+
 // ErrBadOutputs is wrapped by the error of a [JobRunner] whose build ran
 // but whose outputs cannot be staged (a symlink, over the size cap); the
 // result's Record is still kept, and the plan is rejected with rule

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -152,5 +153,83 @@ func TestSizeApprovalCountsBuildOutputs(t *testing.T) {
 	}
 	if len(v.Report.Approvals) != 1 || !reflect.DeepEqual(v.Report.Approvals[0], want) {
 		t.Errorf("verify approvals %+v", v.Report.Approvals)
+	}
+}
+
+// forgingJobs claims that every job passed, as an agent with a fake
+// sandbox on its PATH would, and makes the build outputs it wants.
+type forgingJobs struct{ outputs []engine.OutputFile }
+
+func (f forgingJobs) Run(_ context.Context, job engine.Job, _ *engine.State) (engine.JobResult, error) {
+	res := engine.JobResult{Record: aos.JobRecord{Kind: job.Kind, Name: job.Name, Command: job.Command, Args: job.Args,
+		Backend: "bwrap", OutputDigest: engine.Digest(nil)}}
+	if job.Kind == "build" {
+		res.Outputs = f.outputs
+	}
+	return res, nil
+}
+
+// TestVerifyRerunJobs: a result whose record forges a test pass, or a
+// build output, verifies when jobs are replayed and is refused when they
+// run again in bubblewrap; an honest result passes both.
+func TestVerifyRerunJobs(t *testing.T) {
+	manifest := strings.Replace(buildManifest, `tests: default: command: "grep -q generated gen/out.txt"`, `tests: default: command: "grep -q two gen/out.txt"`, 1)
+	dir := newRepo(t, map[string]string{"aos.cue": manifest, "src/in.txt": "one\n"})
+	honest := "version: 1\nid: honest\ngoal: Regenerate\ndirectives:\n  - type: FILE_WRITE\n    path: src/in.txt\n    content: \"two\\n\"\n  - type: BUILD\n    target: gen\n  - type: RUN_TESTS\n"
+	res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, honest)}, Runtime: bwrapRuntime})
+	if err != nil || !res.OK() {
+		t.Fatalf("honest run: %v %+v", err, res)
+	}
+	v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: "aos/honest", Runtime: bwrapRuntime, RerunJobs: true})
+	if err != nil || !v.Report.OK {
+		t.Fatalf("honest result, jobs run again: %v %+v", err, v.Report)
+	}
+
+	forge := func(id, content string, outputs []engine.OutputFile) string {
+		plan := strings.NewReplacer("id: honest", "id: "+id, `content: "two\n"`, `content: "`+content+`\n"`).Replace(honest)
+		rt := &Runtime{Jobs: func(*aos.Manifest) (engine.JobRunner, error) { return forgingJobs{outputs}, nil }}
+		res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, plan)}, Runtime: rt})
+		if err != nil || !res.OK() {
+			t.Fatalf("forged run %s: %v %+v", id, err, res)
+		}
+		return "aos/" + id
+	}
+	for _, tc := range []struct {
+		name, rev, want string
+	}{
+		// The input makes the suite fail; the record says it passed.
+		{"forged test pass", forge("pass", "three", []engine.OutputFile{{Path: "gen/out.txt", Data: []byte("generated\nthree\n")}}),
+			`tests "default" of directive 2, run again, it exits 1; the run record says it exits 0`},
+		// The build's output is not what the build makes.
+		{"forged build output", forge("out", "two", []engine.OutputFile{{Path: "gen/out.txt", Data: []byte("two\nforged\n")}}),
+			`build "gen" of directive 1, run again, makes gen/out.txt`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: tc.rev})
+			if err != nil || !v.Report.OK {
+				t.Fatalf("replayed, the forged record verifies (that is what --rerun-jobs is for): %v %+v", err, v.Report)
+			}
+			v, err = Verify(ctx(), VerifyOptions{Dir: dir, Rev: tc.rev, Runtime: bwrapRuntime, RerunJobs: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Report.OK {
+				t.Fatal("verify --rerun-jobs accepted a forged record")
+			}
+			var found bool
+			for _, viol := range v.Report.Violations {
+				if viol.Rule == "verify.job" && strings.Contains(viol.Message, tc.want) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("violations %+v, want verify.job saying %q", v.Report.Violations, tc.want)
+			}
+		})
+	}
+	// Without a sandbox, jobs cannot be run again: refused, not trusted.
+	v, err = Verify(ctx(), VerifyOptions{Dir: dir, Rev: "aos/honest", RerunJobs: true})
+	if err != nil || v.Report.OK {
+		t.Fatalf("no sandbox: %v %+v", err, v.Report)
 	}
 }

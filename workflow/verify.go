@@ -3,6 +3,7 @@ package workflow
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -24,6 +25,12 @@ type VerifyOptions struct {
 	// pre-receive hook passes the protected branch's, with the server
 	// policy).
 	Manifest *LoadedManifest
+	// RerunJobs runs every job of the record again in its sandbox
+	// (Runtime.Jobs), on the staged state at its place in the plan, and
+	// rejects the commit (verify.job) when the exit status, or a build's
+	// staged outputs, differ from the record: job records are claims of
+	// whoever ran apply, and this is how a trusted machine checks them.
+	RerunJobs bool
 	// Plain, when set, is Manifest without the policy unified into it.
 	// A result commit made under Plain (by an agent that does not have
 	// the server's policy) verifies when it rebuilds exactly under Plain
@@ -128,7 +135,7 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	}
 	in := &stageInput{repo: repo, plan: pc.plan, planData: pc.data, planPath: pc.path, base: pc.base,
 		planTree: pc.info.Tree, planCommit: pc.info.ID, lm: lm, rt: opts.Runtime,
-		jobs: &replayJobs{repo: repo, commit: id, rec: recorded}}
+		jobs: jobsFor(opts, lm, &replayJobs{repo: repo, commit: id, rec: recorded})}
 	st, err := stage(ctx, in)
 	if err != nil {
 		return nil, err
@@ -310,4 +317,90 @@ func verifyUnder(ctx context.Context, out *VerifyResult, in *stageInput, strict 
 	out.Report.Findings = st.report.Findings
 	out.Report.Approvals = st.report.Approvals
 	return out, nil
+}
+
+// jobsFor is how verify answers the jobs of a plan: replayed from the
+// record, or with RerunJobs run again and compared with it.
+func jobsFor(opts VerifyOptions, lm *LoadedManifest, replay *replayJobs) engine.JobRunner {
+	if !opts.RerunJobs || len(replay.rec.Jobs) == 0 {
+		return replay
+	}
+	if opts.Runtime == nil || opts.Runtime.Jobs == nil {
+		return failingJobs{errors.New("verify runs the jobs again, and this build of git-aos has no sandbox to run them in")}
+	}
+	real, err := opts.Runtime.Jobs(lm.Manifest)
+	if err != nil {
+		return failingJobs{err}
+	}
+	return &rerunJobs{replay: replay, real: real}
+}
+
+// rerunJobs runs each job again and compares what must be reproducible
+// with the record: the exit status and, for BUILD, the staged outputs
+// byte for byte (not the output, nor the duration). When they agree, the
+// recorded result is what the plan sees, so the run record rebuilds
+// exactly.
+type rerunJobs struct {
+	replay *replayJobs
+	real   engine.JobRunner
+}
+
+func (r *rerunJobs) Run(ctx context.Context, job engine.Job, st *engine.State) (engine.JobResult, error) {
+	want, err := r.replay.Run(ctx, job, st)
+	if err != nil {
+		return want, err
+	}
+	got, err := r.real.Run(ctx, job, st)
+	if err != nil && !errors.Is(err, engine.ErrBadOutputs) {
+		return engine.JobResult{}, err
+	}
+	what := fmt.Sprintf("%s %q of directive %d", job.Kind, job.Name, job.Directive)
+	mismatch := func(format string, args ...any) (engine.JobResult, error) {
+		return engine.JobResult{}, &engine.JobError{Rule: "verify.job", Msg: what + ", run again, " + fmt.Sprintf(format, args...)}
+	}
+	if g, w := got.Record, want.Record; g.ExitCode != w.ExitCode || g.TimedOut != w.TimedOut {
+		return mismatch("%s; the run record says %s", jobOutcome(g), jobOutcome(w))
+	}
+	if err != nil {
+		return mismatch("made outputs that cannot be staged (%v); the run record says they were", err)
+	}
+	if job.Kind != "build" {
+		return want, nil
+	}
+	recorded := map[string]engine.OutputFile{}
+	for _, o := range want.Outputs {
+		recorded[o.Path] = o
+	}
+	made := map[string]bool{}
+	for _, o := range got.Outputs {
+		if mode, ok := st.Lookup(o.Path); ok && (mode == aos.ModeExecutable) == o.Executable {
+			if old, err := st.Read(o.Path); err == nil && bytes.Equal(old, o.Data) {
+				continue // not a change: the build left it as staged
+			}
+		}
+		made[o.Path] = true
+		w, ok := recorded[o.Path]
+		switch {
+		case !ok:
+			return mismatch("changes %s, which the result commit does not", o.Path)
+		case !bytes.Equal(w.Data, o.Data):
+			return mismatch("makes %s (blob %.12s), and the result commit holds blob %.12s", o.Path, engine.BlobID(o.Data), engine.BlobID(w.Data))
+		case w.Executable != o.Executable:
+			return mismatch("makes %s with executable %v, and the result commit with %v", o.Path, o.Executable, w.Executable)
+		}
+	}
+	for _, o := range want.Outputs {
+		if !made[o.Path] {
+			return mismatch("does not make %s, which the result commit holds as its output", o.Path)
+		}
+	}
+	return want, nil
+}
+
+// jobOutcome describes how a job ended.
+func jobOutcome(r aos.JobRecord) string {
+	if r.TimedOut {
+		return "it timed out"
+	}
+	return fmt.Sprintf("it exits %d", r.ExitCode)
 }

@@ -13,6 +13,7 @@ func init() { register(newVerifyCmd) }
 
 func newVerifyCmd(e *env) *cobra.Command {
 	var policy, format string
+	var rerun bool
 	cmd := &cobra.Command{
 		Use:   "verify REV",
 		Short: "Check that a result commit is exactly what its plan makes",
@@ -20,8 +21,9 @@ func newVerifyCmd(e *env) *cobra.Command {
 commit's parent, with the manifest committed there and the validators, and
 checks that the tree it builds is identical, object for object, to REV's
 tree. Jobs are not run again: their records and build outputs are taken
-from the recorded run and judged again. It reads git objects only and
-writes nothing.
+from the recorded run and judged again, unless --rerun-jobs runs each in
+its sandbox and compares its exit status and build outputs with the
+record. It reads git objects only and writes nothing.
 
 Exit codes: 0 identical, 3 not (the first difference is named), 1 error,
 2 usage. The specification is docs/spec.md section 8.`,
@@ -32,7 +34,7 @@ Exit codes: 0 identical, 3 not (the first difference is named), 1 error,
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			res, err := workflow.Verify(cmd.Context(), workflow.VerifyOptions{Dir: e.dir, Rev: args[0], Policy: policy, Runtime: newRuntime(e)})
+			res, err := workflow.Verify(cmd.Context(), workflow.VerifyOptions{Dir: e.dir, Rev: args[0], Policy: policy, Runtime: newRuntime(e), RerunJobs: rerun})
 			if err != nil {
 				return err
 			}
@@ -48,5 +50,6 @@ Exit codes: 0 identical, 3 not (the first difference is named), 1 error,
 	}
 	cmd.Flags().StringVar(&policy, "policy", "", "organisation policy `FILE` (CUE) unified with the manifest")
 	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: "+strings.Join(report.Formats, ", "))
+	cmd.Flags().BoolVar(&rerun, "rerun-jobs", false, "run every job of the record again in its sandbox and compare exit statuses and build outputs")
 	return cmd
 }
