@@ -1,4 +1,4 @@
-// Package demo holds the example that git aos demo runs: a small
+// Package demo is the example that git aos demo runs ([Run]): a small
 // WordPress site with the RescueWP manifest of the whitepaper (section
 // 10.2) and three plans: one that oversteps the manifest, one that stays
 // inside it but smuggles in a web shell the validators catch, and one that

@@ -11,7 +11,14 @@
 // # Judgement
 //
 // [PreReceive] judges parsed updates and returns every reason to reject
-// them. It never writes to the repository.
+// them. It never writes to the repository. [RunPreReceive] is the whole
+// hook: it reads the updates, opens the repository with the push's
+// quarantined objects and judges them within a time budget.
+//
+// # Installation
+//
+// [Install] writes a repository's pre-receive hook, a script that runs
+// git-aos in this mode.
 package hooks
 
 import (

@@ -13,7 +13,6 @@ import (
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/policy"
-	"github.com/architectos/aos/report"
 	"github.com/architectos/aos/workflow"
 	"github.com/bmatcuk/doublestar/v4"
 )
@@ -116,7 +115,7 @@ type CommitVerdict struct {
 	// result commit: violations, findings and the approvals its plan
 	// needs. It is nil for other commits, and for a plan commit whose
 	// result commit verified (VerifiedBy).
-	Report     *report.Report
+	Report     *aos.Report
 	VerifiedBy string
 }
 
@@ -469,7 +468,7 @@ func (c *checker) commit(ctx context.Context, u Update, kind refKind, lm *workfl
 	// exempt are the files a verified plan or result commit adds under
 	// .aos/, which the workspace rules protect from directives.
 	var exempt map[string]bool
-	var rep *report.Report
+	var rep *aos.Report
 	switch {
 	case workflow.IsResultCommitMessage(info.Message):
 		v, err := workflow.VerifyCommit(ctx, c.repo, id, workflow.VerifyOptions{Manifest: lm, Plain: c.plain[lm], Runtime: c.opts.Runtime})

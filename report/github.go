@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/architectos/aos"
 )
 
 // writeGitHub renders r as GitHub workflow commands, one annotation a
@@ -11,7 +13,7 @@ import (
 // and notice for the other severities (docs.github.com, "Workflow
 // commands for GitHub Actions"). Line and column are left out when
 // unknown, the file when there is none.
-func writeGitHub(w io.Writer, r *Report) error {
+func writeGitHub(w io.Writer, r *aos.Report) error {
 	for _, p := range problems(r) {
 		cmd := p.level
 		if cmd == "note" {

@@ -1,13 +1,16 @@
-// Package report renders the outcome of plan check, apply and validate in
-// the formats of docs/spec.md: text (one line per problem, as compilers print
-// them), JSON, SARIF 2.1.0 and GitHub workflow annotations.
+// Package report renders what git-aos found and did, for every front end
+// that writes text: the reports of plan check, apply, verify and validate
+// in the formats of docs/spec.md (text, one line per problem as compilers
+// print them; JSON; SARIF 2.1.0; GitHub workflow annotations), the other
+// results of the use cases in packages workflow and hooks, and errors with
+// their hints ([WriteError]). It is the only place that formats output;
+// the use cases return data.
 package report
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/architectos/aos"
@@ -16,66 +19,13 @@ import (
 // Formats lists the output format names accepted by --format.
 var Formats = []string{"text", "json", "sarif", "github"}
 
-// Approval is a human review that a policy requires.
-type Approval = aos.Approval
-
-// Report is what a checking command found.
-type Report struct {
-	OK         bool            `json:"ok"`
-	Violations []aos.Violation `json:"violations"`
-	Findings   []aos.Finding   `json:"findings,omitempty"`
-	Approvals  []Approval      `json:"approvals"`
-	// Jobs are the jobs that ran; text output shows the end of a failed
-	// job's output.
-	Jobs []aos.JobRecord `json:"jobs,omitempty"`
-}
-
-// Sort orders violations by directive then position, and findings by path,
-// line, column, validator and rule, so output never depends on scheduling.
-func (r *Report) Sort() {
-	sort.SliceStable(r.Violations, func(i, j int) bool {
-		a, b := r.Violations[i], r.Violations[j]
-		if a.Directive != b.Directive {
-			return a.Directive < b.Directive
-		}
-		if a.Pos.Line != b.Pos.Line {
-			return a.Pos.Line < b.Pos.Line
-		}
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		return a.Rule < b.Rule
-	})
-	SortFindings(r.Findings)
-}
-
-// SortFindings orders findings deterministically.
-func SortFindings(fs []aos.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		switch {
-		case a.Path != b.Path:
-			return a.Path < b.Path
-		case a.Line != b.Line:
-			return a.Line < b.Line
-		case a.Column != b.Column:
-			return a.Column < b.Column
-		case a.Validator != b.Validator:
-			return a.Validator < b.Validator
-		case a.Rule != b.Rule:
-			return a.Rule < b.Rule
-		}
-		return a.Message < b.Message
-	})
-}
-
 // Write renders r to w in the named format.
-func Write(w io.Writer, format string, r *Report) error {
+func Write(w io.Writer, format string, r *aos.Report) error {
 	if r.Violations == nil {
 		r.Violations = []aos.Violation{}
 	}
 	if r.Approvals == nil {
-		r.Approvals = []Approval{}
+		r.Approvals = []aos.Approval{}
 	}
 	switch format {
 	case "", "text":
@@ -92,7 +42,7 @@ func Write(w io.Writer, format string, r *Report) error {
 	return fmt.Errorf("unknown format %q (want one of text, json, sarif, github)", format)
 }
 
-func writeText(w io.Writer, r *Report) error {
+func writeText(w io.Writer, r *aos.Report) error {
 	for _, v := range ownViolations(r) {
 		if _, err := fmt.Fprintln(w, v.String()); err != nil {
 			return err
@@ -153,7 +103,7 @@ func FindingText(f aos.Finding) string {
 // ownViolations are the report's violations less those that repeat a
 // finding: a finding of severity error rejects, so it is both, and every
 // format shows it once, as the finding (with its line and column).
-func ownViolations(r *Report) []aos.Violation {
+func ownViolations(r *aos.Report) []aos.Violation {
 	found := map[string]bool{}
 	for _, f := range r.Findings {
 		found[f.Path+"\x00validators."+f.Validator+"/"+f.Rule] = true

@@ -13,8 +13,8 @@ import (
 
 // sample is a report with a violation of each kind of position, findings
 // of each severity (one with no line) and an approval.
-func sample() *Report {
-	r := &Report{
+func sample() *aos.Report {
+	r := &aos.Report{
 		OK: false,
 		Violations: []aos.Violation{
 			{Directive: 2, Type: aos.FileWrite, Path: "vendor/x.go", Rule: "workspace.read_only", Message: "vendor/** is read-only", Pos: aos.Position{File: ".aos/plans/fix.yaml", Line: 12, Col: 5}},
@@ -27,7 +27,7 @@ func sample() *Report {
 			{Validator: "php", Path: "wp-content/uploads/shell.php", Rule: "php-in-uploads", Severity: aos.SeverityError, Message: "PHP file in an uploads directory (uploads/)"},
 			{Validator: "mod", Path: "a.md", Line: 1, Column: 1, Rule: "style", Severity: aos.SeverityNote, Message: "line one\nline two: 50%"},
 		},
-		Approvals: []Approval{
+		Approvals: []aos.Approval{
 			{Rule: "large", Directive: -1, Reviewers: []string{"alice", "@org/leads"}, Lines: 812, Files: 14},
 			{Rule: "migrations", Directive: 4, Path: "db/migrations/1.sql", Reviewers: []string{"@org/dba"}, Reason: "schema changes need a DBA"},
 		},
@@ -124,11 +124,11 @@ func TestSARIFShape(t *testing.T) {
 func TestEmpty(t *testing.T) {
 	for _, format := range Formats {
 		var buf bytes.Buffer
-		if err := Write(&buf, format, &Report{OK: true}); err != nil {
+		if err := Write(&buf, format, &aos.Report{OK: true}); err != nil {
 			t.Errorf("%s: %v", format, err)
 		}
 	}
-	if err := Write(&bytes.Buffer{}, "xml", &Report{}); err == nil {
+	if err := Write(&bytes.Buffer{}, "xml", &aos.Report{}); err == nil {
 		t.Error("unknown format accepted")
 	}
 }

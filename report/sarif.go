@@ -82,7 +82,7 @@ type problem struct {
 // problems lists the report's violations, findings and approvals in
 // order. A violation is placed at its position in the plan when it has
 // one, else at the path it concerns; an approval is a note.
-func problems(r *Report) []problem {
+func problems(r *aos.Report) []problem {
 	var out []problem
 	for _, v := range ownViolations(r) {
 		p := problem{rule: v.Rule, level: "error", message: violationMessage(v)}
@@ -140,7 +140,7 @@ func violationMessage(v aos.Violation) string {
 // writeSARIF renders r as one SARIF 2.1.0 log with one run. Rules are
 // listed by id; results keep the report's order. Nothing in it depends on
 // the time or the machine, so the same report gives the same bytes.
-func writeSARIF(w io.Writer, r *Report) error {
+func writeSARIF(w io.Writer, r *aos.Report) error {
 	ps := problems(r)
 	descr := map[string]string{}
 	for _, p := range ps {

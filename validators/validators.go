@@ -7,8 +7,8 @@
 //
 // [New] returns the [engine.ValidateFunc] of one manifest, reading the
 // modules it names from the base tree and checking their sha256; [Options]
-// choose the compilation cache and the sandbox process. [Options.Runtime]
-// is the function workflow.Runtime.Validators takes.
+// choose the compilation cache and the sandbox process, and
+// [DefaultOptions] are git-aos's.
 //
 // # Isolation
 //
@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -39,7 +40,6 @@ import (
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/policy"
-	"github.com/architectos/aos/report"
 	"github.com/architectos/aos/validators/kinds"
 	"github.com/architectos/aos/wasm"
 )
@@ -57,12 +57,27 @@ type Options struct {
 	Parallel int
 }
 
-// Runtime returns a constructor of validators with these options, of the
-// type workflow.Runtime.Validators wants.
-func (o Options) Runtime() func(ctx context.Context, m *aos.Manifest, base engine.Base) (engine.ValidateFunc, error) {
-	return func(ctx context.Context, m *aos.Manifest, base engine.Base) (engine.ValidateFunc, error) {
-		return New(ctx, m, base, o)
+// CacheEnv names a directory that replaces the compilation cache of
+// validator modules (by default [wasm.DefaultCacheDir]).
+const CacheEnv = "AOS_WASM_CACHE"
+
+// DefaultOptions returns how git-aos runs validators for the repository
+// whose git directory is gitDir ("" outside a repository): the project's
+// modules in a sandbox process, this executable in its hidden mode
+// ([wasm.ChildCommand]), and compiled modules cached in $AOS_WASM_CACHE,
+// else in [wasm.DefaultCacheDir] of gitDir.
+func DefaultOptions(gitDir string) (Options, error) {
+	child, err := wasm.ChildCommand()
+	if err != nil {
+		return Options{}, err
 	}
+	opts := Options{Child: child, CacheDir: os.Getenv(CacheEnv)}
+	if opts.CacheDir == "" {
+		if opts.CacheDir, err = wasm.DefaultCacheDir(gitDir); err != nil {
+			return Options{}, err
+		}
+	}
+	return opts, nil
 }
 
 // ErrModule wraps the errors of a module validator that cannot be loaded
@@ -209,7 +224,7 @@ type result struct {
 }
 
 // Validate runs every validator over the changes of st that its paths
-// select, and returns their findings sorted (see [report.SortFindings]),
+// select, and returns their findings sorted (see [aos.SortFindings]),
 // a record of each run in name order, and an error naming each validator
 // that failed to run. It implements [engine.ValidateFunc].
 func (s *Set) Validate(ctx context.Context, st *engine.State, changes []engine.Change) ([]aos.Finding, []aos.ValidatorRecord, error) {
@@ -236,7 +251,7 @@ func (s *Set) Validate(ctx context.Context, st *engine.State, changes []engine.C
 			errs = append(errs, fmt.Errorf("validator %s: %w", r.record.Name, r.err))
 		}
 	}
-	report.SortFindings(findings)
+	aos.SortFindings(findings)
 	if err := ctx.Err(); err != nil {
 		return findings, records, err
 	}

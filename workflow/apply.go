@@ -13,7 +13,6 @@ import (
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/patch"
-	"github.com/architectos/aos/report"
 )
 
 // PlansDir and RunsDir hold plan files and run records in the tree.
@@ -54,7 +53,7 @@ type RunOptions struct {
 
 // RunResult is the outcome of propose, apply or run.
 type RunResult struct {
-	Report       *report.Report
+	Report       *aos.Report
 	Branch       string // the full ref created or moved
 	PlanCommit   string
 	ResultCommit string
@@ -67,7 +66,7 @@ type RunResult struct {
 func (r *RunResult) OK() bool { return r.Report.OK }
 
 func rejected(v ...aos.Violation) *RunResult {
-	r := &report.Report{Violations: v}
+	r := &aos.Report{Violations: v}
 	r.Sort()
 	return &RunResult{Report: r}
 }
@@ -114,7 +113,7 @@ type proposal struct {
 // id are free and, with check, that the plan passes plan check, and
 // computes the plan commit without writing it.
 func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunResult, error) {
-	repo, err := gitops.Open(opts.Dir)
+	repo, err := openRepository(opts.Dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -228,7 +227,7 @@ func Propose(ctx context.Context, opts RunOptions) (*RunResult, error) {
 	if err := p.repo.UpdateRefs("aos propose "+p.plan.ID, gitops.RefUpdate{Ref: p.branch, Old: gitops.ZeroID, New: p.commitID}); err != nil {
 		return nil, refError(p.branch, err)
 	}
-	r := &report.Report{OK: true}
+	r := &aos.Report{OK: true}
 	return &RunResult{Report: r, Branch: p.branch, PlanCommit: p.commitID}, nil
 }
 
@@ -267,7 +266,7 @@ func Run(ctx context.Context, opts RunOptions) (*RunResult, error) {
 // Apply runs the plan of the plan commit at the tip of a branch and adds
 // the result commit on that branch (docs/spec.md 6.1).
 func Apply(ctx context.Context, opts RunOptions) (*RunResult, error) {
-	repo, err := gitops.Open(opts.Dir)
+	repo, err := openRepository(opts.Dir)
 	if err != nil {
 		return nil, err
 	}

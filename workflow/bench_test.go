@@ -135,7 +135,7 @@ func BenchmarkLog(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		entries, err := Log(LogOptions{Dir: dir, Range: "history"})
+		entries, err := Log(ctx(), LogOptions{Dir: dir, Range: "history"})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,11 +1,8 @@
-// Package workflow sequences the stages of git-aos commands: it loads the
-// manifest and plan, stages the plan against its base with the engine, runs
-// validators and jobs, and commits results. Commands in cmd/git-aos call
-// it; it prints nothing.
 package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +12,6 @@ import (
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/policy"
-	"github.com/architectos/aos/report"
 )
 
 // ManifestOptions say where the manifest and policy come from.
@@ -76,9 +72,72 @@ func ManifestFromTree(t *gitops.Tree, opts ManifestOptions) (*LoadedManifest, er
 	}
 	name, data, err := t.FindManifest()
 	if err != nil {
-		return nil, err
+		return nil, manifestHint(err)
 	}
 	return loadManifest(cue.Source{Name: name, Data: data}, name, opts.Policy)
+}
+
+// ManifestCheckOptions configure [CheckManifest].
+type ManifestCheckOptions struct {
+	// Dir is a directory inside the working tree whose manifest is
+	// checked, when File is "".
+	Dir string
+	// File is a manifest file on disk; "" finds the one at the root of
+	// the working tree holding Dir, or in Dir outside a repository.
+	File string
+	// Policy is an organisation policy file, or "".
+	Policy string
+}
+
+// ManifestCheck is the verdict of [CheckManifest] on a valid manifest.
+type ManifestCheck struct {
+	File     string // the file checked
+	Manifest *LoadedManifest
+}
+
+// CheckManifest validates a manifest on disk against the schema, unified
+// with the policy, and runs the semantic checks (docs/spec.md 2.5). An
+// invalid manifest is an error listing every problem, a
+// [*cue.ManifestError] that wraps [aos.ErrRejected].
+func CheckManifest(ctx context.Context, opts ManifestCheckOptions) (*ManifestCheck, error) {
+	file := opts.File
+	if file == "" {
+		root := opts.Dir
+		if repo, err := gitops.Open(opts.Dir); err == nil {
+			if repo.WorkTree != "" {
+				root = repo.WorkTree
+			}
+			repo.Close()
+		}
+		var err error
+		if file, err = gitops.FindManifestFile(root); err != nil {
+			return nil, manifestHint(err)
+		}
+	}
+	lm, err := LoadManifestFile(file, opts.Policy)
+	if err != nil {
+		return nil, err
+	}
+	return &ManifestCheck{File: file, Manifest: lm}, nil
+}
+
+// SchemaFormat is a format of [ManifestSchema].
+type SchemaFormat int
+
+const (
+	// SchemaJSON is JSON Schema (draft 2020-12), for editors and YAML
+	// language servers.
+	SchemaJSON SchemaFormat = iota
+	// SchemaCUE is the CUE schema itself, as embedded in the binary.
+	SchemaCUE
+)
+
+// ManifestSchema returns the schema every manifest is validated by.
+func ManifestSchema(f SchemaFormat) ([]byte, error) {
+	if f == SchemaCUE {
+		return cue.SchemaSource(), nil
+	}
+	return cue.JSONSchema()
 }
 
 // CheckOptions configure [CheckPlan].
@@ -92,7 +151,7 @@ type CheckOptions struct {
 // CheckPlan checks a plan against the manifest without running anything or
 // writing anything (docs/spec.md 5). A malformed plan is reported as
 // violations, like a disallowed one.
-func CheckPlan(ctx context.Context, opts CheckOptions) (*report.Report, error) {
+func CheckPlan(ctx context.Context, opts CheckOptions) (*aos.Report, error) {
 	// The manifest depends on the plan's base, so the plan is parsed
 	// first, within the default limits; the manifest's are checked after.
 	plan, data, rej, err := parsePlan(opts.Plan, cue.PlanLimits{})
@@ -102,7 +161,7 @@ func CheckPlan(ctx context.Context, opts CheckOptions) (*report.Report, error) {
 		}
 		return nil, err
 	}
-	repo, err := gitops.Open(opts.Dir)
+	repo, err := openRepository(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +182,7 @@ func CheckPlan(ctx context.Context, opts CheckOptions) (*report.Report, error) {
 		return nil, err
 	}
 	if v := checkLimits(plan, len(data), lm.Manifest); len(v) > 0 {
-		return &report.Report{Violations: v}, nil
+		return &aos.Report{Violations: v}, nil
 	}
 	res, err := engine.Run(ctx, plan, tree, engine.Options{
 		Manifest: lm.Manifest,
@@ -135,7 +194,7 @@ func CheckPlan(ctx context.Context, opts CheckOptions) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &report.Report{OK: res.OK(), Violations: res.Violations, Approvals: res.Approvals}
+	r := &aos.Report{OK: res.OK(), Violations: res.Violations, Approvals: res.Approvals}
 	r.Sort()
 	return r, nil
 }
@@ -155,4 +214,21 @@ func checkLimits(plan *aos.Plan, size int, m *aos.Manifest) []aos.Violation {
 			Message: fmt.Sprintf("plan has %d directives, over the limit of %d (policies.max_directives)", len(plan.Directives), lim.MaxDirectives)})
 	}
 	return v
+}
+
+// openRepository opens the repository holding dir.
+func openRepository(dir string) (*gitops.Repo, error) {
+	repo, err := gitops.Open(dir)
+	if errors.Is(err, gitops.ErrNotRepository) {
+		return nil, aos.WithHint(err, "run git aos inside a git repository, or git init one")
+	}
+	return repo, err
+}
+
+// manifestHint says how to add a manifest when err is that there is none.
+func manifestHint(err error) error {
+	if errors.Is(err, gitops.ErrNoManifest) {
+		return aos.WithHint(err, "commit an aos.cue or project.yml at the repository root, or pass -m FILE")
+	}
+	return err
 }

@@ -3,14 +3,14 @@ package workflow
 import (
 	"context"
 
+	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
-	"github.com/architectos/aos/report"
 )
 
 // PlanCommitCheck is the verdict of [CheckPlanCommit].
 type PlanCommitCheck struct {
-	Report *report.Report
+	Report *aos.Report
 	// PlanID and PlanFile name the plan the commit adds, when it is a
 	// plan commit.
 	PlanID   string
@@ -33,7 +33,7 @@ func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *Load
 	}
 	out := &PlanCommitCheck{PlanID: pc.plan.ID, PlanFile: pc.path}
 	if v := checkLimits(pc.plan, len(pc.data), lm.Manifest); len(v) > 0 {
-		out.Report = &report.Report{Violations: v}
+		out.Report = &aos.Report{Violations: v}
 		return out, nil
 	}
 	res, err := engine.Run(ctx, pc.plan, pc.base, engine.Options{Manifest: lm.Manifest, Rules: lm.Rules,
@@ -41,7 +41,7 @@ func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *Load
 	if err != nil {
 		return nil, err
 	}
-	out.Report = &report.Report{OK: res.OK(), Violations: res.Violations, Approvals: res.Approvals}
+	out.Report = &aos.Report{OK: res.OK(), Violations: res.Violations, Approvals: res.Approvals}
 	out.Report.Sort()
 	return out, nil
 }

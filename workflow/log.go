@@ -1,8 +1,8 @@
 package workflow
 
 import (
+	"context"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -36,8 +36,8 @@ type LogOptions struct {
 }
 
 // Log reads the audit log from history alone.
-func Log(opts LogOptions) ([]LogEntry, error) {
-	repo, err := gitops.Open(opts.Dir)
+func Log(ctx context.Context, opts LogOptions) ([]LogEntry, error) {
+	repo, err := openRepository(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -49,17 +49,17 @@ func Log(opts LogOptions) ([]LogEntry, error) {
 	if strings.HasPrefix(rng, "-") {
 		return nil, fmt.Errorf("range %q: a range may not start with '-'", rng)
 	}
-	return readLog(repo, strings.Fields(rng), opts.Limit)
+	return readLog(ctx, repo, strings.Fields(rng), opts.Limit)
 }
 
 // History returns the audit log of commit's history, newest first, at
 // most limit runs.
-func History(repo *gitops.Repo, commit string, limit int) ([]LogEntry, error) {
-	return readLog(repo, []string{commit}, limit)
+func History(ctx context.Context, repo *gitops.Repo, commit string, limit int) ([]LogEntry, error) {
+	return readLog(ctx, repo, []string{commit}, limit)
 }
 
 // readLog lists result commits among the commits rev-list gives for args.
-func readLog(repo *gitops.Repo, args []string, limit int) ([]LogEntry, error) {
+func readLog(ctx context.Context, repo *gitops.Repo, args []string, limit int) ([]LogEntry, error) {
 	// Result commits carry the Aos-Run trailer; let git filter by message
 	// so that a long history costs one pass.
 	ids, err := repo.RevList(append([]string{"--grep=^" + TrailerRun + ": "}, args...)...)
@@ -70,6 +70,9 @@ func readLog(repo *gitops.Repo, args []string, limit int) ([]LogEntry, error) {
 	for _, id := range ids {
 		if limit > 0 && len(entries) >= limit {
 			break
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		e, ok, err := readEntry(repo, id)
 		if err != nil {
@@ -119,52 +122,4 @@ func readEntry(repo *gitops.Repo, id string) (LogEntry, bool, error) {
 		}
 	}
 	return e, true, nil
-}
-
-// WriteLogText prints the audit log for people.
-func WriteLogText(w io.Writer, entries []LogEntry) error {
-	var b strings.Builder
-	for i, e := range entries {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		fmt.Fprintf(&b, "run %s %.12s %s\n", e.PlanID, e.Commit, e.Result)
-		fmt.Fprintf(&b, "Author: %s\n", e.Author)
-		fmt.Fprintf(&b, "Date:   %s\n", e.Date)
-		fmt.Fprintf(&b, "Base:   %.12s (plan commit %.12s)\n", e.Base, e.PlanCommit)
-		if e.Goal != "" {
-			fmt.Fprintf(&b, "Goal:   %s\n", goalLine(e.Goal, 200))
-		}
-		if e.Error != "" {
-			fmt.Fprintf(&b, "Error:  %s\n", e.Error)
-		}
-		if len(e.Directives) > 0 {
-			b.WriteString("Directives:\n")
-			for _, d := range e.Directives {
-				what := directiveSubject(d)
-				fmt.Fprintf(&b, "  %3d %-20s %-8s %s\n", d.Index, d.Type, d.Status, what)
-			}
-		}
-		if len(e.Changes) > 0 {
-			b.WriteString("Changes:\n")
-			for _, c := range e.Changes {
-				fmt.Fprintf(&b, "  %s %s\n", strings.ToUpper(string(c.Status)[:1]), c.Path)
-			}
-		}
-		for _, v := range e.Validators {
-			fmt.Fprintf(&b, "Validator %s: %d files, %d findings\n", v.Name, v.Files, v.Findings)
-		}
-		for _, j := range e.Jobs {
-			fmt.Fprintf(&b, "Job %s %s: exit %d\n", j.Kind, j.Name, j.ExitCode)
-		}
-		for _, a := range e.Approvals {
-			fmt.Fprintf(&b, "Approval required: %s: %s", a.Rule, a.Subject())
-			if len(a.Reviewers) > 0 {
-				fmt.Fprintf(&b, " (%s)", strings.Join(a.Reviewers, ", "))
-			}
-			b.WriteByte('\n')
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }

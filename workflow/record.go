@@ -179,8 +179,9 @@ func Trailers(msg string) map[string]string {
 	return out
 }
 
-// goalLine is the first line of a goal, cut to n characters.
-func goalLine(goal string, n int) string {
+// GoalLine is the first line of a plan's goal, cut to n characters, or
+// "(no goal)": the goal as commit subjects and the audit log show it.
+func GoalLine(goal string, n int) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(goal), "\n")
 	line = strings.TrimSpace(line)
 	if r := []rune(line); len(r) > n {
@@ -195,7 +196,7 @@ func goalLine(goal string, n int) string {
 // planMessage is the message of a plan commit.
 func planMessage(p *aos.Plan, digest string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "aos: plan %s: %s\n\n", p.ID, goalLine(p.Goal, 50))
+	fmt.Fprintf(&b, "aos: plan %s: %s\n\n", p.ID, GoalLine(p.Goal, 50))
 	if g := strings.TrimSpace(p.Goal); g != "" {
 		b.WriteString(g)
 		b.WriteString("\n\n")
@@ -207,14 +208,14 @@ func planMessage(p *aos.Plan, digest string) string {
 // resultMessage is the message of a result commit (docs/spec.md 7.1).
 func resultMessage(rec *RunRecord, runPath string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "aos: %s: %s\n\n", rec.Plan.ID, goalLine(rec.Plan.Goal, 50))
+	fmt.Fprintf(&b, "aos: %s: %s\n\n", rec.Plan.ID, GoalLine(rec.Plan.Goal, 50))
 	if g := strings.TrimSpace(rec.Plan.Goal); g != "" {
 		b.WriteString(g)
 		b.WriteString("\n\n")
 	}
 	b.WriteString("Directives:\n")
 	for _, d := range rec.Directives {
-		what := directiveSubject(d)
+		what := d.Subject()
 		fmt.Fprintf(&b, "  %d %s", d.Index, d.Type)
 		if what != "" {
 			fmt.Fprintf(&b, " %s", what)
@@ -262,9 +263,9 @@ func resultMessage(rec *RunRecord, runPath string) string {
 	return b.String()
 }
 
-// directiveSubject is what a directive acted on, for messages: its path,
-// its suite, target or tool, or the paths a patch changed.
-func directiveSubject(d RecordDirective) string {
+// Subject is what the directive acted on, for messages: its path, its
+// suite, target or tool, or the paths a patch changed.
+func (d RecordDirective) Subject() string {
 	switch {
 	case d.Path != "":
 		return d.Path

@@ -2,15 +2,20 @@ package workflow
 
 import (
 	"context"
+	"io"
+	"sync"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/sandbox"
+	"github.com/architectos/aos/validators"
 )
 
 // Runtime supplies what a plan needs beyond the manifest and git objects:
-// the sandbox its jobs run in and its validators. Commands build one for
-// the whole process; a nil field means the capability is absent, and a
-// plan that needs it is rejected, never run without it.
+// the sandbox its jobs run in and its validators. Front ends build one for
+// the whole process with [NewRuntime]; a nil field means the capability
+// is absent, and a plan that needs it is rejected, never run without it.
 type Runtime struct {
 	// Version is git-aos's version, for GET_ENVIRONMENT_INFO.
 	Version string
@@ -21,4 +26,77 @@ type Runtime struct {
 	// read from base, the tree the plan runs against, never from the
 	// plan's own changes.
 	Validators func(ctx context.Context, m *aos.Manifest, base engine.Base) (engine.ValidateFunc, error)
+}
+
+// RuntimeOptions configure [NewRuntime].
+type RuntimeOptions struct {
+	// Dir is a directory inside the repository, or the git directory a
+	// hook runs in: environment.git mounts its git directory, and the
+	// compilation cache of validator modules lives there.
+	Dir string
+	// Version is git-aos's version, for GET_ENVIRONMENT_INFO.
+	Version string
+}
+
+// NewRuntime returns the runtime of git-aos: jobs run in the sandbox of
+// the manifest's environment (docs/spec.md section 10), and validators in
+// wazero, the project's modules in a sandbox process of this executable
+// (see [IsSandboxChild]), with compiled modules cached under the
+// repository's git directory or in $AOS_WASM_CACHE ([validators.CacheEnv]).
+func NewRuntime(opts RuntimeOptions) *Runtime {
+	vopts := sync.OnceValues(func() (validators.Options, error) { return validatorOptions(opts.Dir) })
+	return &Runtime{
+		Version: opts.Version,
+		Jobs:    func(m *aos.Manifest) (engine.JobRunner, error) { return newJobRunner(opts.Dir, m) },
+		Validators: func(ctx context.Context, m *aos.Manifest, base engine.Base) (engine.ValidateFunc, error) {
+			o, err := vopts()
+			if err != nil {
+				return nil, err
+			}
+			return validators.New(ctx, m, base, o)
+		},
+	}
+}
+
+// validatorOptions returns how validators run for the repository holding
+// dir; outside a repository, the cache is the user's.
+func validatorOptions(dir string) (validators.Options, error) {
+	gitDir := ""
+	if repo, err := gitops.Open(dir); err == nil {
+		gitDir = repo.GitDir
+		repo.Close()
+	}
+	return validators.DefaultOptions(gitDir)
+}
+
+// newJobRunner returns the sandbox of m's environment (docs/spec.md,
+// "Jobs and sandboxes"). The repository's git directory is looked up only
+// when environment.git asks for it.
+func newJobRunner(dir string, m *aos.Manifest) (engine.JobRunner, error) {
+	var opts sandbox.RunnerOptions
+	if m.Environment.Git {
+		repo, err := gitops.Open(dir)
+		if err != nil {
+			return nil, err
+		}
+		opts.GitDir = repo.GitDir
+		repo.Close()
+	}
+	jr, err := sandbox.NewJobRunner(m, opts)
+	if err != nil {
+		return nil, err
+	}
+	return jr, nil
+}
+
+// IsSandboxChild reports whether this process is a sandbox process that
+// a [Runtime] started to run one validator module ("git-aos
+// __wasm-sandbox", docs/validators.md, "Isolation"). The process must
+// then exit with the status of [SandboxChildMain], before anything else.
+func IsSandboxChild() bool { return validators.IsChild() }
+
+// SandboxChildMain runs the validator module its parent sends on stdin
+// and returns the process's exit status.
+func SandboxChildMain(stdin io.Reader, stdout, stderr io.Writer) int {
+	return validators.ChildMain(stdin, stdout, stderr)
 }

@@ -2,11 +2,11 @@ package workflow
 
 import (
 	"context"
+	"errors"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
-	"github.com/architectos/aos/report"
 )
 
 // stageInput is a plan about to run on its base.
@@ -30,7 +30,7 @@ type stageInput struct {
 type staged struct {
 	in      *stageInput
 	res     *engine.Result
-	report  *report.Report
+	report  *aos.Report
 	record  *RunRecord
 	changes []gitops.TreeChange // the tree changes of the result commit
 	runPath string
@@ -46,7 +46,7 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 		Apply:    true,
 		Tree:     func(rev string) (engine.Base, error) { return in.repo.TreeOfRev(rev) },
 		History: func() (any, error) {
-			return History(in.repo, in.base.Commit, historyLimit)
+			return History(ctx, in.repo, in.base.Commit, historyLimit)
 		},
 		EnvInfo: func() any { return environmentInfo(m, in.rt) },
 	}
@@ -62,18 +62,14 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 			opts.Jobs = jr
 		}
 	}
-	if len(m.Validators) > 0 {
-		if in.rt == nil || in.rt.Validators == nil {
-			pre = append(pre, aos.Violation{Directive: -1, Rule: "validators.unavailable",
-				Message: "the manifest names validators and this build of git-aos cannot run them; the plan is not accepted unvalidated"})
-		} else {
-			v, err := in.rt.Validators(ctx, m, in.base)
-			if err != nil {
-				pre = append(pre, aos.Violation{Directive: -1, Rule: "validators.load", Message: err.Error()})
-			} else {
-				opts.Validate = v
-			}
-		}
+	switch v, err := validatorsOf(ctx, in.rt, m, in.base); {
+	case errors.Is(err, errNoValidators):
+		pre = append(pre, aos.Violation{Directive: -1, Rule: "validators.unavailable",
+			Message: err.Error() + "; the plan is not accepted unvalidated"})
+	case err != nil:
+		pre = append(pre, aos.Violation{Directive: -1, Rule: "validators.load", Message: err.Error()})
+	default:
+		opts.Validate = v
 	}
 	stale, err := staleViolation(in.repo, in.plan, in.base)
 	if err != nil {
@@ -82,7 +78,7 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 	pre = append(pre, stale...)
 	st := &staged{in: in, runPath: RunsDir + in.plan.ID + ".json"}
 	if len(pre) > 0 {
-		st.report = &report.Report{Violations: pre}
+		st.report = &aos.Report{Violations: pre}
 		st.report.Sort()
 		return st, nil
 	}
@@ -91,7 +87,7 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 		return nil, err
 	}
 	st.res = res
-	st.report = &report.Report{OK: res.OK(), Violations: res.Violations, Findings: res.Findings, Approvals: res.Approvals, Jobs: res.Jobs}
+	st.report = &aos.Report{OK: res.OK(), Violations: res.Violations, Findings: res.Findings, Approvals: res.Approvals, Jobs: res.Jobs}
 	st.report.Sort()
 	if !res.OK() {
 		return st, nil

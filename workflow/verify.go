@@ -11,7 +11,6 @@ import (
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
-	"github.com/architectos/aos/report"
 )
 
 // VerifyOptions configure [Verify] and [VerifyCommit].
@@ -42,7 +41,7 @@ type VerifyOptions struct {
 
 // VerifyResult is the verdict of verify.
 type VerifyResult struct {
-	Report *report.Report
+	Report *aos.Report
 	Commit string
 	PlanID string
 }
@@ -50,7 +49,7 @@ type VerifyResult struct {
 // Verify re-runs the plan of a result commit and checks that it rebuilds
 // the commit's tree object for object (docs/spec.md 8).
 func Verify(ctx context.Context, opts VerifyOptions) (*VerifyResult, error) {
-	repo, err := gitops.Open(opts.Dir)
+	repo, err := openRepository(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +65,7 @@ func Verify(ctx context.Context, opts VerifyOptions) (*VerifyResult, error) {
 func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts VerifyOptions) (*VerifyResult, error) {
 	out := &VerifyResult{Commit: id}
 	fail := func(format string, args ...any) (*VerifyResult, error) {
-		out.Report = &report.Report{Violations: []aos.Violation{{Directive: -1, Rule: "verify.mismatch",
+		out.Report = &aos.Report{Violations: []aos.Violation{{Directive: -1, Rule: "verify.mismatch",
 			Message: fmt.Sprintf("commit %.12s: ", id) + fmt.Sprintf(format, args...)}}}
 		return out, nil
 	}
@@ -130,7 +129,7 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 		return fail("%s: %v", runPath, err)
 	}
 	if v := checkLimits(pc.plan, len(pc.data), lm.Manifest); len(v) > 0 {
-		out.Report = &report.Report{Violations: v}
+		out.Report = &aos.Report{Violations: v}
 		return out, nil
 	}
 	in := &stageInput{repo: repo, plan: pc.plan, planData: pc.data, planPath: pc.path, base: pc.base,
@@ -151,7 +150,7 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 		return nil, err
 	}
 	if want == info.Tree {
-		out.Report = &report.Report{OK: true, Findings: st.report.Findings, Approvals: st.report.Approvals}
+		out.Report = &aos.Report{OK: true, Findings: st.report.Findings, Approvals: st.report.Approvals}
 		if enforce != nil {
 			return verifyUnder(ctx, out, in, enforce)
 		}
@@ -298,7 +297,7 @@ func (r *replayJobs) Run(_ context.Context, job engine.Job, _ *engine.State) (en
 // the record, and rejects it when the plan does not pass there.
 func verifyUnder(ctx context.Context, out *VerifyResult, in *stageInput, strict *LoadedManifest) (*VerifyResult, error) {
 	if v := checkLimits(in.plan, len(in.planData), strict.Manifest); len(v) > 0 {
-		out.Report = &report.Report{Violations: v}
+		out.Report = &aos.Report{Violations: v}
 		return out, nil
 	}
 	again := *in

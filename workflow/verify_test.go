@@ -239,7 +239,7 @@ directives:
 	if !ok || len(hist) != 1 || hist[0].PlanID != "rescue-1" {
 		t.Fatalf("GET_HISTORY: %#v", res2.Replies[1])
 	}
-	entries, err := Log(LogOptions{Dir: dir, Range: "aos/notes-2"})
+	entries, err := Log(ctx(), LogOptions{Dir: dir, Range: "aos/notes-2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,18 +250,14 @@ directives:
 	if err != nil {
 		t.Fatal(err)
 	}
+	// report's golden text of the log is rendered from this file.
 	golden(t, "log.json", append(b, '\n'))
-	var text strings.Builder
-	if err := WriteLogText(&text, entries); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "log.txt", []byte(text.String()))
 	// A range excludes what it should.
-	only, err := Log(LogOptions{Dir: dir, Range: "main..aos/notes-2"})
+	only, err := Log(ctx(), LogOptions{Dir: dir, Range: "main..aos/notes-2"})
 	if err != nil || len(only) != 1 || only[0].PlanID != "notes-2" {
 		t.Errorf("range log: %v %+v", err, only)
 	}
-	if _, err := Log(LogOptions{Dir: dir, Range: "--output=/tmp/x"}); err == nil {
+	if _, err := Log(ctx(), LogOptions{Dir: dir, Range: "--output=/tmp/x"}); err == nil {
 		t.Error("an option passed as a range was accepted")
 	}
 }

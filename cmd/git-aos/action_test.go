@@ -43,7 +43,7 @@ func TestActionCommands(t *testing.T) {
 			t.Errorf("input %q is missing, undocumented or without a default", in)
 		}
 	}
-	root := newRootCmd(&env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
+	root := newCmdRoot(&factory{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard})
 	call := regexp.MustCompile(`git aos ((?:[a-z][a-z-]*\s+)*[a-z][a-z-]*)((?:\s+"?\$\{[^}]*\}\[@\]"?|\s+--?[a-z-]+)*)`)
 	calls := 0
 	for _, st := range action.Runs.Steps {

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func newDocsCmd(e *env) *cobra.Command {
+func newCmdDocs(f *factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "docs",
 		Short: "Generate documentation",
@@ -33,7 +33,7 @@ Install them into a directory on MANPATH, such as /usr/local/share/man/man1.`,
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(e.stdout, "wrote %d man pages to %s\n", n, args[0])
+			_, err = fmt.Fprintf(f.Out, "wrote %d man pages to %s\n", n, args[0])
 			return err
 		},
 	})

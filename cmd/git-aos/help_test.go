@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -12,7 +14,7 @@ import (
 // --help shows runnable examples, each starting with git aos.
 func TestEveryCommandHasExamples(t *testing.T) {
 	var buf bytes.Buffer
-	root := newRootCmd(&env{stdin: strings.NewReader(""), stdout: &buf, stderr: &buf, dir: t.TempDir()})
+	root := newCmdRoot(&factory{In: strings.NewReader(""), Out: &buf, ErrOut: &buf, Dir: t.TempDir()})
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
@@ -35,4 +37,23 @@ func TestEveryCommandHasExamples(t *testing.T) {
 		}
 	}
 	walk(root)
+}
+
+// TestRootHelpNamesEveryCommand checks that the root's help describes
+// every command it has.
+func TestRootHelpNamesEveryCommand(t *testing.T) {
+	root := newCmdRoot(&factory{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard, Dir: t.TempDir()})
+	n := 0
+	for _, c := range root.Commands() {
+		if !c.IsAvailableCommand() || c.Name() == "help" || c.Name() == "completion" {
+			continue
+		}
+		n++
+		if !regexp.MustCompile(`\b` + regexp.QuoteMeta(c.Name()) + `\b`).MatchString(root.Long) {
+			t.Errorf("the root's help does not describe %s", c.Name())
+		}
+	}
+	if n < 13 {
+		t.Errorf("%d commands, want at least 13", n)
+	}
 }

@@ -1,17 +1,22 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 
+	"github.com/architectos/aos/report"
 	"github.com/architectos/aos/workflow"
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newLogCmd) }
+type logOptions struct {
+	*factory
+	Range string
+	JSON  bool
+	Limit int
+}
 
-func newLogCmd(e *env) *cobra.Command {
-	var asJSON bool
-	var limit int
+func newCmdLog(f *factory, runF func(context.Context, *logOptions) error) *cobra.Command {
+	opts := &logOptions{factory: f}
 	cmd := &cobra.Command{
 		Use:   "log [RANGE]",
 		Short: "Print the audit log of plan runs, read from history",
@@ -28,24 +33,24 @@ section 9.`,
   git aos log -n 5`,
 		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rng := ""
 			if len(args) == 1 {
-				rng = args[0]
+				opts.Range = args[0]
 			}
-			entries, err := workflow.Log(workflow.LogOptions{Dir: e.dir, Range: rng, Limit: limit})
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			if asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				return enc.Encode(entries)
-			}
-			return workflow.WriteLogText(e.stdout, entries)
+			return logRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the log as a JSON array, newest first")
-	cmd.Flags().IntVarP(&limit, "max-count", "n", 0, "show at most `N` runs")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the log as a JSON array, newest first")
+	cmd.Flags().IntVarP(&opts.Limit, "max-count", "n", 0, "show at most `N` runs")
 	return cmd
+}
+
+func logRun(ctx context.Context, opts *logOptions) error {
+	entries, err := workflow.Log(ctx, workflow.LogOptions{Dir: opts.Dir, Range: opts.Range, Limit: opts.Limit})
+	if err != nil {
+		return err
+	}
+	return report.WriteLog(opts.Out, opts.JSON, entries)
 }

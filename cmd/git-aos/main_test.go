@@ -6,13 +6,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/architectos/aos/validators"
+	"github.com/architectos/aos/workflow"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
-	if validators.IsChild() {
-		os.Exit(validators.ChildMain(os.Stdin, os.Stdout, os.Stderr))
+	if workflow.IsSandboxChild() {
+		os.Exit(workflow.SandboxChildMain(os.Stdin, os.Stdout, os.Stderr))
 	}
 	testscript.Main(m, map[string]func(){
 		"git-aos": func() {

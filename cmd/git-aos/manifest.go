@@ -1,15 +1,14 @@
 package main
 
 import (
-	"fmt"
+	"context"
 
-	"github.com/architectos/aos/cue"
-	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/report"
 	"github.com/architectos/aos/workflow"
 	"github.com/spf13/cobra"
 )
 
-func newManifestCmd(e *env) *cobra.Command {
+func newCmdManifest(f *factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "manifest",
 		Short: "Check the manifest or print its schema",
@@ -19,16 +18,18 @@ repository root) declares what a project is and what plans may change.`,
   git aos manifest check -m project.yml --policy org-policy.cue
   git aos manifest schema > aos.schema.json`,
 	}
-	cmd.AddCommand(newManifestCheckCmd(e), newManifestSchemaCmd(e))
+	cmd.AddCommand(newCmdManifestCheck(f, nil), newCmdManifestSchema(f, nil))
 	return cmd
 }
 
 type manifestCheckOptions struct {
-	file, policy string
+	*factory
+	File   string
+	Policy string
 }
 
-func newManifestCheckCmd(e *env) *cobra.Command {
-	var opts manifestCheckOptions
+func newCmdManifestCheck(f *factory, runF func(context.Context, *manifestCheckOptions) error) *cobra.Command {
+	opts := &manifestCheckOptions{factory: f}
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Validate the manifest against the schema and the semantic rules",
@@ -43,36 +44,32 @@ the manifest is not valid.`,
   git aos manifest check --policy /etc/aos/org-policy.cue`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return manifestCheckRun(e, opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return manifestCheckRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.file, "manifest", "m", "", "manifest `FILE` (default: found at the repository root)")
-	cmd.Flags().StringVar(&opts.policy, "policy", "", "organisation policy `FILE` (CUE) unified with the manifest")
+	cmd.Flags().StringVarP(&opts.File, "manifest", "m", "", "manifest `FILE` (default: found at the repository root)")
+	cmd.Flags().StringVar(&opts.Policy, "policy", "", "organisation policy `FILE` (CUE) unified with the manifest")
 	return cmd
 }
 
-func manifestCheckRun(e *env, opts manifestCheckOptions) error {
-	file := opts.file
-	if file == "" {
-		root := e.dir
-		if repo, err := gitops.Open(e.dir); err == nil && repo.WorkTree != "" {
-			root = repo.WorkTree
-		}
-		var err error
-		if file, err = gitops.FindManifestFile(root); err != nil {
-			return err
-		}
-	}
-	lm, err := workflow.LoadManifestFile(file, opts.policy)
+func manifestCheckRun(ctx context.Context, opts *manifestCheckOptions) error {
+	c, err := workflow.CheckManifest(ctx, workflow.ManifestCheckOptions{Dir: opts.Dir, File: opts.File, Policy: opts.Policy})
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(e.stdout, "%s: valid manifest of project %s\n", file, lm.Project.Name)
-	return err
+	return report.WriteManifestCheck(opts.Out, c)
 }
 
-func newManifestSchemaCmd(e *env) *cobra.Command {
-	var asCUE bool
+type manifestSchemaOptions struct {
+	*factory
+	CUE bool
+}
+
+func newCmdManifestSchema(f *factory, runF func(context.Context, *manifestSchemaOptions) error) *cobra.Command {
+	opts := &manifestSchemaOptions{factory: f}
 	cmd := &cobra.Command{
 		Use:   "schema",
 		Short: "Print the manifest schema as JSON Schema (or CUE with --cue)",
@@ -82,18 +79,24 @@ for editors and YAML language servers, or the CUE schema itself with --cue.`,
   git aos manifest schema --cue`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if asCUE {
-				_, err := e.stdout.Write(cue.SchemaSource())
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			b, err := cue.JSONSchema()
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(e.stdout, "%s\n", b)
-			return err
+			return manifestSchemaRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&asCUE, "cue", false, "print the CUE schema instead")
+	cmd.Flags().BoolVar(&opts.CUE, "cue", false, "print the CUE schema instead")
 	return cmd
+}
+
+func manifestSchemaRun(opts *manifestSchemaOptions) error {
+	format := workflow.SchemaJSON
+	if opts.CUE {
+		format = workflow.SchemaCUE
+	}
+	b, err := workflow.ManifestSchema(format)
+	if err != nil {
+		return err
+	}
+	return report.WriteSchema(opts.Out, b)
 }

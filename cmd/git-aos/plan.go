@@ -1,17 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"slices"
-	"strings"
+	"io"
 
-	"github.com/architectos/aos"
 	"github.com/architectos/aos/report"
 	"github.com/architectos/aos/workflow"
 	"github.com/spf13/cobra"
 )
 
-func newPlanCmd(e *env) *cobra.Command {
+func newCmdPlan(f *factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Check plans against the manifest",
@@ -20,16 +19,21 @@ agent commits to change a repository.`,
 		Example: `  git aos plan check plan.yaml
   git aos plan check --format json plan.json`,
 	}
-	cmd.AddCommand(newPlanCheckCmd(e))
+	cmd.AddCommand(newCmdPlanCheck(f, nil))
 	return cmd
 }
 
 type planCheckOptions struct {
-	manifest, policy, base, format string
+	*factory
+	Plan     string
+	Manifest string
+	Policy   string
+	Base     string
+	Format   string
 }
 
-func newPlanCheckCmd(e *env) *cobra.Command {
-	var opts planCheckOptions
+func newCmdPlanCheck(f *factory, runF func(context.Context, *planCheckOptions) error) *cobra.Command {
+	opts := &planCheckOptions{factory: f}
 	cmd := &cobra.Command{
 		Use:   "check PLAN",
 		Short: "Check every directive of a plan without running anything",
@@ -47,53 +51,54 @@ plan too), 1 internal error, 2 usage.`,
   cat plan.json | git aos plan check -`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return planCheckRun(cmd, e, args[0], opts)
+			opts.Plan = args[0]
+			if err := checkFormat(opts.Format); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return planCheckRun(cmd.Context(), opts)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVarP(&opts.manifest, "manifest", "m", "", "manifest `FILE` on disk (default: the one committed in the base)")
-	f.StringVar(&opts.policy, "policy", "", "organisation policy `FILE` (CUE) unified with the manifest")
-	f.StringVar(&opts.base, "base", "", "base `REV` the plan runs against (default: the plan's base, else HEAD)")
-	f.StringVar(&opts.format, "format", "text", "output `FORMAT`: "+strings.Join(report.Formats, ", "))
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Manifest, "manifest", "m", "", "manifest `FILE` on disk (default: the one committed in the base)")
+	fl.StringVar(&opts.Policy, "policy", "", "organisation policy `FILE` (CUE) unified with the manifest")
+	fl.StringVar(&opts.Base, "base", "", "base `REV` the plan runs against (default: the plan's base, else HEAD)")
+	fl.StringVar(&opts.Format, "format", "text", formatUsage)
 	return cmd
 }
 
-func checkFormat(format string) error {
-	if !slices.Contains(report.Formats, format) {
-		return &usageError{fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(report.Formats, ", "))}
-	}
-	return nil
-}
-
-func planCheckRun(cmd *cobra.Command, e *env, planFile string, opts planCheckOptions) error {
-	if err := checkFormat(opts.format); err != nil {
-		return err
-	}
-	src, err := planSource(e, planFile)
+func planCheckRun(ctx context.Context, opts *planCheckOptions) error {
+	src, err := planSource(opts.factory, opts.Plan)
 	if err != nil {
 		return err
 	}
-	r, err := workflow.CheckPlan(cmd.Context(), workflow.CheckOptions{
-		Dir: e.dir, Plan: src, Base: opts.base,
-		Manifest: workflow.ManifestOptions{File: opts.manifest, Policy: opts.policy},
+	r, err := workflow.CheckPlan(ctx, workflow.CheckOptions{
+		Dir: opts.Dir, Plan: src, Base: opts.Base,
+		Manifest: workflow.ManifestOptions{File: opts.Manifest, Policy: opts.Policy},
 	})
 	if err != nil {
 		return err
 	}
-	return writeReport(e, opts.format, r, "plan")
-}
-
-// writeReport prints a report and turns a failed one into exit code 3.
-func writeReport(e *env, format string, r *report.Report, what string) error {
-	if err := report.Write(e.stdout, format, r); err != nil {
+	if err := report.WriteChecked(opts.Out, opts.Format, "plan", r); err != nil {
 		return err
 	}
 	if !r.OK {
-		fmt.Fprintf(e.stderr, "git-aos: %s rejected: %d violation(s)\n", what, len(r.Violations))
-		return &silentError{code: aos.ExitRejected}
-	}
-	if format == "text" {
-		fmt.Fprintf(e.stdout, "%s ok\n", what)
+		return rejected(report.Rejection("plan", r))
 	}
 	return nil
+}
+
+// planSource names a plan file, reading "-" from standard input.
+func planSource(f *factory, file string) (workflow.PlanSource, error) {
+	src := workflow.PlanSource{File: file}
+	if file == "-" {
+		data, err := io.ReadAll(io.LimitReader(f.In, 1<<30))
+		if err != nil {
+			return src, fmt.Errorf("read plan: %w", err)
+		}
+		src.Data = data
+	}
+	return src, nil
 }

@@ -9,27 +9,46 @@ import (
 	"strings"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/cue"
-	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/report"
+	"github.com/architectos/aos/workflow"
 	"github.com/spf13/cobra"
 )
 
-// env is what commands need from the process: streams and the working
-// directory.
-type env struct {
-	stdin          io.Reader
-	stdout, stderr io.Writer
-	dir            string
+// factory is what commands take from the process: its streams and working
+// directory. Each command copies it into its options.
+type factory struct {
+	In          io.Reader
+	Out, ErrOut io.Writer
+	Dir         string
 }
 
-// usageError is a bad invocation: exit code 2, with usage printed.
+// runtime returns the runtime that runs plans, for commands that run
+// them.
+func (f *factory) runtime() *workflow.Runtime {
+	return workflow.NewRuntime(workflow.RuntimeOptions{Dir: f.Dir, Version: buildVersion()})
+}
+
+// usageError is a bad invocation: exit code 2, with a hint to see the
+// command's help.
 type usageError struct{ err error }
 
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
 
-// silentError has already been reported on stdout; only its exit code
-// matters.
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// rejectedError is a report that rejected what it judged, already written
+// to standard output: the printer adds its summary on standard error, and
+// the exit code is 3.
+type rejectedError struct{ summary string }
+
+func (e *rejectedError) Error() string { return e.summary }
+func (e *rejectedError) Unwrap() error { return aos.ErrRejected }
+
+// silentError has already been reported on standard output; only its exit
+// code matters.
 type silentError struct{ code int }
 
 func (e *silentError) Error() string { return fmt.Sprintf("exit %d", e.code) }
@@ -39,82 +58,107 @@ directives (FILE_READ, FILE_WRITE, APPLY_PATCH, RUN_TESTS, ...) checked
 against the project's manifest (aos.cue or project.yml), staged in git
 objects, validated, and committed with an audit record.
 
+Plans:
+  plan check   check every directive of a plan without running anything
+  propose      commit a plan on a new branch aos/<id>
+  apply        run the plan at the tip of a branch and commit its result
+  run          propose and apply a plan in one step
+
+Audit:
+  verify       check that a result commit is exactly what its plan makes
+  log          print the audit log of plan runs, read from history
+
+Checks:
+  manifest     check the manifest, or print its schema
+  validate     run the manifest's validators over a commit or files
+
+Servers:
+  hook         the pre-receive gatekeeper: install it, or run it
+  cache        compile validator modules ahead of their first use
+
+And: demo (the RescueWP example end to end), docs (man pages), version.
+
 Exit codes: 0 ok, 1 error, 2 usage, 3 rejected by policy, 130 interrupted.
 The plan format, manifest and rules are specified in docs/spec.md.`
 
-func newRootCmd(e *env) *cobra.Command {
+// newCmdRoot returns the git-aos command with every subcommand.
+func newCmdRoot(f *factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "git-aos",
 		Short:         "Safe, audited changes to git repositories by AI agents",
 		Long:          rootLong,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Example: `  git aos manifest check
+		Example: `  git aos demo
+  git aos manifest check
   git aos plan check plan.yaml
-  git aos version`,
+  git aos run plan.yaml && git aos verify aos/<id>
+  git aos log`,
 	}
-	root.SetIn(e.stdin)
-	root.SetOut(e.stdout)
-	root.SetErr(e.stderr)
+	root.SetIn(f.In)
+	root.SetOut(f.Out)
+	root.SetErr(f.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
-		newVersionCmd(e),
-		newManifestCmd(e),
-		newPlanCmd(e),
-		newDocsCmd(e),
+		newCmdPlan(f),
+		newCmdPropose(f, nil),
+		newCmdApply(f, nil),
+		newCmdRun(f, nil),
+		newCmdVerify(f, nil),
+		newCmdLog(f, nil),
+		newCmdManifest(f),
+		newCmdValidate(f, nil),
+		newCmdHook(f),
+		newCmdCache(f),
+		newCmdDemo(f, nil),
+		newCmdDocs(f),
+		newCmdVersion(f),
 	)
-	for _, c := range commands {
-		root.AddCommand(c(e))
-	}
 	return root
 }
-
-// commands are the constructors of the commands that live in their own
-// files and register themselves with an init function, so that adding a
-// command touches only its file.
-var commands []func(*env) *cobra.Command
-
-// register adds a command constructor to the root command.
-func register(c func(*env) *cobra.Command) { commands = append(commands, c) }
 
 // run executes git-aos with args in the working directory and returns its
 // exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	dir, err := os.Getwd()
 	if err != nil {
-		fmt.Fprintf(stderr, "git-aos: error: %v\n", err)
+		report.WriteError(stderr, err)
 		return aos.ExitError
 	}
-	return execute(ctx, &env{stdin: stdin, stdout: stdout, stderr: stderr, dir: dir}, args)
+	return execute(ctx, &factory{In: stdin, Out: stdout, ErrOut: stderr, Dir: dir}, args)
 }
 
-// execute runs git-aos with args in e and returns its exit code. It is the
-// only place that prints errors (git aos demo runs its steps through it).
-func execute(ctx context.Context, e *env, args []string) int {
-	stderr := e.stderr
-	root := newRootCmd(e)
+// execute runs git-aos with args and returns its exit code. It is the only
+// place that prints errors (git aos demo runs its steps through it).
+func execute(ctx context.Context, f *factory, args []string) int {
+	root := newCmdRoot(f)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return aos.ExitOK
 	}
-	var se *silentError
-	if errors.As(err, &se) {
+	var (
+		se *silentError
+		re *rejectedError
+		ue *usageError
+	)
+	switch {
+	case errors.As(err, &se):
 		return se.code
-	}
-	var ue *usageError
-	if errors.As(err, &ue) || isCobraUsage(err) {
-		fmt.Fprintf(stderr, "git-aos: error: %v\n", err)
+	case errors.As(err, &re):
+		report.WriteRejected(f.ErrOut, re.summary)
+		return aos.ExitRejected
+	case errors.As(err, &ue) || isCobraUsage(err):
 		if cmd != nil {
-			fmt.Fprintf(stderr, "git-aos: hint: see '%s --help'\n", strings.Replace(cmd.CommandPath(), "git-aos", "git aos", 1))
+			err = aos.WithHint(err, fmt.Sprintf("see '%s --help'", strings.Replace(cmd.CommandPath(), "git-aos", "git aos", 1)))
 		}
+		report.WriteError(f.ErrOut, err)
 		return aos.ExitUsage
-	}
-	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(stderr, "git-aos: error: interrupted")
+	case errors.Is(err, context.Canceled):
+		report.WriteError(f.ErrOut, errors.New("interrupted"))
 		return aos.ExitCancelled
 	}
-	printError(stderr, err)
+	report.WriteError(f.ErrOut, err)
 	if errors.Is(err, aos.ErrRejected) {
 		return aos.ExitRejected
 	}
@@ -127,31 +171,28 @@ func isCobraUsage(err error) bool {
 	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag")
 }
 
-// printError prints err, listing every entry of multi-error kinds, with a
-// hint when one is known.
-func printError(w io.Writer, err error) {
-	var me *cue.ManifestError
-	if errors.As(err, &me) {
-		fmt.Fprintf(w, "git-aos: error: invalid manifest (%d errors)\n", len(me.Errors))
-		for _, e := range me.Errors {
-			fmt.Fprintf(w, "%s\n", e.Error())
+// rejected is the error of a command whose report rejected what it
+// judged, once the report is written: the printer adds summary.
+func rejected(summary string) error { return &rejectedError{summary} }
+
+// checkFormat rejects an output format report cannot write.
+func checkFormat(format string) error {
+	for _, f := range report.Formats {
+		if f == format {
+			return nil
 		}
-		return
 	}
-	fmt.Fprintf(w, "git-aos: error: %v\n", err)
-	switch {
-	case errors.Is(err, gitops.ErrNotRepository):
-		fmt.Fprintln(w, "git-aos: hint: run git aos inside a git repository, or git init one")
-	case errors.Is(err, gitops.ErrNoManifest):
-		fmt.Fprintln(w, "git-aos: hint: commit an aos.cue or project.yml at the repository root, or pass -m FILE")
-	}
+	return usageErrorf("unknown format %q (want one of %s)", format, strings.Join(report.Formats, ", "))
 }
+
+// formatUsage is the usage of --format.
+var formatUsage = "output `FORMAT`: " + strings.Join(report.Formats, ", ")
 
 // exactArgs is cobra.ExactArgs reporting a usage error.
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return &usageError{fmt.Errorf("%s takes %d argument(s), got %d", cmd.CommandPath(), n, len(args))}
+			return usageErrorf("%s takes %d argument(s), got %d", cmd.CommandPath(), n, len(args))
 		}
 		return nil
 	}
@@ -161,7 +202,7 @@ func exactArgs(n int) cobra.PositionalArgs {
 func rangeArgs(lo, hi int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < lo || len(args) > hi {
-			return &usageError{fmt.Errorf("%s takes %d to %d arguments, got %d", cmd.CommandPath(), lo, hi, len(args))}
+			return usageErrorf("%s takes %d to %d arguments, got %d", cmd.CommandPath(), lo, hi, len(args))
 		}
 		return nil
 	}
@@ -170,7 +211,7 @@ func rangeArgs(lo, hi int) cobra.PositionalArgs {
 // noArgs rejects positional arguments as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return &usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])}
+		return usageErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
 	}
 	return nil
 }

@@ -3,26 +3,19 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 
-	"github.com/architectos/aos"
-	"github.com/architectos/aos/engine"
-	"github.com/architectos/aos/gitops"
-	"github.com/architectos/aos/policy"
 	"github.com/architectos/aos/report"
-	"github.com/architectos/aos/validators"
 	"github.com/architectos/aos/workflow"
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newValidateCmd) }
-
 type validateOptions struct {
-	rev, format, manifest, policy string
+	*factory
+	Paths    []string
+	Rev      string
+	Format   string
+	Manifest string
+	Policy   string
 }
 
 const validateLong = `Validate runs the manifest's validators (docs/validators.md) the way apply
@@ -48,8 +41,8 @@ annotations).
 
 Exit codes: 0 nothing rejected, 3 rejected, 1 internal error, 2 usage.`
 
-func newValidateCmd(e *env) *cobra.Command {
-	var opts validateOptions
+func newCmdValidate(f *factory, runF func(context.Context, *validateOptions) error) *cobra.Command {
+	opts := &validateOptions{factory: f}
 	cmd := &cobra.Command{
 		Use:   "validate [--rev REV | PATH...]",
 		Short: "Run the manifest's validators over a commit or files",
@@ -59,192 +52,38 @@ func newValidateCmd(e *env) *cobra.Command {
   git aos validate --format github wp-content/plugins
   git aos validate -m aos.cue config/app.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.rev != "" && len(args) > 0 {
+			opts.Paths = args
+			if opts.Rev != "" && len(opts.Paths) > 0 {
 				return &usageError{errors.New("validate takes --rev or paths, not both")}
 			}
-			return validateRun(cmd.Context(), e, args, opts)
+			if err := checkFormat(opts.Format); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return validateRun(cmd.Context(), opts)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&opts.rev, "rev", "", "commit `REV` whose changes to validate (default HEAD)")
-	f.StringVar(&opts.format, "format", "text", "output `FORMAT`: "+strings.Join(report.Formats, ", "))
-	f.StringVarP(&opts.manifest, "manifest", "m", "", "manifest `FILE` on disk (default: the one committed in the base)")
-	f.StringVar(&opts.policy, "policy", "", "organisation policy `FILE` (CUE) unified with the manifest")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Rev, "rev", "", "commit `REV` whose changes to validate (default HEAD)")
+	fl.StringVar(&opts.Format, "format", "text", formatUsage)
+	fl.StringVarP(&opts.Manifest, "manifest", "m", "", "manifest `FILE` on disk (default: the one committed in the base)")
+	fl.StringVar(&opts.Policy, "policy", "", "organisation policy `FILE` (CUE) unified with the manifest")
 	return cmd
 }
 
-// validateInput is what validate runs the validators on.
-type validateInput struct {
-	manifest *workflow.LoadedManifest
-	base     engine.Base // where modules come from
-	tree     engine.Base // what /src shows
-	changes  []engine.Change
-}
-
-func validateRun(ctx context.Context, e *env, paths []string, opts validateOptions) error {
-	if err := checkFormat(opts.format); err != nil {
-		return err
-	}
-	repo, err := gitops.Open(e.dir)
+func validateRun(ctx context.Context, opts *validateOptions) error {
+	res, err := workflow.Validate(ctx, workflow.ValidateOptions{Dir: opts.Dir, Rev: opts.Rev, Paths: opts.Paths,
+		Manifest: workflow.ManifestOptions{File: opts.Manifest, Policy: opts.Policy}, Runtime: opts.runtime()})
 	if err != nil {
 		return err
 	}
-	mopts := workflow.ManifestOptions{File: opts.manifest, Policy: opts.policy}
-	var in *validateInput
-	if len(paths) > 0 {
-		in, err = validateFiles(repo, e.dir, paths, mopts)
-	} else {
-		rev := opts.rev
-		if rev == "" {
-			rev = "HEAD"
-		}
-		in, err = validateCommit(repo, rev, mopts)
-	}
-	if err != nil {
+	if err := report.WriteValidate(opts.Out, opts.Format, res); err != nil {
 		return err
 	}
-	r := &report.Report{}
-	vopts, err := validatorOptions(e)
-	if err != nil {
-		return err
-	}
-	set, err := validators.NewSet(in.manifest.Manifest, in.base, vopts)
-	if err != nil {
-		r.Violations = append(r.Violations, aos.Violation{Directive: -1, Rule: "validators.load", Message: err.Error()})
-	} else {
-		st, err := engine.NewState(in.tree)
-		if err != nil {
-			return err
-		}
-		findings, recs, err := set.Validate(ctx, st, in.changes)
-		if err != nil && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		r.Findings = findings
-		for _, rec := range recs {
-			if rec.Error != "" {
-				r.Violations = append(r.Violations, aos.Violation{Directive: -1, Rule: "validators.run", Message: "validator " + rec.Name + ": " + rec.Error})
-			}
-		}
-	}
-	errorsFound := 0
-	for _, f := range r.Findings {
-		if f.Severity == aos.SeverityError {
-			errorsFound++
-		}
-	}
-	r.OK = len(r.Violations) == 0 && errorsFound == 0
-	r.Sort()
-	if err := report.Write(e.stdout, opts.format, r); err != nil {
-		return err
-	}
-	if !r.OK {
-		fmt.Fprintf(e.stderr, "git-aos: validate rejected: %d error finding(s), %d validator failure(s)\n", errorsFound, len(r.Violations))
-		return &silentError{code: aos.ExitRejected}
-	}
-	if opts.format == "text" {
-		fmt.Fprintf(e.stdout, "validate ok: %d finding(s)\n", len(r.Findings))
+	if !res.Report.OK {
+		return rejected(report.ValidateRejection(res.Report))
 	}
 	return nil
-}
-
-// validateCommit judges the changes of rev against its first parent.
-func validateCommit(repo *gitops.Repo, rev string, mopts workflow.ManifestOptions) (*validateInput, error) {
-	id, err := repo.Resolve(rev)
-	if err != nil {
-		return nil, err
-	}
-	c, err := repo.Commit(id)
-	if err != nil {
-		return nil, err
-	}
-	tree, err := repo.Tree(id)
-	if err != nil {
-		return nil, err
-	}
-	in := &validateInput{tree: tree, base: tree}
-	var parent engine.Base
-	if len(c.ParentHashes) > 0 {
-		pt, err := repo.Tree(c.ParentHashes[0].String())
-		if err != nil {
-			return nil, err
-		}
-		parent, in.base = pt, pt
-	}
-	if in.manifest, err = manifestOf(in.base.(*gitops.Tree), mopts); err != nil {
-		return nil, err
-	}
-	if in.changes, err = validators.DiffTrees(parent, tree); err != nil {
-		return nil, err
-	}
-	return in, nil
-}
-
-func manifestOf(t *gitops.Tree, mopts workflow.ManifestOptions) (*workflow.LoadedManifest, error) {
-	return workflow.ManifestFromTree(t, mopts)
-}
-
-// validateFiles judges files on disk, with HEAD's manifest and modules.
-func validateFiles(repo *gitops.Repo, dir string, paths []string, mopts workflow.ManifestOptions) (*validateInput, error) {
-	if repo.WorkTree == "" {
-		return nil, errors.New("validate PATH needs a working tree; use --rev in a bare repository")
-	}
-	head, err := repo.TreeOfRev("HEAD")
-	if err != nil {
-		return nil, err
-	}
-	lm, err := manifestOf(head, mopts)
-	if err != nil {
-		return nil, err
-	}
-	files := map[string][]byte{}
-	for _, p := range paths {
-		abs := p
-		if !filepath.IsAbs(abs) {
-			abs = filepath.Join(dir, p)
-		}
-		if err := readTree(repo.WorkTree, abs, files); err != nil {
-			return nil, err
-		}
-	}
-	tree := validators.NewMemTree(files)
-	changes, err := validators.DiffTrees(nil, tree)
-	if err != nil {
-		return nil, err
-	}
-	return &validateInput{manifest: lm, base: head, tree: tree, changes: changes}, nil
-}
-
-// readTree adds the regular files at abs (a file, or a directory walked
-// without following symlinks and skipping .git) to files, by path relative
-// to root.
-func readTree(root, abs string, files map[string][]byte) error {
-	return filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return fmt.Errorf("%s is outside the repository", p)
-		}
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if rel != "." && policy.IsDotGit(d.Name()) {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		if perr := policy.CheckPath(rel); perr != nil {
-			return fmt.Errorf("%s: %s", rel, perr.Msg)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		files[rel] = data
-		return nil
-	})
 }

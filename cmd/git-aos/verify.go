@@ -1,19 +1,23 @@
 package main
 
 import (
-	"fmt"
-	"strings"
+	"context"
 
 	"github.com/architectos/aos/report"
 	"github.com/architectos/aos/workflow"
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newVerifyCmd) }
+type verifyOptions struct {
+	*factory
+	Rev       string
+	Policy    string
+	Format    string
+	RerunJobs bool
+}
 
-func newVerifyCmd(e *env) *cobra.Command {
-	var policy, format string
-	var rerun bool
+func newCmdVerify(f *factory, runF func(context.Context, *verifyOptions) error) *cobra.Command {
+	opts := &verifyOptions{factory: f}
 	cmd := &cobra.Command{
 		Use:   "verify REV",
 		Short: "Check that a result commit is exactly what its plan makes",
@@ -31,25 +35,32 @@ Exit codes: 0 identical, 3 not (the first difference is named), 1 error,
   git aos verify --format json HEAD`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
+			opts.Rev = args[0]
+			if err := checkFormat(opts.Format); err != nil {
 				return err
 			}
-			res, err := workflow.Verify(cmd.Context(), workflow.VerifyOptions{Dir: e.dir, Rev: args[0], Policy: policy, Runtime: newRuntime(e), RerunJobs: rerun})
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			if !res.Report.OK {
-				return writeReport(e, format, res.Report, "result commit")
-			}
-			if format == "text" {
-				fmt.Fprintf(e.stdout, "verified %.12s: plan %s rebuilds it exactly\n", res.Commit, res.PlanID)
-				return nil
-			}
-			return report.Write(e.stdout, format, res.Report)
+			return verifyRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&policy, "policy", "", "organisation policy `FILE` (CUE) unified with the manifest")
-	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: "+strings.Join(report.Formats, ", "))
-	cmd.Flags().BoolVar(&rerun, "rerun-jobs", false, "run every job of the record again in its sandbox and compare exit statuses and build outputs")
+	cmd.Flags().StringVar(&opts.Policy, "policy", "", "organisation policy `FILE` (CUE) unified with the manifest")
+	cmd.Flags().StringVar(&opts.Format, "format", "text", formatUsage)
+	cmd.Flags().BoolVar(&opts.RerunJobs, "rerun-jobs", false, "run every job of the record again in its sandbox and compare exit statuses and build outputs")
 	return cmd
+}
+
+func verifyRun(ctx context.Context, opts *verifyOptions) error {
+	res, err := workflow.Verify(ctx, workflow.VerifyOptions{Dir: opts.Dir, Rev: opts.Rev, Policy: opts.Policy, Runtime: opts.runtime(), RerunJobs: opts.RerunJobs})
+	if err != nil {
+		return err
+	}
+	if err := report.WriteVerify(opts.Out, opts.Format, res); err != nil {
+		return err
+	}
+	if !res.Report.OK {
+		return rejected(report.Rejection("result commit", res.Report))
+	}
+	return nil
 }

@@ -1,10 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"runtime"
 	"runtime/debug"
 
+	"github.com/architectos/aos/report"
 	"github.com/spf13/cobra"
 )
 
@@ -32,15 +31,19 @@ func buildVersion() string {
 	return v
 }
 
-func newVersionCmd(e *env) *cobra.Command {
+type versionOptions struct {
+	*factory
+}
+
+func newCmdVersion(f *factory) *cobra.Command {
+	opts := &versionOptions{factory: f}
 	return &cobra.Command{
 		Use:     "version",
 		Short:   "Print the version of git-aos",
 		Args:    noArgs,
 		Example: `  git aos version`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(e.stdout, "git-aos %s %s/%s %s\n", buildVersion(), runtime.GOOS, runtime.GOARCH, runtime.Version())
-			return err
+			return report.WriteVersion(opts.Out, buildVersion())
 		},
 	}
 }

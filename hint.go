@@ -1,0 +1,42 @@
+package aos
+
+import "errors"
+
+// HintError is an error with hints: what the user can do about it, each a
+// short lowercase sentence that names the fix. The one place that prints
+// errors prints the error as "git-aos: error: ..." and then each hint of
+// every HintError in its chain as "git-aos: hint: ..." (docs/spec.md
+// section 1). Error returns the error's text alone, so that a wrapped
+// HintError reads as any other error.
+type HintError struct {
+	Err   error
+	Hints []string
+}
+
+func (e *HintError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the error the hints are about.
+func (e *HintError) Unwrap() error { return e.Err }
+
+// WithHint returns err with hints, or nil when err is nil.
+func WithHint(err error, hints ...string) error {
+	if err == nil {
+		return nil
+	}
+	return &HintError{Err: err, Hints: hints}
+}
+
+// Hints returns the hints of every [HintError] in err's chain, outermost
+// first.
+func Hints(err error) []string {
+	var out []string
+	for err != nil {
+		var h *HintError
+		if !errors.As(err, &h) {
+			break
+		}
+		out = append(out, h.Hints...)
+		err = h.Err
+	}
+	return out
+}

@@ -1,0 +1,152 @@
+package hooks
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/workflow"
+)
+
+// Marker marks a pre-receive script written by [Install].
+const Marker = "# git-aos pre-receive hook"
+
+// DefaultBudget is the time a push may take before the hook rejects it:
+// it leaves room under the 5 s that GitHub Enterprise Server gives all
+// hooks of a repository together.
+const DefaultBudget = 4500 * time.Millisecond
+
+// InstallOptions configure [Install].
+type InstallOptions struct {
+	// Repo is the repository (bare, on the server) whose hook is
+	// written.
+	Repo string
+	// Binary is the git-aos executable the hook runs; "" is this one.
+	// Symlinks are resolved: the hook names the file itself.
+	Binary string
+	// Policy, UserEnv, RefPrefixes and Budget are written into the hook
+	// as its flags (see [HookOptions]); RefPrefixes nil and Budget 0
+	// leave the defaults.
+	Policy      string
+	UserEnv     string
+	RefPrefixes []string
+	Budget      time.Duration
+	// Force replaces a pre-receive hook that git-aos did not write.
+	Force bool
+}
+
+// Installed is what [Install] did.
+type Installed struct {
+	// Hook is the path of the pre-receive script.
+	Hook string
+	// Warm is the compilation cache [workflow.WarmCache] filled, or nil
+	// when warming failed with WarmErr: the hook works without it, and
+	// the first push compiles what it needs.
+	Warm    *workflow.WarmResult
+	WarmErr error
+	// Unborn names the default branch when it has no commit yet: until
+	// it holds a manifest, every push is rejected.
+	Unborn string
+}
+
+// Install writes the pre-receive hook of a repository: a script that runs
+// git-aos, by its absolute path, as "git-aos hook pre-receive" with the
+// options' flags (docs/hooks.md). The script is written to a temporary
+// file renamed into place, so git never runs half of one. An existing
+// hook that git-aos did not write is kept unless Force is set. The
+// validator modules of the default branch's manifest are then compiled,
+// so that the first push does not pay for it.
+func Install(ctx context.Context, opts InstallOptions) (*Installed, error) {
+	repo, err := gitops.OpenWithObjectDirs(opts.Repo, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer repo.Close()
+	bin := opts.Binary
+	if bin == "" {
+		if bin, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("find the git-aos binary: %w", err)
+		}
+	}
+	if b, err := filepath.EvalSymlinks(bin); err == nil {
+		bin = b
+	}
+	if bin, err = filepath.Abs(bin); err != nil {
+		return nil, err
+	}
+	budget := opts.Budget
+	if budget == 0 {
+		budget = DefaultBudget
+	}
+	if budget < 0 {
+		return nil, fmt.Errorf("the time budget must be positive, got %s", budget)
+	}
+	args := []string{shellQuote(bin), "hook", "pre-receive", "--budget", budget.String()}
+	if opts.Policy != "" {
+		p, err := filepath.Abs(opts.Policy)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("policy: %w", err)
+		}
+		args = append(args, "--policy", shellQuote(p))
+	}
+	if opts.UserEnv != "" {
+		args = append(args, "--user-env", shellQuote(opts.UserEnv))
+	}
+	if opts.RefPrefixes != nil {
+		args = append(args, "--refs", shellQuote(strings.Join(opts.RefPrefixes, ",")))
+	}
+	script := "#!/bin/sh\n" + Marker + ", written by git aos hook install; see docs/hooks.md.\n" +
+		"exec " + strings.Join(args, " ") + "\n"
+	dir := filepath.Join(repo.GitDir, "hooks")
+	out := &Installed{Hook: filepath.Join(dir, "pre-receive")}
+	if old, err := os.ReadFile(out.Hook); err == nil && !bytes.Contains(old, []byte(Marker)) && !opts.Force {
+		return nil, aos.WithHint(fmt.Errorf("%s exists and was not written by git-aos", out.Hook),
+			"chain it from a new hook, or replace it with --force")
+	}
+	if err := writeExecutable(dir, "pre-receive", script); err != nil {
+		return nil, err
+	}
+	out.Warm, out.WarmErr = workflow.WarmCache(ctx, workflow.WarmOptions{Dir: repo.GitDir})
+	if def, err := repo.CurrentBranch(); err == nil && def != "" {
+		if tip, err := repo.RefTarget(def); err == nil && tip == "" {
+			out.Unborn = strings.TrimPrefix(def, "refs/heads/")
+		}
+	}
+	return out, nil
+}
+
+// writeExecutable writes an executable file into dir atomically.
+func writeExecutable(dir, name, content string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+name+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(content); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o755); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, name))
+}
+
+// shellQuote quotes s for sh.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

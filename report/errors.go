@@ -1,0 +1,40 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/cue"
+)
+
+// WriteError prints err for people (docs/spec.md section 1): the line
+// "git-aos: error: MESSAGE", or for an invalid manifest a count and then
+// each of its errors on its own line, and then one "git-aos: hint: HINT"
+// line for each hint the error carries ([aos.HintError]).
+func WriteError(w io.Writer, err error) error {
+	var b strings.Builder
+	var me *cue.ManifestError
+	if errors.As(err, &me) {
+		fmt.Fprintf(&b, "git-aos: error: invalid manifest (%d errors)\n", len(me.Errors))
+		for _, e := range me.Errors {
+			fmt.Fprintf(&b, "%s\n", e.Error())
+		}
+	} else {
+		fmt.Fprintf(&b, "git-aos: error: %v\n", err)
+	}
+	for _, h := range aos.Hints(err) {
+		fmt.Fprintf(&b, "git-aos: hint: %s\n", h)
+	}
+	_, werr := io.WriteString(w, b.String())
+	return werr
+}
+
+// WriteRejected prints the summary of a report that rejected, after the
+// report itself: "git-aos: SUMMARY" (see [Rejection]).
+func WriteRejected(w io.Writer, summary string) error {
+	_, err := fmt.Fprintf(w, "git-aos: %s\n", summary)
+	return err
+}

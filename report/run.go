@@ -1,0 +1,147 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/workflow"
+)
+
+// runJSON is the JSON output of propose, apply and run when the plan
+// passed.
+type runJSON struct {
+	OK           bool                    `json:"ok"`
+	Branch       string                  `json:"branch,omitempty"`
+	PlanCommit   string                  `json:"plan_commit,omitempty"`
+	ResultCommit string                  `json:"result_commit,omitempty"`
+	Violations   []aos.Violation         `json:"violations"`
+	Findings     []aos.Finding           `json:"findings"`
+	Approvals    []aos.Approval          `json:"approvals"`
+	Changes      []workflow.RecordChange `json:"changes,omitempty"`
+}
+
+// WriteRun renders the outcome of propose, apply or run. A rejected plan
+// is its report, as [Write] renders it. A plan that passed is, in text,
+// its findings, then the plan commit made (propose) or the result commit
+// with the paths it changes and the approvals it needs (apply, run); in
+// JSON, the same as an object; in SARIF and GitHub annotations, its
+// report.
+func WriteRun(w io.Writer, format string, res *workflow.RunResult) error {
+	r := res.Report
+	if !r.OK {
+		return Write(w, format, r)
+	}
+	branch := strings.TrimPrefix(res.Branch, "refs/heads/")
+	switch format {
+	case "json":
+		out := runJSON{OK: true, Branch: branch, PlanCommit: res.PlanCommit, ResultCommit: res.ResultCommit,
+			Violations: []aos.Violation{}, Findings: r.Findings, Approvals: r.Approvals}
+		if out.Findings == nil {
+			out.Findings = []aos.Finding{}
+		}
+		if out.Approvals == nil {
+			out.Approvals = []aos.Approval{}
+		}
+		if res.Record != nil {
+			out.Changes = res.Record.Changes
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	case "", "text":
+		var b strings.Builder
+		for _, fd := range r.Findings {
+			fmt.Fprintln(&b, FindingText(fd))
+		}
+		if res.ResultCommit == "" {
+			fmt.Fprintf(&b, "proposed plan on %s: plan commit %.12s\n", branch, res.PlanCommit)
+		} else {
+			fmt.Fprintf(&b, "applied plan %s on %s: result commit %.12s\n", res.Record.Plan.ID, branch, res.ResultCommit)
+			for _, c := range res.Record.Changes {
+				fmt.Fprintf(&b, "  %s %s\n", statusLetter(c.Status), c.Path)
+			}
+			for _, a := range r.Approvals {
+				fmt.Fprintf(&b, "approval required: %s: %s", a.Rule, a.Subject())
+				if len(a.Reviewers) > 0 {
+					fmt.Fprintf(&b, " (%s)", strings.Join(a.Reviewers, ", "))
+				}
+				b.WriteByte('\n')
+			}
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	return Write(w, format, r)
+}
+
+// WriteReplies renders what each directive of a run returned, by index,
+// as JSON (--replies FILE).
+func WriteReplies(w io.Writer, replies []any) error {
+	b, err := json.MarshalIndent(replies, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// WriteVerify renders the verdict of verify: in text, one line naming the
+// commit and its plan when it verified; otherwise, and in the other
+// formats, its report.
+func WriteVerify(w io.Writer, format string, res *workflow.VerifyResult) error {
+	if res.Report.OK && (format == "" || format == "text") {
+		_, err := fmt.Fprintf(w, "verified %.12s: plan %s rebuilds it exactly\n", res.Commit, res.PlanID)
+		return err
+	}
+	return Write(w, format, res.Report)
+}
+
+// WriteValidate renders the verdict of validate: its report, and in text
+// a last line counting the findings when nothing was rejected.
+func WriteValidate(w io.Writer, format string, res *workflow.ValidateResult) error {
+	if err := Write(w, format, res.Report); err != nil {
+		return err
+	}
+	if res.Report.OK && (format == "" || format == "text") {
+		_, err := fmt.Fprintf(w, "validate ok: %d finding(s)\n", len(res.Report.Findings))
+		return err
+	}
+	return nil
+}
+
+// WriteChecked renders the verdict of plan check on a plan (what is
+// "plan"), or of another check: its report, and in text a last line
+// "WHAT ok" when nothing was rejected.
+func WriteChecked(w io.Writer, format, what string, r *aos.Report) error {
+	if err := Write(w, format, r); err != nil {
+		return err
+	}
+	if r.OK && (format == "" || format == "text") {
+		_, err := fmt.Fprintf(w, "%s ok\n", what)
+		return err
+	}
+	return nil
+}
+
+// Rejection is the one-line summary of a report that rejected what, as
+// the command line prints it after the report: "plan rejected: 2
+// violation(s)".
+func Rejection(what string, r *aos.Report) string {
+	return fmt.Sprintf("%s rejected: %d violation(s)", what, len(r.Violations))
+}
+
+// ValidateRejection is the summary of a validate that rejected.
+func ValidateRejection(r *aos.Report) string {
+	return fmt.Sprintf("validate rejected: %d error finding(s), %d validator failure(s)", r.ErrorFindings(), len(r.Violations))
+}
+
+// statusLetter is A, M or D for a change's status.
+func statusLetter(s aos.ChangeStatus) string {
+	if s == "" {
+		return "?"
+	}
+	return strings.ToUpper(string(s)[:1])
+}

@@ -1,0 +1,88 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+
+	"github.com/architectos/aos/hooks"
+	"github.com/architectos/aos/workflow"
+)
+
+// WriteManifestCheck renders a manifest that passed manifest check.
+func WriteManifestCheck(w io.Writer, c *workflow.ManifestCheck) error {
+	_, err := fmt.Fprintf(w, "%s: valid manifest of project %s\n", c.File, c.Manifest.Project.Name)
+	return err
+}
+
+// WriteWarm renders what cache warm compiled.
+func WriteWarm(w io.Writer, res *workflow.WarmResult) error {
+	if res.BuiltinOnly {
+		_, err := fmt.Fprintf(w, "compiled the built-in module into %s\n", res.CacheDir)
+		return err
+	}
+	_, err := fmt.Fprintf(w, "compiled the built-in module and %d validator module(s) into %s\n", res.Modules, res.CacheDir)
+	return err
+}
+
+// WriteInstalled renders what hook install did on w, and on warn the
+// warning that the compilation cache could not be warmed.
+func WriteInstalled(w, warn io.Writer, res *hooks.Installed) error {
+	if _, err := fmt.Fprintf(w, "installed %s\n", res.Hook); err != nil {
+		return err
+	}
+	if res.Warm != nil {
+		if err := WriteWarm(w, res.Warm); err != nil {
+			return err
+		}
+	}
+	if res.WarmErr != nil {
+		// The hook works without a warm cache; the first push compiles
+		// what it needs, within its budget or not.
+		fmt.Fprintf(warn, "git-aos: warning: the hook is installed, but warming the WASM cache failed (%v); the first push compiles validators itself\n", res.WarmErr)
+	}
+	if res.Unborn != "" {
+		if _, err := fmt.Fprintf(w, "note: %s has no commit yet; until it holds a manifest every push is rejected\n", res.Unborn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WritePush renders the verdict on a push as the pre-receive hook prints
+// it, one "git-aos: " line each, which git shows the pusher as
+// "remote: git-aos: ...": what the hook noted, then "push accepted", or
+// every reason to reject and a last line counting them.
+func WritePush(w io.Writer, res *hooks.Result) error {
+	var b strings.Builder
+	for _, l := range res.Log {
+		fmt.Fprintf(&b, "git-aos: %s\n", l)
+	}
+	if res.OK() {
+		b.WriteString("git-aos: push accepted\n")
+	} else {
+		for _, r := range res.Rejections {
+			fmt.Fprintf(&b, "git-aos: rejected: %s\n", r)
+		}
+		fmt.Fprintf(&b, "git-aos: push rejected (%d reasons); the rules are in the manifest of the protected branch (docs/hooks.md)\n", len(res.Rejections))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteVersion renders the version of git-aos with the platform and the
+// Go release it was built with.
+func WriteVersion(w io.Writer, version string) error {
+	_, err := fmt.Fprintf(w, "git-aos %s %s/%s %s\n", version, runtime.GOOS, runtime.GOARCH, runtime.Version())
+	return err
+}
+
+// WriteSchema renders the manifest's schema, ending in a newline.
+func WriteSchema(w io.Writer, schema []byte) error {
+	if len(schema) > 0 && schema[len(schema)-1] != '\n' {
+		schema = append(schema[:len(schema):len(schema)], '\n')
+	}
+	_, err := w.Write(schema)
+	return err
+}

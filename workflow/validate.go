@@ -1,0 +1,226 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/policy"
+	"github.com/architectos/aos/validators"
+)
+
+// ValidateOptions configure [Validate].
+type ValidateOptions struct {
+	// Dir is a directory inside the repository; relative Paths are
+	// relative to it.
+	Dir string
+	// Rev is the commit whose changes against its first parent are
+	// validated; "" is HEAD.
+	Rev string
+	// Paths, when set, are files or directories on disk (directories are
+	// walked) validated as if added, with the manifest and modules of
+	// HEAD. Rev must then be "".
+	Paths    []string
+	Manifest ManifestOptions
+	Runtime  *Runtime
+}
+
+// ErrRevAndPaths means [ValidateOptions] set both Rev and Paths.
+var ErrRevAndPaths = errors.New("validate takes a revision or paths, not both")
+
+// ValidateResult is the verdict of [Validate].
+type ValidateResult struct {
+	// Report holds the findings and, as violations, each validator that
+	// could not be loaded or run. It is OK when there are neither
+	// violations nor findings of severity error.
+	Report *aos.Report
+	// Commit is the commit whose changes were validated; "" for Paths.
+	Commit string
+}
+
+// Validate runs the manifest's validators the way apply runs them on a
+// plan's result (docs/validators.md), over the changes of a commit or over
+// files on disk. For a commit, /src is its tree, and the manifest and the
+// modules come from its first parent, so that a commit cannot switch off
+// the validators that judge it (a root commit is judged by its own
+// manifest, and every file is new).
+func Validate(ctx context.Context, opts ValidateOptions) (*ValidateResult, error) {
+	if opts.Rev != "" && len(opts.Paths) > 0 {
+		return nil, ErrRevAndPaths
+	}
+	repo, err := openRepository(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer repo.Close()
+	var in *validateInput
+	if len(opts.Paths) > 0 {
+		in, err = validateFiles(repo, opts.Dir, opts.Paths, opts.Manifest)
+	} else {
+		rev := opts.Rev
+		if rev == "" {
+			rev = "HEAD"
+		}
+		in, err = validateCommit(repo, rev, opts.Manifest)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r := &aos.Report{}
+	v, err := validatorsOf(ctx, opts.Runtime, in.manifest.Manifest, in.base)
+	switch {
+	case errors.Is(err, errNoValidators):
+		r.Violations = append(r.Violations, aos.Violation{Directive: -1, Rule: "validators.unavailable", Message: err.Error()})
+	case err != nil:
+		r.Violations = append(r.Violations, aos.Violation{Directive: -1, Rule: "validators.load", Message: err.Error()})
+	case v != nil:
+		st, err := engine.NewState(in.tree)
+		if err != nil {
+			return nil, err
+		}
+		findings, recs, err := v(ctx, st, in.changes)
+		if err != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		// A validator that failed is named in its record.
+		r.Findings = findings
+		for _, rec := range recs {
+			if rec.Error != "" {
+				r.Violations = append(r.Violations, aos.Violation{Directive: -1, Rule: "validators.run", Message: "validator " + rec.Name + ": " + rec.Error})
+			}
+		}
+	}
+	r.OK = len(r.Violations) == 0 && r.ErrorFindings() == 0
+	r.Sort()
+	return &ValidateResult{Report: r, Commit: in.commit}, nil
+}
+
+// errNoValidators means the manifest names validators and the runtime
+// cannot run them.
+var errNoValidators = errors.New("the manifest names validators and this build of git-aos cannot run them")
+
+// validatorsOf returns the validators of m from rt, reading modules from
+// base; nil when m names none.
+func validatorsOf(ctx context.Context, rt *Runtime, m *aos.Manifest, base engine.Base) (engine.ValidateFunc, error) {
+	if len(m.Validators) == 0 {
+		return nil, nil
+	}
+	if rt == nil || rt.Validators == nil {
+		return nil, errNoValidators
+	}
+	return rt.Validators(ctx, m, base)
+}
+
+// validateInput is what validate runs the validators on.
+type validateInput struct {
+	manifest *LoadedManifest
+	base     engine.Base // where modules come from
+	tree     engine.Base // what /src shows
+	changes  []engine.Change
+	commit   string
+}
+
+// validateCommit judges the changes of rev against its first parent.
+func validateCommit(repo *gitops.Repo, rev string, mopts ManifestOptions) (*validateInput, error) {
+	id, err := repo.Resolve(rev)
+	if err != nil {
+		return nil, err
+	}
+	info, err := repo.CommitInfo(id)
+	if err != nil {
+		return nil, err
+	}
+	tree, err := repo.Tree(id)
+	if err != nil {
+		return nil, err
+	}
+	in := &validateInput{tree: tree, base: tree, commit: id}
+	var parent engine.Base
+	modules := tree
+	if len(info.Parents) > 0 {
+		pt, err := repo.Tree(info.Parents[0])
+		if err != nil {
+			return nil, err
+		}
+		parent, in.base, modules = pt, pt, pt
+	}
+	if in.manifest, err = ManifestFromTree(modules, mopts); err != nil {
+		return nil, err
+	}
+	if in.changes, err = validators.DiffTrees(parent, tree); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// validateFiles judges files on disk, with HEAD's manifest and modules.
+func validateFiles(repo *gitops.Repo, dir string, paths []string, mopts ManifestOptions) (*validateInput, error) {
+	if repo.WorkTree == "" {
+		return nil, aos.WithHint(errors.New("validate PATH needs a working tree"), "use --rev in a bare repository")
+	}
+	head, err := repo.TreeOfRev("HEAD")
+	if err != nil {
+		return nil, err
+	}
+	lm, err := ManifestFromTree(head, mopts)
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{}
+	for _, p := range paths {
+		abs := p
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(dir, p)
+		}
+		if err := readFiles(repo.WorkTree, abs, files); err != nil {
+			return nil, err
+		}
+	}
+	tree := validators.NewMemTree(files)
+	changes, err := validators.DiffTrees(nil, tree)
+	if err != nil {
+		return nil, err
+	}
+	return &validateInput{manifest: lm, base: head, tree: tree, changes: changes}, nil
+}
+
+// readFiles adds the regular files at abs (a file, or a directory walked
+// without following symlinks and skipping .git) to files, by path relative
+// to root.
+func readFiles(root, abs string, files map[string][]byte) error {
+	return filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("%s is outside the repository", p)
+		}
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if rel != "." && policy.IsDotGit(d.Name()) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		if perr := policy.CheckPath(rel); perr != nil {
+			return fmt.Errorf("%s: %s", rel, perr.Msg)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files[rel] = data
+		return nil
+	})
+}
