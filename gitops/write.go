@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/architectos/aos"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -204,11 +205,11 @@ type Ident struct {
 func (r *Repo) Idents() (author, committer Ident, err error) {
 	a, err := gitOutput(r.GitDir, "var", "GIT_AUTHOR_IDENT")
 	if err != nil {
-		return author, committer, fmt.Errorf("no author identity (set user.name and user.email): %w", err)
+		return author, committer, aos.WithHint(fmt.Errorf("no author identity: %w", err), identityHint)
 	}
 	c, err := gitOutput(r.GitDir, "var", "GIT_COMMITTER_IDENT")
 	if err != nil {
-		return author, committer, fmt.Errorf("no committer identity (set user.name and user.email): %w", err)
+		return author, committer, aos.WithHint(fmt.Errorf("no committer identity: %w", err), identityHint)
 	}
 	if author, err = parseIdent(a); err != nil {
 		return author, committer, err
@@ -216,6 +217,9 @@ func (r *Repo) Idents() (author, committer Ident, err error) {
 	committer, err = parseIdent(c)
 	return author, committer, err
 }
+
+// identityHint says how to give git an identity.
+const identityHint = "set one with git config user.name NAME and git config user.email ADDRESS"
 
 // parseIdent parses "Name <email> 1700000000 +0100".
 func parseIdent(s string) (Ident, error) {

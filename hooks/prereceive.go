@@ -231,7 +231,8 @@ func (c *checker) loadRules() error {
 		return err
 	}
 	if tip == "" {
-		return fmt.Errorf("%w: the default branch %s (the repository's HEAD) does not exist yet; the rules are read from it, so push its first commit before installing the hook, or point HEAD at the branch that holds the manifest (git symbolic-ref HEAD refs/heads/main)", ErrNoTrustedManifest, strings.TrimPrefix(def, "refs/heads/"))
+		return aos.WithHint(fmt.Errorf("%w: the default branch %s (the repository's HEAD), which the rules are read from, does not exist yet", ErrNoTrustedManifest, strings.TrimPrefix(def, "refs/heads/")),
+			"push its first commit before installing the hook, or point HEAD at the branch that holds the manifest (git symbolic-ref HEAD refs/heads/main)")
 	}
 	if c.def, err = c.manifestAt(tip); err != nil {
 		return err

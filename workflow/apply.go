@@ -150,8 +150,9 @@ func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunR
 	if t, err := repo.RefTarget(p.branch); err != nil {
 		return nil, nil, err
 	} else if t != "" {
-		return nil, nil, fmt.Errorf("branch %s already exists (at %.12s): plan ids are unique; choose another id, or delete the branch with git branch -D %s",
-			strings.TrimPrefix(p.branch, "refs/heads/"), t, strings.TrimPrefix(p.branch, "refs/heads/"))
+		b := strings.TrimPrefix(p.branch, "refs/heads/")
+		return nil, nil, aos.WithHint(fmt.Errorf("branch %s already exists (at %.12s), and plan ids are unique", b, t),
+			"choose another plan id, or delete the branch with git branch -D "+b)
 	}
 	files, err := base.Files()
 	if err != nil {
@@ -159,7 +160,8 @@ func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunR
 	}
 	for _, ext := range []string{".yaml", ".json"} {
 		if _, ok := files[PlansDir+plan.ID+ext]; ok {
-			return nil, nil, fmt.Errorf("plan id %q is already used in the history of %s (%s exists): plan ids are unique", plan.ID, baseRev, PlansDir+plan.ID+ext)
+			return nil, nil, aos.WithHint(fmt.Errorf("plan id %q is already used in the history of %s (%s exists): plan ids are unique", plan.ID, baseRev, PlansDir+plan.ID+ext),
+				"choose another plan id")
 		}
 	}
 	// The plan was parsed within the manifest's limits. propose checks it
@@ -281,9 +283,10 @@ func Apply(ctx context.Context, opts RunOptions) (*RunResult, error) {
 	}
 	if ref == "" {
 		if rev == "HEAD" {
-			return nil, errors.New("HEAD is detached: name the branch of the plan, as in git aos apply aos/<id>")
+			return nil, aos.WithHint(errors.New("HEAD is detached"), "name the branch of the plan, as in git aos apply aos/<id>")
 		}
-		return nil, fmt.Errorf("%s is not a local branch: apply adds the result commit on the plan's branch, so name it (git aos apply aos/<id>)", rev)
+		return nil, aos.WithHint(fmt.Errorf("%s is not a local branch: apply adds the result commit on the plan's branch", rev),
+			"name the branch of the plan, as in git aos apply aos/<id>")
 	}
 	tip, err := repo.RefTarget(ref)
 	if err != nil {
@@ -371,7 +374,8 @@ func readPlanCommit(repo *gitops.Repo, id string) (*planCommit, *RunResult, erro
 	base, err := repo.Tree(info.Parents[0])
 	if err != nil {
 		if repo.IsShallow() {
-			return nil, nil, fmt.Errorf("the parent of plan commit %.12s is not in this shallow clone: fetch it (git fetch --unshallow): %w", id, err)
+			return nil, nil, aos.WithHint(fmt.Errorf("the parent of plan commit %.12s is not in this shallow clone: %w", id, err),
+				"fetch it with git fetch --unshallow")
 		}
 		return nil, nil, err
 	}
@@ -501,7 +505,7 @@ func stalePaths(repo *gitops.Repo, plan *aos.Plan, base *gitops.Tree) ([]string,
 		if repo.IsShallow() {
 			hint = "this is a shallow clone: fetch it with git fetch --unshallow"
 		}
-		return nil, fmt.Errorf("the plan's base %q is not in this repository (%s): %w", plan.Base, hint, err)
+		return nil, aos.WithHint(fmt.Errorf("the plan's base %q is not in this repository: %w", plan.Base, err), hint)
 	}
 	if id == base.Commit {
 		return nil, nil

@@ -294,8 +294,8 @@ func TestBadInput(t *testing.T) {
 		git(t, src, "clone", "-q", "--depth=1", "file://"+src, clone)
 		p := writePlan(t, strings.Replace(rescuePlan, "goal:", "base: "+first+"\ngoal:", 1))
 		_, err := Run(ctx(), RunOptions{Dir: clone, Plan: PlanSource{File: p}})
-		if err == nil || !strings.Contains(err.Error(), "shallow") {
-			t.Errorf("error %v", err)
+		if err == nil || !strings.Contains(strings.Join(aos.Hints(err), "\n"), "git fetch --unshallow") {
+			t.Errorf("error %v, hints %q", err, aos.Hints(err))
 		}
 	})
 }
