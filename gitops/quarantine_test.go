@@ -93,7 +93,7 @@ func TestOpenWithObjectDirs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tree, err := repo.Tree(tip)
+			tree, err := repo.CommitTree(tip)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestOpenWithObjectDirs(t *testing.T) {
 
 func mustTree(t *testing.T, r *Repo, commit string) string {
 	t.Helper()
-	id, err := r.TreeID(commit)
+	id, err := r.CommitTreeID(commit)
 	if err != nil {
 		t.Fatal(err)
 	}

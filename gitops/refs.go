@@ -45,3 +45,55 @@ func (r *Repo) IsAncestor(a, b string) (bool, error) {
 func (r *Repo) PeelToCommit(id string) (string, error) {
 	return r.RefTarget(id)
 }
+
+// RefTarget returns the commit a full ref name points at, or "" when the
+// ref does not exist.
+func (r *Repo) RefTarget(ref string) (string, error) {
+	return r.gitMaybe("rev-parse", "--verify", "--quiet", ref+"^{commit}")
+}
+
+// gitMaybe runs a git query that exits 1 when what it asks for does not
+// exist, and returns its output, or "" then.
+func (r *Repo) gitMaybe(args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = r.GitDir
+	cmd.Env = gitEnv()
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.ExitCode() == 1 {
+			return "", nil
+		}
+		return "", fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// CurrentBranch returns the full ref of the checked-out branch, or "" for
+// a detached HEAD.
+func (r *Repo) CurrentBranch() (string, error) {
+	return r.gitMaybe("symbolic-ref", "--quiet", "HEAD")
+}
+
+// BranchRef returns the full ref of branch name rev ("main",
+// "refs/heads/main", "aos/x"), or "" when rev names no local branch.
+func (r *Repo) BranchRef(rev string) (string, error) {
+	if rev == "HEAD" {
+		return r.CurrentBranch()
+	}
+	ref := rev
+	if !strings.HasPrefix(ref, "refs/heads/") {
+		ref = "refs/heads/" + rev
+	}
+	t, err := r.RefTarget(ref)
+	if err != nil || t == "" {
+		return "", err
+	}
+	return ref, nil
+}
+
+// IsShallow reports whether the repository is a shallow clone.
+func (r *Repo) IsShallow() bool {
+	out, err := gitOutput(r.GitDir, "rev-parse", "--is-shallow-repository")
+	return err == nil && out == "true"
+}

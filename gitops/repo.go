@@ -1,25 +1,22 @@
 // Package gitops reads and writes git repositories: it resolves revisions,
 // serves trees to the engine, writes staged results as git objects and
-// moves refs atomically. It is the only importer of go-git and go-github.
+// moves refs atomically. It is the only importer of go-git: no go-git
+// type appears in its API.
 package gitops
 
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 
-	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/policy"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/storage/filesystem"
@@ -109,144 +106,15 @@ func (r *Repo) Resolve(rev string) (string, error) {
 	return h.String(), nil
 }
 
-// Commit returns the commit object with the given id.
-func (r *Repo) Commit(id string) (*object.Commit, error) {
+// commitObject returns the commit object with the given id. Other
+// packages read commits through [Repo.CommitInfo]: go-git's types stay
+// here.
+func (r *Repo) commitObject(id string) (*object.Commit, error) {
 	c, err := r.r.CommitObject(plumbing.NewHash(id))
 	if err != nil {
 		return nil, fmt.Errorf("read commit %s: %w", id, err)
 	}
 	return c, nil
-}
-
-// Tree is a commit's tree, served to the engine as its base.
-type Tree struct {
-	repo   *Repo
-	Commit string
-	root   plumbing.Hash
-
-	once  sync.Once
-	files map[string]engine.Entry
-	err   error
-
-	mu    sync.Mutex
-	sizes map[string]int64
-}
-
-// Tree returns the tree of commit id (a full commit id).
-func (r *Repo) Tree(id string) (*Tree, error) {
-	c, err := r.Commit(id)
-	if err != nil {
-		return nil, err
-	}
-	return &Tree{repo: r, Commit: id, root: c.TreeHash, sizes: map[string]int64{}}, nil
-}
-
-// TreeOfRev resolves rev and returns its tree.
-func (r *Repo) TreeOfRev(rev string) (*Tree, error) {
-	id, err := r.Resolve(rev)
-	if err != nil {
-		return nil, err
-	}
-	return r.Tree(id)
-}
-
-// Files implements [engine.Base]: every non-tree entry by path.
-func (t *Tree) Files() (map[string]engine.Entry, error) {
-	t.once.Do(func() {
-		t.files = map[string]engine.Entry{}
-		t.err = t.walk(t.root, "")
-	})
-	return t.files, t.err
-}
-
-func (t *Tree) walk(h plumbing.Hash, prefix string) error {
-	tree, err := object.GetTree(t.repo.store, h)
-	if err != nil {
-		return fmt.Errorf("read tree %s: %w", h, err)
-	}
-	for _, e := range tree.Entries {
-		p := prefix + e.Name
-		if e.Mode == filemode.Dir {
-			if err := t.walk(e.Hash, p+"/"); err != nil {
-				return err
-			}
-			continue
-		}
-		t.files[p] = engine.Entry{Mode: uint32(e.Mode), Hash: e.Hash.String()}
-	}
-	return nil
-}
-
-// ReadBlob implements [engine.Base].
-func (t *Tree) ReadBlob(hash string) ([]byte, error) { return t.repo.ReadBlob(hash) }
-
-// BlobSize implements [engine.Base].
-func (t *Tree) BlobSize(hash string) (int64, error) {
-	t.mu.Lock()
-	n, ok := t.sizes[hash]
-	t.mu.Unlock()
-	if ok {
-		return n, nil
-	}
-	o, err := t.repo.store.EncodedObject(plumbing.BlobObject, plumbing.NewHash(hash))
-	if err != nil {
-		return 0, fmt.Errorf("read blob %s: %w", hash, err)
-	}
-	n = o.Size()
-	t.mu.Lock()
-	t.sizes[hash] = n
-	t.mu.Unlock()
-	return n, nil
-}
-
-// ReadBlob returns the content of a blob.
-func (r *Repo) ReadBlob(hash string) ([]byte, error) {
-	o, err := r.store.EncodedObject(plumbing.BlobObject, plumbing.NewHash(hash))
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", hash, err)
-	}
-	rd, err := o.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", hash, err)
-	}
-	defer rd.Close()
-	b, err := io.ReadAll(rd)
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", hash, err)
-	}
-	return b, nil
-}
-
-// ReadFile returns the content of the file at p in the tree.
-func (t *Tree) ReadFile(p string) ([]byte, error) {
-	files, err := t.Files()
-	if err != nil {
-		return nil, err
-	}
-	e, ok := files[p]
-	if !ok {
-		return nil, fmt.Errorf("%s: no such file in commit %.12s", p, t.Commit)
-	}
-	return t.ReadBlob(e.Hash)
-}
-
-// FindManifest returns the repository path and content of the manifest in
-// the tree: the first of [policy.ManifestNames] that exists.
-func (t *Tree) FindManifest() (string, []byte, error) {
-	files, err := t.Files()
-	if err != nil {
-		return "", nil, err
-	}
-	for _, name := range policy.ManifestNames {
-		if e, ok := files[name]; ok {
-			if e.Mode != uint32(filemode.Regular) && e.Mode != uint32(filemode.Executable) {
-				return "", nil, fmt.Errorf("manifest %s in commit %.12s is not a regular file", name, t.Commit)
-			}
-			b, err := t.ReadBlob(e.Hash)
-			return name, b, err
-		}
-	}
-	return "", nil, fmt.Errorf("commit %.12s has no manifest (looked for %s): %w", t.Commit, strings.Join(policy.ManifestNames, ", "), ErrNoManifest)
 }
 
 // ErrNoManifest means a tree holds no manifest file.

@@ -274,7 +274,7 @@ func (c *checker) manifestAt(commit string) (*workflow.LoadedManifest, error) {
 	if lm, ok := c.manifests[commit]; ok {
 		return lm, nil
 	}
-	t, err := c.repo.Tree(commit)
+	t, err := c.repo.CommitTree(commit)
 	if err != nil {
 		return nil, err
 	}
@@ -559,7 +559,7 @@ func (c *checker) rejectViolation(u Update, id string, v aos.Violation) {
 func (c *checker) evilMerge(u Update, info *gitops.CommitInfo) error {
 	var parents []string
 	for _, p := range info.Parents {
-		t, err := c.repo.TreeID(p)
+		t, err := c.repo.CommitTreeID(p)
 		if err != nil {
 			return err
 		}
@@ -580,7 +580,7 @@ func (c *checker) evilMerge(u Update, info *gitops.CommitInfo) error {
 func (c *checker) content(u Update, info *gitops.CommitInfo, lm *workflow.LoadedManifest, exempt map[string]bool) error {
 	parentTree := ""
 	if len(info.Parents) > 0 {
-		t, err := c.repo.TreeID(info.Parents[0])
+		t, err := c.repo.CommitTreeID(info.Parents[0])
 		if err != nil {
 			return err
 		}
@@ -590,7 +590,7 @@ func (c *checker) content(u Update, info *gitops.CommitInfo, lm *workflow.Loaded
 	if err != nil {
 		return err
 	}
-	tree, err := c.repo.TreeByID(info.Tree)
+	tree, err := c.repo.TreeObject(info.Tree)
 	if err != nil {
 		return err
 	}

@@ -133,7 +133,7 @@ func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunR
 	if err != nil {
 		return nil, nil, fmt.Errorf("base: %w", err)
 	}
-	base, err := repo.Tree(baseID)
+	base, err := repo.CommitTree(baseID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,7 +170,7 @@ func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunR
 	// does not run the plan twice.
 	if check {
 		res, err := engine.Run(ctx, plan, base, engine.Options{Manifest: p.lm.Manifest, Rules: p.lm.Rules,
-			Tree: func(rev string) (engine.Base, error) { return repo.TreeOfRev(rev) }})
+			Tree: func(rev string) (engine.Base, error) { return repo.RevTree(rev) }})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -371,7 +371,7 @@ func readPlanCommit(repo *gitops.Repo, id string) (*planCommit, *RunResult, erro
 	if len(info.Parents) != 1 {
 		return bad("it has %d parents, not one", len(info.Parents))
 	}
-	base, err := repo.Tree(info.Parents[0])
+	base, err := repo.CommitTree(info.Parents[0])
 	if err != nil {
 		if repo.IsShallow() {
 			return nil, nil, aos.WithHint(fmt.Errorf("the parent of plan commit %.12s is not in this shallow clone: %w", id, err),
@@ -379,7 +379,7 @@ func readPlanCommit(repo *gitops.Repo, id string) (*planCommit, *RunResult, erro
 		}
 		return nil, nil, err
 	}
-	own, err := repo.TreeByID(info.Tree)
+	own, err := repo.TreeObject(info.Tree)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -510,7 +510,7 @@ func stalePaths(repo *gitops.Repo, plan *aos.Plan, base *gitops.Tree) ([]string,
 	if id == base.Commit {
 		return nil, nil
 	}
-	named, err := repo.Tree(id)
+	named, err := repo.CommitTree(id)
 	if err != nil {
 		return nil, err
 	}

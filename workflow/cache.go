@@ -58,7 +58,7 @@ func WarmCache(ctx context.Context, opts WarmOptions) (*WarmResult, error) {
 		return nil, err
 	}
 	defer repo.Close()
-	tree, err := repo.TreeOfRev(rev)
+	tree, err := repo.RevTree(rev)
 	unborn := err != nil && rev == "HEAD" && opts.Manifest.File == ""
 	if err != nil && !unborn {
 		return nil, err

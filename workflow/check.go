@@ -173,7 +173,7 @@ func CheckPlan(ctx context.Context, opts CheckOptions) (*aos.Report, error) {
 	if baseRev == "" {
 		baseRev = "HEAD"
 	}
-	tree, err := repo.TreeOfRev(baseRev)
+	tree, err := repo.RevTree(baseRev)
 	if err != nil {
 		return nil, fmt.Errorf("base: %w", err)
 	}
@@ -188,7 +188,7 @@ func CheckPlan(ctx context.Context, opts CheckOptions) (*aos.Report, error) {
 		Manifest: lm.Manifest,
 		Rules:    lm.Rules,
 		Tree: func(rev string) (engine.Base, error) {
-			return repo.TreeOfRev(rev)
+			return repo.RevTree(rev)
 		},
 	})
 	if err != nil {

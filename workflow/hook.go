@@ -37,7 +37,7 @@ func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *Load
 		return out, nil
 	}
 	res, err := engine.Run(ctx, pc.plan, pc.base, engine.Options{Manifest: lm.Manifest, Rules: lm.Rules,
-		Tree: func(rev string) (engine.Base, error) { return repo.TreeOfRev(rev) }})
+		Tree: func(rev string) (engine.Base, error) { return repo.RevTree(rev) }})
 	if err != nil {
 		return nil, err
 	}

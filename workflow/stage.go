@@ -44,7 +44,7 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 		Manifest: m,
 		Rules:    in.lm.Rules,
 		Apply:    true,
-		Tree:     func(rev string) (engine.Base, error) { return in.repo.TreeOfRev(rev) },
+		Tree:     func(rev string) (engine.Base, error) { return in.repo.RevTree(rev) },
 		History: func() (any, error) {
 			return History(ctx, in.repo, in.base.Commit, historyLimit)
 		},

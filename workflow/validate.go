@@ -137,7 +137,7 @@ func validateCommit(repo *gitops.Repo, rev string, mopts ManifestOptions) (*vali
 	if err != nil {
 		return nil, err
 	}
-	tree, err := repo.Tree(id)
+	tree, err := repo.CommitTree(id)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func validateCommit(repo *gitops.Repo, rev string, mopts ManifestOptions) (*vali
 	var parent engine.Base
 	modules := tree
 	if len(info.Parents) > 0 {
-		pt, err := repo.Tree(info.Parents[0])
+		pt, err := repo.CommitTree(info.Parents[0])
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +165,7 @@ func validateFiles(repo *gitops.Repo, dir string, paths []string, mopts Manifest
 	if repo.WorkTree == "" {
 		return nil, aos.WithHint(errors.New("validate PATH needs a working tree"), "use --rev in a bare repository")
 	}
-	head, err := repo.TreeOfRev("HEAD")
+	head, err := repo.RevTree("HEAD")
 	if err != nil {
 		return nil, err
 	}

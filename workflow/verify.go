@@ -166,7 +166,7 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 // firstDifference names the first path where the result commit's tree
 // differs from the one the plan builds.
 func firstDifference(repo *gitops.Repo, planTree string, changes []gitops.TreeChange, commit, runPath string, recData []byte) (string, error) {
-	planCommitTree, err := repo.TreeByID(planTree)
+	planCommitTree, err := repo.TreeObject(planTree)
 	if err != nil {
 		return "", err
 	}
@@ -193,7 +193,7 @@ func firstDifference(repo *gitops.Repo, planTree string, changes []gitops.TreeCh
 			runData = c.Data
 		}
 	}
-	got, err := repo.Tree(commit)
+	got, err := repo.CommitTree(commit)
 	if err != nil {
 		return "", err
 	}

@@ -1,0 +1,171 @@
+package gitops
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/policy"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// Tree is a tree of the repository, served to the engine as a base: the
+// root tree of a commit ([Repo.CommitTree], [Repo.RevTree]), or any tree
+// object ([Repo.TreeObject]).
+type Tree struct {
+	repo *Repo
+	// Commit is the commit whose root tree this is; "" for a tree
+	// object opened by its id.
+	Commit string
+	root   plumbing.Hash
+
+	once  sync.Once
+	files map[string]engine.Entry
+	err   error
+
+	mu    sync.Mutex
+	sizes map[string]int64
+}
+
+// CommitTree returns the root tree of the commit with the given id (a
+// full commit id).
+func (r *Repo) CommitTree(id string) (*Tree, error) {
+	c, err := r.commitObject(id)
+	if err != nil {
+		return nil, err
+	}
+	return &Tree{repo: r, Commit: id, root: c.TreeHash, sizes: map[string]int64{}}, nil
+}
+
+// RevTree returns the root tree of the commit that revision rev names.
+func (r *Repo) RevTree(rev string) (*Tree, error) {
+	id, err := r.Resolve(rev)
+	if err != nil {
+		return nil, err
+	}
+	return r.CommitTree(id)
+}
+
+// Files implements [engine.Base]: every non-tree entry by path.
+func (t *Tree) Files() (map[string]engine.Entry, error) {
+	t.once.Do(func() {
+		t.files = map[string]engine.Entry{}
+		t.err = t.walk(t.root, "")
+	})
+	return t.files, t.err
+}
+
+func (t *Tree) walk(h plumbing.Hash, prefix string) error {
+	tree, err := object.GetTree(t.repo.store, h)
+	if err != nil {
+		return fmt.Errorf("read tree %s: %w", h, err)
+	}
+	for _, e := range tree.Entries {
+		p := prefix + e.Name
+		if e.Mode == filemode.Dir {
+			if err := t.walk(e.Hash, p+"/"); err != nil {
+				return err
+			}
+			continue
+		}
+		t.files[p] = engine.Entry{Mode: uint32(e.Mode), Hash: e.Hash.String()}
+	}
+	return nil
+}
+
+// ReadBlob implements [engine.Base].
+func (t *Tree) ReadBlob(hash string) ([]byte, error) { return t.repo.ReadBlob(hash) }
+
+// BlobSize implements [engine.Base].
+func (t *Tree) BlobSize(hash string) (int64, error) {
+	t.mu.Lock()
+	n, ok := t.sizes[hash]
+	t.mu.Unlock()
+	if ok {
+		return n, nil
+	}
+	o, err := t.repo.store.EncodedObject(plumbing.BlobObject, plumbing.NewHash(hash))
+	if err != nil {
+		return 0, fmt.Errorf("read blob %s: %w", hash, err)
+	}
+	n = o.Size()
+	t.mu.Lock()
+	t.sizes[hash] = n
+	t.mu.Unlock()
+	return n, nil
+}
+
+// ReadBlob returns the content of a blob.
+func (r *Repo) ReadBlob(hash string) ([]byte, error) {
+	o, err := r.store.EncodedObject(plumbing.BlobObject, plumbing.NewHash(hash))
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", hash, err)
+	}
+	rd, err := o.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", hash, err)
+	}
+	defer rd.Close()
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", hash, err)
+	}
+	return b, nil
+}
+
+// ReadFile returns the content of the file at p in the tree.
+func (t *Tree) ReadFile(p string) ([]byte, error) {
+	files, err := t.Files()
+	if err != nil {
+		return nil, err
+	}
+	e, ok := files[p]
+	if !ok {
+		return nil, fmt.Errorf("%s: no such file in commit %.12s", p, t.Commit)
+	}
+	return t.ReadBlob(e.Hash)
+}
+
+// FindManifest returns the repository path and content of the manifest in
+// the tree: the first of [policy.ManifestNames] that exists.
+func (t *Tree) FindManifest() (string, []byte, error) {
+	files, err := t.Files()
+	if err != nil {
+		return "", nil, err
+	}
+	for _, name := range policy.ManifestNames {
+		if e, ok := files[name]; ok {
+			if e.Mode != uint32(filemode.Regular) && e.Mode != uint32(filemode.Executable) {
+				return "", nil, fmt.Errorf("manifest %s in commit %.12s is not a regular file", name, t.Commit)
+			}
+			b, err := t.ReadBlob(e.Hash)
+			return name, b, err
+		}
+	}
+	return "", nil, fmt.Errorf("commit %.12s has no manifest (looked for %s): %w", t.Commit, strings.Join(policy.ManifestNames, ", "), ErrNoManifest)
+}
+
+// CommitTreeID returns the id of the root tree of a commit.
+func (r *Repo) CommitTreeID(commit string) (string, error) {
+	c, err := r.commitObject(commit)
+	if err != nil {
+		return "", err
+	}
+	return c.TreeHash.String(), nil
+}
+
+// Root returns the id of the tree.
+func (t *Tree) Root() string { return t.root.String() }
+
+// TreeObject returns the tree object with the given tree id.
+func (r *Repo) TreeObject(id string) (*Tree, error) {
+	h := plumbing.NewHash(id)
+	if _, err := object.GetTree(r.store, h); err != nil {
+		return nil, fmt.Errorf("read tree %s: %w", id, err)
+	}
+	return &Tree{repo: r, root: h, sizes: map[string]int64{}}, nil
+}
