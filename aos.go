@@ -1,13 +1,17 @@
 // Package aos holds the domain types of ArchitectOS: plans and their
-// directives, manifests, violations, findings and run records, and the exit
-// codes of the git-aos command.
+// directives, manifests, violations, findings, the verdict of a check
+// ([Report]), errors with hints ([HintError]) and the exit codes of the
+// git-aos command. It imports only the standard library, so that every
+// other package can share its types.
 //
 // # Flow
 //
-// A plan file is parsed and checked against a manifest ([Plan], [Manifest]),
-// staged against a base commit, validated, tested, and committed together with
-// its [RunRecord]. Each stage lives in its own package; this package imports
-// only the standard library so every other package can share its types.
+// A plan file is parsed and checked against a manifest ([Plan],
+// [Manifest]), staged against a base commit, validated, tested, and
+// committed together with its run record. Each stage lives in its own
+// package; package workflow sequences them into the use cases that every
+// front end calls, and holds the run record's format (workflow.RunRecord,
+// docs/spec.md 7.2).
 package aos
 
 import (
@@ -79,22 +83,6 @@ func (v Violation) String() string {
 	}
 	return s + v.Message + " [" + v.Rule + "]"
 }
-
-// RejectedError carries every violation that rejected an input.
-type RejectedError struct {
-	What       string // what was rejected, e.g. "plan fix-login"
-	Violations []Violation
-}
-
-func (e *RejectedError) Error() string {
-	if len(e.Violations) == 1 {
-		return fmt.Sprintf("%s rejected: %s", e.What, e.Violations[0])
-	}
-	return fmt.Sprintf("%s rejected: %d violations", e.What, len(e.Violations))
-}
-
-// Unwrap makes errors.Is(err, ErrRejected) true.
-func (e *RejectedError) Unwrap() error { return ErrRejected }
 
 // Severity of a [Finding].
 type Severity string

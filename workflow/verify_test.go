@@ -148,6 +148,9 @@ func TestKilledApply(t *testing.T) {
 	child := func() *exec.Cmd {
 		cmd := exec.Command(exe, "-test.run=^$")
 		cmd.Env = append(os.Environ(), "AOS_TEST_CHILD=apply", "AOS_TEST_DIR="+dir, "AOS_TEST_ARG=aos/big-1")
+		// Its own process group, so that the git processes it started,
+		// which outlive it, can be waited for.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		return cmd
 	}
 	// Unkilled, the child applies the plan; its duration spaces the kills.
@@ -184,6 +187,11 @@ func TestKilledApply(t *testing.T) {
 			<-exited
 		case <-exited: // finished before its kill
 		}
+		// Only apply is killed: a git update-ref it started finishes or
+		// aborts on its own. Wait until none of its processes is left.
+		for syscall.Kill(-cmd.Process.Pid, 0) == nil {
+			time.Sleep(10 * time.Millisecond)
+		}
 		tip := git(t, dir, "rev-parse", "aos/big-1")
 		switch tip {
 		case res.PlanCommit:
@@ -201,9 +209,15 @@ func TestKilledApply(t *testing.T) {
 			git(t, dir, "update-ref", "refs/heads/aos/big-1", res.PlanCommit, tip)
 		}
 		// No lock file is left that would block the next apply.
-		if _, err := os.Stat(filepath.Join(dir, ".git", "refs", "heads", "aos", "big-1.lock")); err == nil {
-			os.Remove(filepath.Join(dir, ".git", "refs", "heads", "aos", "big-1.lock"))
-			outcomes["lock left"]++
+		locks, err := filepath.Glob(filepath.Join(dir, ".git", "refs", "heads", "aos", "*.lock"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if packed := filepath.Join(dir, ".git", "packed-refs.lock"); fileExists(packed) {
+			locks = append(locks, packed)
+		}
+		if len(locks) > 0 {
+			t.Fatalf("after a kill at %v, lock files are left that block the next apply: %v", delay, locks)
 		}
 	}
 	t.Logf("apply takes %v unkilled; outcomes: %v", full, outcomes)
@@ -356,4 +370,9 @@ func TestVerifyUnderPolicy(t *testing.T) {
 	if !found {
 		t.Errorf("the policy's rule is not named: %+v", v.Report.Violations)
 	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
