@@ -23,16 +23,21 @@ const (
 	AgentBranchPrefix = "refs/heads/aos/"
 )
 
-// PlanSource is a plan file: File is its name ("-" for standard input,
-// whose content is Data).
+// PlanSource is a plan: the file named File, or, when Data is set, Data
+// under the name File, as a front end that receives plans passes them. A
+// File of "-" is standard input, whose content is Data, named <stdin> in
+// messages.
 type PlanSource struct {
 	File string
 	Data []byte
 }
 
 func (s PlanSource) read() (name string, data []byte, err error) {
-	if s.File == "-" {
+	switch {
+	case s.File == "-":
 		return "<stdin>", s.Data, nil
+	case s.Data != nil:
+		return s.File, s.Data, nil
 	}
 	data, err = os.ReadFile(s.File)
 	if err != nil {

@@ -45,3 +45,17 @@ func TestValidateCommit(t *testing.T) {
 		t.Errorf("outside a repository: %v (hints %q)", err, aos.Hints(err))
 	}
 }
+
+// TestPlanSourceData checks a plan passed as data, under its name, as
+// front ends that receive plans pass them.
+func TestPlanSourceData(t *testing.T) {
+	dir := newRepo(t, siteFiles)
+	plan := "version: 1\nid: data-1\ngoal: g\ndirectives:\n  - type: FILE_WRITE\n    path: wp-includes/load.php\n    content: x\n"
+	r, err := CheckPlan(ctx(), CheckOptions{Dir: dir, Plan: PlanSource{File: "agent/plan.yaml", Data: []byte(plan)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK || len(r.Violations) == 0 || r.Violations[0].Pos.File != "agent/plan.yaml" {
+		t.Errorf("%+v", r)
+	}
+}
