@@ -12,6 +12,7 @@ import (
 )
 
 func TestCapture(t *testing.T) {
+	t.Parallel()
 	manyLines := func(n int) string {
 		var sb strings.Builder
 		for i := range n {
@@ -47,6 +48,7 @@ func TestCapture(t *testing.T) {
 		// Every way of cutting the stream into writes gives the same.
 		for _, chunk := range []int{1, 3, 7, 1 << 30} {
 			t.Run(fmt.Sprintf("%s/chunk-%d", tc.name, chunk), func(t *testing.T) {
+				t.Parallel()
 				c := newCapture(tc.max)
 				for s := tc.stream; len(s) > 0; {
 					n := min(chunk, len(s))

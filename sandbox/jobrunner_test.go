@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
@@ -190,6 +189,7 @@ func statuses(res *engine.Result) []aos.OutcomeStatus {
 // TestEngineJobs runs plans through the engine with a real JobRunner on
 // every backend.
 func TestEngineJobs(t *testing.T) {
+	t.Parallel()
 	ok, failed, skipped, rejected := aos.OutcomeOK, aos.OutcomeFailed, aos.OutcomeSkipped, aos.OutcomeRejected
 	tests := []struct {
 		name     string
@@ -329,6 +329,7 @@ func TestEngineJobs(t *testing.T) {
 	}
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			for _, tc := range tests {
 				t.Run(tc.name, func(t *testing.T) {
 					t.Parallel()
@@ -383,22 +384,34 @@ func TestEngineJobs(t *testing.T) {
 }
 
 // TestEngineParallelSuites checks that consecutive suites run together, up
-// to max_parallel_jobs, and are recorded in plan order.
+// to max_parallel_jobs, and are recorded in plan order. Each suite runs
+// until the test kills its sleep, so which suites ran at once is seen, not
+// inferred from how long the plan took.
 func TestEngineParallelSuites(t *testing.T) {
+	t.Parallel()
 	b := backendNamed(t, "bwrap")
-	for _, tc := range []struct {
-		parallel int
-		min, max time.Duration
-	}{
-		{3, 900 * time.Millisecond, 2500 * time.Millisecond},
-		{1, 3 * time.Second, 10 * time.Second},
-	} {
-		t.Run(fmt.Sprint(tc.parallel), func(t *testing.T) {
+	for _, parallel := range []int{3, 2, 1} {
+		t.Run(fmt.Sprint(parallel), func(t *testing.T) {
+			t.Parallel()
 			m := testManifest(b)
-			m.Policies.MaxParallelJobs = tc.parallel
-			start := time.Now()
+			m.Policies.MaxParallelJobs = parallel
+			mk := marker()
+			for _, n := range []string{"1", "2", "3"} {
+				m.Tests["p"+n] = aos.Job{Command: sleeper(mk, n), WorkingDir: ".", TimeoutSeconds: 600}
+			}
+			var most int
+			var holdErr error
+			done, held := make(chan struct{}), make(chan struct{})
+			go func() {
+				defer close(held)
+				most, holdErr = holdSleepers(mk, 3, parallel, done)
+			}()
 			res, _ := applyPlan(t, b, m, planOf(runTests("p3"), runTests("p1"), runTests("p2")))
-			d := time.Since(start)
+			close(done)
+			<-held
+			if holdErr != nil {
+				t.Fatal(holdErr)
+			}
 			if !res.OK() {
 				t.Fatalf("violations: %+v", res.Violations)
 			}
@@ -409,20 +422,22 @@ func TestEngineParallelSuites(t *testing.T) {
 			if diff := cmp.Diff([]string{"0p3[3]", "1p1[1]", "2p2[2]"}, got); diff != "" {
 				t.Errorf("records (-want +got):\n%s", diff)
 			}
-			if d < tc.min || d > tc.max {
-				t.Errorf("three 1 s suites, %d at a time, took %v", tc.parallel, d)
+			if most != parallel {
+				t.Errorf("at most %d of three suites ran together, want %d", most, parallel)
 			}
 		})
 	}
 }
 
 func TestJobRunnerGitDir(t *testing.T) {
+	t.Parallel()
 	gitDir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(gitDir, "HEAD"), []byte("ref: refs/heads/main\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			m := testManifest(b)
 			m.Environment.Git = true
 			_, err := NewJobRunner(m, RunnerOptions{GitDir: gitDir})
@@ -490,6 +505,7 @@ func TestNewJobRunnerErrors(t *testing.T) {
 // TestJobRunnerWorkspaceRemoved checks that nothing of a job's workspace
 // is left behind, even a directory the job made unreadable.
 func TestJobRunnerWorkspaceRemoved(t *testing.T) {
+	t.Parallel()
 	b := backendNamed(t, "bwrap")
 	b.require(t)
 	m := testManifest(b)
@@ -516,6 +532,7 @@ func TestJobRunnerWorkspaceRemoved(t *testing.T) {
 // TestLockedFS checks the serialising wrapper against the file system
 // test suite.
 func TestLockedFS(t *testing.T) {
+	t.Parallel()
 	st, err := engine.NewState(testBase())
 	if err != nil {
 		t.Fatal(err)

@@ -11,9 +11,12 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +25,7 @@ import (
 )
 
 func TestExitCode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		command string
@@ -38,8 +42,10 @@ func TestExitCode(t *testing.T) {
 	}
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			for _, tc := range tests {
 				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
 					res := mustRun(t, b.spec(t, tc.command))
 					if res.ExitCode != tc.want || res.TimedOut {
 						t.Errorf("exit code %d, timed out %v; want %d\n%s", res.ExitCode, res.TimedOut, tc.want, res.Output)
@@ -81,6 +87,7 @@ func listen(t *testing.T) (string, *atomic.Int32) {
 }
 
 func TestNetwork(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		backend string
@@ -95,6 +102,7 @@ func TestNetwork(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			b := backendNamed(t, tc.backend)
 			addr, conns := listen(t)
 			host, port, _ := net.SplitHostPort(addr)
@@ -115,11 +123,13 @@ func TestNetwork(t *testing.T) {
 // TestNoNetworkInterfaces checks that isolated jobs see only a loopback
 // interface, whatever the host's routes could reach.
 func TestNoNetworkInterfaces(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		if !b.isolate {
 			continue
 		}
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			res := mustRun(t, b.spec(t, "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"))
 			if got := string(res.Output); got != "lo\n" || !res.OK() {
 				t.Errorf("exit %d, interfaces %q, want only lo", res.ExitCode, got)
@@ -131,11 +141,13 @@ func TestNoNetworkInterfaces(t *testing.T) {
 // TestHostname checks that isolated jobs see a fixed host name, not the
 // host's.
 func TestHostname(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		if !b.isolate {
 			continue
 		}
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			res := mustRun(t, b.spec(t, "hostname"))
 			if got := string(res.Output); got != "aos\n" || !res.OK() {
 				t.Errorf("exit %d, host name %q, want aos", res.ExitCode, got)
@@ -186,6 +198,7 @@ func TestEnvironment(t *testing.T) {
 }
 
 func TestWritesStayInWorkspace(t *testing.T) {
+	t.Parallel()
 	home, err := os.UserHomeDir()
 	if err != nil {
 		t.Fatal(err)
@@ -195,6 +208,7 @@ func TestWritesStayInWorkspace(t *testing.T) {
 			continue // the host backend does not isolate files
 		}
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			s := b.spec(t, `echo inside > inside.txt; for p in "$@"; do (echo escaped > "$p") 2>/dev/null && echo "wrote $p"; done; :`)
 			name := "aos-escape-" + randomHex(t)
 			targets := []string{
@@ -249,15 +263,103 @@ func procsWith(t *testing.T, marker string) []string {
 	return found
 }
 
+// markers counts the markers handed out, so that tests running in
+// parallel never share one.
+var markers atomic.Int64
+
 // marker returns digits unique to this test, usable as the fraction of a
 // sleep duration so that every process of a job shows it.
 func marker() string {
-	return fmt.Sprintf("%d%09d", os.Getpid()%100000, time.Now().UnixNano()%1e9)
+	return fmt.Sprintf("%d%06d%d", os.Getpid()%100000, time.Now().UnixNano()%1e6, markers.Add(1))
+}
+
+// sleeper is the command of a job that runs until the test kills its
+// sleep, then prints out: holdSleepers sees it run. The shell's stderr is
+// closed, or it would report the kill.
+func sleeper(marker, out string) string {
+	return "exec 2>/dev/null; sleep 1000." + marker + "; echo " + out
+}
+
+// sleepers returns the processes running the sleep of sleeper(marker),
+// left out those in skip.
+func sleepers(marker string, skip map[int]bool) ([]int, error) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || skip[pid] {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue // gone
+		}
+		if argv := strings.Split(string(cmdline), "\x00"); len(argv) >= 2 && path.Base(argv[0]) == "sleep" && argv[1] == "1000."+marker {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
+}
+
+// holdSleepers watches the jobs running sleeper(marker) and releases them
+// a round at a time, killing their sleeps once min(parallel, jobs left)
+// run together; before a release it looks again a few times for a job
+// beyond the limit. It returns the most jobs it saw running together. It
+// fails when done is closed (the jobs' runner returned) or watchdog has
+// passed before every job was released, killing what still runs: the
+// watchdog turns a runner that never starts enough jobs into a failure
+// instead of a hang, and is far beyond any start-up time.
+func holdSleepers(marker string, total, parallel int, done <-chan struct{}) (int, error) {
+	const watchdog = 5 * time.Minute
+	killed := map[int]bool{}
+	release := func(pids []int) {
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGKILL)
+			killed[pid] = true
+		}
+	}
+	most := 0
+	deadline := time.Now().Add(watchdog)
+	for len(killed) < total {
+		want := min(parallel, total-len(killed))
+		alive, err := sleepers(marker, killed)
+		if err != nil {
+			return most, err
+		}
+		most = max(most, len(alive))
+		if len(alive) < want {
+			select {
+			case <-done:
+				return most, fmt.Errorf("the runner returned after %d of %d jobs ran", len(killed), total)
+			default:
+			}
+			if time.Now().After(deadline) {
+				release(alive)
+				return most, fmt.Errorf("%d of %d jobs released, %d running, waiting for %d to run together", len(killed), total, len(alive), want)
+			}
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		for range 10 {
+			time.Sleep(5 * time.Millisecond)
+			if alive, err = sleepers(marker, killed); err != nil {
+				return most, err
+			}
+			most = max(most, len(alive))
+		}
+		release(alive)
+	}
+	return most, nil
 }
 
 func TestDeadlineKillsEverything(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			m := marker()
 			// A background child and a busy loop, and where processes are
 			// isolated, a child in a session of its own.
@@ -268,7 +370,6 @@ func TestDeadlineKillsEverything(t *testing.T) {
 			s := b.spec(t, command)
 			s.Name += "-" + m
 			s.Timeout = time.Second
-			start := time.Now()
 			res := mustRun(t, s)
 			if !res.TimedOut || res.OK() {
 				t.Errorf("timed out %v, exit %d; want a timeout", res.TimedOut, res.ExitCode)
@@ -276,9 +377,12 @@ func TestDeadlineKillsEverything(t *testing.T) {
 			if res.ExitCode != 128+9 {
 				t.Errorf("exit code %d, want 137 (SIGKILL)", res.ExitCode)
 			}
-			if d := time.Since(start); d > 15*time.Second {
-				t.Errorf("Run took %v for a 1s deadline", d)
+			if res.Duration < s.Timeout {
+				t.Errorf("killed after %v, before its deadline of %v", res.Duration, s.Timeout)
 			}
+			// Run has returned, long before the sleeps would end: none of
+			// the job's processes may still live, whatever the machine's
+			// load made of the moment it was killed.
 			if left := procsWith(t, m); len(left) > 0 {
 				t.Errorf("processes left after the deadline:\n%s", strings.Join(left, "\n"))
 			}
@@ -293,8 +397,10 @@ func TestDeadlineKillsEverything(t *testing.T) {
 }
 
 func TestBackgroundChildrenDieWithJob(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			m := marker()
 			res := mustRun(t, b.spec(t, "sleep 1000."+m+" >/dev/null 2>&1 & sleep 1000."+m+" & echo started"))
 			if !res.OK() || string(res.Output) != "started\n" {
@@ -308,8 +414,10 @@ func TestBackgroundChildrenDieWithJob(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			m := marker()
 			s := b.spec(t, "sleep 1000."+m)
 			ctx, cancel := context.WithCancel(context.Background())
@@ -329,6 +437,7 @@ func TestCancel(t *testing.T) {
 }
 
 func TestOutputFlood(t *testing.T) {
+	t.Parallel()
 	const total = 5_000_000
 	const max = 64 << 10
 	// The digest covers the whole stream.
@@ -338,6 +447,7 @@ func TestOutputFlood(t *testing.T) {
 	wantDigest := "sha256:" + hex.EncodeToString(h.Sum(nil))
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			s := b.spec(t, "yes | head -c "+fmt.Sprint(total)+"; echo last line")
 			s.MaxOutput = max
 			res := mustRun(t, s)
@@ -361,6 +471,7 @@ func TestOutputFlood(t *testing.T) {
 }
 
 func TestHostileArgs(t *testing.T) {
+	t.Parallel()
 	args := []string{
 		"; touch /workspace/pwned",
 		"$(touch pwned)",
@@ -375,6 +486,7 @@ func TestHostileArgs(t *testing.T) {
 	}
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			s := b.spec(t, "printf '[%s]\\n'", args...)
 			// A file for a glob to expand to, if anything expanded one.
 			if err := os.WriteFile(filepath.Join(s.Dir, "glob-target"), nil, 0o644); err != nil {
@@ -396,8 +508,10 @@ func TestHostileArgs(t *testing.T) {
 }
 
 func TestWorkingDir(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			s := b.spec(t, "pwd; ls")
 			if err := os.MkdirAll(filepath.Join(s.Dir, "sub", "dir"), 0o755); err != nil {
 				t.Fatal(err)
@@ -416,8 +530,10 @@ func TestWorkingDir(t *testing.T) {
 }
 
 func TestContainerLimits(t *testing.T) {
+	t.Parallel()
 	b := backendNamed(t, "podman")
 	t.Run("pids", func(t *testing.T) {
+		t.Parallel()
 		s := b.spec(t, "i=0; while [ $i -lt 40 ]; do sleep 2 & i=$((i+1)); done; wait")
 		s.Env.Limits = aos.Limits{Pids: 10}
 		res := mustRun(t, s)
@@ -426,6 +542,7 @@ func TestContainerLimits(t *testing.T) {
 		}
 	})
 	t.Run("memory-and-cpu", func(t *testing.T) {
+		t.Parallel()
 		s := b.spec(t, "cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes; "+
 			"cat /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us")
 		s.Env.Limits = aos.Limits{MemoryMB: 64, CPUs: 0.5}
@@ -438,6 +555,7 @@ func TestContainerLimits(t *testing.T) {
 }
 
 func TestContainerEngineFailure(t *testing.T) {
+	t.Parallel()
 	b := backendNamed(t, "podman")
 	s := b.spec(t, "true")
 	s.Env.Image = "localhost/aos-no-such-image:0"
@@ -448,6 +566,7 @@ func TestContainerEngineFailure(t *testing.T) {
 }
 
 func TestBadSpec(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -490,6 +609,7 @@ func TestBadSpec(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s := good
 			tc.change(&s)
 			_, err := Run(context.Background(), s)
@@ -535,6 +655,7 @@ func TestBackendMissing(t *testing.T) {
 }
 
 func TestContainerArgs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := Spec{
 		Name: "tests.unit", Dir: dir, MountPoint: "/src", WorkingDir: "/src",
@@ -578,6 +699,7 @@ func TestContainerArgs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s := s
 			s.Env.Network = tc.network
 			args, err := containerArgs(s, v, tc.opts)
@@ -600,6 +722,7 @@ func TestContainerArgs(t *testing.T) {
 }
 
 func TestRunAll(t *testing.T) {
+	t.Parallel()
 	b := backendNamed(t, "host")
 	var specs []Spec
 	for i := range 40 {
@@ -627,19 +750,40 @@ func TestRunAll(t *testing.T) {
 	}
 }
 
+// TestRunAllParallelism runs seven jobs, two at a time: never more than
+// two are seen running together, and two run together while two are left.
 func TestRunAllParallelism(t *testing.T) {
+	t.Parallel()
 	b := backendNamed(t, "host")
-	specs := make([]Spec, 6)
+	m := marker()
+	specs := make([]Spec, 7)
 	for i := range specs {
-		specs[i] = b.spec(t, "sleep 0.3")
+		specs[i] = b.spec(t, sleeper(m, fmt.Sprint(i)))
+		specs[i].Name += fmt.Sprint("-", i)
 	}
-	start := time.Now()
-	if _, err := RunAll(context.Background(), specs, 2); err != nil {
+	var most int
+	var holdErr error
+	done, held := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(held)
+		most, holdErr = holdSleepers(m, len(specs), 2, done)
+	}()
+	results, err := RunAll(context.Background(), specs, 2)
+	close(done)
+	<-held
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Six 0.3 s jobs two at a time take at least three rounds.
-	if d := time.Since(start); d < 850*time.Millisecond || d > 5*time.Second {
-		t.Errorf("six jobs, two at a time, took %v", d)
+	if holdErr != nil {
+		t.Fatal(holdErr)
+	}
+	if most != 2 {
+		t.Errorf("at most %d jobs ran together, want 2", most)
+	}
+	for i, r := range results {
+		if string(r.Output) != fmt.Sprintln(i) || !r.OK() {
+			t.Errorf("job %d: exit %d, output %q", i, r.ExitCode, r.Output)
+		}
 	}
 }
 

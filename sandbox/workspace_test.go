@@ -69,6 +69,7 @@ func treeOf(t *testing.T, dir string) map[string]string {
 }
 
 func TestMaterialize(t *testing.T) {
+	t.Parallel()
 	files := map[string]string{
 		"README.md":          "file -rw-r--r-- # readme\n",
 		"bin":                "dir -rwxr-xr-x",
@@ -104,6 +105,7 @@ func TestMaterialize(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			dst := filepath.Join(t.TempDir(), "ws")
 			if err := Materialize(context.Background(), dst, tc.fsys); err != nil {
 				t.Fatal(err)
@@ -116,7 +118,9 @@ func TestMaterialize(t *testing.T) {
 }
 
 func TestMaterializeRefuses(t *testing.T) {
+	t.Parallel()
 	t.Run("non-empty destination", func(t *testing.T) {
+		t.Parallel()
 		dst := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dst, "old"), nil, 0o644); err != nil {
 			t.Fatal(err)
@@ -126,12 +130,14 @@ func TestMaterializeRefuses(t *testing.T) {
 		}
 	})
 	t.Run("device file", func(t *testing.T) {
+		t.Parallel()
 		fsys := fstest.MapFS{"dev": {Mode: fs.ModeDevice | 0o644}}
 		if err := Materialize(context.Background(), filepath.Join(t.TempDir(), "ws"), fsys); err == nil {
 			t.Error("materialized a device")
 		}
 	})
 	t.Run("cancelled", func(t *testing.T) {
+		t.Parallel()
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		err := Materialize(ctx, filepath.Join(t.TempDir(), "ws"), testTree())
@@ -142,6 +148,7 @@ func TestMaterializeRefuses(t *testing.T) {
 }
 
 func TestCollectOutputs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, data string, perm os.FileMode) {
 		t.Helper()
@@ -204,6 +211,7 @@ func TestCollectOutputs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := CollectOutputs(dir, tc.globs, tc.max)
 			if tc.err != nil {
 				if !errors.Is(err, tc.err) {
@@ -228,6 +236,7 @@ func TestCollectOutputs(t *testing.T) {
 // where an output is expected: it must be reported, and the host file must
 // not be read.
 func TestSymlinkOutputFromJob(t *testing.T) {
+	t.Parallel()
 	b := backendNamed(t, "bwrap")
 	s := b.spec(t, "mkdir -p out && ln -s /etc/passwd out/result.txt && echo real > out/other.txt")
 	res := mustRun(t, s)
@@ -248,6 +257,7 @@ func TestSymlinkOutputFromJob(t *testing.T) {
 // TestMaterializedWorkspaceRuns materialises a tree and runs a script from
 // it, so that the executable bit is known to survive into a sandbox.
 func TestMaterializedWorkspaceRuns(t *testing.T) {
+	t.Parallel()
 	b := backendNamed(t, "bwrap")
 	s := b.spec(t, "./bin/run.sh && cat link-to-readme")
 	s.Dir = filepath.Join(s.Dir, "ws")
