@@ -48,6 +48,7 @@ func findingVectors(t testing.TB) []findingVector {
 
 // TestParseFinding checks the vectors of docs/validators.md "Findings".
 func TestParseFinding(t *testing.T) {
+	t.Parallel()
 	for _, v := range findingVectors(t) {
 		_, err := ParseFinding([]byte(v.line))
 		if v.ok && err != nil {
@@ -98,6 +99,7 @@ func FuzzParseFinding(f *testing.F) {
 
 // TestFindingParserStream feeds output in pieces, as pipes deliver it.
 func TestFindingParserStream(t *testing.T) {
+	t.Parallel()
 	out := `{"path":"a","rule":"r","severity":"note","message":"1"}` + "\r\n" +
 		`{"path":"b","rule":"r","severity":"note","message":"2"}` + "\n" +
 		`{"path":"c","rule":"r","severity":"note","message":"3"}`
@@ -124,6 +126,7 @@ var requestVectors = []Request{
 }
 
 func TestRequestEncode(t *testing.T) {
+	t.Parallel()
 	b, err := Request{Validator: "v"}.Encode()
 	if err != nil {
 		t.Fatal(err)

@@ -105,19 +105,37 @@ func job(t testing.TB, name string, limits Limits) Job {
 	return Job{Name: name, Module: hostile(t), Stdin: req, Src: srcFS(), Limits: limits}
 }
 
+// runnerCase is an isolation mode under test.
 type runnerCase struct {
 	name string
-	r    func(testing.TB) *Runner
+	new  func(testing.TB) *Runner
+
+	warm    sync.Once
+	warmErr error
 }
 
-var runners = []runnerCase{
-	{"child", childRunner},
-	{"inprocess", func(testing.TB) *Runner { return &Runner{CacheDir: testCache} }},
+// r returns a Runner of the mode that finds the hostile module compiled:
+// it is compiled once per mode, not once per test running in parallel.
+func (rc *runnerCase) r(t testing.TB) *Runner {
+	t.Helper()
+	r := rc.new(t)
+	m := hostile(t)
+	rc.warm.Do(func() { rc.warmErr = r.Warm(context.Background(), m) })
+	if rc.warmErr != nil {
+		t.Fatal(rc.warmErr)
+	}
+	return r
+}
+
+var runners = []*runnerCase{
+	{name: "child", new: childRunner},
+	{name: "inprocess", new: func(testing.TB) *Runner { return &Runner{CacheDir: testCache} }},
 }
 
 // TestHostile runs each misbehaving module in both isolation modes: each is
 // stopped, reported with its reason, and the host carries on.
 func TestHostile(t *testing.T) {
+	t.Parallel()
 	short := Limits{Timeout: 500 * time.Millisecond, MemoryMB: 64, MaxOutputKB: 64}
 	cases := []struct {
 		mode   string
@@ -136,6 +154,7 @@ func TestHostile(t *testing.T) {
 	for _, rc := range runners {
 		for _, tc := range cases {
 			t.Run(rc.name+"/"+tc.mode, func(t *testing.T) {
+				t.Parallel()
 				r := rc.r(t)
 				j := job(t, tc.mode, tc.limits)
 				start := time.Now()
@@ -167,8 +186,10 @@ const cpuAllowance = 500 * time.Millisecond
 // TestTimeoutPrecision checks that a looping module is stopped within half
 // a second of its limit once it is compiled.
 func TestTimeoutPrecision(t *testing.T) {
+	t.Parallel()
 	for _, rc := range runners {
 		t.Run(rc.name, func(t *testing.T) {
+			t.Parallel()
 			r := rc.r(t)
 			limits := Limits{Timeout: 300 * time.Millisecond}
 			j := job(t, "loop", limits)
@@ -195,7 +216,8 @@ func TestTimeoutPrecision(t *testing.T) {
 // TestLoadedMachine runs a module that does a fixed amount of work while
 // the machine is busy with other threads: its run takes longer than its
 // limit in wall-clock time, yet it is not stopped, because the limit counts
-// the CPU time the module used.
+// the CPU time the module used. It changes GOMAXPROCS and loads the
+// machine, so it does not run in parallel with other tests.
 func TestLoadedMachine(t *testing.T) {
 	for _, rc := range runners {
 		t.Run(rc.name, func(t *testing.T) {
@@ -250,6 +272,7 @@ func TestLoadedMachine(t *testing.T) {
 // TestContained runs modules that try to reach the host: files outside
 // /src, environment variables, writes. Each attempt must fail.
 func TestContained(t *testing.T) {
+	t.Parallel()
 	limits := Limits{Timeout: 30 * time.Second}
 	want := map[string][]string{
 		"passwd": {"passwd"},
@@ -260,6 +283,7 @@ func TestContained(t *testing.T) {
 	for _, rc := range runners {
 		for mode, rules := range want {
 			t.Run(rc.name+"/"+mode, func(t *testing.T) {
+				t.Parallel()
 				fs, err := rc.r(t).Run(context.Background(), job(t, mode, limits))
 				if err != nil {
 					t.Fatal(err)
@@ -282,6 +306,7 @@ func TestContained(t *testing.T) {
 // TestEcho checks what a module is given: argv, the request on stdin and
 // the files at /src.
 func TestEcho(t *testing.T) {
+	t.Parallel()
 	want := []aos.Finding{
 		{Path: "request", Line: 1, Column: 1, Rule: "request", Severity: "note", Message: `api=1 validator=echo config={} args=["echo"]`},
 		{Path: "a.txt", Line: 1, Column: 1, Rule: "echo", Severity: "warning", Message: "modified 23 100644: first line of a"},
@@ -290,6 +315,7 @@ func TestEcho(t *testing.T) {
 	}
 	for _, rc := range runners {
 		t.Run(rc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := rc.r(t).Run(context.Background(), job(t, "echo", Limits{Timeout: 30 * time.Second}))
 			if err != nil {
 				t.Fatal(err)
@@ -304,6 +330,7 @@ func TestEcho(t *testing.T) {
 // TestDeterministic checks that the clock and random source are the same
 // on every run.
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	var first []aos.Finding
 	for _, rc := range runners {
 		for i := 0; i < 2; i++ {
@@ -325,6 +352,7 @@ func TestDeterministic(t *testing.T) {
 // TestHammer runs many modules at once in both modes, with some failing,
 // under the race detector.
 func TestHammer(t *testing.T) {
+	t.Parallel()
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		rc := runners[i%2]
@@ -344,8 +372,10 @@ func TestHammer(t *testing.T) {
 // TestCancel checks that cancelling the context stops a run with the
 // context's error, not a verdict on the module.
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	for _, rc := range runners {
 		t.Run(rc.name, func(t *testing.T) {
+			t.Parallel()
 			ctx, cancel := context.WithCancel(context.Background())
 			time.AfterFunc(300*time.Millisecond, cancel)
 			_, err := rc.r(t).Run(ctx, job(t, "loop", Limits{Timeout: time.Minute}))
@@ -357,8 +387,10 @@ func TestCancel(t *testing.T) {
 }
 
 func TestBadModule(t *testing.T) {
+	t.Parallel()
 	for _, rc := range runners {
 		t.Run(rc.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := rc.r(t).Run(context.Background(), Job{Name: "x", Module: []byte("\x00asm\x01\x00\x00\x00garbage")})
 			if !errors.Is(err, ErrCompile) {
 				t.Fatalf("err = %v, want ErrCompile", err)
@@ -368,6 +400,7 @@ func TestBadModule(t *testing.T) {
 }
 
 func TestCheckSHA256(t *testing.T) {
+	t.Parallel()
 	m := []byte("module")
 	sum := sha256.Sum256(m)
 	good := hex.EncodeToString(sum[:])
