@@ -44,6 +44,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestRunMakesTwoCommits(t *testing.T) {
+	t.Parallel()
 	dir := newRepo(t, siteFiles)
 	before := takeSnapshot(t, dir)
 	res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, rescuePlan)}})
@@ -122,6 +123,7 @@ func TestRunMakesTwoCommits(t *testing.T) {
 }
 
 func TestRunRejectedLeavesNothing(t *testing.T) {
+	t.Parallel()
 	dir := newRepo(t, siteFiles)
 	before := takeSnapshot(t, dir)
 	objects := git(t, dir, "count-objects", "-v")
@@ -165,6 +167,7 @@ directives:
 }
 
 func TestProposeThenApply(t *testing.T) {
+	t.Parallel()
 	dir := newRepo(t, siteFiles)
 	before := takeSnapshot(t, dir)
 	res, err := Propose(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, rescuePlan)}})
@@ -206,6 +209,7 @@ func TestProposeThenApply(t *testing.T) {
 }
 
 func TestApplyOnCurrentBranch(t *testing.T) {
+	t.Parallel()
 	dir := newRepo(t, siteFiles)
 	if _, err := Propose(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, rescuePlan)}}); err != nil {
 		t.Fatal(err)
@@ -223,6 +227,7 @@ func TestApplyOnCurrentBranch(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	dir := newRepo(t, siteFiles)
 	plan := writePlan(t, rescuePlan)
 	cases := []struct {
@@ -301,6 +306,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestStaleness(t *testing.T) {
+	t.Parallel()
 	dir := newRepo(t, siteFiles)
 	named := git(t, dir, "rev-parse", "HEAD")
 	plan := strings.Replace(rescuePlan, "goal:", "base: "+named+"\ngoal:", 1)
@@ -353,6 +359,7 @@ func TestStaleness(t *testing.T) {
 }
 
 func TestApplyRace(t *testing.T) {
+	t.Parallel()
 	dir := newRepo(t, siteFiles)
 	if _, err := Propose(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, rescuePlan)}}); err != nil {
 		t.Fatal(err)
@@ -400,6 +407,7 @@ func TestApplyRace(t *testing.T) {
 }
 
 func TestParallelPlansOnDifferentBranches(t *testing.T) {
+	t.Parallel()
 	dir := newRepo(t, siteFiles)
 	var wg sync.WaitGroup
 	errs := make([]error, 4)

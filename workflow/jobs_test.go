@@ -34,6 +34,7 @@ policies: require_tests_on_write: true
 // without running the jobs again, and rejects a result whose build
 // output was changed.
 func TestVerifyReplaysJobs(t *testing.T) {
+	t.Parallel()
 	dir := newRepo(t, map[string]string{"aos.cue": buildManifest, "src/in.txt": "one\n"})
 	plan := `version: 1
 id: gen-1
@@ -102,6 +103,7 @@ directives:
 // TestJobsNeedASandbox: without one, a plan with a job is rejected, never
 // run unsandboxed.
 func TestJobsNeedASandbox(t *testing.T) {
+	t.Parallel()
 	dir := newRepo(t, map[string]string{"aos.cue": buildManifest, "src/in.txt": "one\n"})
 	plan := "version: 1\nid: t-1\ngoal: test\ndirectives:\n  - type: RUN_TESTS\n"
 	res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, plan)}})

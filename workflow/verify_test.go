@@ -1,11 +1,14 @@
 package workflow
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,6 +30,7 @@ func tamper(t *testing.T, dir, rev string, edit func(wt string)) string {
 }
 
 func TestVerifyDetectsTampering(t *testing.T) {
+	t.Parallel()
 	dir := newRepo(t, siteFiles)
 	res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, rescuePlan)}})
 	if err != nil || !res.OK() {
@@ -125,19 +129,24 @@ func TestVerifyDetectsTampering(t *testing.T) {
 
 // TestKilledApply kills apply at many moments and checks that the branch
 // is always either at the plan commit or at a result commit that
-// verifies: never half-written.
+// verifies: never half-written. Each kill lands in a fresh copy of the
+// repository, so that a result found after a kill is made only of objects
+// that its own run wrote. Once what the killed process left running has
+// exited, no lock file may be left to block the next apply, and the
+// repository must pass git fsck.
 func TestKilledApply(t *testing.T) {
+	t.Parallel()
 	files := map[string]string{"project.yml": siteManifest}
 	for i := 0; i < 300; i++ {
 		files[fmt.Sprintf("wp-content/f%03d.txt", i)] = strings.Repeat("x", 100)
 	}
-	dir := newRepo(t, files)
+	pristine := newRepo(t, files)
 	var plan strings.Builder
 	plan.WriteString("version: 1\nid: big-1\ngoal: many writes\ndirectives:\n")
 	for i := 0; i < 2000; i++ {
 		fmt.Fprintf(&plan, "  - type: FILE_WRITE\n    path: wp-content/new/%04d.txt\n    content: \"%d\"\n", i, i)
 	}
-	res, err := Propose(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, plan.String())}})
+	res, err := Propose(ctx(), RunOptions{Dir: pristine, Plan: PlanSource{File: writePlan(t, plan.String())}})
 	if err != nil || !res.OK() {
 		t.Fatalf("propose: %v %+v", err, res)
 	}
@@ -145,17 +154,24 @@ func TestKilledApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	child := func() *exec.Cmd {
+	// child starts apply in a process group of its own, in a fresh copy
+	// of the proposed repository.
+	child := func() (*exec.Cmd, string) {
+		dir := filepath.Join(t.TempDir(), "repo")
+		if out, err := exec.Command("cp", "-a", pristine, dir).CombinedOutput(); err != nil {
+			t.Fatalf("copy the repository: %v\n%s", err, out)
+		}
 		cmd := exec.Command(exe, "-test.run=^$")
 		cmd.Env = append(os.Environ(), "AOS_TEST_CHILD=apply", "AOS_TEST_DIR="+dir, "AOS_TEST_ARG=aos/big-1")
 		// Its own process group, so that the git processes it started,
 		// which outlive it, can be waited for.
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		return cmd
+		return cmd, dir
 	}
 	// Unkilled, the child applies the plan; its duration spaces the kills.
+	cmd, dir := child()
 	start := time.Now()
-	if out, err := child().CombinedOutput(); err != nil {
+	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("apply in a child: %v\n%s", err, out)
 	}
 	full := time.Since(start)
@@ -163,19 +179,23 @@ func TestKilledApply(t *testing.T) {
 	if done == res.PlanCommit {
 		t.Fatal("the child did not apply the plan")
 	}
-	git(t, dir, "update-ref", "refs/heads/aos/big-1", res.PlanCommit, done)
+	if v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: "aos/big-1"}); err != nil || !v.Report.OK {
+		t.Fatalf("the unkilled result does not verify: %v %+v", err, v)
+	}
 	outcomes := map[string]int{}
-	// Thirteen kills spread over the unkilled run's duration, where the
-	// ref moves, and three well after it, so that a slower machine still
-	// sees both outcomes.
+	// Thirteen kills spread over the unkilled run's duration, the last
+	// where the ref moves, and up to three well after it until both
+	// outcomes are seen, so that a slower machine still sees them.
 	const rounds = 16
 	for i := 0; i < rounds; i++ {
+		if i >= 13 && outcomes["before"] > 0 && outcomes["after"] > 0 {
+			break
+		}
 		delay := full * time.Duration(i) / 12
 		if i >= 13 {
 			delay = full * time.Duration(2*(i-12)+1) // 3, 5 and 7 times
-
 		}
-		cmd := child()
+		cmd, dir := child()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -187,15 +207,16 @@ func TestKilledApply(t *testing.T) {
 			<-exited
 		case <-exited: // finished before its kill
 		}
-		// Only apply is killed: a git update-ref it started finishes or
-		// aborts on its own. Wait until none of its processes is left.
-		for syscall.Kill(-cmd.Process.Pid, 0) == nil {
-			time.Sleep(10 * time.Millisecond)
-		}
-		tip := git(t, dir, "rev-parse", "aos/big-1")
-		switch tip {
+		// The git commands the killed process started run on, reading
+		// the end of their input; they are what could leave a lock.
+		waitGroupGone(t, cmd.Process.Pid)
+		switch tip := git(t, dir, "rev-parse", "aos/big-1"); tip {
 		case res.PlanCommit:
 			outcomes["before"]++
+		case done:
+			// The same commit as the unkilled run's, which verified; its
+			// objects are all in this copy if fsck passes below.
+			outcomes["after"]++
 		default:
 			outcomes["after"]++
 			if got := git(t, dir, "rev-parse", "aos/big-1^"); got != res.PlanCommit {
@@ -205,29 +226,53 @@ func TestKilledApply(t *testing.T) {
 			if err != nil || !v.Report.OK {
 				t.Fatalf("after a kill at %v the result does not verify: %v %+v", delay, err, v)
 			}
-			// Reset for the next round: only the ref moves back.
-			git(t, dir, "update-ref", "refs/heads/aos/big-1", res.PlanCommit, tip)
 		}
-		// No lock file is left that would block the next apply.
-		locks, err := filepath.Glob(filepath.Join(dir, ".git", "refs", "heads", "aos", "*.lock"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if packed := filepath.Join(dir, ".git", "packed-refs.lock"); fileExists(packed) {
-			locks = append(locks, packed)
-		}
-		if len(locks) > 0 {
-			t.Fatalf("after a kill at %v, lock files are left that block the next apply: %v", delay, locks)
-		}
+		filepath.WalkDir(filepath.Join(dir, ".git"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && strings.HasSuffix(p, ".lock") {
+				t.Errorf("after a kill at %v, %s is left", delay, p)
+			}
+			return nil
+		})
+		git(t, dir, "fsck", "--strict", "--no-dangling")
 	}
 	t.Logf("apply takes %v unkilled; outcomes: %v", full, outcomes)
 	if outcomes["before"] == 0 || outcomes["after"] == 0 {
 		t.Error("the kills did not land both before and after the ref moved; the test proves less than it should")
 	}
-	git(t, dir, "fsck", "--strict", "--no-dangling")
+}
+
+// waitGroupGone waits until no live process is left in process group
+// pgid: killed processes may take a moment to exit, and their children run
+// on until they see their input end.
+func waitGroupGone(t *testing.T, pgid int) {
+	t.Helper()
+	for {
+		live := false
+		ents, err := os.ReadDir("/proc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+			if err != nil {
+				continue
+			}
+			// pid (comm) state ppid pgrp ...; comm may hold spaces.
+			f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+			if len(f) > 2 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
+				live = true
+				break
+			}
+		}
+		if !live {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func TestLog(t *testing.T) {
+	t.Parallel()
 	dir := newRepo(t, siteFiles)
 	res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, rescuePlan)}})
 	if err != nil || !res.OK() {
@@ -309,6 +354,7 @@ func TestEnvironmentInfoHidesValues(t *testing.T) {
 // alone verifies against a server's manifest-with-policy when its plan
 // passes that too, and is refused when it does not.
 func TestVerifyUnderPolicy(t *testing.T) {
+	t.Parallel()
 	pol := filepath.Join(t.TempDir(), "org.cue")
 	if err := os.WriteFile(pol, []byte("policies: allow_delete: false\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -370,9 +416,4 @@ func TestVerifyUnderPolicy(t *testing.T) {
 	if !found {
 		t.Errorf("the policy's rule is not named: %+v", v.Report.Violations)
 	}
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
