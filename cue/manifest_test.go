@@ -38,6 +38,7 @@ func manifestErrors(t *testing.T, src Source, pol *Source) []string {
 // TestWhitepaperManifests checks that the manifests of whitepaper sections
 // 7.1 and 10.2 validate exactly as printed (docs/spec.md 2.2).
 func TestWhitepaperManifests(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file string
 		want func(*testing.T, *aos.Manifest)
@@ -77,6 +78,7 @@ func TestWhitepaperManifests(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
 			data, err := os.ReadFile(filepath.Join("..", "testdata", "manifests", tc.file))
 			if err != nil {
 				t.Fatal(err)
@@ -94,6 +96,7 @@ func TestWhitepaperManifests(t *testing.T) {
 }
 
 func TestManifestDefaults(t *testing.T) {
+	t.Parallel()
 	m, err := LoadManifest(Source{Name: "aos.cue", Data: []byte(`project: name: "x"`)}, "aos.cue", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +116,7 @@ func TestManifestDefaults(t *testing.T) {
 // TestManifestErrors lists every error of each manifest, with
 // file:line:col (docs/spec.md 2.5-2.7).
 func TestManifestErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		src    Source
@@ -288,6 +292,7 @@ policies:
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got := manifestErrors(t, tc.src, tc.policy)
 			if len(tc.want) == 0 {
 				// Only that it is rejected.
@@ -306,6 +311,7 @@ policies:
 // TestYAMLAndCUEAgree loads the same manifest written in YAML and in CUE:
 // the results, and the errors of a bad one, are the same.
 func TestYAMLAndCUEAgree(t *testing.T) {
+	t.Parallel()
 	yamlSrc := `project:
   name: site
 workspace:
@@ -394,6 +400,7 @@ policies: {
 }
 
 func TestManifestPolicyDigest(t *testing.T) {
+	t.Parallel()
 	src := Source{"aos.cue", []byte(`project: name: "x"`)}
 	a, err := LoadManifest(src, "aos.cue", nil)
 	if err != nil {
@@ -409,6 +416,7 @@ func TestManifestPolicyDigest(t *testing.T) {
 }
 
 func TestJSONSchema(t *testing.T) {
+	t.Parallel()
 	b, err := JSONSchema()
 	if err != nil {
 		t.Fatal(err)

@@ -105,6 +105,7 @@ const allDirectivesJSON = `{
 }`
 
 func TestParsePlanEveryDirective(t *testing.T) {
+	t.Parallel()
 	want := &aos.Plan{
 		Version: 1, ID: "every-directive.v1_x", Goal: "Use every directive once",
 		Base: "0123456789abcdef0123456789abcdef01234567",
@@ -137,6 +138,7 @@ func TestParsePlanEveryDirective(t *testing.T) {
 		{"<stdin>", allDirectivesJSON, "yaml"}, // JSON is YAML
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := ParsePlan(tc.name, []byte(tc.doc), PlanLimits{})
 			if err != nil {
 				t.Fatal(err)
@@ -163,6 +165,7 @@ func TestParsePlanEveryDirective(t *testing.T) {
 const head = "version: 1\nid: p\ngoal: g\n"
 
 func TestParsePlanErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		file string // default plan.yaml
@@ -356,6 +359,7 @@ func TestParsePlanErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			file := tc.file
 			if file == "" {
 				file = "plan.yaml"
@@ -371,6 +375,7 @@ func TestParsePlanErrors(t *testing.T) {
 // TestParsePlanHuge checks that huge documents are refused quickly with an
 // error, never a crash.
 func TestParsePlanHuge(t *testing.T) {
+	t.Parallel()
 	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
 	for _, tc := range []struct{ name, doc string }{
 		{"plan.yaml", "x: " + deep},
@@ -389,6 +394,7 @@ func TestParsePlanHuge(t *testing.T) {
 }
 
 func TestParsePlanDefaultLimits(t *testing.T) {
+	t.Parallel()
 	if l := LimitsFrom(aos.Policies{}); l.MaxBytes != DefaultMaxPlanBytes || l.MaxDirectives != DefaultMaxDirectives {
 		t.Errorf("LimitsFrom(zero) = %+v", l)
 	}
@@ -398,6 +404,7 @@ func TestParsePlanDefaultLimits(t *testing.T) {
 }
 
 func TestDirectiveParams(t *testing.T) {
+	t.Parallel()
 	for _, typ := range aos.DirectiveTypes {
 		if _, ok := DirectiveParams(typ); !ok {
 			t.Errorf("DirectiveParams(%s) unknown", typ)

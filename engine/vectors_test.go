@@ -192,9 +192,11 @@ func vectorFiles(t testing.TB) []string {
 // (or AOS_UPDATE=1) it rewrites each vector's result.json: review the diff
 // by hand, the expect: header is never rewritten.
 func TestPlanVectors(t *testing.T) {
+	t.Parallel()
 	update := *update || os.Getenv("AOS_UPDATE") == "1"
 	for _, file := range vectorFiles(t) {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			t.Parallel()
 			v := readVector(t, file)
 			got := v.run(t)
 			if (v.expect == "ok") != got.OK {

@@ -30,6 +30,7 @@ func gitT(t *testing.T, dir string, stdin string, args ...string) string {
 // TestOpenWithObjectDirs reads a commit whose objects are only in an extra
 // object directory, packed or loose, as they are in a push's quarantine.
 func TestOpenWithObjectDirs(t *testing.T) {
+	t.Parallel()
 	tmp := t.TempDir()
 	src := filepath.Join(tmp, "src")
 	bare := filepath.Join(tmp, "bare.git")
@@ -54,6 +55,7 @@ func TestOpenWithObjectDirs(t *testing.T) {
 
 	for _, kind := range []string{"packed", "loose"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			q := filepath.Join(bare, "objects", "tmp_objdir-incoming-"+kind)
 			os.MkdirAll(filepath.Join(q, "pack"), 0o755)
 			if kind == "packed" {
@@ -128,6 +130,7 @@ func mustTree(t *testing.T, r *Repo, commit string) string {
 }
 
 func TestMergeOwnChanges(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	gitT(t, dir, "", "init", "-q", "-b", "main", ".")
 	write := func(p, s string) {

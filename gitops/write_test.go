@@ -28,6 +28,7 @@ func run(t *testing.T, dir string, env []string, stdin string, args ...string) s
 // BuildTree and with git's own index, and requires the same tree id; the
 // objects written pass git fsck --strict.
 func TestBuildTreeMatchesGit(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	run(t, dir, nil, "", "init", "-q")
 	files := map[string]string{}
@@ -144,6 +145,7 @@ func gitTree(t *testing.T, dir, base string, changes []TreeChange) string {
 // TestPackWriterManyObjects writes more objects than the loose limit and
 // reads them back through git.
 func TestPackWriterManyObjects(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	run(t, dir, nil, "", "init", "-q")
 	repo, err := Open(dir)

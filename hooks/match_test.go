@@ -4,6 +4,7 @@ import "testing"
 
 // TestMatchAny: protect patterns use the workspace rules' glob syntax.
 func TestMatchAny(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		glob, s string
 		want    bool

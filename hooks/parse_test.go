@@ -47,8 +47,10 @@ var parseCases = []struct {
 }
 
 func TestParseUpdates(t *testing.T) {
+	t.Parallel()
 	for _, tc := range parseCases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := ParseUpdates(strings.NewReader(tc.in))
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
@@ -70,6 +72,7 @@ func TestParseUpdates(t *testing.T) {
 }
 
 func TestParseUpdatesLimit(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	for i := 0; i <= MaxUpdates; i++ {
 		b.WriteString(idA + " " + idB + " refs/heads/b" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + "/" + itoa(i) + "\n")

@@ -247,6 +247,7 @@ func expectAccepted(t *testing.T, out string, ok bool) {
 }
 
 func TestInstall(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest, nil)
 	script, err := os.ReadFile(filepath.Join(s.bare, "hooks", "pre-receive"))
 	if err != nil {
@@ -263,6 +264,7 @@ func TestInstall(t *testing.T) {
 }
 
 func TestHumanCommits(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n", "vendor/lib.txt": "lib\n"})
 	c := s.clone(t)
 
@@ -310,6 +312,7 @@ func TestHumanCommits(t *testing.T) {
 }
 
 func TestAgentCommits(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 	c := s.clone(t)
 
@@ -378,6 +381,7 @@ func TestAgentCommits(t *testing.T) {
 }
 
 func TestTamperedResult(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 	for _, tc := range []struct {
 		name   string
@@ -409,6 +413,7 @@ func TestTamperedResult(t *testing.T) {
 }
 
 func TestMerges(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 	c := s.clone(t)
 	c.git("checkout", "-q", "-b", "side")
@@ -434,6 +439,7 @@ func TestMerges(t *testing.T) {
 }
 
 func TestProtectedRefUpdates(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 	c := s.clone(t)
 	c.write("src/a.txt", "a2\n")
@@ -471,6 +477,7 @@ func TestProtectedRefUpdates(t *testing.T) {
 }
 
 func TestSeveralRefsOneBad(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n", "vendor/v.txt": "v\n"})
 	c := s.clone(t)
 	c.write("src/a.txt", "good\n")
@@ -495,6 +502,7 @@ func TestSeveralRefsOneBad(t *testing.T) {
 }
 
 func TestLargePush(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 	c := s.clone(t)
 	c.git("checkout", "-q", "-b", "agent-many")
@@ -522,6 +530,7 @@ func TestLargePush(t *testing.T) {
 }
 
 func TestServerPolicy(t *testing.T) {
+	t.Parallel()
 	policy := filepath.Join(t.TempDir(), "policy.cue")
 	writeFile(t, policy, "protect: humans: \"deny\"\n")
 	// The manifest leaves humans at its default, which the policy
@@ -550,6 +559,7 @@ func TestServerPolicy(t *testing.T) {
 // policy; their results verify under the repository's manifest and must
 // pass the policy too.
 func TestServerPolicyAgentsWithoutIt(t *testing.T) {
+	t.Parallel()
 	policy := filepath.Join(t.TempDir(), "policy.cue")
 	writeFile(t, policy, "policies: max_file_size_kb: 1\n")
 	manifest := strings.Replace(testManifest, "policies:\n  max_file_size_kb: 64\n", "", 1)
@@ -567,6 +577,7 @@ func TestServerPolicyAgentsWithoutIt(t *testing.T) {
 }
 
 func TestFailClosed(t *testing.T) {
+	t.Parallel()
 	t.Run("budget", func(t *testing.T) {
 		s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n"}, "--budget", "1ns")
 		c := s.clone(t)
@@ -594,6 +605,7 @@ func TestFailClosed(t *testing.T) {
 // TestHTTP pushes through git http-backend, which runs receive-pack with
 // REMOTE_USER set by the web server from its authentication.
 func TestHTTP(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 	gitPath, err := exec.LookPath("git")
 	if err != nil {
@@ -641,6 +653,7 @@ func TestHTTP(t *testing.T) {
 // TestValidators pushes a result commit made by git aos run with the
 // built-in validators on; the hook verifies it with them.
 func TestValidators(t *testing.T) {
+	t.Parallel()
 	manifest := strings.Replace(testManifest, "protect:\n", "validators:\n  secrets:\n    builtin: secrets\n  text:\n    builtin: text\nprotect:\n", 1)
 	s := newServer(t, manifest, map[string]string{"src/a.txt": "a\n"})
 	c := s.clone(t)

@@ -68,6 +68,7 @@ index 0000000..0123456
 `
 
 func TestParseAndApply(t *testing.T) {
+	t.Parallel()
 	files, err := Parse(twoHunks)
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +93,7 @@ func TestParseAndApply(t *testing.T) {
 // TestApplyMismatch checks that a hunk that does not match is refused
 // with the hunk's line in the patch, never applied with fuzz or offset.
 func TestApplyMismatch(t *testing.T) {
+	t.Parallel()
 	files, err := Parse(twoHunks)
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +113,7 @@ func TestApplyMismatch(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := files[0].Apply([]byte(tc.old))
 			var pe *Error
 			if !errors.As(err, &pe) {
@@ -127,6 +130,7 @@ func TestApplyMismatch(t *testing.T) {
 }
 
 func TestApplyTrailingContent(t *testing.T) {
+	t.Parallel()
 	// Lines after the last hunk are kept.
 	p := "diff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-x\n+y\n"
 	files, err := Parse(p)
@@ -140,6 +144,7 @@ func TestApplyTrailingContent(t *testing.T) {
 }
 
 func TestParseGitFeatures(t *testing.T) {
+	t.Parallel()
 	files, err := Parse(gitMisc)
 	if err != nil {
 		t.Fatal(err)
@@ -187,6 +192,7 @@ func TestParseGitFeatures(t *testing.T) {
 }
 
 func TestParseRenameWithChanges(t *testing.T) {
+	t.Parallel()
 	p := `diff --git a/src/old name.go b/lib/new.go
 similarity index 80%
 rename from src/old name.go
@@ -223,6 +229,7 @@ index 1111111..2222222 100644
 // TestParseNamesAsWritten checks that names reach the path rules exactly
 // as the patch writes them: never cleaned, quoted names decoded.
 func TestParseNamesAsWritten(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		patch string
@@ -236,6 +243,7 @@ func TestParseNamesAsWritten(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			files, err := Parse(tc.patch)
 			if err != nil {
 				t.Fatal(err)
@@ -248,6 +256,7 @@ func TestParseNamesAsWritten(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		patch string
@@ -269,6 +278,7 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := Parse(tc.patch)
 			var pe *Error
 			if !errors.As(err, &pe) {
@@ -282,6 +292,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseTooManyFiles(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	for i := 0; i <= MaxFiles; i++ {
 		b.WriteString("diff --git a/x b/x\nold mode 100644\nnew mode 100755\n")
@@ -294,6 +305,7 @@ func TestParseTooManyFiles(t *testing.T) {
 // TestUnifiedRoundTrip checks that what Unified prints, Parse reads back
 // and Apply turns into the new content.
 func TestUnifiedRoundTrip(t *testing.T) {
+	t.Parallel()
 	many := strings.Repeat("line\n", 50)
 	tests := []struct {
 		name             string
@@ -314,6 +326,7 @@ func TestUnifiedRoundTrip(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			text := Unified("d/f.txt", []byte(tc.old), tc.oldMode, []byte(tc.new), tc.newMode)
 			files, err := Parse(text)
 			if err != nil {

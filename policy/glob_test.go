@@ -8,6 +8,7 @@ import (
 )
 
 func TestCheckGlob(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		pattern string
 		err     string // substring of the error; "" when valid
@@ -35,6 +36,7 @@ func TestCheckGlob(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.pattern, func(t *testing.T) {
+			t.Parallel()
 			err := CheckGlob(tc.pattern)
 			switch {
 			case tc.err == "" && err != nil:
@@ -49,12 +51,14 @@ func TestCheckGlob(t *testing.T) {
 }
 
 func TestCompileGlobsRejectsMalformed(t *testing.T) {
+	t.Parallel()
 	if _, err := CompileGlobs([]string{"src/**", "[a"}); err == nil || !strings.Contains(err.Error(), `"[a"`) {
 		t.Fatalf("CompileGlobs with a malformed glob = %v, want an error naming it", err)
 	}
 }
 
 func TestGlobSetMatch(t *testing.T) {
+	t.Parallel()
 	set, err := CompileGlobs([]string{"vendor/**", "*.lock", "docs", "src/**/*.go", "{a,b}/x", "web/dist/**", "**/secret.txt"})
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +106,7 @@ func TestGlobSetMatch(t *testing.T) {
 }
 
 func TestGlobSetMatchOrder(t *testing.T) {
+	t.Parallel()
 	// The first glob in manifest order wins, whether it is indexed by its
 	// first segment or has wildcards there.
 	set, err := CompileGlobs([]string{"**/*.go", "src/**", "src/main.go"})
@@ -118,6 +123,7 @@ func TestGlobSetMatchOrder(t *testing.T) {
 }
 
 func TestGlobSetEmpty(t *testing.T) {
+	t.Parallel()
 	var nilSet *GlobSet
 	if _, ok := nilSet.Match("a"); ok || nilSet.Len() != 0 {
 		t.Error("a nil GlobSet matches")
@@ -132,6 +138,7 @@ func TestGlobSetEmpty(t *testing.T) {
 }
 
 func TestGlobSetCovers(t *testing.T) {
+	t.Parallel()
 	set, _ := CompileGlobs([]string{"cache/**", "vendor"})
 	tests := []struct {
 		inner, want string
@@ -156,6 +163,7 @@ func TestGlobSetCovers(t *testing.T) {
 // matcher against a plain loop over doublestar.Match for every pattern,
 // path and parent.
 func TestGlobSetAgreesWithDoublestar(t *testing.T) {
+	t.Parallel()
 	patterns := []string{"**/secret.txt", "src/**/*.go", "a/**/b", "**/*.log", "docs/*.md", "x/{a,b}/y", "[ab]*/z", "vendor/**", "**", "a/b/c", "*/mid/*", "k/**/m/*.txt"}
 	paths := []string{"secret.txt", "a/secret.txt", "src/x.go", "src/a/b/x.go", "src/x.go/inner", "a/b", "a/x/y/b", "b", "x.log", "d/x.log",
 		"docs/a.md", "docs/a/b.md", "x/a/y", "x/c/y", "az/z", "cz/z", "vendor", "vendor/a", "a/b/c", "a/b/c/d", "q/mid/r", "k/m/a.txt", "k/1/m/a.txt", "k/m/a.txt/b"}

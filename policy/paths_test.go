@@ -7,6 +7,7 @@ import (
 
 // TestCheckPath covers every rule of docs/spec.md 4.1.
 func TestCheckPath(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a/", MaxPathLen/2-1) + "bc" // exactly MaxPathLen bytes
 	tests := []struct {
 		name string
@@ -80,6 +81,7 @@ func TestCheckPath(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			err := CheckPath(tc.path)
 			switch {
 			case tc.rule == "" && err != nil:
@@ -97,6 +99,7 @@ func TestCheckPath(t *testing.T) {
 }
 
 func TestCheckPathNFCHint(t *testing.T) {
+	t.Parallel()
 	err := CheckPath("cafe\u0301")
 	if err == nil || !strings.Contains(err.Msg, "caf\u00e9") {
 		t.Fatalf("CheckPath of NFD = %v, want a message naming the NFC form", err)
@@ -104,6 +107,7 @@ func TestCheckPathNFCHint(t *testing.T) {
 }
 
 func TestIsDotGit(t *testing.T) {
+	t.Parallel()
 	for _, seg := range []string{".git", ".GIT", ".gIt", ".git.", ".git ", ".git. .", "git~1", "GIT~1", ".git::$INDEX_ALLOCATION", ".git:", ".g\u200cit", "\ufeff.git"} {
 		if !IsDotGit(seg) {
 			t.Errorf("IsDotGit(%q) = false, want true", seg)
@@ -117,6 +121,7 @@ func TestIsDotGit(t *testing.T) {
 }
 
 func TestIsGitmodulesAndAttributes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		seg         string
 		mods, attrs bool

@@ -18,6 +18,7 @@ func mustRules(t *testing.T, ws aos.Workspace, manifest string) *Rules {
 
 // TestCanWrite covers docs/spec.md 4.2 and 4.3.
 func TestCanWrite(t *testing.T) {
+	t.Parallel()
 	r := mustRules(t, aos.Workspace{
 		ReadOnly: []string{"vendor/**", "src/generated/**"},
 		Writable: []string{"src/**", "vendor/**", "**", "config/app.yml"},
@@ -61,6 +62,7 @@ func TestCanWrite(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
+			t.Parallel()
 			d := r.CanWrite(tc.path)
 			switch {
 			case tc.rule == "" && d != nil:
@@ -75,6 +77,7 @@ func TestCanWrite(t *testing.T) {
 }
 
 func TestCanWriteDefaultDeny(t *testing.T) {
+	t.Parallel()
 	r := mustRules(t, aos.Workspace{}, "aos.cue")
 	for _, p := range []string{"a", "src/main.go", "README.md"} {
 		if d := r.CanWrite(p); d == nil || d.Rule != "workspace.not_writable" {
@@ -88,6 +91,7 @@ func TestCanWriteDefaultDeny(t *testing.T) {
 }
 
 func TestCanWriteMessages(t *testing.T) {
+	t.Parallel()
 	r := mustRules(t, aos.Workspace{ReadOnly: []string{"vendor/**"}, Writable: []string{"**"}, Ignored: []string{"secrets/**"}}, "aos.cue")
 	if d := r.CanWrite("vendor/a"); !strings.Contains(d.Msg, `"vendor/**"`) {
 		t.Errorf("read-only denial %q does not name the glob", d.Msg)
@@ -103,6 +107,7 @@ func TestCanWriteMessages(t *testing.T) {
 }
 
 func TestManifestFromFlagIsProtected(t *testing.T) {
+	t.Parallel()
 	r := mustRules(t, aos.Workspace{Writable: []string{"**"}}, "conf/aos-site.yaml")
 	if d := r.CanWrite("conf/aos-site.yaml"); d == nil || d.Rule != "workspace.protected" {
 		t.Errorf("CanWrite of the manifest = %+v, want workspace.protected", d)
@@ -110,6 +115,7 @@ func TestManifestFromFlagIsProtected(t *testing.T) {
 }
 
 func TestVisible(t *testing.T) {
+	t.Parallel()
 	r := mustRules(t, aos.Workspace{Ignored: []string{"cache/**", "*.key"}}, "aos.cue")
 	for p, want := range map[string]bool{"cache": false, "cache/a/b": false, "id.key": false, "a/id.key": true, "src/a": true, "cachex": true} {
 		if got := r.Visible(p); got != want {
@@ -119,6 +125,7 @@ func TestVisible(t *testing.T) {
 }
 
 func TestNewRulesMalformedGlob(t *testing.T) {
+	t.Parallel()
 	for _, ws := range []aos.Workspace{
 		{ReadOnly: []string{"[a"}},
 		{Writable: []string{"/abs"}},
@@ -131,6 +138,7 @@ func TestNewRulesMalformedGlob(t *testing.T) {
 }
 
 func TestCheckWorkspace(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		ws   aos.Workspace
@@ -149,6 +157,7 @@ func TestCheckWorkspace(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			errs := CheckWorkspace(tc.ws)
 			if len(errs) != len(tc.want) {
 				t.Fatalf("CheckWorkspace = %v, want %d errors", errs, len(tc.want))

@@ -39,8 +39,10 @@ func sample() *aos.Report {
 // TestGolden compares every format with its golden file in testdata;
 // AOS_UPDATE=1 rewrites them.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, format := range Formats {
 		t.Run(format, func(t *testing.T) {
+			t.Parallel()
 			var buf bytes.Buffer
 			if err := Write(&buf, format, sample()); err != nil {
 				t.Fatal(err)
@@ -64,6 +66,7 @@ func TestGolden(t *testing.T) {
 
 // TestSARIFShape checks the fields GitHub code scanning requires.
 func TestSARIFShape(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := Write(&buf, "sarif", sample()); err != nil {
 		t.Fatal(err)
@@ -122,6 +125,7 @@ func TestSARIFShape(t *testing.T) {
 }
 
 func TestEmpty(t *testing.T) {
+	t.Parallel()
 	for _, format := range Formats {
 		var buf bytes.Buffer
 		if err := Write(&buf, format, &aos.Report{OK: true}); err != nil {

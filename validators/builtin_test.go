@@ -36,6 +36,7 @@ func callHost(f func([]byte, []uint32) uint32, builtin uint32, args ...[]byte) (
 }
 
 func TestHostRequest(t *testing.T) {
+	t.Parallel()
 	const php, text = 0, 3
 	req := `{"api":1,"validator":"v","config":{"max_line": 10},"files":[` +
 		`{"path":"z.php","status":"added","size":1,"mode":"100644"},` +
@@ -87,6 +88,7 @@ func TestHostRequest(t *testing.T) {
 // and the host's errors end the run with the message on
 // stderr.
 func TestBuiltinModule(t *testing.T) {
+	t.Parallel()
 	r := &wasm.Runner{CacheDir: testCache, Hosts: []wasm.HostModule{hostModule()}}
 	src := fstest.MapFS{"a.txt": {Data: []byte("one\r\n")}, "dir/b.txt": {Data: []byte("\xef\xbb\xbftwo\n")},
 		"big.txt": {Data: []byte(strings.Repeat("x", 3<<20) + "\n")}}

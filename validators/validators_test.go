@@ -49,6 +49,7 @@ func testOptions(t testing.TB) Options {
 // TestBuiltinReproducible rebuilds the built-in module with the command of
 // its go:generate line and compares it with the committed one.
 func TestBuiltinReproducible(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "builtin.wasm")
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-buildid=", "-o", out, "./builtin")
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
@@ -121,6 +122,7 @@ func builtinTrees() (*MemTree, map[string][]byte) {
 }
 
 func TestBuiltins(t *testing.T) {
+	t.Parallel()
 	base, next := builtinTrees()
 	st, changes := stage(t, base, next)
 	set, err := NewSet(builtinManifest(), base, testOptions(t))
@@ -188,6 +190,7 @@ func sum(b []byte) string {
 // TestModules runs a project's own module, read from the base tree and
 // pinned by sha256, and refuses modules that do not match.
 func TestModules(t *testing.T) {
+	t.Parallel()
 	mod, err := hostileModule()
 	if err != nil {
 		t.Fatal(err)
@@ -195,8 +198,13 @@ func TestModules(t *testing.T) {
 	base := NewMemTree(map[string][]byte{"tools/v.wasm": mod, "a.txt": []byte("old\n")})
 	next := map[string][]byte{"tools/v.wasm": mod, "a.txt": []byte("new text\n"), "b.md": []byte("b\n")}
 	st, changes := stage(t, base, next)
+	// Compiled once here, not by each sandbox process of the subtests.
+	if err := (&wasm.Runner{CacheDir: testCache, Child: testOptions(t).Child}).Warm(context.Background(), mod); err != nil {
+		t.Fatal(err)
+	}
 
 	t.Run("echo", func(t *testing.T) {
+		t.Parallel()
 		m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{
 			"echo": {Module: "tools/v.wasm", SHA256: strings.ToUpper(sum(mod)), Paths: []string{"*.txt"}, Config: json.RawMessage(`{"k": [1]}`)},
 		}}
@@ -222,6 +230,7 @@ func TestModules(t *testing.T) {
 	})
 
 	t.Run("hostile", func(t *testing.T) {
+		t.Parallel()
 		m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{
 			"loop":  {Module: "tools/v.wasm", SHA256: sum(mod), TimeoutMs: 200},
 			"flood": {Module: "tools/v.wasm", SHA256: sum(mod), MaxOutputKB: 1},
@@ -256,6 +265,7 @@ func TestModules(t *testing.T) {
 		{"only in the plan", aos.ValidatorSpec{Module: "b.md", SHA256: sum([]byte("b\n"))}, ErrModule},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{"v": tc.spec}}
 			_, err := New(context.Background(), m, base, testOptions(t))
 			if !errors.Is(err, tc.want) || !errors.Is(err, ErrModule) {
@@ -286,6 +296,7 @@ var importsBuiltin = func() []byte {
 // TestBuiltinImportRefused checks that a project's module cannot import
 // the host function of the built-ins.
 func TestBuiltinImportRefused(t *testing.T) {
+	t.Parallel()
 	base := NewMemTree(map[string][]byte{"v.wasm": importsBuiltin})
 	m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{"v": {Module: "v.wasm", SHA256: sum(importsBuiltin)}}}
 	for _, opts := range []Options{testOptions(t), {}} {

@@ -14,6 +14,7 @@ import (
 // it is a composite action whose every "git aos ..." call names a command
 // that exists, with flags that command has.
 func TestActionCommands(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../action.yml")
 	if err != nil {
 		t.Fatal(err)

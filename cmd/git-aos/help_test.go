@@ -13,6 +13,7 @@ import (
 // TestEveryCommandHasExamples walks the command tree: every command's
 // --help shows runnable examples, each starting with git aos.
 func TestEveryCommandHasExamples(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	root := newCmdRoot(&factory{In: strings.NewReader(""), Out: &buf, ErrOut: &buf, Dir: t.TempDir()})
 	var walk func(c *cobra.Command)

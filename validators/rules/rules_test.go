@@ -14,6 +14,7 @@ import (
 // TestRuleSamples checks every pattern rule against its known-good and
 // known-bad samples, through the checker of its built-in.
 func TestRuleSamples(t *testing.T) {
+	t.Parallel()
 	sets := []struct {
 		builtin string
 		path    string
@@ -29,6 +30,7 @@ func TestRuleSamples(t *testing.T) {
 		}
 		for _, r := range s.set.Rules {
 			t.Run(s.builtin+"/"+r.ID, func(t *testing.T) {
+				t.Parallel()
 				if len(r.Good) == 0 || len(r.Bad) == 0 {
 					t.Fatal("rule has no known-good or no known-bad sample")
 				}
@@ -74,6 +76,7 @@ func check(t *testing.T, builtin, config, path, data string) []Finding {
 // TestChecks covers the checks that are not pattern rules, each with a
 // known-good and a known-bad sample.
 func TestChecks(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 1200)
 	packed := "<?php $a='" + Fake(b64, 3000, 99) + "';"
 	cases := []struct {
@@ -110,6 +113,7 @@ func TestChecks(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got := check(t, tc.builtin, tc.config, tc.path, tc.data)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
@@ -119,6 +123,7 @@ func TestChecks(t *testing.T) {
 }
 
 func TestBadConfig(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ builtin, config string }{
 		{"secrets", `{"unknown": 1}`},
 		{"text", `{"eol": "cr"}`},
@@ -133,6 +138,7 @@ func TestBadConfig(t *testing.T) {
 
 // TestAllowMarker checks that aos:allow silences a secret on its line only.
 func TestAllowMarker(t *testing.T) {
+	t.Parallel()
 	tok := "ghp_" + Fake(alnum, 36, 12)
 	got := check(t, "secrets", "", "a.txt", "a = "+tok+" # aos:allow\nb = "+tok+"\n")
 	if len(got) != 1 || got[0].Line != 2 {
@@ -145,6 +151,7 @@ func TestAllowMarker(t *testing.T) {
 // Under the race detector it runs itself again without it (see
 // raceEnabled), so that every file is scanned in every run.
 func TestWordPress(t *testing.T) {
+	t.Parallel()
 	const root = "/usr/share/wordpress"
 	if _, err := os.Stat(root + "/wp-includes/version.php"); err != nil {
 		t.Fatalf("WordPress is not installed (apt-get install wordpress): %v", err)
