@@ -85,10 +85,8 @@ func (r *runner) canWrite(d *aos.Directive, p string) ([]string, bool) {
 		return nil, false
 	}
 	if r.st.IsDir(p) {
-		hidden := false
 		for _, q := range r.st.under(p) {
 			if !r.visible(q) {
-				hidden = true
 				continue
 			}
 			if !r.deleteAllowed(d, q, fmt.Sprintf("writing %s replaces a directory, deleting %s", p, q)) {
@@ -96,9 +94,11 @@ func (r *runner) canWrite(d *aos.Directive, p string) ([]string, bool) {
 			}
 			deletes = append(deletes, q)
 		}
-		// Ignored files beneath p are never deleted, nor named: the
-		// write is refused as for an ignored path.
-		if hidden && den == nil {
+		// Ignored files beneath p are never deleted, nor named: where
+		// the globs could hide any, the write is refused as for an
+		// ignored path, whether or not one is there, so that the answer
+		// for a directory that is seen tells nothing of what it hides.
+		if den == nil && r.opts.Rules.MayHideBeneath(p) {
 			r.violate(d, p, "workspace.not_writable", "path is not writable")
 			ok = false
 		}

@@ -159,10 +159,9 @@ func (r *runner) diff(d *aos.Directive, o *aos.Outcome) {
 	if !r.checkPath(d, p) {
 		return
 	}
-	if !r.visible(p) {
-		r.violate(d, p, "path.not_found", "no such file")
-		return
-	}
+	// An ignored path is absent on both sides, and answers as a missing
+	// one does, an unresolvable against included.
+	visible := r.visible(p)
 	var old []byte
 	var oldMode uint32
 	from := r.st.orig
@@ -183,7 +182,7 @@ func (r *runner) diff(d *aos.Directive, o *aos.Outcome) {
 		}
 		fromBase = b
 	}
-	if e, ok := from[p]; ok {
+	if e, ok := from[p]; ok && visible {
 		var err error
 		if old, err = fromBase.ReadBlob(e.Hash); err != nil {
 			r.violate(d, p, "path.read", fmt.Sprintf("cannot read: %v", err))
@@ -193,7 +192,7 @@ func (r *runner) diff(d *aos.Directive, o *aos.Outcome) {
 	}
 	var cur []byte
 	var curMode uint32
-	if f, ok := r.st.files[p]; ok {
+	if f, ok := r.st.files[p]; ok && visible {
 		var err error
 		if cur, err = r.st.Read(p); err != nil {
 			r.violate(d, p, "path.read", fmt.Sprintf("cannot read: %v", err))

@@ -161,3 +161,34 @@ func (s *GlobSet) matchSelf(p string) int {
 func (s *GlobSet) Covers(inner string) (string, bool) {
 	return s.Match(strings.TrimSuffix(inner, "/"))
 }
+
+// CouldMatchBeneath reports whether a glob of s could match a path beneath
+// dir, whatever the tree holds: the answer depends on the globs alone. It
+// errs towards true: a glob with braces, which may hold a /, could.
+func (s *GlobSet) CouldMatchBeneath(dir string) bool {
+	for _, p := range s.patterns {
+		if couldMatchBeneath(p, dir) {
+			return true
+		}
+	}
+	return false
+}
+
+func couldMatchBeneath(pattern, dir string) bool {
+	if strings.ContainsAny(pattern, "{}") {
+		return true
+	}
+	ps := strings.Split(pattern, "/")
+	for i, d := range strings.Split(dir, "/") {
+		if i >= len(ps) {
+			return true // the glob matches a parent of dir, or dir
+		}
+		if ps[i] == "**" {
+			return true
+		}
+		if ok, _ := doublestar.Match(ps[i], d); !ok {
+			return false
+		}
+	}
+	return true
+}

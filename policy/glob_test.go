@@ -200,3 +200,34 @@ func TestGlobSetAgreesWithDoublestar(t *testing.T) {
 		}
 	}
 }
+
+func TestCouldMatchBeneath(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		glob, dir string
+		want      bool
+	}{
+		{"**/*.key", "src", true},
+		{"secrets/**", "secrets", true},
+		{"secrets/**", "src", false},
+		{"secrets/**", "secrets/a/b", true},
+		{"src/cache", "src", true},
+		{"src/cache", "src/cache", true},
+		{"src/cache", "srcx", false},
+		{"src/*/x.pem", "src/a", true},
+		{"src/*/x.pem", "lib/a", false},
+		{"src/*/x.pem", "src/a/b", false},
+		{"a/**/b", "a/x/y", true},
+		{"{a,b/c}", "b", true}, // braces may hold a /: erring towards true
+		{"v?n/*.txt", "ven", true},
+		{"v?n/*.txt", "vn", false},
+	} {
+		set, err := CompileGlobs([]string{tc.glob})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := set.CouldMatchBeneath(tc.dir); got != tc.want {
+			t.Errorf("CouldMatchBeneath(%q, %q) = %v, want %v", tc.glob, tc.dir, got, tc.want)
+		}
+	}
+}

@@ -38,6 +38,12 @@ func (r *Rules) Visible(p string) bool {
 	return !ign
 }
 
+// MayHideBeneath reports whether an ignored glob could match a path beneath
+// dir, whatever the tree holds. A write that replaces a directory is
+// refused when it may, so that the answer reveals nothing of what the
+// directory hides (docs/spec.md 4.4).
+func (r *Rules) MayHideBeneath(dir string) bool { return r.ignored.CouldMatchBeneath(dir) }
+
 // Denial says why a path may not be written.
 type Denial struct {
 	Rule string
