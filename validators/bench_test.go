@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/validators/internal/phpcorpus"
 	"github.com/architectos/aos/validators/rules"
 	"github.com/architectos/aos/wasm"
 )
@@ -247,6 +248,56 @@ func BenchmarkHostileStop(b *testing.B) {
 				worst = max(worst, time.Since(start)-200*time.Millisecond)
 			}
 			b.ReportMetric(float64(worst.Milliseconds()), "worst-overshoot-ms")
+		})
+	}
+}
+
+// wordpress returns every file of Debian's WordPress tree (links to the
+// bundled libraries followed), by path.
+func wordpress(b *testing.B) map[string][]byte {
+	b.Helper()
+	files, err := phpcorpus.Files("/usr/share/wordpress", func(string) bool { return true })
+	if err != nil || len(files) < 1000 {
+		b.Fatalf("WordPress is not installed (apt-get install wordpress): %v", err)
+	}
+	out := map[string][]byte{}
+	for _, f := range files {
+		data, err := os.ReadFile(f.Path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out[f.Rel] = data
+	}
+	return out
+}
+
+// BenchmarkWordPress runs the four built-ins over the whole WordPress tree
+// as changed files, warm (the module compiled and in the cache), as
+// "git aos validate" runs them, all four and each alone.
+func BenchmarkWordPress(b *testing.B) {
+	files := wordpress(b)
+	base := NewMemTree(nil)
+	st, changes := stage(b, base, files)
+	run := func(b *testing.B, m *aos.Manifest) {
+		set, err := NewSet(m, base, Options{CacheDir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := set.Validate(context.Background(), st, changes); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(size(files))
+		b.ReportMetric(float64(len(files)), "files")
+		for b.Loop() {
+			if _, _, err := set.Validate(context.Background(), st, changes); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("all", func(b *testing.B) { run(b, allBuiltins()) })
+	for _, name := range rules.Builtins {
+		b.Run(name, func(b *testing.B) {
+			run(b, &aos.Manifest{Validators: map[string]aos.ValidatorSpec{name: {Builtin: name}}})
 		})
 	}
 }

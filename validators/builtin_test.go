@@ -49,7 +49,8 @@ func TestHostRequest(t *testing.T) {
 		want    string
 		err     bool
 	}{
-		{php, req, `{"max_line": 10}` + "\x00a.php\x00z.php", false},
+		{php, strings.Replace(req, `"max_line": 10`, `"upload_dirs": ["files"]`, 1), `{"upload_dirs": ["files"]}` + "\x00a.php\x00b.txt\x00z.php", false},
+		{php, req, "max_line", true},
 		{text, req, `{"max_line": 10}` + "\x00a.php\x00b.txt\x00z.php", false},
 		{text, `{"api":1,"config":{},"files":[]}`, `{}`, false},
 		{text, `{"api":2,"config":{},"files":[]}`, "api 2 is not supported (want 1)", true},

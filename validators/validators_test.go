@@ -134,7 +134,7 @@ func TestBuiltins(t *testing.T) {
 		{Validator: "text", Path: "notes.txt", Line: 1, Rule: "crlf", Severity: "error", Message: "1 lines end in CRLF; this project uses LF"},
 		{Validator: "secrets", Path: "src/main.go", Line: 3, Column: 12, Rule: "github-token", Severity: "error", Message: "GitHub token"},
 		{Validator: "php", Path: "wp-content/uploads/shell.php", Rule: "php-in-uploads", Severity: "error", Message: "PHP file in an uploads directory (uploads/)"},
-		{Validator: "php", Path: "wp-content/uploads/shell.php", Line: 2, Column: 1, Rule: "eval-decoded", Severity: "error", Message: "eval or assert of decoded data"},
+		{Validator: "php", Path: "wp-content/uploads/shell.php", Line: 2, Column: 1, Rule: "eval-request", Severity: "error", Message: "eval runs request data ($_POST) as PHP"},
 	}
 	wantRecs := []aos.ValidatorRecord{
 		{Name: "php", Builtin: "php-malware", Files: 2, Findings: 2},

@@ -18,12 +18,28 @@ func Index(builtin string) int {
 }
 
 // PHPExtensions are the extensions the php-malware built-in reads as PHP.
-var PHPExtensions = []string{"php", "php3", "php4", "php5", "php7", "php8", "phtml", "phar", "inc"}
+var PHPExtensions = []string{"php", "php3", "php4", "php5", "php7", "php8", "phtml", "pht", "phps", "phar", "inc"}
 
 // IsPHP reports whether p names a PHP file.
-func IsPHP(p string) bool {
-	e := Ext(p)
+func IsPHP(p string) bool { return IsPHPExt(Ext(p)) }
+
+// IsPHPExt reports whether e (lowercase, no dot) is a PHP extension.
+func IsPHPExt(e string) bool {
 	for _, x := range PHPExtensions {
+		if e == x {
+			return true
+		}
+	}
+	return false
+}
+
+// ImageExtensions are the extensions of image files.
+var ImageExtensions = []string{"jpg", "jpeg", "png", "gif", "ico", "bmp", "webp", "tif", "tiff", "svg", "avif", "heic"}
+
+// IsImage reports whether p names an image file.
+func IsImage(p string) bool {
+	e := Ext(p)
+	for _, x := range ImageExtensions {
 		if e == x {
 			return true
 		}
@@ -48,11 +64,10 @@ func SyntaxLanguage(p string) string {
 }
 
 // Wants reports whether builtin reads path; aos_builtin.request leaves the
-// others out of the paths the module reads.
+// others out of the paths the module reads. php-malware reads every file:
+// PHP hides in images, .htaccess files and anything under uploads.
 func Wants(builtin, path string) bool {
 	switch builtin {
-	case "php-malware":
-		return IsPHP(path)
 	case "syntax":
 		return SyntaxLanguage(path) != ""
 	}

@@ -13,7 +13,7 @@ import "strconv"
 
 // Kind is the kind of a token: one of the T_ constants, or, below 256, a
 // one-byte token such as ';' or '(' (the byte itself).
-type Kind int
+type Kind int32
 
 // String returns PHP's name of the kind (token_name), or the byte of a
 // one-byte token.
@@ -31,8 +31,8 @@ func (k Kind) String() string {
 // (1-based) where it starts.
 type Token struct {
 	Kind       Kind
-	Start, End int
-	Line       int
+	Start, End int32
+	Line       int32
 }
 
 // Options change how the source is read, as php.ini settings do.
@@ -40,6 +40,9 @@ type Options struct {
 	// ShortTags makes "<?" open PHP code (short_open_tag = On, PHP's
 	// built-in default).
 	ShortTags bool
+	// SkipLines leaves every token's Line 0, for callers that find
+	// positions from offsets themselves.
+	SkipLines bool
 }
 
 type state uint8
@@ -71,10 +74,10 @@ type lexer struct {
 	short    bool
 }
 
-// Tokenize returns the tokens of src.
+// Tokenize returns the tokens of src, which must be shorter than 2 GiB.
 func Tokenize(src []byte, opts Options) []Token {
 	l := &lexer{src: src, short: opts.ShortTags}
-	toks := make([]Token, 0, len(src)/8+1)
+	toks := make([]Token, 0, len(src)/6+1)
 	need := -1 // significant tokens left after __halt_compiler
 	for l.pos < len(src) {
 		start := l.pos
@@ -82,13 +85,13 @@ func Tokenize(src []byte, opts Options) []Token {
 		if !ok {
 			break
 		}
-		toks = append(toks, Token{Kind: k, Start: start, End: l.pos})
+		toks = append(toks, Token{Kind: k, Start: int32(start), End: int32(l.pos)})
 		if need >= 0 {
 			if k != T_WHITESPACE && k != T_OPEN_TAG && k != T_COMMENT && k != T_DOC_COMMENT {
 				need--
 				if need == 0 {
 					if l.pos < len(src) {
-						toks = append(toks, Token{Kind: T_INLINE_HTML, Start: l.pos, End: len(src)})
+						toks = append(toks, Token{Kind: T_INLINE_HTML, Start: int32(l.pos), End: int32(len(src))})
 					}
 					break
 				}
@@ -97,16 +100,18 @@ func Tokenize(src []byte, opts Options) []Token {
 			need = 3
 		}
 	}
-	setLines(src, toks)
+	if !opts.SkipLines {
+		setLines(src, toks)
+	}
 	return toks
 }
 
 // setLines sets each token's line: one plus the line breaks before it,
 // counting "\r\n", "\n" and a lone "\r" as one.
 func setLines(src []byte, toks []Token) {
-	line, off := 1, 0
+	line, off := int32(1), 0
 	for i := range toks {
-		for ; off < toks[i].Start && off < len(src); off++ {
+		for ; off < int(toks[i].Start) && off < len(src); off++ {
 			c := src[off]
 			if c == '\n' || (c == '\r' && (off+1 >= len(src) || src[off+1] != '\n')) {
 				line++

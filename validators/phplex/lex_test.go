@@ -100,7 +100,7 @@ func diff(src []byte, want []phpToken, short bool) string {
 		g := got[i]
 		text := src[g.Start:g.End]
 		name := g.Kind.String()
-		line := g.Line
+		line := int(g.Line)
 		if g.Kind < 256 {
 			name, line = string(text), 0
 		}
@@ -209,16 +209,16 @@ func cover(src []byte, short bool) error {
 	toks := Tokenize(src, Options{ShortTags: short})
 	off, line := 0, 1
 	for i, tk := range toks {
-		if tk.Start != off || tk.End < tk.Start || tk.End > len(src) {
+		if int(tk.Start) != off || tk.End < tk.Start || int(tk.End) > len(src) {
 			return fmt.Errorf("token %d (%s) spans %d-%d, want from %d", i, tk.Kind, tk.Start, tk.End, off)
 		}
 		if tk.End == tk.Start && tk.Kind != T_ENCAPSED_AND_WHITESPACE {
 			return fmt.Errorf("token %d (%s) is empty", i, tk.Kind)
 		}
-		if tk.Line < line {
+		if int(tk.Line) < line {
 			return fmt.Errorf("token %d (%s) on line %d after line %d", i, tk.Kind, tk.Line, line)
 		}
-		off, line = tk.End, tk.Line
+		off, line = int(tk.End), int(tk.Line)
 	}
 	if off != len(src) {
 		return fmt.Errorf("tokens end at %d of %d bytes", off, len(src))

@@ -14,16 +14,10 @@ var Builtins = kinds.Builtins
 // Rule set indexes for [MatchFunc].
 const (
 	SetSecrets = 0
-	SetPHP     = 1
 )
 
 // Set returns the rule set with index i.
-func Set(i int) *RuleSet {
-	if i == SetPHP {
-		return phpSet()
-	}
-	return secretsSet()
-}
+func Set(i int) *RuleSet { return secretsSet() }
 
 // MatchFunc runs the rule set with index set over data; the built-in
 // module passes one that calls the host.
@@ -63,6 +57,9 @@ func NewChecker(builtin string, config []byte, match MatchFunc) (*Checker, error
 			return nil, err
 		}
 		return &Checker{check: func(path string, data []byte) []Finding {
+			if BinaryKind(path, data) != "" {
+				return nil // judged by kind: no secret is written in these as text
+			}
 			return secretsSet().Findings(path, data, match(SetSecrets, data))
 		}}, nil
 	case "php-malware":
@@ -70,12 +67,7 @@ func NewChecker(builtin string, config []byte, match MatchFunc) (*Checker, error
 		if err := decode(&cfg); err != nil {
 			return nil, err
 		}
-		return &Checker{check: func(path string, data []byte) []Finding {
-			if !IsPHP(path) {
-				return nil
-			}
-			return phpMalware(path, data, cfg, phpSet().Findings(path, data, match(SetPHP, data)))
-		}}, nil
+		return &Checker{check: func(path string, data []byte) []Finding { return PHPMalware(path, data, cfg) }}, nil
 	case "syntax":
 		var cfg struct{}
 		if err := decode(&cfg); err != nil {

@@ -2,144 +2,107 @@ package rules
 
 import (
 	"bytes"
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/architectos/aos/validators/kinds"
+	"github.com/architectos/aos/validators/phpscan"
 )
 
 // IsPHP reports whether p names a PHP file.
 func IsPHP(p string) bool { return kinds.IsPHP(p) }
 
-// PHPRules are the pattern rules of the php-malware built-in; [PHPMalware]
-// adds the checks that are not patterns.
-// They are compiled on first use.
-func PHPRules() *RuleSet { return phpSet() }
-
-var phpSet = sync.OnceValue(func() *RuleSet { return NewRuleSet(phpRules()) })
-
-const decoders = `base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|rawurldecode|hex2bin|convert_uudecode|pack`
-
-func phpRules() []*Rule {
-	mal := func(r *Rule) *Rule { r.Severity = Error; return r }
-	return []*Rule{
-		mal(&Rule{
-			ID:          "eval-decoded",
-			Description: "eval or assert of decoded data",
-			Keywords:    []string{"eval", "assert"},
-			Pattern:     regexp.MustCompile(`(?i)\b(?:eval|assert)\s*\(\s*(?:@\s*)?(?:` + decoders + `)\s*\(`),
-			Good:        []string{`$x = base64_decode($data);`, `assert( is_array( $value ) );`},
-			Bad:         []string{`<?php eval(base64_decode("ZWNobyAiaGkiOw=="));`, `@assert(str_rot13('riny($_CBFG[1])'));`, `eval( gzinflate( base64_decode( $x ) ) );`},
-		}),
-		mal(&Rule{
-			ID:          "eval-request",
-			Description: "code execution of request data",
-			Keywords:    []string{"$_"},
-			Pattern:     regexp.MustCompile(`(?i)\b(?:eval|assert|create_function|system|exec|passthru|shell_exec|popen|proc_open|include|include_once|require|require_once)\s*\(?\s*(?:@\s*)?(?:stripslashes\s*\(\s*|trim\s*\(\s*|urldecode\s*\(\s*)?\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES)\b`),
-			Good:        []string{`$id = (int) $_GET['id'];`, `if ( isset( $_POST['submit'] ) ) {`},
-			Bad:         []string{`eval($_POST['cmd']);`, `system( $_GET["c"] );`, `include $_REQUEST['page'];`},
-		}),
-		mal(&Rule{
-			ID:          "request-call",
-			Description: "function name taken from request data",
-			Keywords:    []string{"$_"},
-			Pattern:     regexp.MustCompile(`(?i)\$_(?:GET|POST|REQUEST|COOKIE)\s*\[[^\]]{1,40}\]\s*\(`),
-			Good:        []string{`$f = sanitize_key( $_GET['f'] );`},
-			Bad:         []string{`$_POST['f']($_POST['a']);`, `@$_COOKIE[ 'x' ] ( $_COOKIE['y'] );`},
-		}),
-		mal(&Rule{
-			ID:          "decode-chain",
-			Description: "chain of decoders (obfuscated payload)",
-			Keywords:    []string{"base64_decode", "gzinflate", "gzuncompress", "str_rot13", "strrev", "gzdecode"},
-			Pattern:     regexp.MustCompile(`(?i)\b(?:base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|convert_uudecode)\s*\(\s*(?:base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|convert_uudecode)\s*\(`),
-			Good:        []string{`$raw = base64_decode( $encoded );`, `$s = strrev( $name );`},
-			Bad:         []string{`$c = gzinflate(base64_decode($p));`, `str_rot13( strrev( $x ) )`},
-		}),
-		mal(&Rule{
-			ID:          "preg-replace-eval",
-			Description: "preg_replace with the /e modifier evaluates the replacement as PHP",
-			Keywords:    []string{"preg_replace"},
-			Pattern:     regexp.MustCompile(`(?i)\bpreg_replace\s*\(\s*("(?:[^"\\]|\\.){1,400}"|'(?:[^'\\]|\\.){1,400}')`),
-			Group:       1,
-			Accept:      pregEval,
-			Good:        []string{`preg_replace( '/\s+/', ' ', $text );`, `preg_replace("/[^a-z]/i", "", $s);`, `preg_replace( '#e#', 'x', $s );`},
-			Bad:         []string{`preg_replace("/.*/e", $_POST['x'], "");`, `preg_replace( '#(.+)#ies', 'strtoupper("\1")', $s );`},
-		}),
-	}
-}
-
-// pregEval reports whether a quoted PHP regular expression carries the e
-// modifier.
-func pregEval(lit []byte) bool {
-	if len(lit) < 4 {
-		return false
-	}
-	re := lit[1 : len(lit)-1]
-	re = bytes.TrimLeft(re, " \t")
-	if len(re) == 0 {
-		return false
-	}
-	open := re[0]
-	closer := open
-	switch open {
-	case '(':
-		closer = ')'
-	case '{':
-		closer = '}'
-	case '[':
-		closer = ']'
-	case '<':
-		closer = '>'
-	}
-	if (open >= 'a' && open <= 'z') || (open >= 'A' && open <= 'Z') || (open >= '0' && open <= '9') || open == '\\' {
-		return false
-	}
-	end := bytes.LastIndexByte(re, closer)
-	if end <= 0 {
-		return false
-	}
-	return bytes.IndexByte(re[end+1:], 'e') >= 0 && strings.Trim(string(re[end+1:]), "imsxuADSUXJne") == ""
-}
-
-// PHPConfig configures [PHPMalware].
+// PHPConfig configures the php-malware built-in.
 type PHPConfig struct {
-	// MaxLine is the length in bytes past which a line of PHP with little
-	// whitespace is reported as obfuscated; zero means 2000.
-	MaxLine int `json:"max_line"`
-	// UploadDirs are the directory names where PHP files are reported;
-	// nil means ["uploads"].
+	// UploadDirs are the directory names where no PHP may be; nil means
+	// ["uploads"].
 	UploadDirs []string `json:"upload_dirs"`
 }
 
-// PHPMalware checks a file for the php-malware built-in: PHP files under an
-// uploads directory, the pattern rules of [PHPRules], and very long lines
-// that look obfuscated.
+// PHPMalware checks a file for the php-malware built-in:
+//   - PHP files, by the token analysis of package phpscan (its rules:
+//     eval-request, exec-request, request-call, hidden-call, eval-decoded,
+//     packed-payload, preg-replace-eval, file-write-request,
+//     remote-include), and PHP files under an uploads directory
+//     (php-in-uploads);
+//   - .htaccess, .user.ini and php.ini files: PHP settings that load code
+//     (htaccess-prepend), handlers that run other files as PHP
+//     (htaccess-handler), redirects of search engines' visitors
+//     (htaccess-redirect);
+//   - images holding PHP code (php-in-image), and any file holding PHP
+//     code under an uploads directory (php-in-uploads).
 func PHPMalware(path string, data []byte, cfg PHPConfig) []Finding {
-	if !IsPHP(path) {
-		return nil
-	}
-	return phpMalware(path, data, cfg, phpSet().Scan(path, data))
-}
-
-func phpMalware(path string, data []byte, cfg PHPConfig, patterns []Finding) []Finding {
 	var out []Finding
 	dirs := cfg.UploadDirs
 	if dirs == nil {
 		dirs = []string{"uploads"}
 	}
+	upload := ""
 	parts := strings.Split(path, "/")
 	for _, d := range parts[:len(parts)-1] {
 		if contains(dirs, d) {
-			out = append(out, Finding{Path: path, Line: 0, Column: 0, Rule: "php-in-uploads", Severity: Error,
-				Message: "PHP file in an uploads directory (" + d + "/)"})
+			upload = d
 			break
 		}
 	}
-	out = append(out, patterns...)
-	out = append(out, obfuscatedLines(path, data, cfg.MaxLine)...)
+	base := lowerString(parts[len(parts)-1])
+	switch {
+	case IsPHP(path):
+		if upload != "" {
+			out = append(out, Finding{Path: path, Rule: "php-in-uploads", Severity: Error,
+				Message: "PHP file in an uploads directory (" + upload + "/)"})
+		}
+		out = append(out, scanPHP(path, data, 0)...)
+	case base == ".htaccess" || base == ".user.ini" || base == "php.ini":
+		out = append(out, htaccess(path, data, base, upload != "")...)
+	case kinds.IsImage(path) || upload != "":
+		if off, ok := phpCode(data); ok {
+			rule, what := "php-in-image", "PHP code in an image file"
+			if !kinds.IsImage(path) {
+				rule, what = "php-in-uploads", "PHP code in a file under an uploads directory ("+upload+"/)"
+			}
+			line, col := newLineIndex(data).at(off)
+			out = append(out, Finding{Path: path, Line: line, Column: col, Rule: rule, Severity: Error,
+				Message: what + ": a web server configured to run it, or an include, runs it"})
+			out = append(out, scanPHP(path, data[off:], off)...)
+		}
+	}
 	Sort(out)
 	return out
+}
+
+// scanPHP runs the token analysis; off is where data starts in the file.
+func scanPHP(path string, data []byte, off int) []Finding {
+	var out []Finding
+	for _, f := range phpscan.Scan(data, phpscan.Options{ShortTags: true}) {
+		out = append(out, Finding{Path: path, Line: f.Line, Column: f.Column, Rule: f.Rule, Severity: Error, Message: f.Message})
+	}
+	if off > 0 {
+		// Positions inside an image are relative to the PHP code found.
+		for i := range out {
+			out[i].Line, out[i].Column = 0, 0
+		}
+	}
+	return out
+}
+
+// phpCode returns where PHP code starts in a file that should hold none:
+// an opening tag "<?php" (followed by a space or the end) or "<?=".
+func phpCode(data []byte) (int, bool) {
+	for i := 0; ; {
+		j := bytes.Index(data[i:], []byte("<?"))
+		if j < 0 {
+			return 0, false
+		}
+		j += i
+		rest := data[j+2:]
+		if len(rest) > 0 && rest[0] == '=' {
+			return j, true
+		}
+		if len(rest) >= 3 && bytes.EqualFold(rest[:3], []byte("php")) && (len(rest) == 3 || rest[3] == ' ' || rest[3] == '\n' || rest[3] == '\r' || rest[3] == '\t') {
+			return j, true
+		}
+		i = j + 2
+	}
 }
 
 func contains(list []string, s string) bool {
@@ -151,35 +114,170 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// obfuscatedLines reports lines longer than max bytes of which less than one
-// in fifty is whitespace: packed payloads, not minified code or data
-// tables, which keep their spaces.
-func obfuscatedLines(path string, data []byte, max int) []Finding {
-	if max <= 0 {
-		max = 2000
-	}
+// htaccess checks Apache per-directory configuration and PHP ini files.
+func htaccess(path string, data []byte, base string, inUploads bool) []Finding {
 	var out []Finding
-	line := 1
-	for start := 0; start < len(data); line++ {
-		end := bytes.IndexByte(data[start:], '\n')
-		if end < 0 {
-			end = len(data)
-		} else {
-			end += start
+	report := func(line int, rule, msg string) {
+		out = append(out, Finding{Path: path, Line: line, Column: 1, Rule: rule, Severity: Error, Message: msg})
+	}
+	ini := base != ".htaccess"
+	var (
+		section   string // the pattern of the enclosing <Files> or <FilesMatch>
+		seCond    bool   // a RewriteCond on search engines is pending
+		seCondLn  int
+		lines     = strings.Split(string(data), "\n")
+		continued string
+	)
+	for i, raw := range lines {
+		line := strings.TrimSpace(strings.TrimRight(raw, "\r"))
+		if strings.HasSuffix(line, "\\") {
+			continued += strings.TrimSuffix(line, "\\") + " "
+			continue
 		}
-		if n := end - start; n > max {
-			spaces := 0
-			for _, c := range data[start:end] {
-				if c == ' ' || c == '\t' {
-					spaces++
+		line = continued + line
+		continued = ""
+		n := i + 1
+		if line == "" || line[0] == '#' || line[0] == ';' {
+			continue
+		}
+		if ini {
+			k, v, ok := strings.Cut(line, "=")
+			if !ok {
+				continue
+			}
+			k = strings.ToLower(strings.TrimSpace(k))
+			v = strings.Trim(strings.TrimSpace(v), `"'`)
+			if (k == "auto_prepend_file" || k == "auto_append_file") && v != "" && !strings.EqualFold(v, "none") {
+				report(n, "htaccess-prepend", k+" loads "+clipText(v)+" into every PHP script")
+			}
+			continue
+		}
+		fields := strings.Fields(line)
+		dir := strings.ToLower(fields[0])
+		args := fields[1:]
+		switch {
+		case strings.HasPrefix(dir, "<files"):
+			section = strings.Trim(strings.Join(args, " "), `"'>~ `)
+			continue
+		case strings.HasPrefix(dir, "</files"):
+			section = ""
+			continue
+		}
+		switch dir {
+		case "php_value", "php_admin_value", "php_flag", "php_admin_flag":
+			if len(args) < 2 {
+				continue
+			}
+			k, v := strings.ToLower(args[0]), strings.Trim(strings.Join(args[1:], " "), `"'`)
+			switch {
+			case (k == "auto_prepend_file" || k == "auto_append_file") && !strings.EqualFold(v, "none"):
+				report(n, "htaccess-prepend", dir+" "+k+" loads "+clipText(v)+" into every PHP script")
+			case k == "allow_url_include" && isOn(v):
+				report(n, "htaccess-prepend", dir+" allow_url_include lets include run code from URLs")
+			case k == "engine" && isOn(v) && inUploads:
+				report(n, "htaccess-handler", dir+" engine on runs PHP in an uploads directory")
+			}
+		case "addhandler", "addtype", "sethandler", "forcetype":
+			if len(args) == 0 {
+				continue
+			}
+			handler := strings.ToLower(args[0])
+			php := strings.Contains(handler, "php") && !strings.Contains(handler, "source")
+			cgi := handler == "cgi-script"
+			if !php && !cgi {
+				continue
+			}
+			var exts []string
+			if dir == "addhandler" || dir == "addtype" {
+				exts = args[1:]
+			} else if section != "" {
+				exts = sectionExts(section)
+			} else {
+				report(n, "htaccess-handler", dir+" "+args[0]+" runs every file of the directory as a program")
+				continue
+			}
+			for _, e := range exts {
+				e = strings.ToLower(strings.TrimPrefix(e, "."))
+				if php && kinds.IsPHPExt(e) || cgi && (e == "cgi" || e == "pl" || e == "py" || e == "sh") || e == "" {
+					continue
+				}
+				report(n, "htaccess-handler", dir+" "+args[0]+" runs ."+e+" files as programs")
+				break
+			}
+		case "rewritecond":
+			if len(args) >= 2 {
+				v := strings.ToLower(args[0] + " " + args[1])
+				if (strings.Contains(v, "http_referer") || strings.Contains(v, "http_user_agent")) && searchEngine(v) {
+					seCond, seCondLn = true, n
 				}
 			}
-			if spaces*50 < n && Entropy(data[start:end]) > 4.5 {
-				out = append(out, Finding{Path: path, Line: line, Column: 1, Rule: "obfuscated-line", Severity: Error,
-					Message: "very long line with little whitespace and high entropy (obfuscated code)"})
+		case "rewriterule":
+			if seCond && len(args) >= 2 {
+				t := strings.ToLower(args[1])
+				if strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://") || strings.Contains(t, ".php") && !strings.Contains(t, "index.php") {
+					report(n, "htaccess-redirect", "visitors from search engines (line "+itoa(seCondLn)+") are sent to "+clipText(args[1]))
+				}
+			}
+			seCond = false
+		case "errordocument":
+			if len(args) >= 2 && (strings.HasPrefix(args[1], "http://") || strings.HasPrefix(args[1], "https://")) && searchEngine(strings.ToLower(args[1])) {
+				report(n, "htaccess-redirect", "error pages redirect to "+clipText(args[1]))
 			}
 		}
-		start = end + 1
+	}
+	return out
+}
+
+func isOn(v string) bool {
+	switch strings.ToLower(v) {
+	case "1", "on", "true", "yes":
+		return true
+	}
+	return false
+}
+
+func clipText(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "..."
+	}
+	return s
+}
+
+func itoa(i int) string {
+	b := []byte{}
+	if i == 0 {
+		return "0"
+	}
+	for ; i > 0; i /= 10 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+	}
+	return string(b)
+}
+
+// searchEngine reports whether a condition names a search engine's
+// crawler or results page.
+func searchEngine(s string) bool {
+	for _, w := range []string{"google", "bing", "yahoo", "yandex", "baidu", "msn", "aol", "ask.com", "duckduckgo", "slurp", "crawler", "spider", "bot"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// sectionExts returns the file extensions a <Files> or <FilesMatch>
+// pattern names, such as jpg and png in "\.(jpe?g|png)$".
+func sectionExts(pat string) []string {
+	p := strings.ToLower(pat)
+	p = strings.NewReplacer(`\.`, ".", "$", "", "^", "", "(", "|", ")", "|", "?", "", "*", "", "[", "", "]", "", "\"", "", "'", "").Replace(p)
+	var out []string
+	for _, part := range strings.FieldsFunc(p, func(r rune) bool { return r == '|' || r == '.' || r == ' ' }) {
+		if part != "" && part != "+" {
+			out = append(out, part)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"?"}
 	}
 	return out
 }

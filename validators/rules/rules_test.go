@@ -21,7 +21,6 @@ func TestRuleSamples(t *testing.T) {
 		set     *RuleSet
 	}{
 		{"secrets", "config/settings.txt", SecretsRules()},
-		{"php-malware", "wp-content/plugins/p/p.php", PHPRules()},
 	}
 	for _, s := range sets {
 		c, err := NewChecker(s.builtin, nil, nil)
@@ -107,7 +106,18 @@ func TestChecks(t *testing.T) {
 		{"php in uploads", "php-malware", "", "wp-content/uploads/2024/x.php", "<?php echo 1;", []Finding{{Path: "wp-content/uploads/2024/x.php", Rule: "php-in-uploads", Severity: Error, Message: "PHP file in an uploads directory (uploads/)"}}},
 		{"php in other dir", "php-malware", "", "wp-content/plugins/x.php", "<?php echo 1;", nil},
 		{"php upload dirs", "php-malware", `{"upload_dirs": ["files"]}`, "files/x.phtml", "<?php echo 1;", []Finding{{Path: "files/x.phtml", Rule: "php-in-uploads", Severity: Error, Message: "PHP file in an uploads directory (files/)"}}},
-		{"obfuscated line", "php-malware", "", "x.php", packed, []Finding{{Path: "x.php", Line: 1, Column: 1, Rule: "obfuscated-line", Severity: Error, Message: "very long line with little whitespace and high entropy (obfuscated code)"}}},
+		{"packed literal alone", "php-malware", "", "x.php", packed, nil},
+		{"padded eval", "php-malware", "", "x.php", "<?php" + strings.Repeat(" ", 300) + "eval(base64_decode($_COOKIE['x']));", []Finding{{Path: "x.php", Line: 1, Column: 306, Rule: "eval-request", Severity: Error, Message: "eval runs request data ($_COOKIE) as PHP"}}},
+		{"htaccess prepend", "php-malware", "", "wp-content/.htaccess", "# BEGIN\nphp_value auto_prepend_file /tmp/x.jpg\n", []Finding{{Path: "wp-content/.htaccess", Line: 2, Column: 1, Rule: "htaccess-prepend", Severity: Error, Message: "php_value auto_prepend_file loads /tmp/x.jpg into every PHP script"}}},
+		{"user.ini prepend", "php-malware", "", "a/.user.ini", "auto_prepend_file = \"/var/www/x.ico\"\n", []Finding{{Path: "a/.user.ini", Line: 1, Column: 1, Rule: "htaccess-prepend", Severity: Error, Message: "auto_prepend_file loads /var/www/x.ico into every PHP script"}}},
+		{"htaccess handler", "php-malware", "", "wp-content/uploads/.htaccess", "AddType application/x-httpd-php .php .jpg\n", []Finding{{Path: "wp-content/uploads/.htaccess", Line: 1, Column: 1, Rule: "htaccess-handler", Severity: Error, Message: "addtype application/x-httpd-php runs .jpg files as programs"}}},
+		{"htaccess files handler", "php-malware", "", ".htaccess", "<FilesMatch \"\\.(png|gif)$\">\n  SetHandler application/x-httpd-php\n</FilesMatch>\n", []Finding{{Path: ".htaccess", Line: 2, Column: 1, Rule: "htaccess-handler", Severity: Error, Message: "sethandler application/x-httpd-php runs .png files as programs"}}},
+		{"htaccess php version", "php-malware", "", ".htaccess", "AddHandler application/x-httpd-php74 .php\n<FilesMatch \"\\.php$\">\nSetHandler application/x-httpd-php\n</FilesMatch>\n", nil},
+		{"htaccess seo redirect", "php-malware", "", ".htaccess", "RewriteEngine On\nRewriteCond %{HTTP_REFERER} (google|yahoo|bing) [NC]\nRewriteRule ^(.*)$ http://spam.example/in.php [R=302,L]\n", []Finding{{Path: ".htaccess", Line: 3, Column: 1, Rule: "htaccess-redirect", Severity: Error, Message: "visitors from search engines (line 2) are sent to http://spam.example/in.php"}}},
+		{"wordpress htaccess", "php-malware", "", ".htaccess", "# BEGIN WordPress\n<IfModule mod_rewrite.c>\nRewriteEngine On\nRewriteBase /\nRewriteRule ^index\\.php$ - [L]\nRewriteCond %{REQUEST_FILENAME} !-f\nRewriteCond %{REQUEST_FILENAME} !-d\nRewriteRule . /index.php [L]\n</IfModule>\n# END WordPress\n", nil},
+		{"php in image", "php-malware", "", "wp-content/themes/t/logo.png", "\x89PNG\r\n\x1a\n\x00\x00<?php system($_GET['c']); ?>", []Finding{{Path: "wp-content/themes/t/logo.png", Rule: "exec-request", Severity: Error, Message: "system runs request data ($_GET) as a shell command"}, {Path: "wp-content/themes/t/logo.png", Line: 3, Column: 3, Rule: "php-in-image", Severity: Error, Message: "PHP code in an image file: a web server configured to run it, or an include, runs it"}}},
+		{"xml in svg", "php-malware", "", "a/logo.svg", "<?xml version=\"1.0\"?><svg/>", nil},
+		{"php in uploads text", "php-malware", "", "wp-content/uploads/2024/notes.txt", "hello <?= `id` ?>", []Finding{{Path: "wp-content/uploads/2024/notes.txt", Line: 1, Column: 7, Rule: "php-in-uploads", Severity: Error, Message: "PHP code in a file under an uploads directory (uploads/): a web server configured to run it, or an include, runs it"}}},
 		{"long readable line", "php-malware", "", "x.php", "<?php $a = '" + strings.Repeat("word ", 600) + "';", nil},
 		{"php not php", "php-malware", "", "x.txt", "eval(base64_decode('x'));", nil},
 	}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package phpscan
+
+const raceEnabled = false
