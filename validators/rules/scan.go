@@ -28,6 +28,12 @@ type Rule struct {
 	// Window, when positive, lets the pattern run past the end of the line,
 	// up to Window bytes from the line's start (for multi-line secrets).
 	Window int
+	// MaxLen bounds how far past its keyword a match may end; zero means
+	// 512 bytes.
+	MaxLen int
+	// Near, when set, must accept the bytes at a keyword hit for the
+	// pattern to run there: a cheap test before the regular expression.
+	Near func(data []byte, at int) bool
 	// Accept, when set, must return true for the secret to be reported.
 	Accept func(secret []byte) bool
 	// Allowable rules are silenced by [AllowMarker] on the match's line.
@@ -109,14 +115,24 @@ func (s *RuleSet) Scan(path string, data []byte) []Finding {
 
 // Match runs the keyword prefilter and the patterns over data: the heavy
 // part of [RuleSet.Scan], which the built-in module has the host run.
+//
+// A pattern runs on a window of the keyword's line around the keyword
+// (from windowBefore bytes before it to the rule's MaxLen after it,
+// widened to the edges of the tokens there), not on the whole line:
+// minified code has lines of megabytes with a keyword every few hundred
+// bytes. Every pattern's match starts within windowBefore bytes of one of
+// its keywords.
 func (s *RuleSet) Match(data []byte) []Match {
 	var (
 		matches  []Match
-		lineEnd  = make([]int, len(s.Rules)) // per rule, end of the last line searched
+		covered  = make([]int, len(s.Rules)) // per rule, end of the last window searched
 		seen     map[[2]int]bool
 		first    = &s.first
 		n        = len(data) - 1
 		searched = make([]bool, len(s.Rules))
+		// The line holding i, found once per line: looking for both ends
+		// at every keyword of a long line would be quadratic.
+		lineStart, lineEnd = 0, -1
 	)
 	for i := 0; i < n; i++ {
 		c := lower[data[i]]
@@ -132,37 +148,82 @@ func (s *RuleSet) Match(data []byte) []Match {
 				continue
 			}
 			for _, ri := range kw.rules {
-				if searched[ri] && i < lineEnd[ri] {
+				r := s.Rules[ri]
+				after := windowAfter
+				if r.MaxLen > 0 {
+					after = r.MaxLen
+				}
+				if searched[ri] && i+len(kw.text)+after <= covered[ri] {
 					continue
 				}
-				r := s.Rules[ri]
-				start, end := lineBounds(data, i)
-				searched[ri], lineEnd[ri] = true, end
-				if r.Window > 0 && start+r.Window > end {
-					end = min(len(data), start+r.Window)
+				if r.Near != nil && !r.Near(data, i+len(kw.text)) {
+					continue
 				}
+				if i > lineEnd {
+					lineStart, lineEnd = lineBounds(data, i)
+				}
+				start, end := lineStart, lineEnd
+				if r.Window > 0 {
+					if start+r.Window > end {
+						end = min(len(data), start+r.Window)
+					}
+				} else {
+					start = tokenEdge(data, max(start, i-windowBefore), start, -1)
+					end = tokenEdge(data, min(end, i+len(kw.text)+after), end, 1)
+				}
+				searched[ri], covered[ri] = true, end
 				for _, m := range r.Pattern.FindAllSubmatchIndex(data[start:end], -1) {
 					g := 2 * r.Group
 					if m[g] < 0 {
 						continue
 					}
 					hit := Match{Rule: ri, Start: start + m[g], End: start + m[g+1], MStart: start + m[0]}
-					if r.Window > 0 {
-						if seen == nil {
-							seen = map[[2]int]bool{}
-						}
-						k := [2]int{ri, hit.MStart}
-						if seen[k] {
-							continue
-						}
-						seen[k] = true
+					if seen == nil {
+						seen = map[[2]int]bool{}
 					}
+					k := [2]int{ri, hit.MStart}
+					if seen[k] {
+						continue
+					}
+					seen[k] = true
 					matches = append(matches, hit)
 				}
 			}
 		}
 	}
 	return matches
+}
+
+// Bytes of a line searched around a keyword.
+const (
+	windowBefore = 32
+	windowAfter  = 512
+)
+
+// tokenEdge moves a window edge at off away from the keyword (dir -1:
+// back, +1: forward) to the first byte that cannot be part of a secret,
+// at most 256 bytes and never past limit, so that no token is cut.
+func tokenEdge(data []byte, off, limit, dir int) int {
+	for k := 0; k < 256; k++ {
+		if dir < 0 && off <= limit || dir > 0 && off >= limit {
+			return limit
+		}
+		var c byte
+		if dir < 0 {
+			c = data[off-1]
+		} else {
+			c = data[off]
+		}
+		if !secretByte(c) {
+			return off
+		}
+		off += dir
+	}
+	return off
+}
+
+func secretByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '+' || c == '/' || c == '=' || c == '.' || c == '~'
 }
 
 // Findings filters matches (from [RuleSet.Match] over the same data) by

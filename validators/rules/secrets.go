@@ -254,6 +254,7 @@ func secretRules() []*Rule {
 			Description: "JSON Web Token",
 			Keywords:    []string{"eyj"},
 			Pattern:     regexp.MustCompile(`\b(eyJ[A-Za-z0-9_\-]{15,}\.eyJ[A-Za-z0-9_\-]{15,}\.[A-Za-z0-9_\-]{20,})`),
+			MaxLen:      8192,
 			Group:       1,
 			MinEntropy:  3.5,
 			Good:        []string{"eyJhbGciOiJIUzI1NiJ9 alone"},
@@ -266,6 +267,7 @@ func secretRules() []*Rule {
 			// The name is followed by an assignment (=, :=, =>, :) or, when
 			// quoted, by a comma, as in PHP's define('AUTH_KEY', '...').
 			Pattern:    regexp.MustCompile(`(?i)(?:key|secret|token|passw(?:or)?d|pwd|auth|credentials?|api)[a-z0-9_.\-]{0,20}(?:["']?\s*(?::=|=>|=|:)|["']\s*,)\s*["'\x60]([A-Za-z0-9_\-+/=.~]{16,128})["'\x60]`),
+			Near:       assignedQuote,
 			Group:      1,
 			MinEntropy: 3.7,
 			Accept: func(s []byte) bool {
@@ -305,6 +307,32 @@ func secretRules() []*Rule {
 			},
 		}),
 	}
+}
+
+// assignedQuote reports whether the bytes after a keyword at i can be a
+// name's end, an assignment and an opening quote, as generic-secret's
+// pattern needs: at most 24 name bytes, then = : or a quote and a comma,
+// then a quote within a few bytes.
+func assignedQuote(data []byte, i int) bool {
+	end := min(len(data), i+40)
+	for j := i; j < end; j++ {
+		switch data[j] {
+		case '=', ':', ',':
+			for k := j + 1; k < min(len(data), j+8); k++ {
+				switch data[k] {
+				case '"', '\'', '`':
+					return true
+				case ' ', '\t', '>', '=':
+					continue
+				}
+				break
+			}
+			return false
+		case '\n':
+			return false
+		}
+	}
+	return false
 }
 
 // slug reports whether s looks like an identifier rather than a secret:
