@@ -1,0 +1,251 @@
+package cue
+
+import (
+	"encoding/base64"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/architectos/aos"
+)
+
+var planKeys = map[string]bool{"version": true, "id": true, "goal": true, "base": true, "directives": true}
+
+// directiveFields lists the parameters of each directive type, required
+// ones first marked with a true value.
+var directiveFields = map[aos.DirectiveType]map[string]bool{
+	aos.FileRead:           {"path": true},
+	aos.LS:                 {"path": true},
+	aos.Stat:               {"path": true},
+	aos.FileDelete:         {"path": true},
+	aos.FileWrite:          {"path": true, "content": false, "content_base64": false, "executable": false},
+	aos.FileAppend:         {"path": true, "content": false, "content_base64": false, "executable": false},
+	aos.Diff:               {"path": true, "against": false},
+	aos.ApplyPatch:         {"patch": true},
+	aos.RunTests:           {"suite": false},
+	aos.BuildTarget:        {"target": true},
+	aos.SandboxExec:        {"tool": true, "args": false},
+	aos.GetManifest:        {},
+	aos.GetEnvironmentInfo: {},
+	aos.GetHistory:         {},
+}
+
+// DirectiveParams returns the parameter names of a directive type, sorted,
+// and whether the type exists.
+func DirectiveParams(t aos.DirectiveType) ([]string, bool) {
+	f, ok := directiveFields[t]
+	if !ok {
+		return nil, false
+	}
+	return slices.Sorted(maps.Keys(f)), true
+}
+
+func (p *parser) wantKind(n *node, k kind, directive int, field string) bool {
+	if n.kind == k {
+		return true
+	}
+	hint := ""
+	if k == kString && n.kind != kMap && n.kind != kSeq {
+		hint = " (quote it)"
+	}
+	if k == kBool && n.kind == kWord {
+		hint = " (write true or false)"
+	}
+	p.errAt(n.pos, directive, "plan.schema", "%s must be %s, not %s%s", field, k, n.kind, hint)
+	return false
+}
+
+func (p *parser) str(n *node, directive int, field string) (string, bool) {
+	if !p.wantKind(n, kString, directive, field) {
+		return "", false
+	}
+	return n.str, true
+}
+
+func (p *parser) decodePlan(root *node, plan *aos.Plan, lim PlanLimits) {
+	if !p.wantKind(root, kMap, -1, "a plan") {
+		return
+	}
+	for i, k := range root.keys {
+		if !planKeys[k.str] {
+			p.errAt(k.pos, -1, "plan.schema", "unknown field %q (a plan has version, id, goal, base and directives)", k.str)
+			_ = root.vals[i]
+		}
+	}
+	top := aos.Position{File: p.file, Line: root.pos.Line, Col: root.pos.Col}
+	if v := root.get("version"); v == nil {
+		p.errAt(top, -1, "plan.schema", "version is required (version: 1)")
+	} else if p.wantKind(v, kInt, -1, "version") {
+		if v.str != "1" {
+			p.errAt(v.pos, -1, "plan.version", "plan version %s is not supported; this git-aos reads version 1", v.str)
+		}
+		plan.Version = aos.PlanVersion
+	}
+	if v := root.get("id"); v == nil {
+		p.errAt(top, -1, "plan.schema", "id is required")
+	} else if s, ok := p.str(v, -1, "id"); ok {
+		if !PlanIDPattern.MatchString(s) {
+			p.errAt(v.pos, -1, "plan.id", "id %q must match %s", s, PlanIDPattern)
+		}
+		plan.ID = s
+	}
+	if v := root.get("goal"); v == nil {
+		p.errAt(top, -1, "plan.schema", "goal is required")
+	} else if s, ok := p.str(v, -1, "goal"); ok {
+		if strings.TrimSpace(s) == "" {
+			p.errAt(v.pos, -1, "plan.schema", "goal must not be empty")
+		}
+		plan.Goal = s
+	}
+	if v := root.get("base"); v != nil {
+		if s, ok := p.str(v, -1, "base"); ok {
+			if !commitIDPattern.MatchString(s) {
+				p.errAt(v.pos, -1, "plan.base", "base %q must be a full commit id (40 or 64 lowercase hex digits)", s)
+			}
+			plan.Base = s
+		}
+	}
+	ds := root.get("directives")
+	if ds == nil {
+		p.errAt(top, -1, "plan.schema", "directives are required")
+		return
+	}
+	if !p.wantKind(ds, kSeq, -1, "directives") {
+		return
+	}
+	if len(ds.items) == 0 {
+		p.errAt(ds.pos, -1, "plan.schema", "a plan needs at least one directive")
+	}
+	if len(ds.items) > lim.MaxDirectives {
+		p.errAt(ds.pos, -1, "plan.size", "plan has %d directives, over the limit of %d (policies.max_directives)", len(ds.items), lim.MaxDirectives)
+		return
+	}
+	plan.Directives = make([]aos.Directive, len(ds.items))
+	for i, dn := range ds.items {
+		p.decodeDirective(dn, i, &plan.Directives[i])
+	}
+}
+
+func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
+	d.Index = i
+	d.Pos = n.pos
+	first := len(p.errs)
+	defer func() {
+		for k := first; k < len(p.errs); k++ {
+			if p.errs[k].Type == "" {
+				p.errs[k].Type = d.Type
+			}
+		}
+	}()
+	if !p.wantKind(n, kMap, i, "a directive") {
+		return
+	}
+	tn := n.get("type")
+	if tn == nil {
+		p.errAt(n.pos, i, "plan.schema", "directive has no type")
+		return
+	}
+	ts, ok := p.str(tn, i, "type")
+	if !ok {
+		return
+	}
+	d.Type = aos.DirectiveType(ts)
+	fields, ok := directiveFields[d.Type]
+	if !ok {
+		names := make([]string, len(aos.DirectiveTypes))
+		for j, t := range aos.DirectiveTypes {
+			names[j] = string(t)
+		}
+		p.errAt(tn.pos, i, "plan.directive", "unknown directive type %q (known: %s)", ts, strings.Join(names, ", "))
+		return
+	}
+	for j, k := range n.keys {
+		if k.str == "type" {
+			continue
+		}
+		if _, ok := fields[k.str]; !ok {
+			allowed := "none"
+			if len(fields) > 0 {
+				allowed = strings.Join(slices.Sorted(maps.Keys(fields)), ", ")
+			}
+			p.errAt(k.pos, i, "plan.schema", "unknown field %q for %s (its fields: %s)", k.str, d.Type, allowed)
+			continue
+		}
+		v := n.vals[j]
+		switch k.str {
+		case "path", "against", "patch", "suite", "target", "tool", "content":
+			s, ok := p.str(v, i, k.str)
+			if !ok {
+				continue
+			}
+			switch k.str {
+			case "path":
+				d.Path = s
+			case "against":
+				d.Against = s
+			case "patch":
+				d.Patch = s
+			case "suite":
+				d.Suite = s
+			case "target":
+				d.Target = s
+			case "tool":
+				d.Tool = s
+			case "content":
+				d.Content = []byte(s)
+			}
+		case "content_base64":
+			s, ok := p.str(v, i, k.str)
+			if !ok {
+				continue
+			}
+			b, err := base64.StdEncoding.Strict().DecodeString(strings.Join(strings.Fields(s), ""))
+			if err != nil {
+				p.errAt(v.pos, i, "plan.schema", "content_base64 is not valid base64: %v", err)
+				continue
+			}
+			d.Content = b
+		case "executable":
+			if p.wantKind(v, kBool, i, "executable") {
+				d.Executable = v.b
+			}
+		case "args":
+			if !p.wantKind(v, kSeq, i, "args") {
+				continue
+			}
+			if len(v.items) > maxArgs {
+				p.errAt(v.pos, i, "plan.schema", "args has %d items, over the limit of %d", len(v.items), maxArgs)
+				continue
+			}
+			d.Args = make([]string, 0, len(v.items))
+			for ai, a := range v.items {
+				s, ok := p.str(a, i, fmt.Sprintf("args[%d]", ai))
+				if !ok {
+					continue
+				}
+				if strings.IndexByte(s, 0) >= 0 {
+					p.errAt(a.pos, i, "plan.schema", "args[%d] contains a NUL byte", ai)
+				}
+				d.Args = append(d.Args, s)
+			}
+		}
+	}
+	for _, f := range slices.Sorted(maps.Keys(fields)) {
+		if fields[f] && n.get(f) == nil {
+			p.errAt(n.pos, i, "plan.schema", "%s needs %s", d.Type, f)
+		}
+	}
+	if _, ok := fields["content"]; ok {
+		c, b := n.get("content"), n.get("content_base64")
+		switch {
+		case c == nil && b == nil:
+			p.errAt(n.pos, i, "plan.schema", "%s needs content or content_base64", d.Type)
+		case c != nil && b != nil:
+			p.errAt(b.pos, i, "plan.schema", "%s takes content or content_base64, not both", d.Type)
+		}
+	}
+	if d.Type == aos.RunTests && d.Suite == "" && n.get("suite") == nil {
+		d.Suite = "default"
+	}
+}

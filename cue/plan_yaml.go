@@ -1,0 +1,184 @@
+package cue
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/architectos/aos"
+	"go.yaml.in/yaml/v3"
+)
+
+// yaml11Bools are the plain scalars YAML 1.1 resolves as booleans and
+// YAML 1.2 as strings.
+var yaml11Bools = map[string]bool{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true,
+	"n": true, "N": true, "no": true, "No": true, "NO": true,
+	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true,
+}
+
+var yamlLineRe = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+func parseYAML(name string, data []byte) (*node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			return nil, &syntaxError{aos.Position{File: name, Line: 1, Col: 1}, "plan is empty"}
+		}
+		return nil, yamlErr(name, data, err)
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == io.EOF:
+	case err != nil:
+		return nil, yamlErr(name, data, err)
+	default:
+		return nil, &syntaxError{aos.Position{File: name, Line: extra.Line, Col: extra.Column}, "a plan is one YAML document; found another"}
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, &syntaxError{aos.Position{File: name, Line: 1, Col: 1}, "plan is empty"}
+	}
+	return convertYAML(name, doc.Content[0], 0)
+}
+
+// yamlParserProblems are the problems the YAML parser (as opposed to its
+// scanner) reports. The parser gives 0-based line numbers, and none for
+// line 0, where the scanner gives 1-based ones.
+var yamlParserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
+func yamlErr(name string, data []byte, err error) error {
+	msg := err.Error()
+	line := 0
+	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	pos := aos.Position{File: name, Line: line}
+	switch {
+	case yamlParserProblems[msg]:
+		pos.Line++
+	case msg == "control characters are not allowed":
+		pos = controlCharPos(name, data)
+	case line == 0:
+		// No line (e.g. "exceeded max depth"): the whole document.
+		pos.Line, pos.Col = 1, 1
+	}
+	return &syntaxError{pos, "YAML: " + msg}
+}
+
+// controlCharPos returns the position of the first character the YAML
+// reader refuses.
+func controlCharPos(name string, data []byte) aos.Position {
+	line, col := 1, 1
+	for _, r := range string(data) {
+		switch {
+		case r == '\n':
+			line, col = line+1, 1
+			continue
+		case r == '\t' || r == '\r' || r == 0x85 || (r >= 0x20 && r <= 0x7e) ||
+			(r >= 0xa0 && r <= 0xd7ff) || (r >= 0xe000 && r <= 0xfffd) || r >= 0x10000:
+			col++
+			continue
+		}
+		break
+	}
+	return aos.Position{File: name, Line: line, Col: col}
+}
+
+func convertYAML(name string, y *yaml.Node, depth int) (*node, error) {
+	pos := aos.Position{File: name, Line: y.Line, Col: y.Column}
+	if depth > MaxPlanDepth {
+		return nil, &syntaxError{pos, fmt.Sprintf("plan nests deeper than %d levels", MaxPlanDepth)}
+	}
+	if y.Anchor != "" {
+		return nil, &syntaxError{pos, fmt.Sprintf("YAML anchor &%s: anchors and aliases are not allowed in plans", y.Anchor)}
+	}
+	if y.Kind == yaml.AliasNode {
+		return nil, &syntaxError{pos, "YAML alias: anchors and aliases are not allowed in plans"}
+	}
+	if y.Tag != "" && !strings.HasPrefix(y.Tag, "!!") {
+		return nil, &syntaxError{pos, fmt.Sprintf("YAML tag %s is not allowed in plans", y.Tag)}
+	}
+	n := &node{pos: pos}
+	switch y.Kind {
+	case yaml.MappingNode:
+		n.kind = kMap
+		seen := map[string]*node{}
+		for i := 0; i+1 < len(y.Content); i += 2 {
+			ky := y.Content[i]
+			kpos := aos.Position{File: name, Line: ky.Line, Col: ky.Column}
+			if ky.Tag == "!!merge" {
+				return nil, &syntaxError{kpos, "YAML merge key <<: is not allowed in plans"}
+			}
+			if ky.Kind != yaml.ScalarNode || ky.Tag != "!!str" {
+				return nil, &syntaxError{kpos, "mapping keys must be strings"}
+			}
+			k, err := convertYAML(name, ky, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			if prev, dup := seen[k.str]; dup {
+				return nil, &syntaxError{kpos, fmt.Sprintf("key %q given twice (first at line %d)", k.str, prev.pos.Line)}
+			}
+			seen[k.str] = k
+			v, err := convertYAML(name, y.Content[i+1], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.keys = append(n.keys, k)
+			n.vals = append(n.vals, v)
+		}
+	case yaml.SequenceNode:
+		n.kind = kSeq
+		for _, c := range y.Content {
+			v, err := convertYAML(name, c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.items = append(n.items, v)
+		}
+	case yaml.ScalarNode:
+		n.str = y.Value
+		switch y.Tag {
+		case "!!str":
+			n.kind = kString
+			if y.Style == 0 && yaml11Bools[y.Value] {
+				n.kind = kWord
+			}
+		case "!!int":
+			n.kind = kInt
+		case "!!float":
+			n.kind = kFloat
+		case "!!bool":
+			n.kind = kBool
+			var b bool
+			if err := y.Decode(&b); err != nil {
+				return nil, &syntaxError{pos, "bad boolean " + strconv.Quote(y.Value)}
+			}
+			n.b = b
+		case "!!null":
+			n.kind = kNull
+		default:
+			return nil, &syntaxError{pos, fmt.Sprintf("YAML tag %s is not allowed in plans", y.Tag)}
+		}
+	default:
+		return nil, &syntaxError{pos, "unexpected YAML node"}
+	}
+	return n, nil
+}
