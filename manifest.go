@@ -38,6 +38,11 @@ type Workspace struct {
 	ReadOnly []string `json:"read_only"`
 	Writable []string `json:"writable"`
 	Ignored  []string `json:"ignored"`
+
+	// Mount is the absolute path where the tree appears inside a job's
+	// sandbox: Root, or the schema's mount point for root "." (set by
+	// the manifest loader; docs/spec.md 2.3).
+	Mount string `json:"-"`
 }
 
 // Environment says how jobs are sandboxed.

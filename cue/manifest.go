@@ -103,6 +103,7 @@ func schema() (*cuelang.Context, cuelang.Value, error) {
 			return
 		}
 		schemaVal = v.LookupPath(cuelang.MakePath(cuelang.Def("Manifest")))
+		defaults, schemaErr = readDefaults(v)
 	})
 	return ctx, schemaVal, schemaErr
 }
@@ -182,6 +183,7 @@ func LoadManifest(src Source, repoPath string, pol *Source) (*aos.Manifest, erro
 	} else if err := v.Decode(m); err != nil {
 		return nil, &ManifestError{Errors: convertErrors(err, src.Name)}
 	}
+	resolve(m)
 	errs = append(errs, semanticChecks(srcs, m)...)
 	if len(errs) > 0 {
 		return nil, &ManifestError{Errors: dedupSort(errs)}

@@ -103,13 +103,46 @@ func TestManifestDefaults(t *testing.T) {
 	}
 	want := aos.Manifest{
 		Project:     aos.Project{Name: "x"},
-		Workspace:   aos.Workspace{Root: ".", ReadOnly: []string{}, Writable: []string{}, Ignored: []string{}},
+		Workspace:   aos.Workspace{Root: ".", ReadOnly: []string{}, Writable: []string{}, Ignored: []string{}, Mount: "/workspace"},
 		Environment: aos.Environment{Type: "bwrap"},
 		Policies:    aos.Policies{MaxParallelJobs: 2, MaxOutputKB: 1024, MaxDirectives: 100000, MaxPlanKB: 65536},
 		Protect:     aos.Protect{AgentBranches: []string{"aos/*"}, Humans: "workspace"},
 	}
 	if diff := cmp.Diff(want, *m, cmpopts.IgnoreFields(aos.Manifest{}, "Source", "Digest"), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+}
+
+// TestManifestJobDefaults checks the defaults the loader fills in beyond
+// unification (docs/spec.md 2.2, 2.3, 10.1): every job and tool has a
+// deadline, 600 s unless given, whether the tool is a plain command or a
+// mapping, and the mount point follows the root.
+func TestManifestJobDefaults(t *testing.T) {
+	m, err := LoadManifest(Source{Name: "project.yml", Data: []byte(`project: {name: x}
+workspace: {root: /srv/site}
+tools:
+  plain: "php -l"
+  mapped: {command: wp}
+  timed: {command: wp, timeout_seconds: 60}
+tests:
+  default: {command: make test}
+build:
+  targets:
+    web: {command: make web, timeout_seconds: 30}
+`)}, "project.yml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{"tests.default": m.Tests["default"].TimeoutSeconds, "build.web": m.Build.Targets["web"].TimeoutSeconds}
+	for name, tool := range m.Tools {
+		got["tools."+name] = tool.TimeoutSeconds
+	}
+	want := map[string]int{"tests.default": 600, "build.web": 30, "tools.plain": 600, "tools.mapped": 600, "tools.timed": 60}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("timeouts (-want +got):\n%s", diff)
+	}
+	if m.Workspace.Mount != "/srv/site" {
+		t.Errorf("Mount = %q, want the absolute root", m.Workspace.Mount)
 	}
 }
 

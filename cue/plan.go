@@ -14,14 +14,11 @@ import (
 // Plan limits that hold whatever the manifest says (docs/spec.md 3.1).
 const (
 	MaxPlanDepth = 64
-	// DefaultMaxPlanBytes and DefaultMaxDirectives apply when no manifest
-	// sets policies.max_plan_kb and policies.max_directives.
-	DefaultMaxPlanBytes  = 64 << 20
-	DefaultMaxDirectives = 100000
-	maxArgs              = 1024
+	maxArgs      = 1024
 )
 
-// PlanLimits bound a plan document.
+// PlanLimits bound a plan document. A zero field is the schema's default
+// (see [DefaultPlanLimits]).
 type PlanLimits struct {
 	MaxBytes      int
 	MaxDirectives int
@@ -29,14 +26,7 @@ type PlanLimits struct {
 
 // LimitsFrom returns the plan limits of a manifest's policies.
 func LimitsFrom(p aos.Policies) PlanLimits {
-	l := PlanLimits{MaxBytes: p.MaxPlanKB << 10, MaxDirectives: p.MaxDirectives}
-	if l.MaxBytes <= 0 {
-		l.MaxBytes = DefaultMaxPlanBytes
-	}
-	if l.MaxDirectives <= 0 {
-		l.MaxDirectives = DefaultMaxDirectives
-	}
-	return l
+	return PlanLimits{MaxBytes: p.MaxPlanKB << 10, MaxDirectives: p.MaxDirectives}
 }
 
 // PlanError lists every reason a plan document is malformed. It wraps
@@ -114,11 +104,17 @@ func (p *parser) errAt(pos aos.Position, directive int, rule, format string, arg
 // file name for positions; a name ending in ".json" is parsed as JSON,
 // anything else as YAML. Every error is returned in a [*PlanError].
 func ParsePlan(name string, data []byte, lim PlanLimits) (*aos.Plan, error) {
-	if lim.MaxBytes <= 0 {
-		lim.MaxBytes = DefaultMaxPlanBytes
-	}
-	if lim.MaxDirectives <= 0 {
-		lim.MaxDirectives = DefaultMaxDirectives
+	if lim.MaxBytes <= 0 || lim.MaxDirectives <= 0 {
+		def, err := DefaultPlanLimits()
+		if err != nil {
+			return nil, err
+		}
+		if lim.MaxBytes <= 0 {
+			lim.MaxBytes = def.MaxBytes
+		}
+		if lim.MaxDirectives <= 0 {
+			lim.MaxDirectives = def.MaxDirectives
+		}
 	}
 	p := &parser{file: name}
 	start := aos.Position{File: name, Line: 1, Col: 1}

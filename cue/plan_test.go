@@ -395,8 +395,9 @@ func TestParsePlanHuge(t *testing.T) {
 
 func TestParsePlanDefaultLimits(t *testing.T) {
 	t.Parallel()
-	if l := LimitsFrom(aos.Policies{}); l.MaxBytes != DefaultMaxPlanBytes || l.MaxDirectives != DefaultMaxDirectives {
-		t.Errorf("LimitsFrom(zero) = %+v", l)
+	// docs/spec.md 2.2 and 3.1: 64 MiB and 100000 directives.
+	if l, err := DefaultPlanLimits(); err != nil || l != (PlanLimits{MaxBytes: 64 << 20, MaxDirectives: 100000}) {
+		t.Errorf("DefaultPlanLimits() = %+v, %v", l, err)
 	}
 	if l := LimitsFrom(aos.Policies{MaxPlanKB: 2, MaxDirectives: 3}); l.MaxBytes != 2048 || l.MaxDirectives != 3 {
 		t.Errorf("LimitsFrom = %+v", l)

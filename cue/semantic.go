@@ -107,7 +107,7 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 		if _, err := aos.ExpandTemplates(j.Command, m.Tools); err != nil {
 			c.add(field+".command", "%v", err)
 		}
-		if err := checkWorkingDir(j.WorkingDir, root); err != nil {
+		if err := checkWorkingDir(j.WorkingDir, m.Workspace.Mount); err != nil {
 			c.add(field+".working_dir", "%v", err)
 		}
 	}
@@ -178,28 +178,11 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 	return c.errs
 }
 
-// fillDefaults sets the schema's defaults that semantic checks rely on,
-// for manifests that failed the schema and were decoded without it.
-func fillDefaults(m *aos.Manifest) {
-	if m.Workspace.Root == "" {
-		m.Workspace.Root = "."
-	}
-	for _, jobs := range []map[string]aos.Job{m.Tests, m.Build.Targets} {
-		for name, j := range jobs {
-			if j.WorkingDir == "" {
-				j.WorkingDir = "."
-				jobs[name] = j
-			}
-		}
-	}
-}
-
-func checkWorkingDir(dir, root string) error {
+// checkWorkingDir checks a job's working_dir against the workspace's
+// mount point inside the sandbox.
+func checkWorkingDir(dir, mount string) error {
 	if strings.HasPrefix(dir, "/") {
-		r := root
-		if r == "." {
-			r = "/workspace"
-		}
+		r := mount
 		if path.Clean(dir) != dir || (dir != r && !strings.HasPrefix(dir, r+"/")) {
 			return fmt.Errorf("working_dir %q is not inside the workspace root %q", dir, r)
 		}

@@ -109,15 +109,11 @@ func (r *runner) canWrite(d *aos.Directive, p string) ([]string, bool) {
 // deleteAllowed judges the deletion of q, a side effect of d.
 func (r *runner) deleteAllowed(d *aos.Directive, q, why string) bool {
 	ok := true
-	if !r.m.Policies.AllowDelete {
-		r.violate(d, q, "policies.allow_delete", why+"; deletes are not allowed")
+	if den := r.pol.Delete(); den != nil {
+		r.violate(d, q, den.Rule, why+"; "+den.Msg)
 		ok = false
 	}
-	if den := r.opts.Rules.CanWrite(q); den != nil {
-		r.violate(d, q, den.Rule, den.Msg)
-		ok = false
-	}
-	return ok
+	return r.deny(d, q, r.opts.Rules.CanWrite(q)) && ok
 }
 
 // dirVisible reports whether directory p holds a visible file. An

@@ -73,11 +73,9 @@ func (r *runner) flushJobs() {
 	if len(batch) == 1 {
 		results[0], errs[0] = r.opts.Jobs.Run(r.ctx, batch[0].job, r.st)
 	} else {
-		n := r.m.Policies.MaxParallelJobs
-		if n < 1 {
-			n = 2
-		}
-		p := pool.New().WithMaxGoroutines(n)
+		// The loader fills max_parallel_jobs from the schema; a pool
+		// needs at least one goroutine.
+		p := pool.New().WithMaxGoroutines(max(r.m.Policies.MaxParallelJobs, 1))
 		for i := range batch {
 			p.Go(func() { results[i], errs[i] = r.opts.Jobs.Run(r.ctx, batch[i].job, r.st) })
 		}
@@ -161,10 +159,10 @@ func (r *runner) stageOutputs(d *aos.Directive, o *aos.Outcome, outs []OutputFil
 			ok = false
 			continue
 		}
-		if !r.checkSize(d, f.path, len(f.data)) {
+		if !r.deny(d, f.path, r.pol.Size(int64(len(f.data)))) {
 			ok = false
 		}
-		if f.mode != aos.ModeFile && !r.checkMode(d, f.path, f.mode) {
+		if f.mode != aos.ModeFile && !r.deny(d, f.path, r.pol.Mode(f.mode)) {
 			ok = false
 		}
 	}
@@ -177,7 +175,7 @@ func (r *runner) stageOutputs(d *aos.Directive, o *aos.Outcome, outs []OutputFil
 		paths = append(paths, f.path)
 	}
 	if len(paths) > 0 {
-		r.approvals(d, paths)
+		r.approve(d, paths)
 		r.gen++
 		o.Paths = paths
 	}
@@ -186,10 +184,7 @@ func (r *runner) stageOutputs(d *aos.Directive, o *aos.Outcome, outs []OutputFil
 
 func (r *runner) resolveJob(d *aos.Directive) (Job, bool) {
 	m := r.m
-	job := Job{Directive: d.Index, Root: m.Workspace.Root}
-	if job.Root == "." || job.Root == "" {
-		job.Root = "/workspace"
-	}
+	job := Job{Directive: d.Index, Root: m.Workspace.Mount}
 	var spec aos.Job
 	switch d.Type {
 	case aos.RunTests:
@@ -235,10 +230,8 @@ func (r *runner) resolveJob(d *aos.Directive) (Job, bool) {
 			}
 		}
 		job.Kind, job.Name, job.Args = "exec", d.Tool, d.Args
+		// Tools run at the workspace root.
 		spec = aos.Job{Command: t.Command, WorkingDir: ".", TimeoutSeconds: t.TimeoutSeconds}
-		if spec.TimeoutSeconds == 0 {
-			spec.TimeoutSeconds = 600
-		}
 	}
 	cmd, err := aos.ExpandTemplates(spec.Command, m.Tools)
 	if err != nil {

@@ -34,14 +34,15 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 	var touched []string
 	var allDeletes []string
 	for _, f := range files {
-		if f.Binary && !r.m.Policies.AllowBinaryPatches {
-			r.violate(d, firstNonEmpty(f.NewPath, f.OldPath), "policies.allow_binary_patches", "binary patches are not allowed")
+		if f.Binary && !r.deny(d, firstNonEmpty(f.NewPath, f.OldPath), r.pol.BinaryPatch()) {
 			ok = false
 			continue
 		}
-		if f.ModeChange() && !r.m.Policies.AllowModeChanges {
-			r.violate(d, firstNonEmpty(f.NewPath, f.OldPath), "policies.allow_mode_changes", fmt.Sprintf("patch changes mode %o to %o", f.OldMode, f.NewMode))
-			ok = false
+		if f.ModeChange() {
+			if den := r.pol.ModeChange(f.OldMode, f.NewMode); den != nil {
+				r.violate(d, firstNonEmpty(f.NewPath, f.OldPath), den.Rule, "patch "+den.Msg)
+				ok = false
+			}
 		}
 		var old []byte
 		var oldMode uint32
@@ -94,7 +95,7 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 			newMode = oldMode
 		}
 		if f.Op == patch.Add || (f.NewMode != 0 && f.NewMode != oldMode) {
-			if !r.checkMode(d, f.NewPath, newMode) {
+			if !r.deny(d, f.NewPath, r.pol.Mode(newMode)) {
 				ok = false
 			}
 		}
@@ -113,7 +114,7 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 			touched = append(touched, f.OldPath)
 			continue
 		}
-		if !r.checkSize(d, f.NewPath, len(data)) {
+		if !r.deny(d, f.NewPath, r.pol.Size(int64(len(data)))) {
 			ok = false
 		}
 		if f.Op == patch.Rename {
@@ -126,7 +127,7 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 	if !ok {
 		return
 	}
-	r.approvals(d, append(touched, allDeletes...))
+	r.approve(d, append(touched, allDeletes...))
 	for _, q := range allDeletes {
 		r.st.remove(q)
 	}

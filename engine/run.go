@@ -64,10 +64,8 @@ type runner struct {
 	pending []pendingJob
 	// vis caches visible by path: rules are fixed for a run.
 	vis map[string]bool
-	// approvalSets are the compiled paths of each require_approval rule.
-	approvalSets []*policy.GlobSet
-	// denied are the directive types of policies.denied_directives.
-	denied map[aos.DirectiveType]bool
+	// pol judges changes by the manifest's policies.
+	pol *policy.Policies
 }
 
 // Run interprets plan against base. It returns an error only when the run
@@ -76,8 +74,9 @@ type runner struct {
 //
 // The directives run in order (docs/spec.md 6.4): each is judged and its
 // writes staged, consecutive RUN_TESTS are batched (see flushJobs), then
-// the plan as a whole is judged by require_tests_on_write and, when
-// applying, the final state by the validators.
+// the plan as a whole is judged by require_tests_on_write, the final state
+// by the validators when applying, and the whole change by the size rules
+// of require_approval.
 func Run(ctx context.Context, plan *aos.Plan, base Base, opts Options) (*Result, error) {
 	r, err := newRunner(ctx, base, opts, len(plan.Directives))
 	if err != nil {
@@ -90,7 +89,9 @@ func Run(ctx context.Context, plan *aos.Plan, base Base, opts Options) (*Result,
 		r.step(i, &plan.Directives[i])
 	}
 	r.flushJobs()
-	r.requireTests(plan)
+	if i, den := r.pol.TestsOnWrite(plan.Directives); den != nil {
+		r.deny(&plan.Directives[i], "", den)
+	}
 	if opts.Apply && r.res.OK() {
 		r.validate()
 	}
@@ -106,13 +107,13 @@ func newRunner(ctx context.Context, base Base, opts Options, n int) (*runner, er
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{ctx: ctx, opts: opts, m: opts.Manifest, st: st, valGen: -1,
-		argRe: map[string]*regexp.Regexp{}, vis: map[string]bool{}, denied: map[aos.DirectiveType]bool{},
-		res: &Result{State: st, Outcomes: make([]aos.Outcome, n), Replies: make([]any, n)}}
-	for _, t := range r.m.Policies.DeniedDirectives {
-		r.denied[t] = true
+	pol, err := policy.NewPolicies(opts.Manifest)
+	if err != nil {
+		return nil, err
 	}
-	return r, nil
+	return &runner{ctx: ctx, opts: opts, m: opts.Manifest, st: st, pol: pol, valGen: -1,
+		argRe: map[string]*regexp.Regexp{}, vis: map[string]bool{},
+		res: &Result{State: st, Outcomes: make([]aos.Outcome, n), Replies: make([]any, n)}}, nil
 }
 
 // step runs d, directive i, and records its outcome.
@@ -123,19 +124,32 @@ func (r *runner) step(i int, d *aos.Directive) {
 	o := &r.res.Outcomes[i]
 	*o = aos.Outcome{Index: i, Type: d.Type, Path: d.Path, Status: aos.OutcomeOK}
 	before := len(r.res.Violations)
-	if r.denied[d.Type] {
-		r.violate(d, d.Path, "policies.denied_directives", fmt.Sprintf("%s is not allowed in this project", d.Type))
-	} else {
+	if r.deny(d, d.Path, r.pol.Directive(d.Type)) {
 		r.directive(d, o)
 		if len(r.res.Violations) == before && !d.Type.Writes() {
 			// Writes match approval rules by the paths they touch;
 			// other directives match the rules that name no paths.
-			r.approvals(d, nil)
+			r.approve(d, nil)
 		}
 	}
 	if len(r.res.Violations) > before && o.Status == aos.OutcomeOK {
 		o.Status = aos.OutcomeRejected
 	}
+}
+
+// approve records the reviews the policies ask for d, which writes paths.
+func (r *runner) approve(d *aos.Directive, paths []string) {
+	r.res.Approvals = append(r.res.Approvals, r.pol.Approvals(d, paths)...)
+}
+
+// deny reports den, when there is one, as a violation of d at p. It
+// returns whether d passed.
+func (r *runner) deny(d *aos.Directive, p string, den *policy.Denial) bool {
+	if den == nil {
+		return true
+	}
+	r.violate(d, p, den.Rule, den.Msg)
+	return false
 }
 
 func (r *runner) violate(d *aos.Directive, p, rule, msg string) {

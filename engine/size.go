@@ -2,26 +2,19 @@ package engine
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/patch"
 	"github.com/architectos/aos/policy"
 )
 
-// sizeApprovals adds an approval for each require_approval rule with
-// larger_than that the plan's whole change exceeds (docs/spec.md 4.7): the
-// files of the staged tree that differ from the base, and their added and
-// deleted lines, counted over the files the rule's paths and directives
-// select.
+// sizeApprovals adds the approvals that require_approval rules with
+// larger_than ask for the plan's whole change (docs/spec.md 4.7): the files
+// of the staged tree that differ from the base, each with the directive
+// types that changed it and, when a rule counts it, its added and deleted
+// lines.
 func (r *runner) sizeApprovals() error {
-	var rules []int
-	for i, rule := range r.m.Policies.RequireApproval {
-		if rule.LargerThan != nil {
-			rules = append(rules, i)
-		}
-	}
-	if len(rules) == 0 {
+	if !r.pol.HasSizeRules() {
 		return nil
 	}
 	changes, err := r.st.Changes()
@@ -41,8 +34,10 @@ func (r *runner) sizeApprovals() error {
 			writers[p] = append(writers[p], o.Type)
 		}
 	}
+	sized := make([]policy.SizedChange, len(changes))
 	counted := make([]int, len(changes)) // lines of each change, -1 until counted
-	for i := range counted {
+	for i, c := range changes {
+		sized[i] = policy.SizedChange{Path: c.Path, Writers: writers[c.Path]}
 		counted[i] = -1
 	}
 	linesOf := func(i int) (int, error) {
@@ -67,40 +62,7 @@ func (r *runner) sizeApprovals() error {
 		counted[i] = a + d
 		return counted[i], nil
 	}
-	for _, i := range rules {
-		rule := r.m.Policies.RequireApproval[i]
-		var set *policy.GlobSet
-		if len(rule.Paths) > 0 {
-			if set, err = policy.CompileGlobs(rule.Paths); err != nil {
-				return fmt.Errorf("policies.require_approval[%d].paths: %w", i, err)
-			}
-		}
-		files, lines := 0, 0
-		for j, c := range changes {
-			if set != nil {
-				if _, ok := set.Match(c.Path); !ok {
-					continue
-				}
-			}
-			if len(rule.Directives) > 0 && !slices.ContainsFunc(writers[c.Path], func(t aos.DirectiveType) bool { return slices.Contains(rule.Directives, t) }) {
-				continue
-			}
-			n, err := linesOf(j)
-			if err != nil {
-				return err
-			}
-			files++
-			lines += n
-		}
-		lim := rule.LargerThan
-		if (lim.Lines > 0 && lines > lim.Lines) || (lim.Files > 0 && files > lim.Files) {
-			name := rule.Name
-			if name == "" {
-				name = fmt.Sprintf("policies.require_approval[%d]", i)
-			}
-			r.res.Approvals = append(r.res.Approvals, aos.Approval{Rule: name, Directive: -1,
-				Reviewers: rule.Reviewers, Reason: rule.Reason, Lines: lines, Files: files})
-		}
-	}
-	return nil
+	approvals, err := r.pol.SizeApprovals(sized, linesOf)
+	r.res.Approvals = append(r.res.Approvals, approvals...)
+	return err
 }

@@ -35,17 +35,17 @@ func (r *runner) write(d *aos.Directive, o *aos.Outcome) {
 	if d.Executable {
 		mode = aos.ModeExecutable
 	}
-	if !r.checkSize(d, p, len(data)) {
+	if !r.deny(d, p, r.pol.Size(int64(len(data)))) {
 		return
 	}
 	if mode != aos.ModeFile {
 		if cur, exists := r.st.files[p]; !exists || cur.mode != mode || d.Type == aos.FileWrite {
-			if !r.checkMode(d, p, mode) {
+			if !r.deny(d, p, r.pol.Mode(mode)) {
 				return
 			}
 		}
 	}
-	r.approvals(d, append([]string{p}, deletes...))
+	r.approve(d, append([]string{p}, deletes...))
 	for _, q := range deletes {
 		r.st.remove(q)
 	}
@@ -60,19 +60,11 @@ func (r *runner) delete(d *aos.Directive, o *aos.Outcome) {
 	if !r.readable(d, p) {
 		return
 	}
-	ok := true
-	if !r.m.Policies.AllowDelete {
-		r.violate(d, p, "policies.allow_delete", "deletes are not allowed")
-		ok = false
-	}
-	if den := r.opts.Rules.CanWrite(p); den != nil {
-		r.violate(d, p, den.Rule, den.Msg)
-		ok = false
-	}
-	if !ok {
+	allowed := r.deny(d, p, r.pol.Delete())
+	if !r.deny(d, p, r.opts.Rules.CanWrite(p)) || !allowed {
 		return
 	}
-	r.approvals(d, []string{p})
+	r.approve(d, []string{p})
 	r.st.remove(p)
 	r.gen++
 }

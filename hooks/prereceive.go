@@ -594,59 +594,53 @@ func (c *checker) content(u Update, info *gitops.CommitInfo, lm *workflow.Loaded
 	if err != nil {
 		return err
 	}
-	pol := lm.Policies
+	pol, err := policy.NewPolicies(lm.Manifest)
+	if err != nil {
+		return err
+	}
 	for _, ch := range changes {
 		p := ch.Path
 		if exempt[p] {
 			continue
 		}
 		bad := func(rule, format string, args ...any) { c.reject(u, info.ID, p, rule, format, args...) }
+		deny := func(d *policy.Denial) {
+			if d != nil {
+				bad(d.Rule, "%s", d.Msg)
+			}
+		}
 		if ch.NewMode == 0 {
 			if perr := policy.CheckPath(p); perr == nil {
 				if d := lm.Rules.CanWrite(p); d != nil {
 					bad(d.Rule, "deleted: %s", d.Msg)
 				}
 			}
-			if !pol.AllowDelete {
-				bad("policies.allow_delete", "deleted, and policies.allow_delete is false")
-			}
+			deny(pol.Delete())
 			continue
 		}
 		if perr := policy.CheckPath(p); perr != nil {
 			bad(perr.Rule, "%s", perr.Msg)
 			continue
 		}
-		if d := lm.Rules.CanWrite(p); d != nil {
-			bad(d.Rule, "%s", d.Msg)
-		}
+		deny(lm.Rules.CanWrite(p))
 		switch ch.NewMode {
-		case aos.ModeSymlink:
-			if !pol.AllowSymlinks {
-				bad("policies.allow_symlinks", "a symlink, and policies.allow_symlinks is false")
-			}
-			continue
-		case aos.ModeGitlink:
-			if !pol.AllowSubmodules {
-				bad("policies.allow_submodules", "a gitlink (submodule), and policies.allow_submodules is false")
-			}
+		case aos.ModeSymlink, aos.ModeGitlink:
+			deny(pol.Mode(ch.NewMode))
 			continue
 		case aos.ModeExecutable:
-			if ch.OldMode == 0 && !pol.AllowExecutable {
-				bad("policies.allow_executable", "an executable file, and policies.allow_executable is false")
+			if ch.OldMode == 0 {
+				deny(pol.Mode(ch.NewMode))
 			}
 		}
-		if ch.OldMode != 0 && ch.OldMode != ch.NewMode && !pol.AllowModeChanges &&
-			(ch.OldMode == aos.ModeFile || ch.OldMode == aos.ModeExecutable) {
-			bad("policies.allow_mode_changes", "mode %06o changed to %06o, and policies.allow_mode_changes is false", ch.OldMode, ch.NewMode)
+		if ch.OldMode == aos.ModeFile || ch.OldMode == aos.ModeExecutable {
+			deny(pol.ModeChange(ch.OldMode, ch.NewMode))
 		}
-		if pol.MaxFileSizeKB > 0 {
+		if pol.LimitsSize() {
 			n, err := tree.BlobSize(ch.NewHash)
 			if err != nil {
 				return err
 			}
-			if n > int64(pol.MaxFileSizeKB)*1024 {
-				bad("policies.max_file_size_kb", "%d bytes, over the limit of %d KiB", n, pol.MaxFileSizeKB)
-			}
+			deny(pol.Size(n))
 		}
 	}
 	return nil

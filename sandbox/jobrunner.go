@@ -19,17 +19,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// DefaultTimeout is a job's deadline when the manifest gives none.
-const DefaultTimeout = 600 * time.Second
-
-// DefaultMaxOutputKB is policies.max_output_kb when the manifest gives
-// none.
-const DefaultMaxOutputKB = 1024
-
-// DefaultMaxPlanKB is policies.max_plan_kb when the manifest gives none; it
-// also bounds the total size of a build's outputs.
-const DefaultMaxPlanKB = 65536
-
 // RunnerOptions configure a [JobRunner].
 type RunnerOptions struct {
 	// TempDir is where job workspaces are created; "" means
@@ -85,26 +74,23 @@ func NewJobRunner(m *aos.Manifest, opts RunnerOptions) (*JobRunner, error) {
 			return nil, fmt.Errorf("environment.git is set but no git directory is known: %w", ErrBadSpec)
 		}
 	}
+	// The manifest loader fills both from the schema's defaults.
+	if m.Policies.MaxOutputKB <= 0 || m.Policies.MaxPlanKB <= 0 {
+		return nil, fmt.Errorf("policies.max_output_kb and policies.max_plan_kb must be positive: %w", ErrBadSpec)
+	}
 	rules, err := policy.NewRules(m.Workspace, "")
 	if err != nil {
 		return nil, err
 	}
-	r := &JobRunner{
+	return &JobRunner{
 		env:        m.Environment,
-		maxOutput:  DefaultMaxOutputKB << 10,
-		maxOutputs: DefaultMaxPlanKB << 10,
+		maxOutput:  int64(m.Policies.MaxOutputKB) << 10,
+		maxOutputs: int64(m.Policies.MaxPlanKB) << 10,
 		opts:       opts,
 		visible: func(p string) bool {
 			return rules.Visible(p) && !hasGitSegment(p)
 		},
-	}
-	if kb := m.Policies.MaxOutputKB; kb > 0 {
-		r.maxOutput = int64(kb) << 10
-	}
-	if kb := m.Policies.MaxPlanKB; kb > 0 {
-		r.maxOutputs = int64(kb) << 10
-	}
-	return r, nil
+	}, nil
 }
 
 // WorkspaceTempDir returns where job workspaces are created by default:
@@ -157,10 +143,6 @@ func (r *JobRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (
 	if err := makeWorkingDir(ws, job.Root, job.WorkingDir); err != nil {
 		return engine.JobResult{}, err
 	}
-	timeout := time.Duration(job.Timeout) * time.Second
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
 	spec := Spec{
 		Name:       job.Kind + "." + job.Name,
 		Env:        r.env,
@@ -169,7 +151,7 @@ func (r *JobRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (
 		WorkingDir: job.WorkingDir,
 		Command:    job.Command,
 		Args:       job.Args,
-		Timeout:    timeout,
+		Timeout:    time.Duration(job.Timeout) * time.Second,
 		MaxOutput:  r.maxOutput,
 		Runtime:    r.opts.Runtime,
 	}

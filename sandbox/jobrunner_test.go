@@ -75,12 +75,13 @@ func testManifest(b backend) *aos.Manifest {
 			ReadOnly: []string{"vendor/**"},
 			Writable: []string{"src/**", "web/**"},
 			Ignored:  []string{"secret/**"},
+			Mount:    "/workspace",
 		},
 		Environment: b.env,
 		Tools: map[string]aos.Tool{
-			"show":  {Command: `printf '[%s]\n'`},
-			"words": {Command: `printf '[%s]\n'`, ArgsPattern: `[a-z]+`},
-			"check": {Command: `grep -q "version 2" src/app.txt`},
+			"show":  {Command: `printf '[%s]\n'`, TimeoutSeconds: 60},
+			"words": {Command: `printf '[%s]\n'`, ArgsPattern: `[a-z]+`, TimeoutSeconds: 60},
+			"check": {Command: `grep -q "version 2" src/app.txt`, TimeoutSeconds: 60},
 		},
 		Tests: map[string]aos.Job{
 			"pass":    {Command: "{{ tools.check }} && echo suite passed", WorkingDir: ".", TimeoutSeconds: 60},
@@ -97,7 +98,7 @@ func testManifest(b backend) *aos.Manifest {
 			"symlink":  {Command: "mkdir -p web/dist && ln -s /etc/passwd web/dist/link", WorkingDir: ".", TimeoutSeconds: 60, Outputs: []string{"web/dist/**"}},
 			"badbuild": {Command: "echo broken; exit 2", WorkingDir: ".", TimeoutSeconds: 60, Outputs: []string{"web/dist/**"}},
 		}},
-		Policies: aos.Policies{MaxParallelJobs: 3, MaxOutputKB: 64},
+		Policies: aos.Policies{MaxParallelJobs: 3, MaxOutputKB: 64, MaxPlanKB: 65536},
 	}
 }
 
