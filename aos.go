@@ -60,7 +60,7 @@ type Violation struct {
 	Directive int           `json:"directive"`
 	Type      DirectiveType `json:"type,omitempty"`
 	Path      string        `json:"path,omitempty"`
-	Rule      string        `json:"rule"`
+	Rule      Rule          `json:"rule"`
 	Message   string        `json:"message"`
 	Pos       Position      `json:"position"`
 }
@@ -81,7 +81,7 @@ func (v Violation) String() string {
 	if v.Path != "" {
 		s += v.Path + ": "
 	}
-	return s + v.Message + " [" + v.Rule + "]"
+	return s + v.Message + " [" + string(v.Rule) + "]"
 }
 
 // Severity of a [Finding].

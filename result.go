@@ -35,7 +35,7 @@ type Outcome struct {
 // JobRecord records a sandboxed job.
 type JobRecord struct {
 	Directive    int      `json:"directive"`
-	Kind         string   `json:"kind"` // tests, build, exec
+	Kind         JobKind  `json:"kind"`
 	Name         string   `json:"name"`
 	Command      string   `json:"command"`
 	Args         []string `json:"args,omitempty"`

@@ -96,7 +96,7 @@ type parser struct {
 	errs []aos.Violation
 }
 
-func (p *parser) errAt(pos aos.Position, directive int, rule, format string, args ...any) {
+func (p *parser) errAt(pos aos.Position, directive int, rule aos.Rule, format string, args ...any) {
 	p.errs = append(p.errs, aos.Violation{Directive: directive, Rule: rule, Message: fmt.Sprintf(format, args...), Pos: pos})
 }
 
@@ -119,11 +119,11 @@ func ParsePlan(name string, data []byte, lim PlanLimits) (*aos.Plan, error) {
 	p := &parser{file: name}
 	start := aos.Position{File: name, Line: 1, Col: 1}
 	if len(data) > lim.MaxBytes {
-		p.errAt(start, -1, "plan.size", "plan is %d bytes, over the limit of %d (policies.max_plan_kb)", len(data), lim.MaxBytes)
+		p.errAt(start, -1, aos.RulePlanSize, "plan is %d bytes, over the limit of %d (policies.max_plan_kb)", len(data), lim.MaxBytes)
 		return nil, &PlanError{p.errs}
 	}
 	if !utf8.Valid(data) {
-		p.errAt(badUTF8Pos(name, data), -1, "plan.syntax", "plan is not valid UTF-8")
+		p.errAt(badUTF8Pos(name, data), -1, aos.RulePlanSyntax, "plan is not valid UTF-8")
 		return nil, &PlanError{p.errs}
 	}
 	format := "yaml"
@@ -138,9 +138,9 @@ func ParsePlan(name string, data []byte, lim PlanLimits) (*aos.Plan, error) {
 	if err != nil {
 		var se *syntaxError
 		if errors.As(err, &se) {
-			p.errAt(se.pos, -1, "plan.syntax", "%s", se.msg)
+			p.errAt(se.pos, -1, aos.RulePlanSyntax, "%s", se.msg)
 		} else {
-			p.errAt(start, -1, "plan.syntax", "%v", err)
+			p.errAt(start, -1, aos.RulePlanSyntax, "%v", err)
 		}
 		return nil, &PlanError{p.errs}
 	}

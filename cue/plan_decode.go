@@ -52,7 +52,7 @@ func (p *parser) wantKind(n *node, k kind, directive int, field string) bool {
 	if k == kBool && n.kind == kWord {
 		hint = " (write true or false)"
 	}
-	p.errAt(n.pos, directive, "plan.schema", "%s must be %s, not %s%s", field, k, n.kind, hint)
+	p.errAt(n.pos, directive, aos.RulePlanSchema, "%s must be %s, not %s%s", field, k, n.kind, hint)
 	return false
 }
 
@@ -69,56 +69,56 @@ func (p *parser) decodePlan(root *node, plan *aos.Plan, lim PlanLimits) {
 	}
 	for i, k := range root.keys {
 		if !planKeys[k.str] {
-			p.errAt(k.pos, -1, "plan.schema", "unknown field %q (a plan has version, id, goal, base and directives)", k.str)
+			p.errAt(k.pos, -1, aos.RulePlanSchema, "unknown field %q (a plan has version, id, goal, base and directives)", k.str)
 			_ = root.vals[i]
 		}
 	}
 	top := aos.Position{File: p.file, Line: root.pos.Line, Col: root.pos.Col}
 	if v := root.get("version"); v == nil {
-		p.errAt(top, -1, "plan.schema", "version is required (version: 1)")
+		p.errAt(top, -1, aos.RulePlanSchema, "version is required (version: 1)")
 	} else if p.wantKind(v, kInt, -1, "version") {
 		if v.str != "1" {
-			p.errAt(v.pos, -1, "plan.version", "plan version %s is not supported; this git-aos reads version 1", v.str)
+			p.errAt(v.pos, -1, aos.RulePlanVersion, "plan version %s is not supported; this git-aos reads version 1", v.str)
 		}
 		plan.Version = aos.PlanVersion
 	}
 	if v := root.get("id"); v == nil {
-		p.errAt(top, -1, "plan.schema", "id is required")
+		p.errAt(top, -1, aos.RulePlanSchema, "id is required")
 	} else if s, ok := p.str(v, -1, "id"); ok {
 		if !PlanIDPattern.MatchString(s) {
-			p.errAt(v.pos, -1, "plan.id", "id %q must match %s", s, PlanIDPattern)
+			p.errAt(v.pos, -1, aos.RulePlanID, "id %q must match %s", s, PlanIDPattern)
 		}
 		plan.ID = s
 	}
 	if v := root.get("goal"); v == nil {
-		p.errAt(top, -1, "plan.schema", "goal is required")
+		p.errAt(top, -1, aos.RulePlanSchema, "goal is required")
 	} else if s, ok := p.str(v, -1, "goal"); ok {
 		if strings.TrimSpace(s) == "" {
-			p.errAt(v.pos, -1, "plan.schema", "goal must not be empty")
+			p.errAt(v.pos, -1, aos.RulePlanSchema, "goal must not be empty")
 		}
 		plan.Goal = s
 	}
 	if v := root.get("base"); v != nil {
 		if s, ok := p.str(v, -1, "base"); ok {
 			if !commitIDPattern.MatchString(s) {
-				p.errAt(v.pos, -1, "plan.base", "base %q must be a full commit id (40 or 64 lowercase hex digits)", s)
+				p.errAt(v.pos, -1, aos.RulePlanBase, "base %q must be a full commit id (40 or 64 lowercase hex digits)", s)
 			}
 			plan.Base = s
 		}
 	}
 	ds := root.get("directives")
 	if ds == nil {
-		p.errAt(top, -1, "plan.schema", "directives are required")
+		p.errAt(top, -1, aos.RulePlanSchema, "directives are required")
 		return
 	}
 	if !p.wantKind(ds, kSeq, -1, "directives") {
 		return
 	}
 	if len(ds.items) == 0 {
-		p.errAt(ds.pos, -1, "plan.schema", "a plan needs at least one directive")
+		p.errAt(ds.pos, -1, aos.RulePlanSchema, "a plan needs at least one directive")
 	}
 	if len(ds.items) > lim.MaxDirectives {
-		p.errAt(ds.pos, -1, "plan.size", "plan has %d directives, over the limit of %d (policies.max_directives)", len(ds.items), lim.MaxDirectives)
+		p.errAt(ds.pos, -1, aos.RulePlanSize, "plan has %d directives, over the limit of %d (policies.max_directives)", len(ds.items), lim.MaxDirectives)
 		return
 	}
 	plan.Directives = make([]aos.Directive, len(ds.items))
@@ -143,7 +143,7 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 	}
 	tn := n.get("type")
 	if tn == nil {
-		p.errAt(n.pos, i, "plan.schema", "directive has no type")
+		p.errAt(n.pos, i, aos.RulePlanSchema, "directive has no type")
 		return
 	}
 	ts, ok := p.str(tn, i, "type")
@@ -157,7 +157,7 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 		for j, t := range aos.DirectiveTypes {
 			names[j] = string(t)
 		}
-		p.errAt(tn.pos, i, "plan.directive", "unknown directive type %q (known: %s)", ts, strings.Join(names, ", "))
+		p.errAt(tn.pos, i, aos.RulePlanDirective, "unknown directive type %q (known: %s)", ts, strings.Join(names, ", "))
 		return
 	}
 	for j, k := range n.keys {
@@ -169,7 +169,7 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 			if len(fields) > 0 {
 				allowed = strings.Join(slices.Sorted(maps.Keys(fields)), ", ")
 			}
-			p.errAt(k.pos, i, "plan.schema", "unknown field %q for %s (its fields: %s)", k.str, d.Type, allowed)
+			p.errAt(k.pos, i, aos.RulePlanSchema, "unknown field %q for %s (its fields: %s)", k.str, d.Type, allowed)
 			continue
 		}
 		v := n.vals[j]
@@ -202,7 +202,7 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 			}
 			b, err := base64.StdEncoding.Strict().DecodeString(strings.Join(strings.Fields(s), ""))
 			if err != nil {
-				p.errAt(v.pos, i, "plan.schema", "content_base64 is not valid base64: %v", err)
+				p.errAt(v.pos, i, aos.RulePlanSchema, "content_base64 is not valid base64: %v", err)
 				continue
 			}
 			d.Content = b
@@ -215,7 +215,7 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 				continue
 			}
 			if len(v.items) > maxArgs {
-				p.errAt(v.pos, i, "plan.schema", "args has %d items, over the limit of %d", len(v.items), maxArgs)
+				p.errAt(v.pos, i, aos.RulePlanSchema, "args has %d items, over the limit of %d", len(v.items), maxArgs)
 				continue
 			}
 			d.Args = make([]string, 0, len(v.items))
@@ -225,7 +225,7 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 					continue
 				}
 				if strings.IndexByte(s, 0) >= 0 {
-					p.errAt(a.pos, i, "plan.schema", "args[%d] contains a NUL byte", ai)
+					p.errAt(a.pos, i, aos.RulePlanSchema, "args[%d] contains a NUL byte", ai)
 				}
 				d.Args = append(d.Args, s)
 			}
@@ -233,16 +233,16 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 	}
 	for _, f := range slices.Sorted(maps.Keys(fields)) {
 		if fields[f] && n.get(f) == nil {
-			p.errAt(n.pos, i, "plan.schema", "%s needs %s", d.Type, f)
+			p.errAt(n.pos, i, aos.RulePlanSchema, "%s needs %s", d.Type, f)
 		}
 	}
 	if _, ok := fields["content"]; ok {
 		c, b := n.get("content"), n.get("content_base64")
 		switch {
 		case c == nil && b == nil:
-			p.errAt(n.pos, i, "plan.schema", "%s needs content or content_base64", d.Type)
+			p.errAt(n.pos, i, aos.RulePlanSchema, "%s needs content or content_base64", d.Type)
 		case c != nil && b != nil:
-			p.errAt(b.pos, i, "plan.schema", "%s takes content or content_base64, not both", d.Type)
+			p.errAt(b.pos, i, aos.RulePlanSchema, "%s takes content or content_base64, not both", d.Type)
 		}
 	}
 	if d.Type == aos.RunTests && d.Suite == "" && n.get("suite") == nil {

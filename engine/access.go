@@ -39,10 +39,10 @@ func (r *runner) readable(d *aos.Directive, p string) bool {
 		return true
 	}
 	if r.st.IsDir(p) && r.visible(p) && r.dirVisible(p) {
-		r.violate(d, p, "path.not_file", "path is a directory")
+		r.violate(d, p, aos.RulePathNotFile, "path is a directory")
 		return false
 	}
-	r.violate(d, p, "path.not_found", "no such file")
+	r.violate(d, p, aos.RulePathNotFound, "no such file")
 	return false
 }
 
@@ -81,7 +81,7 @@ func (r *runner) canWrite(d *aos.Directive, p string) ([]string, bool) {
 			deletes = append(deletes, q)
 			continue
 		}
-		r.violate(d, p, "path.through_file", fmt.Sprintf("%s is a file, not a directory", q))
+		r.violate(d, p, aos.RulePathThroughFile, fmt.Sprintf("%s is a file, not a directory", q))
 		return nil, false
 	}
 	if r.st.IsDir(p) {
@@ -99,7 +99,7 @@ func (r *runner) canWrite(d *aos.Directive, p string) ([]string, bool) {
 		// ignored path, whether or not one is there, so that the answer
 		// for a directory that is seen tells nothing of what it hides.
 		if den == nil && r.opts.Rules.MayHideBeneath(p) {
-			r.violate(d, p, "workspace.not_writable", "path is not writable")
+			r.violate(d, p, aos.RuleWorkspaceNotWritable, "path is not writable")
 			ok = false
 		}
 	}

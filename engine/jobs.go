@@ -58,7 +58,7 @@ func (r *runner) flushJobs() {
 	}
 	if r.opts.Jobs == nil {
 		for _, p := range batch {
-			r.violate(p.d, "", "sandbox.unavailable", fmt.Sprintf("%s needs a sandbox, and none is configured; the plan is not run unsandboxed", p.d.Type))
+			r.violate(p.d, "", aos.RuleSandboxUnavailable, fmt.Sprintf("%s needs a sandbox, and none is configured; the plan is not run unsandboxed", p.d.Type))
 			p.o.Status = aos.OutcomeRejected
 		}
 		return
@@ -91,7 +91,7 @@ func (r *runner) flushJobs() {
 func (r *runner) jobDone(p pendingJob, jr JobResult, err error) {
 	d, o, job := p.d, p.o, p.job
 	if err != nil && !errors.Is(err, ErrBadOutputs) {
-		rule := "sandbox.unavailable"
+		rule := aos.RuleSandboxUnavailable
 		if je := (*JobError)(nil); errors.As(err, &je) {
 			rule = je.Rule
 		}
@@ -115,13 +115,12 @@ func (r *runner) jobDone(p pendingJob, jr JobResult, err error) {
 			}
 			why += fmt.Sprintf("; output ends %q", last)
 		}
-		rule := map[string]string{"tests": "tests.failed", "build": "build.failed", "exec": "tools.failed"}[job.Kind]
-		r.violate(d, "", rule, fmt.Sprintf("%s %q failed: %s", job.Kind, job.Name, why))
+		r.violate(d, "", job.Kind.Failed(), fmt.Sprintf("%s %q failed: %s", job.Kind, job.Name, why))
 		o.Status = aos.OutcomeFailed
 		return
 	}
 	if err != nil {
-		r.violate(d, "", "build.outputs", err.Error())
+		r.violate(d, "", aos.RuleBuildOutputs, err.Error())
 		o.Status = aos.OutcomeRejected
 		return
 	}
@@ -190,22 +189,22 @@ func (r *runner) resolveJob(d *aos.Directive) (Job, bool) {
 	case aos.RunTests:
 		s, ok := m.Tests[d.Suite]
 		if !ok {
-			r.violate(d, "", "tests.unknown", fmt.Sprintf("unknown test suite %q (known: %s)", d.Suite, names(m.Tests)))
+			r.violate(d, "", aos.RuleTestsUnknown, fmt.Sprintf("unknown test suite %q (known: %s)", d.Suite, names(m.Tests)))
 			return job, false
 		}
-		job.Kind, job.Name, spec = "tests", d.Suite, s
+		job.Kind, job.Name, spec = aos.JobTests, d.Suite, s
 	case aos.BuildTarget:
 		t, ok := m.Build.Targets[d.Target]
 		if !ok {
-			r.violate(d, "", "build.unknown", fmt.Sprintf("unknown build target %q (known: %s)", d.Target, names(m.Build.Targets)))
+			r.violate(d, "", aos.RuleBuildUnknown, fmt.Sprintf("unknown build target %q (known: %s)", d.Target, names(m.Build.Targets)))
 			return job, false
 		}
-		job.Kind, job.Name, spec = "build", d.Target, t
+		job.Kind, job.Name, spec = aos.JobBuild, d.Target, t
 		job.Outputs = t.Outputs
 	case aos.SandboxExec:
 		t, ok := m.Tools[d.Tool]
 		if !ok {
-			r.violate(d, "", "tools.unknown", fmt.Sprintf("unknown tool %q (known: %s)", d.Tool, names(m.Tools)))
+			r.violate(d, "", aos.RuleToolsUnknown, fmt.Sprintf("unknown tool %q (known: %s)", d.Tool, names(m.Tools)))
 			return job, false
 		}
 		if t.ArgsPattern != "" {
@@ -213,7 +212,7 @@ func (r *runner) resolveJob(d *aos.Directive) (Job, bool) {
 			if re == nil {
 				var err error
 				if re, err = regexp.Compile(`^(?:` + t.ArgsPattern + `)$`); err != nil {
-					r.violate(d, "", "tools.args_pattern", fmt.Sprintf("tool %q has an invalid args_pattern", d.Tool))
+					r.violate(d, "", aos.RuleToolsArgsPattern, fmt.Sprintf("tool %q has an invalid args_pattern", d.Tool))
 					return job, false
 				}
 				r.argRe[d.Tool] = re
@@ -221,7 +220,7 @@ func (r *runner) resolveJob(d *aos.Directive) (Job, bool) {
 			bad := false
 			for i, a := range d.Args {
 				if !re.MatchString(a) {
-					r.violate(d, "", "tools.args_pattern", fmt.Sprintf("argument %d %q does not match the args_pattern of tool %q", i, a, d.Tool))
+					r.violate(d, "", aos.RuleToolsArgsPattern, fmt.Sprintf("argument %d %q does not match the args_pattern of tool %q", i, a, d.Tool))
 					bad = true
 				}
 			}
@@ -229,13 +228,13 @@ func (r *runner) resolveJob(d *aos.Directive) (Job, bool) {
 				return job, false
 			}
 		}
-		job.Kind, job.Name, job.Args = "exec", d.Tool, d.Args
+		job.Kind, job.Name, job.Args = aos.JobExec, d.Tool, d.Args
 		// Tools run at the workspace root.
 		spec = aos.Job{Command: t.Command, WorkingDir: ".", TimeoutSeconds: t.TimeoutSeconds}
 	}
 	cmd, err := aos.ExpandTemplates(spec.Command, m.Tools)
 	if err != nil {
-		r.violate(d, "", "manifest.template", err.Error())
+		r.violate(d, "", aos.RuleManifestTemplate, err.Error())
 		return job, false
 	}
 	job.Command = cmd

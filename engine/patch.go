@@ -10,7 +10,7 @@ import (
 func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 	files, err := patch.Parse(d.Patch)
 	if err != nil {
-		r.violate(d, "", "patch.parse", err.Error())
+		r.violate(d, "", aos.RulePatchParse, err.Error())
 		return
 	}
 	ok := true
@@ -54,13 +54,13 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 			m, _ := r.st.Lookup(f.OldPath)
 			oldMode = m
 			if f.OldMode != 0 && f.OldMode != m {
-				r.violate(d, f.OldPath, "patch.apply", fmt.Sprintf("patch expects mode %o, file has %o", f.OldMode, m))
+				r.violate(d, f.OldPath, aos.RulePatchApply, fmt.Sprintf("patch expects mode %o, file has %o", f.OldMode, m))
 				ok = false
 				continue
 			}
 			var err error
 			if old, err = r.st.Read(f.OldPath); err != nil {
-				r.violate(d, f.OldPath, "path.read", fmt.Sprintf("cannot read: %v", err))
+				r.violate(d, f.OldPath, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
 				ok = false
 				continue
 			}
@@ -74,13 +74,13 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 			allDeletes = append(allDeletes, deletes...)
 			if f.Op == patch.Add {
 				if _, exists := r.st.files[f.NewPath]; exists && r.visible(f.NewPath) {
-					r.violate(d, f.NewPath, "patch.apply", "patch creates a file that exists")
+					r.violate(d, f.NewPath, aos.RulePatchApply, "patch creates a file that exists")
 					ok = false
 				}
 			}
 			if f.Op == patch.Rename || f.Op == patch.Copy {
 				if _, exists := r.st.files[f.NewPath]; exists && r.visible(f.NewPath) {
-					r.violate(d, f.NewPath, "patch.apply", fmt.Sprintf("%s target exists", f.Op))
+					r.violate(d, f.NewPath, aos.RulePatchApply, fmt.Sprintf("%s target exists", f.Op))
 					ok = false
 				}
 			}
@@ -101,13 +101,13 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 		}
 		data, err := f.Apply(old)
 		if err != nil {
-			r.violate(d, firstNonEmpty(f.NewPath, f.OldPath), "patch.apply", err.Error())
+			r.violate(d, firstNonEmpty(f.NewPath, f.OldPath), aos.RulePatchApply, err.Error())
 			ok = false
 			continue
 		}
 		if f.Op == patch.Delete {
 			if len(data) != 0 {
-				r.violate(d, f.OldPath, "patch.apply", "deletion patch does not remove the whole file")
+				r.violate(d, f.OldPath, aos.RulePatchApply, "deletion patch does not remove the whole file")
 				ok = false
 			}
 			results = append(results, result{path: f.OldPath, del: true})

@@ -10,7 +10,7 @@ import (
 // Job is a sandboxed job a directive asks for, resolved from the manifest.
 type Job struct {
 	Directive int
-	Kind      string // "tests", "build" or "exec"
+	Kind      aos.JobKind
 	Name      string // suite, target or tool name
 	Command   string // the manifest's command, templates expanded
 	Args      []string
@@ -49,7 +49,7 @@ type JobRunner interface {
 // own rule, such as verify.job when a job run again disagrees with its
 // record, rather than as sandbox.unavailable.
 type JobError struct {
-	Rule string
+	Rule aos.Rule
 	Msg  string
 }
 

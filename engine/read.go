@@ -28,7 +28,7 @@ func (r *runner) fileRead(d *aos.Directive, o *aos.Outcome) {
 	}
 	data, err := r.st.Read(d.Path)
 	if err != nil {
-		r.violate(d, d.Path, "path.read", fmt.Sprintf("cannot read: %v", err))
+		r.violate(d, d.Path, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
 		return
 	}
 	mode, _ := r.st.Lookup(d.Path)
@@ -68,7 +68,7 @@ func (r *runner) stat(d *aos.Directive, o *aos.Outcome) {
 		return
 	}
 	if !r.visible(d.Path) {
-		r.violate(d, d.Path, "path.not_found", "no such file")
+		r.violate(d, d.Path, aos.RulePathNotFound, "no such file")
 		return
 	}
 	if r.st.IsDir(d.Path) && r.dirVisible(d.Path) {
@@ -77,14 +77,14 @@ func (r *runner) stat(d *aos.Directive, o *aos.Outcome) {
 	}
 	f, ok := r.st.files[d.Path]
 	if !ok {
-		r.violate(d, d.Path, "path.not_found", "no such file")
+		r.violate(d, d.Path, aos.RulePathNotFound, "no such file")
 		return
 	}
 	reply := StatReply{Path: d.Path, Type: typeOf(f.mode), Mode: fmt.Sprintf("%o", f.mode)}
 	if f.mode != aos.ModeGitlink {
 		size, err := r.st.Size(d.Path)
 		if err != nil {
-			r.violate(d, d.Path, "path.read", fmt.Sprintf("cannot read: %v", err))
+			r.violate(d, d.Path, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
 			return
 		}
 		reply.Size = size
@@ -112,11 +112,11 @@ func (r *runner) ls(d *aos.Directive, o *aos.Outcome) {
 			return
 		}
 		if _, isFile := r.st.files[dir]; isFile && r.visible(dir) {
-			r.violate(d, dir, "path.not_dir", "path is a file, not a directory")
+			r.violate(d, dir, aos.RulePathNotDir, "path is a file, not a directory")
 			return
 		}
 		if !r.st.IsDir(dir) || !r.visible(dir) || !r.dirVisible(dir) {
-			r.violate(d, dir, "path.not_found", "no such directory")
+			r.violate(d, dir, aos.RulePathNotFound, "no such directory")
 			return
 		}
 	}
@@ -168,16 +168,16 @@ func (r *runner) diff(d *aos.Directive, o *aos.Outcome) {
 	var fromBase Base = r.st.base
 	if d.Against != "" {
 		if r.opts.Tree == nil {
-			r.violate(d, p, "diff.against", "DIFF against another commit is not available here")
+			r.violate(d, p, aos.RuleDiffAgainst, "DIFF against another commit is not available here")
 			return
 		}
 		b, err := r.opts.Tree(d.Against)
 		if err != nil {
-			r.violate(d, p, "diff.against", fmt.Sprintf("cannot resolve %q: %v", d.Against, err))
+			r.violate(d, p, aos.RuleDiffAgainst, fmt.Sprintf("cannot resolve %q: %v", d.Against, err))
 			return
 		}
 		if from, err = b.Files(); err != nil {
-			r.violate(d, p, "diff.against", fmt.Sprintf("cannot read %q: %v", d.Against, err))
+			r.violate(d, p, aos.RuleDiffAgainst, fmt.Sprintf("cannot read %q: %v", d.Against, err))
 			return
 		}
 		fromBase = b
@@ -185,7 +185,7 @@ func (r *runner) diff(d *aos.Directive, o *aos.Outcome) {
 	if e, ok := from[p]; ok && visible {
 		var err error
 		if old, err = fromBase.ReadBlob(e.Hash); err != nil {
-			r.violate(d, p, "path.read", fmt.Sprintf("cannot read: %v", err))
+			r.violate(d, p, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
 			return
 		}
 		oldMode = e.Mode
@@ -195,13 +195,13 @@ func (r *runner) diff(d *aos.Directive, o *aos.Outcome) {
 	if f, ok := r.st.files[p]; ok && visible {
 		var err error
 		if cur, err = r.st.Read(p); err != nil {
-			r.violate(d, p, "path.read", fmt.Sprintf("cannot read: %v", err))
+			r.violate(d, p, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
 			return
 		}
 		curMode = f.mode
 	}
 	if oldMode == 0 && curMode == 0 {
-		r.violate(d, p, "path.not_found", "no such file on either side")
+		r.violate(d, p, aos.RulePathNotFound, "no such file on either side")
 		return
 	}
 	text := patch.Unified(p, old, oldMode, cur, curMode)
@@ -232,7 +232,7 @@ func (r *runner) getHistory(d *aos.Directive, o *aos.Outcome) {
 	}
 	h, err := r.opts.History()
 	if err != nil {
-		r.violate(d, "", "history.read", fmt.Sprintf("cannot read history: %v", err))
+		r.violate(d, "", aos.RuleHistoryRead, fmt.Sprintf("cannot read history: %v", err))
 		return
 	}
 	r.res.Replies[d.Index] = h

@@ -152,7 +152,7 @@ func (r *runner) deny(d *aos.Directive, p string, den *policy.Denial) bool {
 	return false
 }
 
-func (r *runner) violate(d *aos.Directive, p, rule, msg string) {
+func (r *runner) violate(d *aos.Directive, p string, rule aos.Rule, msg string) {
 	r.res.Violations = append(r.res.Violations, aos.Violation{Directive: d.Index, Type: d.Type, Path: p, Rule: rule, Message: msg, Pos: d.Pos})
 }
 
@@ -182,6 +182,6 @@ func (r *runner) directive(d *aos.Directive, o *aos.Outcome) {
 	case aos.GetHistory:
 		r.getHistory(d, o)
 	default:
-		r.violate(d, "", "plan.directive", fmt.Sprintf("unknown directive type %q", d.Type))
+		r.violate(d, "", aos.RulePlanDirective, fmt.Sprintf("unknown directive type %q", d.Type))
 	}
 }

@@ -18,7 +18,7 @@ func (r *runner) validate() bool {
 	r.valGen = r.gen
 	changes, err := r.st.Changes()
 	if err != nil {
-		r.res.Violations = append(r.res.Violations, aos.Violation{Directive: -1, Rule: "validators.run", Message: err.Error()})
+		r.res.Violations = append(r.res.Violations, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsRun, Message: err.Error()})
 		return false
 	}
 	findings, recs, err := r.opts.Validate(r.ctx, r.st, changes)
@@ -26,12 +26,12 @@ func (r *runner) validate() bool {
 	r.res.Findings = append(r.res.Findings, findings...)
 	ok := true
 	if err != nil {
-		r.res.Violations = append(r.res.Violations, aos.Violation{Directive: -1, Rule: "validators.run", Message: err.Error()})
+		r.res.Violations = append(r.res.Violations, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsRun, Message: err.Error()})
 		ok = false
 	}
 	for _, f := range findings {
 		if f.Severity == aos.SeverityError {
-			r.res.Violations = append(r.res.Violations, aos.Violation{Directive: -1, Path: f.Path, Rule: "validators." + f.Validator + "/" + f.Rule,
+			r.res.Violations = append(r.res.Violations, aos.Violation{Directive: -1, Path: f.Path, Rule: aos.ValidatorFinding(f.Validator, f.Rule),
 				Message: fmt.Sprintf("line %d, column %d: %s", f.Line, f.Column, f.Message)})
 			ok = false
 		}

@@ -18,15 +18,15 @@ func (r *runner) write(d *aos.Directive, o *aos.Outcome) {
 		cur, exists := r.st.files[p]
 		switch {
 		case !exists || !r.visible(p):
-			r.violate(d, p, "path.not_found", "FILE_APPEND needs an existing file")
+			r.violate(d, p, aos.RulePathNotFound, "FILE_APPEND needs an existing file")
 			return
 		case cur.mode != aos.ModeFile && cur.mode != aos.ModeExecutable:
-			r.violate(d, p, "path.not_file", fmt.Sprintf("cannot append to a %s", typeOf(cur.mode)))
+			r.violate(d, p, aos.RulePathNotFile, fmt.Sprintf("cannot append to a %s", typeOf(cur.mode)))
 			return
 		}
 		old, err := r.st.Read(p)
 		if err != nil {
-			r.violate(d, p, "path.read", fmt.Sprintf("cannot read: %v", err))
+			r.violate(d, p, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
 			return
 		}
 		data = append(append(make([]byte, 0, len(old)+len(data)), old...), data...)

@@ -53,7 +53,7 @@ type Rejection struct {
 	Ref    string
 	Commit string // "" when the reason concerns the ref update
 	Path   string
-	Rule   string
+	Rule   aos.Rule
 	Msg    string
 }
 
@@ -65,7 +65,7 @@ func (r Rejection) String() string {
 	if r.Path != "" {
 		s += printable(r.Path) + ": "
 	}
-	return s + r.Msg + " [" + r.Rule + "]"
+	return s + r.Msg + " [" + string(r.Rule) + "]"
 }
 
 // printable quotes s when it holds characters a terminal would act on.
@@ -329,7 +329,7 @@ func (c *checker) isAgentBranch(ref string) bool {
 	return ok && matchAny(c.agentRefs, b)
 }
 
-func (c *checker) reject(u Update, commit, p, rule, format string, args ...any) {
+func (c *checker) reject(u Update, commit, p string, rule aos.Rule, format string, args ...any) {
 	c.res.Rejections = append(c.res.Rejections, Rejection{Ref: u.Ref, Commit: commit, Path: p, Rule: rule, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -351,7 +351,7 @@ func (c *checker) update(ctx context.Context, u Update) error {
 		}
 	}
 	if !allowed {
-		c.reject(u, "", "", "protect.ref_namespace", "updates are accepted under %s only", strings.Join(c.opts.RefPrefixes, ", "))
+		c.reject(u, "", "", aos.RuleProtectRefNamespace, "updates are accepted under %s only", strings.Join(c.opts.RefPrefixes, ", "))
 		return nil
 	}
 	kind := otherRef
@@ -363,7 +363,7 @@ func (c *checker) update(ctx context.Context, u Update) error {
 	}
 	if u.Deletion() {
 		if kind == protectedRef {
-			c.reject(u, "", "", "protect.delete", "a protected branch cannot be deleted")
+			c.reject(u, "", "", aos.RuleProtectDelete, "a protected branch cannot be deleted")
 		}
 		return nil
 	}
@@ -372,7 +372,7 @@ func (c *checker) update(ctx context.Context, u Update) error {
 		return err
 	}
 	if newCommit == "" {
-		c.reject(u, "", "", "protect.not_commit", "%.12s is not a commit or a tag of one", u.New)
+		c.reject(u, "", "", aos.RuleProtectNotCommit, "%.12s is not a commit or a tag of one", u.New)
 		return nil
 	}
 	lm := c.def
@@ -399,7 +399,7 @@ func (c *checker) update(ctx context.Context, u Update) error {
 				return err
 			}
 			if !ff {
-				c.reject(u, "", "", "protect.non_fast_forward", "a protected branch only moves forward: %.12s is not an ancestor of %.12s", oldCommit, newCommit)
+				c.reject(u, "", "", aos.RuleProtectNonFastForward, "a protected branch only moves forward: %.12s is not an ancestor of %.12s", oldCommit, newCommit)
 				return nil
 			}
 			// A protected branch is judged by its own rules.
@@ -512,17 +512,17 @@ func (c *checker) commit(ctx context.Context, u Update, kind refKind, lm *workfl
 	switch {
 	case verified:
 	case kind == agentRef:
-		c.reject(u, id, "", "protect.agent_branch", "agent branches accept only plan commits and verified result commits")
+		c.reject(u, id, "", aos.RuleProtectAgentBranch, "agent branches accept only plan commits and verified result commits")
 		return nil
 	case kind == protectedRef && agent:
-		c.reject(u, id, "", "protect.agent", "agent %s may push only plan commits and verified result commits to a protected branch", printable(c.res.User))
+		c.reject(u, id, "", aos.RuleProtectAgent, "agent %s may push only plan commits and verified result commits to a protected branch", printable(c.res.User))
 		return nil
 	case kind == protectedRef:
 		switch lm.Protect.Humans {
 		case "allow":
 			return nil
 		case "deny":
-			c.reject(u, id, "", "protect.humans", "protect.humans is deny: only plan commits and verified result commits are accepted")
+			c.reject(u, id, "", aos.RuleProtectHumans, "protect.humans is deny: only plan commits and verified result commits are accepted")
 			return nil
 		}
 		if len(info.Parents) > 1 {
@@ -570,7 +570,7 @@ func (c *checker) evilMerge(u Update, info *gitops.CommitInfo) error {
 		return err
 	}
 	for _, p := range own {
-		c.reject(u, info.ID, p, "protect.evil_merge", "the merge changes this path beyond its parents (allowed only with protect.humans: allow)")
+		c.reject(u, info.ID, p, aos.RuleProtectEvilMerge, "the merge changes this path beyond its parents (allowed only with protect.humans: allow)")
 	}
 	return nil
 }
@@ -603,7 +603,7 @@ func (c *checker) content(u Update, info *gitops.CommitInfo, lm *workflow.Loaded
 		if exempt[p] {
 			continue
 		}
-		bad := func(rule, format string, args ...any) { c.reject(u, info.ID, p, rule, format, args...) }
+		bad := func(rule aos.Rule, format string, args ...any) { c.reject(u, info.ID, p, rule, format, args...) }
 		deny := func(d *policy.Denial) {
 			if d != nil {
 				bad(d.Rule, "%s", d.Msg)

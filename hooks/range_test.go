@@ -27,7 +27,7 @@ func judge(t *testing.T, c *client, base, head string, logins ...string) *hooks.
 func rules(res *hooks.Result) string {
 	var out []string
 	for _, r := range res.Rejections {
-		out = append(out, r.Rule)
+		out = append(out, string(r.Rule))
 	}
 	return strings.Join(out, " ")
 }

@@ -34,7 +34,7 @@ func FuzzCheckPath(f *testing.F) {
 	f.Fuzz(func(t *testing.T, p string) {
 		err := CheckPath(p)
 		if err != nil {
-			if err.Rule == "" || !strings.HasPrefix(err.Rule, "path.") || err.Msg == "" {
+			if err.Rule == "" || !strings.HasPrefix(string(err.Rule), "path.") || err.Msg == "" {
 				t.Fatalf("CheckPath(%q) = %+v: no rule or message", p, err)
 			}
 			return

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/architectos/aos"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -17,13 +18,13 @@ const MaxPathLen = 4096
 // PathError is a path that breaks a path-safety rule.
 type PathError struct {
 	Path string
-	Rule string // e.g. "path.dot_segment"
+	Rule aos.Rule
 	Msg  string
 }
 
 func (e *PathError) Error() string { return e.Msg }
 
-func pathErr(p, rule, format string, args ...any) *PathError {
+func pathErr(p string, rule aos.Rule, format string, args ...any) *PathError {
 	return &PathError{Path: p, Rule: rule, Msg: fmt.Sprintf(format, args...)}
 }
 
@@ -32,39 +33,39 @@ func pathErr(p, rule, format string, args ...any) *PathError {
 // already canonical is an error.
 func CheckPath(p string) *PathError {
 	if p == "" {
-		return pathErr(p, "path.empty", "path is empty")
+		return pathErr(p, aos.RulePathEmpty, "path is empty")
 	}
 	if len(p) > MaxPathLen {
-		return pathErr(p, "path.too_long", "path is %d bytes long, over the limit of %d", len(p), MaxPathLen)
+		return pathErr(p, aos.RulePathTooLong, "path is %d bytes long, over the limit of %d", len(p), MaxPathLen)
 	}
 	if !utf8.ValidString(p) {
-		return pathErr(p, "path.utf8", "path is not valid UTF-8")
+		return pathErr(p, aos.RulePathUTF8, "path is not valid UTF-8")
 	}
 	for i, r := range p {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
-			return pathErr(p, "path.control", "path has control character %U at byte %d", r, i)
+			return pathErr(p, aos.RulePathControl, "path has control character %U at byte %d", r, i)
 		}
 	}
 	if strings.HasPrefix(p, "/") || hasDriveLetter(p) {
-		return pathErr(p, "path.absolute", "path is absolute; paths are relative to the repository root")
+		return pathErr(p, aos.RulePathAbsolute, "path is absolute; paths are relative to the repository root")
 	}
 	if strings.Contains(p, `\`) {
-		return pathErr(p, "path.backslash", "path has a backslash; use / to separate directories")
+		return pathErr(p, aos.RulePathBackslash, "path has a backslash; use / to separate directories")
 	}
 	if strings.HasSuffix(p, "/") {
-		return pathErr(p, "path.trailing_slash", "path ends with /; name the file without it")
+		return pathErr(p, aos.RulePathTrailingSlash, "path ends with /; name the file without it")
 	}
 	if !norm.NFC.IsNormalString(p) {
-		return pathErr(p, "path.nfc", "path is not in Unicode NFC; write it as %q", norm.NFC.String(p))
+		return pathErr(p, aos.RulePathNFC, "path is not in Unicode NFC; write it as %q", norm.NFC.String(p))
 	}
 	for seg := range strings.SplitSeq(p, "/") {
 		switch {
 		case seg == "":
-			return pathErr(p, "path.empty_segment", "path has an empty segment (//)")
+			return pathErr(p, aos.RulePathEmptySegment, "path has an empty segment (//)")
 		case seg == "." || seg == "..":
-			return pathErr(p, "path.dot_segment", "path has a %q segment; paths must be canonical", seg)
+			return pathErr(p, aos.RulePathDotSegment, "path has a %q segment; paths must be canonical", seg)
 		case IsDotGit(seg):
-			return pathErr(p, "path.git", "path segment %q names the .git directory on some operating system", seg)
+			return pathErr(p, aos.RulePathGit, "path segment %q names the .git directory on some operating system", seg)
 		}
 	}
 	return nil

@@ -3,6 +3,8 @@ package policy
 import (
 	"strings"
 	"testing"
+
+	"github.com/architectos/aos"
 )
 
 // TestCheckPath covers every rule of docs/spec.md 4.1.
@@ -12,7 +14,7 @@ func TestCheckPath(t *testing.T) {
 	tests := []struct {
 		name string
 		path string
-		rule string // "" when the path is accepted
+		rule aos.Rule // "" when the path is accepted
 	}{
 		{"plain file", "a.txt", ""},
 		{"nested", "src/app/main.go", ""},

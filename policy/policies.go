@@ -54,7 +54,7 @@ func NewPolicies(m *aos.Manifest) (*Policies, error) {
 // Directive judges a directive type by denied_directives.
 func (p *Policies) Directive(t aos.DirectiveType) *Denial {
 	if slices.Contains(p.p.DeniedDirectives, t) {
-		return &Denial{"policies.denied_directives", fmt.Sprintf("%s is not allowed in this project", t)}
+		return &Denial{aos.RulePoliciesDeniedDirectives, fmt.Sprintf("%s is not allowed in this project", t)}
 	}
 	return nil
 }
@@ -62,7 +62,7 @@ func (p *Policies) Directive(t aos.DirectiveType) *Denial {
 // Delete judges the deletion of a file by allow_delete.
 func (p *Policies) Delete() *Denial {
 	if !p.p.AllowDelete {
-		return &Denial{"policies.allow_delete", "deletes are not allowed"}
+		return &Denial{aos.RulePoliciesAllowDelete, "deletes are not allowed"}
 	}
 	return nil
 }
@@ -70,7 +70,7 @@ func (p *Policies) Delete() *Denial {
 // Size judges a file of n bytes by max_file_size_kb.
 func (p *Policies) Size(n int64) *Denial {
 	if limit := p.p.MaxFileSizeKB; limit > 0 && n > int64(limit)<<10 {
-		return &Denial{"policies.max_file_size_kb", fmt.Sprintf("file would be %d bytes, over the limit of %d KB", n, limit)}
+		return &Denial{aos.RulePoliciesMaxFileSize, fmt.Sprintf("file would be %d bytes, over the limit of %d KB", n, limit)}
 	}
 	return nil
 }
@@ -88,18 +88,18 @@ func (p *Policies) Mode(mode uint32) *Denial {
 	case aos.ModeFile:
 	case aos.ModeExecutable:
 		if !p.p.AllowExecutable {
-			return &Denial{"policies.allow_executable", "executable files are not allowed"}
+			return &Denial{aos.RulePoliciesAllowExecutable, "executable files are not allowed"}
 		}
 	case aos.ModeSymlink:
 		if !p.p.AllowSymlinks {
-			return &Denial{"policies.allow_symlinks", "symlinks are not allowed"}
+			return &Denial{aos.RulePoliciesAllowSymlinks, "symlinks are not allowed"}
 		}
 	case aos.ModeGitlink:
 		if !p.p.AllowSubmodules {
-			return &Denial{"policies.allow_submodules", "submodules (gitlinks) are not allowed"}
+			return &Denial{aos.RulePoliciesAllowSubmodules, "submodules (gitlinks) are not allowed"}
 		}
 	default:
-		return &Denial{"patch.mode", fmt.Sprintf("mode %o is not a git file mode", mode)}
+		return &Denial{aos.RulePatchMode, fmt.Sprintf("mode %o is not a git file mode", mode)}
 	}
 	return nil
 }
@@ -109,7 +109,7 @@ func (p *Policies) Mode(mode uint32) *Denial {
 // ("patch changes mode ...").
 func (p *Policies) ModeChange(from, to uint32) *Denial {
 	if from != to && !p.p.AllowModeChanges {
-		return &Denial{"policies.allow_mode_changes", fmt.Sprintf("changes mode %o to %o", from, to)}
+		return &Denial{aos.RulePoliciesAllowModeChanges, fmt.Sprintf("changes mode %o to %o", from, to)}
 	}
 	return nil
 }
@@ -117,7 +117,7 @@ func (p *Policies) ModeChange(from, to uint32) *Denial {
 // BinaryPatch judges a binary patch by allow_binary_patches.
 func (p *Policies) BinaryPatch() *Denial {
 	if !p.p.AllowBinaryPatches {
-		return &Denial{"policies.allow_binary_patches", "binary patches are not allowed"}
+		return &Denial{aos.RulePoliciesAllowBinaryPatches, "binary patches are not allowed"}
 	}
 	return nil
 }
@@ -154,7 +154,7 @@ func (p *Policies) TestsOnWrite(ds []aos.Directive) (int, *Denial) {
 	if len(missing) == 0 {
 		return -1, nil
 	}
-	return last, &Denial{"policies.require_tests_on_write",
+	return last, &Denial{aos.RulePoliciesRequireTestsOnWrite,
 		fmt.Sprintf("the plan writes here but does not run %s after its last write (add RUN_TESTS with suite: %s)", plural("suite", missing), missing[0])}
 }
 

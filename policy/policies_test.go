@@ -20,7 +20,7 @@ func rule(d *Denial) string {
 	if d == nil {
 		return ""
 	}
-	return d.Rule
+	return string(d.Rule)
 }
 
 // TestPolicies covers the single-change checks of docs/spec.md 4.4 to 4.6,

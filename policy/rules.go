@@ -46,7 +46,7 @@ func (r *Rules) MayHideBeneath(dir string) bool { return r.ignored.CouldMatchBen
 
 // Denial says why a path may not be written.
 type Denial struct {
-	Rule string
+	Rule aos.Rule
 	Msg  string
 }
 
@@ -54,18 +54,18 @@ type Denial struct {
 // returns nil when it may. p must have passed [CheckPath].
 func (r *Rules) CanWrite(p string) *Denial {
 	if _, ign := r.ignored.Match(p); ign {
-		return &Denial{"workspace.not_writable", "path is not writable"}
+		return &Denial{aos.RuleWorkspaceNotWritable, "path is not writable"}
 	}
 	if why := r.Protected(p); why != "" {
-		return &Denial{"workspace.protected", "path is always protected: " + why}
+		return &Denial{aos.RuleWorkspaceProtected, "path is always protected: " + why}
 	}
 	if g, ok := r.readOnly.Match(p); ok {
-		return &Denial{"workspace.read_only", fmt.Sprintf("path is read-only (workspace.read_only %q)", g)}
+		return &Denial{aos.RuleWorkspaceReadOnly, fmt.Sprintf("path is read-only (workspace.read_only %q)", g)}
 	}
 	if _, ok := r.writable.Match(p); ok {
 		return nil
 	}
-	return &Denial{"workspace.not_writable", "path matches no workspace.writable glob"}
+	return &Denial{aos.RuleWorkspaceNotWritable, "path matches no workspace.writable glob"}
 }
 
 // Protected returns why p is always protected, or "" when it is not.

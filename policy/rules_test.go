@@ -26,7 +26,7 @@ func TestCanWrite(t *testing.T) {
 	}, "project.yml")
 	tests := []struct {
 		path string
-		rule string // "" when writable
+		rule aos.Rule // "" when writable
 	}{
 		{"src/main.go", ""},
 		{"README.md", ""},

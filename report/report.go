@@ -104,13 +104,17 @@ func FindingText(f aos.Finding) string {
 // finding: a finding of severity error rejects, so it is both, and every
 // format shows it once, as the finding (with its line and column).
 func ownViolations(r *aos.Report) []aos.Violation {
-	found := map[string]bool{}
+	type key struct {
+		path string
+		rule aos.Rule
+	}
+	found := map[key]bool{}
 	for _, f := range r.Findings {
-		found[f.Path+"\x00validators."+f.Validator+"/"+f.Rule] = true
+		found[key{f.Path, aos.ValidatorFinding(f.Validator, f.Rule)}] = true
 	}
 	var out []aos.Violation
 	for _, v := range r.Violations {
-		if v.Directive < 0 && found[v.Path+"\x00"+v.Rule] {
+		if v.Directive < 0 && found[key{v.Path, v.Rule}] {
 			continue
 		}
 		out = append(out, v)

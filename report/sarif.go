@@ -85,7 +85,7 @@ type problem struct {
 func problems(r *aos.Report) []problem {
 	var out []problem
 	for _, v := range ownViolations(r) {
-		p := problem{rule: v.Rule, level: "error", message: violationMessage(v)}
+		p := problem{rule: string(v.Rule), level: "error", message: violationMessage(v)}
 		switch {
 		case v.Pos.File != "":
 			p.file, p.line, p.col = v.Pos.File, v.Pos.Line, v.Pos.Col

@@ -144,7 +144,7 @@ func (r *JobRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (
 		return engine.JobResult{}, err
 	}
 	spec := Spec{
-		Name:       job.Kind + "." + job.Name,
+		Name:       string(job.Kind) + "." + job.Name,
 		Env:        r.env,
 		Dir:        ws,
 		MountPoint: job.Root,

@@ -174,7 +174,7 @@ func applyPlan(t *testing.T, b backend, m *aos.Manifest, plan *aos.Plan) (*engin
 func rules(res *engine.Result) []string {
 	var out []string
 	for _, v := range res.Violations {
-		out = append(out, v.Rule)
+		out = append(out, string(v.Rule))
 	}
 	return out
 }

@@ -362,7 +362,7 @@ func readPlanCommit(repo *gitops.Repo, id string) (*planCommit, *RunResult, erro
 		return nil, nil, err
 	}
 	bad := func(format string, args ...any) (*planCommit, *RunResult, error) {
-		return nil, rejected(aos.Violation{Directive: -1, Rule: "plan.commit",
+		return nil, rejected(aos.Violation{Directive: -1, Rule: aos.RulePlanCommit,
 			Message: fmt.Sprintf("commit %.12s is not a plan commit: ", id) + fmt.Sprintf(format, args...)}), nil
 	}
 	tr := Trailers(info.Message)
@@ -552,6 +552,6 @@ func staleViolation(repo *gitops.Repo, plan *aos.Plan, base *gitops.Tree) ([]aos
 	if err != nil || len(stale) == 0 {
 		return nil, err
 	}
-	return []aos.Violation{{Directive: -1, Rule: "plan.stale",
+	return []aos.Violation{{Directive: -1, Rule: aos.RulePlanStale,
 		Message: fmt.Sprintf("the plan was written against %s and these paths it touches changed since: %s", plan.Base, strings.Join(stale, ", "))}}, nil
 }

@@ -206,11 +206,11 @@ func checkLimits(plan *aos.Plan, size int, m *aos.Manifest) []aos.Violation {
 	pos := aos.Position{File: plan.File, Line: 1, Col: 1}
 	var v []aos.Violation
 	if size > lim.MaxBytes {
-		v = append(v, aos.Violation{Directive: -1, Rule: "plan.size", Pos: pos,
+		v = append(v, aos.Violation{Directive: -1, Rule: aos.RulePlanSize, Pos: pos,
 			Message: fmt.Sprintf("plan is %d bytes, over the limit of %d (policies.max_plan_kb)", size, lim.MaxBytes)})
 	}
 	if len(plan.Directives) > lim.MaxDirectives {
-		v = append(v, aos.Violation{Directive: -1, Rule: "plan.size", Pos: pos,
+		v = append(v, aos.Violation{Directive: -1, Rule: aos.RulePlanSize, Pos: pos,
 			Message: fmt.Sprintf("plan has %d directives, over the limit of %d (policies.max_directives)", len(plan.Directives), lim.MaxDirectives)})
 	}
 	return v

@@ -64,10 +64,10 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 	}
 	switch v, err := validatorsOf(ctx, in.rt, m, in.base); {
 	case errors.Is(err, errNoValidators):
-		pre = append(pre, aos.Violation{Directive: -1, Rule: "validators.unavailable",
+		pre = append(pre, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsUnavailable,
 			Message: err.Error() + "; the plan is not accepted unvalidated"})
 	case err != nil:
-		pre = append(pre, aos.Violation{Directive: -1, Rule: "validators.load", Message: err.Error()})
+		pre = append(pre, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsLoad, Message: err.Error()})
 	default:
 		opts.Validate = v
 	}

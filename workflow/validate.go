@@ -77,9 +77,9 @@ func Validate(ctx context.Context, opts ValidateOptions) (*ValidateResult, error
 	v, err := validatorsOf(ctx, opts.Runtime, in.manifest.Manifest, in.base)
 	switch {
 	case errors.Is(err, errNoValidators):
-		r.Violations = append(r.Violations, aos.Violation{Directive: -1, Rule: "validators.unavailable", Message: err.Error()})
+		r.Violations = append(r.Violations, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsUnavailable, Message: err.Error()})
 	case err != nil:
-		r.Violations = append(r.Violations, aos.Violation{Directive: -1, Rule: "validators.load", Message: err.Error()})
+		r.Violations = append(r.Violations, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsLoad, Message: err.Error()})
 	case v != nil:
 		st, err := engine.NewState(in.tree)
 		if err != nil {
@@ -93,7 +93,7 @@ func Validate(ctx context.Context, opts ValidateOptions) (*ValidateResult, error
 		r.Findings = findings
 		for _, rec := range recs {
 			if rec.Error != "" {
-				r.Violations = append(r.Violations, aos.Violation{Directive: -1, Rule: "validators.run", Message: "validator " + rec.Name + ": " + rec.Error})
+				r.Violations = append(r.Violations, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsRun, Message: "validator " + rec.Name + ": " + rec.Error})
 			}
 		}
 	}

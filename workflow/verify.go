@@ -65,7 +65,7 @@ func Verify(ctx context.Context, opts VerifyOptions) (*VerifyResult, error) {
 func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts VerifyOptions) (*VerifyResult, error) {
 	out := &VerifyResult{Commit: id}
 	fail := func(format string, args ...any) (*VerifyResult, error) {
-		out.Report = &aos.Report{Violations: []aos.Violation{{Directive: -1, Rule: "verify.mismatch",
+		out.Report = &aos.Report{Violations: []aos.Violation{{Directive: -1, Rule: aos.RuleVerifyMismatch,
 			Message: fmt.Sprintf("commit %.12s: ", id) + fmt.Sprintf(format, args...)}}}
 		return out, nil
 	}
@@ -141,7 +141,7 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	}
 	if !st.report.OK {
 		out.Report = st.report
-		out.Report.Violations = append([]aos.Violation{{Directive: -1, Rule: "verify.rejected",
+		out.Report.Violations = append([]aos.Violation{{Directive: -1, Rule: aos.RuleVerifyRejected,
 			Message: fmt.Sprintf("commit %.12s: the plan does not pass when run again", id)}}, out.Report.Violations...)
 		return out, nil
 	}
@@ -271,7 +271,7 @@ func (r *replayJobs) Run(_ context.Context, job engine.Job, _ *engine.State) (en
 			job.Directive, rec.Kind, rec.Name, rec.Command, job.Kind, job.Name, job.Command)
 	}
 	res := engine.JobResult{Record: *rec}
-	if job.Kind != "build" {
+	if job.Kind != aos.JobBuild {
 		return res, nil
 	}
 	for _, d := range r.rec.Directives {
@@ -308,7 +308,7 @@ func verifyUnder(ctx context.Context, out *VerifyResult, in *stageInput, strict 
 	}
 	if !st.report.OK {
 		out.Report = st.report
-		out.Report.Violations = append([]aos.Violation{{Directive: -1, Rule: "verify.policy",
+		out.Report.Violations = append([]aos.Violation{{Directive: -1, Rule: aos.RuleVerifyPolicy,
 			Message: fmt.Sprintf("commit %.12s was made under manifest %s alone, and its plan does not pass it with the policy (%s)", out.Commit, in.lm.Digest, strict.Digest)}},
 			out.Report.Violations...)
 		return out, nil
@@ -355,7 +355,7 @@ func (r *rerunJobs) Run(ctx context.Context, job engine.Job, st *engine.State) (
 	}
 	what := fmt.Sprintf("%s %q of directive %d", job.Kind, job.Name, job.Directive)
 	mismatch := func(format string, args ...any) (engine.JobResult, error) {
-		return engine.JobResult{}, &engine.JobError{Rule: "verify.job", Msg: what + ", run again, " + fmt.Sprintf(format, args...)}
+		return engine.JobResult{}, &engine.JobError{Rule: aos.RuleVerifyJob, Msg: what + ", run again, " + fmt.Sprintf(format, args...)}
 	}
 	if g, w := got.Record, want.Record; g.ExitCode != w.ExitCode || g.TimedOut != w.TimedOut {
 		return mismatch("%s; the run record says %s", jobOutcome(g), jobOutcome(w))
@@ -363,7 +363,7 @@ func (r *rerunJobs) Run(ctx context.Context, job engine.Job, st *engine.State) (
 	if err != nil {
 		return mismatch("made outputs that cannot be staged (%v); the run record says they were", err)
 	}
-	if job.Kind != "build" {
+	if job.Kind != aos.JobBuild {
 		return want, nil
 	}
 	recorded := map[string]engine.OutputFile{}
