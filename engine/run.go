@@ -18,8 +18,13 @@ import (
 
 // Options configure a run.
 type Options struct {
+	// Manifest is the manifest as the loader returns it, with the
+	// schema's defaults filled in; the engine assumes none of its own.
 	Manifest *aos.Manifest
-	Rules    *policy.Rules
+	// Rules are the manifest's compiled workspace rules. The engine asks
+	// them, and the policies it compiles from Manifest, whether each
+	// change is allowed; it holds no rule of its own.
+	Rules *policy.Rules
 	// Apply runs jobs and validators; without it the run only checks.
 	Apply bool
 	Jobs  JobRunner
