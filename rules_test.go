@@ -63,6 +63,7 @@ var ruleShape = regexp.MustCompile(`^[a-z]+\.[a-z][a-z0-9_]*$`)
 // TestRuleRegistry checks the registry itself: every rule is named
 // namespace.rule, once, with a one-line meaning.
 func TestRuleRegistry(t *testing.T) {
+	t.Parallel()
 	rules := registry(t, "Rule")
 	if len(rules) < 60 {
 		t.Fatalf("registry holds %d rules; rules.go lost its constants", len(rules))
@@ -109,6 +110,7 @@ func specRules(t *testing.T) map[string]string {
 // TestRulesDocumented checks that docs/spec.md section 12 lists exactly
 // the registered rules, each with the meaning the registry gives it.
 func TestRulesDocumented(t *testing.T) {
+	t.Parallel()
 	doc := specRules(t)
 	for _, r := range registry(t, "Rule") {
 		switch got, ok := doc[r.value]; {
@@ -135,6 +137,7 @@ func TestRulesDocumented(t *testing.T) {
 // the types of the fields and parameters that carry rules, this means
 // every rule emitted is registered.
 func TestNoUnregisteredRules(t *testing.T) {
+	t.Parallel()
 	im := newLenientImporter(t)
 	for _, dir := range packageDirs(t) {
 		rel, _ := filepath.Rel(".", dir)
@@ -155,6 +158,7 @@ func TestNoUnregisteredRules(t *testing.T) {
 // TestNoUnregisteredRulesSeesMisuse proves that the check above can fail:
 // a package that writes its own rule in each way is caught each time.
 func TestNoUnregisteredRulesSeesMisuse(t *testing.T) {
+	t.Parallel()
 	im := newLenientImporter(t)
 	src := `package bad
 

@@ -118,6 +118,7 @@ func TestManifestDefaults(t *testing.T) {
 // deadline, 600 s unless given, whether the tool is a plain command or a
 // mapping, and the mount point follows the root.
 func TestManifestJobDefaults(t *testing.T) {
+	t.Parallel()
 	m, err := LoadManifest(Source{Name: "project.yml", Data: []byte(`project: {name: x}
 workspace: {root: /srv/site}
 tools:

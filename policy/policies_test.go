@@ -26,6 +26,7 @@ func rule(d *Denial) string {
 // TestPolicies covers the single-change checks of docs/spec.md 4.4 to 4.6,
 // each with its policy off (the default) and on.
 func TestPolicies(t *testing.T) {
+	t.Parallel()
 	strict := mustPolicies(t, &aos.Manifest{Policies: aos.Policies{MaxFileSizeKB: 1, DeniedDirectives: []aos.DirectiveType{aos.SandboxExec}}})
 	open := mustPolicies(t, &aos.Manifest{Policies: aos.Policies{AllowDelete: true, AllowExecutable: true, AllowSymlinks: true,
 		AllowSubmodules: true, AllowModeChanges: true, AllowBinaryPatches: true}})
@@ -51,6 +52,7 @@ func TestPolicies(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := rule(tc.check(strict)); got != tc.strict {
 				t.Errorf("strict: %q, want %q", got, tc.strict)
 			}
@@ -68,6 +70,7 @@ func TestPolicies(t *testing.T) {
 // required suites run after the last write, a BUILD with outputs counts as
 // a write, and the denial names the last write.
 func TestTestsOnWrite(t *testing.T) {
+	t.Parallel()
 	m := &aos.Manifest{
 		Tests:    map[string]aos.Job{"unit": {}, "lint": {}},
 		Build:    aos.Build{Targets: map[string]aos.Job{"assets": {Outputs: []string{"dist/**"}}, "check": {}}},
@@ -120,6 +123,7 @@ func TestTestsOnWrite(t *testing.T) {
 // by the paths written; a rule without paths matches every directive of
 // its types.
 func TestApprovals(t *testing.T) {
+	t.Parallel()
 	p := mustPolicies(t, &aos.Manifest{Policies: aos.Policies{RequireApproval: []aos.ApprovalRule{
 		{Name: "migrations", Paths: []string{"db/migrations/**"}, Reviewers: []string{"@dba"}, Reason: "schema"},
 		{Directives: []aos.DirectiveType{aos.SandboxExec}},
@@ -161,6 +165,7 @@ func TestApprovals(t *testing.T) {
 // files a rule selects by paths and directives are counted, with their
 // lines, and a rule matches over either threshold.
 func TestSizeApprovals(t *testing.T) {
+	t.Parallel()
 	p := mustPolicies(t, &aos.Manifest{Policies: aos.Policies{RequireApproval: []aos.ApprovalRule{
 		{Name: "big", LargerThan: &aos.ChangeSize{Lines: 10}},
 		{Name: "many", LargerThan: &aos.ChangeSize{Files: 2}},
