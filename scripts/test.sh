@@ -4,8 +4,8 @@
 # It installs what the tests run for real (bubblewrap, podman with runc,
 # busybox-static for the test image, php-cli and WordPress for the RescueWP
 # checks, MediaWiki and phpMyAdmin unpacked as clean PHP) when they are
-# missing and the machine has apt-get, then runs
-# go vet, the gofmt check and every test under the race detector.
+# missing and the machine has apt-get, then runs the gofmt check, go vet,
+# deadcode and every test under the race detector.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -60,6 +60,14 @@ if [ -n "$unformatted" ]; then
 	exit 1
 fi
 go vet ./...
+# Code that nothing reaches, tests included, is removed, not kept: the
+# tool is pinned by the tool directive of go.mod.
+dead=$(go tool deadcode -test ./...)
+if [ -n "$dead" ]; then
+	echo "test.sh: unreachable code (go tool deadcode -test ./...):" >&2
+	echo "$dead" >&2
+	exit 1
+fi
 
 # The race detector watches every package but wazero's compiler (its SSA
 # builder, frontend and backends), which turns a module's bytes into machine

@@ -36,7 +36,8 @@ func newFrameWriter(w io.Writer) *frameWriter {
 	return &frameWriter{w: bufio.NewWriterSize(w, 64<<10)}
 }
 
-// write sends one frame; flush pushes it out now.
+// write sends one frame; with flush set it is pushed out now, else it
+// waits in the buffer for the next flushed frame.
 func (fw *frameWriter) write(kind byte, payload []byte, flush bool) error {
 	fw.mu.Lock()
 	defer fw.mu.Unlock()
@@ -53,12 +54,6 @@ func (fw *frameWriter) write(kind byte, payload []byte, flush bool) error {
 		return fw.w.Flush()
 	}
 	return nil
-}
-
-func (fw *frameWriter) flush() error {
-	fw.mu.Lock()
-	defer fw.mu.Unlock()
-	return fw.w.Flush()
 }
 
 // readFrame reads one frame from r.

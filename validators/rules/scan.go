@@ -108,13 +108,9 @@ type Match struct {
 	MStart     int // the whole match
 }
 
-// Scan runs the rule set over data and returns its findings, sorted.
-func (s *RuleSet) Scan(path string, data []byte) []Finding {
-	return s.Findings(path, data, s.Match(data))
-}
-
 // Match runs the keyword prefilter and the patterns over data: the heavy
-// part of [RuleSet.Scan], which the built-in module has the host run.
+// part of a scan, which the built-in module has the host run; [RuleSet.Findings]
+// turns its matches into findings.
 //
 // A pattern runs on a window of the keyword's line around the keyword
 // (from windowBefore bytes before it to the rule's MaxLen after it,
