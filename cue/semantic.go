@@ -170,8 +170,8 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 			list = m.Protect.Agents
 		}
 		for i, p := range list {
-			if _, err := path.Match(p, ""); err != nil {
-				c.add(fmt.Sprintf("%s[%d]", field, i), "malformed pattern %q", p)
+			if err := policy.CheckPattern(p); err != nil {
+				c.add(fmt.Sprintf("%s[%d]", field, i), "%v", err)
 			}
 		}
 	}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/policy"
 	"github.com/architectos/aos/workflow"
-	"github.com/bmatcuk/doublestar/v4"
 )
 
 // PolicyFileName is the server policy file looked up in the bare
@@ -245,7 +245,7 @@ func (c *checker) loadRules() error {
 	if err := checkPatterns(c.protected, c.agentRefs, p.Agents); err != nil {
 		return err
 	}
-	if c.res.User != "" && matchAny(p.Agents, c.res.User) {
+	if c.res.User != "" && policy.MatchName(p.Agents, c.res.User) {
 		c.res.Agent = true
 	}
 	if c.res.User != "" {
@@ -299,33 +299,22 @@ func (c *checker) manifestAt(commit string) (*workflow.LoadedManifest, error) {
 func checkPatterns(lists ...[]string) error {
 	for _, list := range lists {
 		for _, g := range list {
-			if !doublestar.ValidatePattern(g) {
-				return fmt.Errorf("protect: malformed pattern %q", g)
+			if err := policy.CheckPattern(g); err != nil {
+				return fmt.Errorf("protect: %w", err)
 			}
 		}
 	}
 	return nil
 }
 
-// matchAny reports whether s matches one of globs, with the glob syntax of
-// the workspace rules: * stops at /, ** crosses it ("release/**").
-func matchAny(globs []string, s string) bool {
-	for _, g := range globs {
-		if ok, _ := doublestar.Match(g, s); ok {
-			return true
-		}
-	}
-	return false
-}
-
 func (c *checker) isProtected(ref string) bool {
 	b, ok := strings.CutPrefix(ref, "refs/heads/")
-	return ok && matchAny(c.protected, b)
+	return ok && policy.MatchName(c.protected, b)
 }
 
 func (c *checker) isAgentBranch(ref string) bool {
 	b, ok := strings.CutPrefix(ref, "refs/heads/")
-	return ok && matchAny(c.agentRefs, b)
+	return ok && policy.MatchName(c.agentRefs, b)
 }
 
 func (c *checker) reject(u Update, commit, p string, rule aos.Rule, format string, args ...any) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/policy"
 	"github.com/architectos/aos/workflow"
 )
 
@@ -64,7 +65,7 @@ func JudgeRange(ctx context.Context, opts RangeOptions) (*Result, error) {
 			continue
 		}
 		known = append(known, printable(l))
-		if matchAny(lm.Protect.Agents, l) {
+		if policy.MatchName(lm.Protect.Agents, l) {
 			c.res.Agent = true
 		}
 	}

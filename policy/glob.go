@@ -192,3 +192,27 @@ func couldMatchBeneath(pattern, dir string) bool {
 	}
 	return true
 }
+
+// CheckPattern reports whether pattern is a valid name pattern (protected
+// branches, agents' logins, build outputs): the glob syntax of the
+// workspace rules.
+func CheckPattern(pattern string) error {
+	if pattern == "" || !doublestar.ValidatePattern(pattern) {
+		return fmt.Errorf("malformed pattern %q", pattern)
+	}
+	return nil
+}
+
+// MatchName reports whether name matches one of patterns, each a whole
+// name: * stops at /, ** crosses it ("release/**" matches "release/1.0/fix"
+// and "release"). Unlike a [GlobSet], a pattern does not cover what lies
+// beneath a name it matches. A malformed pattern matches nothing;
+// [CheckPattern] refuses it first.
+func MatchName(patterns []string, name string) bool {
+	for _, g := range patterns {
+		if ok, _ := doublestar.Match(g, name); ok {
+			return true
+		}
+	}
+	return false
+}

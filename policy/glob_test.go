@@ -231,3 +231,41 @@ func TestCouldMatchBeneath(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchName: name patterns (protected branches, agents, outputs) use
+// the workspace rules' glob syntax, on whole names.
+func TestMatchName(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		glob, s string
+		want    bool
+	}{
+		{"main", "main", true},
+		{"main", "main2", false},
+		{"main", "main/x", false}, // a name, not a directory: nothing beneath
+		{"release/*", "release/1.0", true},
+		{"release/*", "release/1.0/hotfix", false},
+		{"release/**", "release/1.0/hotfix", true},
+		{"release/**", "release", true},
+		{"aos/*", "aos/fix-1", true},
+		{"*-bot", "deploy-bot", true},
+		{"agent-*", "agent-7", true},
+		{"agent-*", "human", false},
+		{"{main,trunk}", "trunk", true},
+		{"dist/**/*.js", "dist/lib/util.js", true},
+		{"dist/*.js", "dist/lib/util.js", false},
+	}
+	for _, c := range cases {
+		if got := MatchName([]string{c.glob}, c.s); got != c.want {
+			t.Errorf("MatchName(%q, %q) = %v, want %v", c.glob, c.s, got, c.want)
+		}
+	}
+	for _, bad := range []string{"", "[a", "a/[", "{a,b"} {
+		if CheckPattern(bad) == nil {
+			t.Errorf("CheckPattern(%q) = nil, want an error", bad)
+		}
+	}
+	if err := CheckPattern("release/{a,b}/**"); err != nil {
+		t.Errorf("CheckPattern: %v", err)
+	}
+}

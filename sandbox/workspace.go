@@ -12,7 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/bmatcuk/doublestar/v4"
+	"github.com/architectos/aos/policy"
 	"github.com/sourcegraph/conc/pool"
 )
 
@@ -170,7 +170,7 @@ var ErrOutputSymlink = errors.New("output is a symlink")
 var ErrOutputTooLarge = errors.New("outputs exceed the size cap")
 
 // CollectOutputs returns the regular files under dir whose slash-separated
-// path relative to dir matches any of globs (doublestar syntax), sorted by
+// path relative to dir matches any of globs ([policy.MatchName]), sorted by
 // path. A symlink that matches is an error wrapping [ErrOutputSymlink], and
 // other non-regular files that match are errors too; matching directories
 // are passed over. Symlinks are never followed, neither to files nor while
@@ -186,8 +186,8 @@ func CollectOutputs(dir string, globs []string, maxBytes int64) ([]Output, error
 
 func collectOutputs(dir string, globs []string, maxBytes int64) ([]Output, error) {
 	for _, g := range globs {
-		if !doublestar.ValidatePattern(g) {
-			return nil, fmt.Errorf("bad output glob %q", g)
+		if err := policy.CheckPattern(g); err != nil {
+			return nil, fmt.Errorf("output glob: %w", err)
 		}
 	}
 	root, err := os.OpenRoot(dir)
@@ -201,7 +201,7 @@ func collectOutputs(dir string, globs []string, maxBytes int64) ([]Output, error
 		if err != nil {
 			return err
 		}
-		if name == "." || !matchAny(globs, name) {
+		if name == "." || !policy.MatchName(globs, name) {
 			return nil
 		}
 		t := d.Type()
@@ -225,15 +225,6 @@ func collectOutputs(dir string, globs []string, maxBytes int64) ([]Output, error
 		return nil, err
 	}
 	return outs, nil
-}
-
-func matchAny(globs []string, name string) bool {
-	for _, g := range globs {
-		if ok, _ := doublestar.Match(g, name); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // readOutput reads the regular file name of root, refusing a symlink put in

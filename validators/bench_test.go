@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/cue"
 	"github.com/architectos/aos/validators/internal/phpcorpus"
 	"github.com/architectos/aos/validators/rules"
 	"github.com/architectos/aos/wasm"
@@ -79,7 +80,7 @@ func BenchmarkBuiltins(b *testing.B) {
 	sort.Strings(paths)
 	checkers := map[string]*rules.Checker{}
 	for _, name := range rules.Builtins {
-		c, err := rules.NewChecker(name, nil, nil)
+		c, err := rules.NewChecker(name, nil, nil, rules.Parsers{YAML: cue.CheckYAML})
 		if err != nil {
 			b.Fatal(err)
 		}

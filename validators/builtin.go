@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/cue"
 	"github.com/architectos/aos/validators/kinds"
 	"github.com/architectos/aos/validators/rules"
 	"github.com/architectos/aos/wasm"
@@ -53,7 +54,7 @@ func checkerFor(builtin string, config []byte) (*rules.Checker, error) {
 	if c, ok := checkers[key]; ok {
 		return c, nil
 	}
-	c, err := rules.NewChecker(builtin, config, nil)
+	c, err := rules.NewChecker(builtin, config, nil, rules.Parsers{YAML: cue.CheckYAML})
 	if err != nil {
 		return nil, err
 	}

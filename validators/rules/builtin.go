@@ -33,8 +33,9 @@ type Checker struct {
 
 // NewChecker returns the checker of the named built-in with its config
 // (a JSON object; fields it does not know are an error). match runs the
-// rule sets; nil runs them in this program.
-func NewChecker(builtin string, config []byte, match MatchFunc) (*Checker, error) {
+// rule sets; nil runs them in this program. The syntax built-in needs
+// every parser of ps.
+func NewChecker(builtin string, config []byte, match MatchFunc, ps Parsers) (*Checker, error) {
 	if match == nil {
 		match = NativeMatch
 	}
@@ -73,7 +74,10 @@ func NewChecker(builtin string, config []byte, match MatchFunc) (*Checker, error
 		if err := decode(&cfg); err != nil {
 			return nil, err
 		}
-		return &Checker{check: Syntax}, nil
+		if ps.YAML == nil {
+			return nil, fmt.Errorf("syntax: no YAML parser")
+		}
+		return &Checker{check: ps.Syntax}, nil
 	case "text":
 		var cfg TextConfig
 		if err := decode(&cfg); err != nil {

@@ -1,10 +1,11 @@
 // Package rules holds the checks of the built-in validators: secrets,
-// syntax, php-malware and text. It is compiled twice: into the built-in
-// guest module (GOOS=wasip1) and natively, where the guest's heavy
-// scanning runs as a host function and where benchmarks compare the two.
+// syntax, php-malware and text. The built-in module only moves bytes: its
+// checks run here, in the host, behind its host functions. The same
+// checks compiled into a module (validators/internal/guestengine) are what
+// docs/RATIONALE.md compares that design with.
 //
-// It imports only the standard library and two parsers (YAML and TOML), so
-// the guest stays small.
+// It imports only the standard library and the TOML parser; the YAML
+// parser is lent by its owner, package cue ([Parsers]).
 //
 // # Findings
 //

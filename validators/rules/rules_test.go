@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/architectos/aos/cue"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -23,7 +24,7 @@ func TestRuleSamples(t *testing.T) {
 		{"secrets", "config/settings.txt", SecretsRules()},
 	}
 	for _, s := range sets {
-		c, err := NewChecker(s.builtin, nil, nil)
+		c, err := NewChecker(s.builtin, nil, nil, testParsers)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +66,7 @@ func check(t *testing.T, builtin, config, path, data string) []Finding {
 	if config != "" {
 		cfg = []byte(config)
 	}
-	c, err := NewChecker(builtin, cfg, nil)
+	c, err := NewChecker(builtin, cfg, nil, testParsers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestBadConfig(t *testing.T) {
 		{"php-malware", `{"max_line": "x"}`},
 		{"nope", ``},
 	} {
-		if _, err := NewChecker(tc.builtin, []byte(tc.config), nil); err == nil {
+		if _, err := NewChecker(tc.builtin, []byte(tc.config), nil, testParsers); err == nil {
 			t.Errorf("%s %s: no error", tc.builtin, tc.config)
 		}
 	}
@@ -180,7 +181,7 @@ func TestWordPress(t *testing.T) {
 	}
 	checkers := map[string]*Checker{}
 	for _, b := range []string{"secrets", "php-malware"} {
-		c, err := NewChecker(b, nil, nil)
+		c, err := NewChecker(b, nil, nil, testParsers)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,3 +222,7 @@ func TestWordPress(t *testing.T) {
 	}
 	t.Logf("%d files, %d MB", files, bytes>>20)
 }
+
+// testParsers lends the syntax built-in the YAML parser of package cue,
+// as the host does.
+var testParsers = Parsers{YAML: cue.CheckYAML}

@@ -38,7 +38,7 @@ func sitePath(name string) string {
 // uploads/): each must be reported as an error. The clean look-alikes of
 // testdata/clean must not be.
 func TestSiteSamples(t *testing.T) {
-	c, err := NewChecker("php-malware", nil, nil)
+	c, err := NewChecker("php-malware", nil, nil, testParsers)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "read request:", err)
 		return 1
 	}
-	checker, err := rules.NewChecker(builtin, req.Config, nil)
+	checker, err := rules.NewChecker(builtin, req.Config, nil, rules.Parsers{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
