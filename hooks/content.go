@@ -6,13 +6,14 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/hooks/receive"
 	"github.com/architectos/aos/policy"
 	"github.com/architectos/aos/workflow"
 )
 
 // rejectViolation rejects commit id of u for a violation its plan or
 // result commit was judged to have.
-func (c *checker) rejectViolation(u Update, id string, v aos.Violation) {
+func (c *checker) rejectViolation(u receive.Update, id string, v aos.Violation) {
 	msg := strings.TrimPrefix(v.Message, fmt.Sprintf("commit %.12s: ", id))
 	if v.Directive >= 0 {
 		msg = fmt.Sprintf("directive %d: %s", v.Directive, msg)
@@ -22,7 +23,7 @@ func (c *checker) rejectViolation(u Update, id string, v aos.Violation) {
 
 // evilMerge rejects a merge whose tree holds content from none of its
 // parents.
-func (c *checker) evilMerge(u Update, info *gitops.CommitInfo) error {
+func (c *checker) evilMerge(u receive.Update, info *gitops.CommitInfo) error {
 	var parents []string
 	for _, p := range info.Parents {
 		t, err := c.repo.CommitTreeID(p)
@@ -43,7 +44,7 @@ func (c *checker) evilMerge(u Update, info *gitops.CommitInfo) error {
 
 // content judges the changes of a commit against its first parent by the
 // workspace rules, path safety, modes and sizes.
-func (c *checker) content(u Update, info *gitops.CommitInfo, lm *workflow.LoadedManifest, exempt map[string]bool) error {
+func (c *checker) content(u receive.Update, info *gitops.CommitInfo, lm *workflow.LoadedManifest, exempt map[string]bool) error {
 	parentTree := ""
 	if len(info.Parents) > 0 {
 		t, err := c.repo.CommitTreeID(info.Parents[0])

@@ -12,6 +12,7 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/hooks/receive"
 	"github.com/architectos/aos/policy"
 	"github.com/architectos/aos/workflow"
 )
@@ -154,7 +155,7 @@ type checker struct {
 // the server policy. It returns every reason to reject; an error (an
 // unreadable manifest, a missing object, a cancelled context) must reject
 // the push as well.
-func PreReceive(ctx context.Context, opts Options, updates []Update) (*Result, error) {
+func PreReceive(ctx context.Context, opts Options, updates []receive.Update) (*Result, error) {
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
 	}
@@ -317,7 +318,7 @@ func (c *checker) isAgentBranch(ref string) bool {
 	return ok && policy.MatchName(c.agentRefs, b)
 }
 
-func (c *checker) reject(u Update, commit, p string, rule aos.Rule, format string, args ...any) {
+func (c *checker) reject(u receive.Update, commit, p string, rule aos.Rule, format string, args ...any) {
 	c.res.Rejections = append(c.res.Rejections, Rejection{Ref: u.Ref, Commit: commit, Path: p, Rule: rule, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -331,7 +332,7 @@ const (
 )
 
 // update judges one ref update.
-func (c *checker) update(ctx context.Context, u Update) error {
+func (c *checker) update(ctx context.Context, u receive.Update) error {
 	allowed := false
 	for _, p := range c.opts.RefPrefixes {
 		if strings.HasPrefix(u.Ref, p) {
@@ -410,7 +411,7 @@ func (c *checker) update(ctx context.Context, u Update) error {
 // commit followed by its result commit is judged by verifying the
 // result, which checks the plan commit and runs its plan under the same
 // manifest: the plan is not run twice.
-func (c *checker) judgeCommits(ctx context.Context, u Update, kind refKind, lm *workflow.LoadedManifest, commits []string) error {
+func (c *checker) judgeCommits(ctx context.Context, u receive.Update, kind refKind, lm *workflow.LoadedManifest, commits []string) error {
 	c.covered = map[string]bool{}
 	c.verified = map[string]bool{}
 	c.verifiedBy = map[string]string{}
@@ -452,7 +453,7 @@ func (c *checker) judgeCommits(ctx context.Context, u Update, kind refKind, lm *
 }
 
 // commit judges one new commit of a ref update.
-func (c *checker) commit(ctx context.Context, u Update, kind refKind, lm *workflow.LoadedManifest, info *gitops.CommitInfo) error {
+func (c *checker) commit(ctx context.Context, u receive.Update, kind refKind, lm *workflow.LoadedManifest, info *gitops.CommitInfo) error {
 	id := info.ID
 	// exempt are the files a verified plan or result commit adds under
 	// .aos/, which the workspace rules protect from directives.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/hooks/receive"
 	"github.com/architectos/aos/policy"
 	"github.com/architectos/aos/workflow"
 )
@@ -85,7 +86,7 @@ func JudgeRange(ctx context.Context, opts RangeOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := Update{Old: base, New: head, Ref: opts.Ref}
+	u := receive.Update{Old: base, New: head, Ref: opts.Ref}
 	if err := c.judgeCommits(ctx, u, protectedRef, lm, commits); err != nil {
 		return nil, err
 	}

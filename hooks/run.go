@@ -10,6 +10,7 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/hooks/receive"
 	"github.com/architectos/aos/workflow"
 )
 
@@ -77,7 +78,7 @@ func RunPreReceive(ctx context.Context, opts HookOptions) (*Result, error) {
 }
 
 func preReceive(ctx context.Context, opts HookOptions) (*Result, error) {
-	updates, err := ParseUpdates(opts.Stdin)
+	updates, err := receive.Parse(opts.Stdin)
 	if err != nil {
 		return nil, err
 	}

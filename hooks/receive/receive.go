@@ -1,25 +1,8 @@
-// Package hooks adapts git's server hooks to git-aos: the pre-receive
-// gatekeeper of docs/hooks.md, which judges every ref update of a push by
-// the rules of the protected branch's manifest before git accepts it.
-//
-// # Input
-//
-// [ParseUpdates] reads the lines receive-pack writes to the hook's
-// standard input, strictly: anything else is an error, and an error
-// rejects the push.
-//
-// # Judgement
-//
-// [PreReceive] judges parsed updates and returns every reason to reject
-// them. It never writes to the repository. [RunPreReceive] is the whole
-// hook: it reads the updates, opens the repository with the push's
-// quarantined objects and judges them within a time budget.
-//
-// # Installation
-//
-// [Install] writes a repository's pre-receive hook, a script that runs
-// git-aos in this mode.
-package hooks
+// Package receive reads what git's receive-pack writes to a pre-receive
+// hook's standard input: one line per ref update of a push. It is strict
+// (anything else is an error, and an error rejects the push) and imports
+// only the standard library, so its fuzz target runs at full speed.
+package receive
 
 import (
 	"bufio"
@@ -42,7 +25,7 @@ const (
 	maxLine    = 4096
 )
 
-// ErrInput is wrapped by every error of [ParseUpdates].
+// ErrInput is wrapped by every error of [Parse].
 var ErrInput = errors.New("malformed pre-receive input")
 
 // IsZero reports whether id is git's "no object" id.
@@ -54,13 +37,13 @@ func (u Update) Deletion() bool { return IsZero(u.New) }
 // Creation reports whether the update creates its ref.
 func (u Update) Creation() bool { return IsZero(u.Old) }
 
-// ParseUpdates reads pre-receive input: lines "<old> <new> <ref>\n",
+// Parse reads pre-receive input: lines "<old> <new> <ref>\n",
 // where old and new are object ids of 40 (SHA-1) or 64 (SHA-256)
 // lowercase hex digits, the same length throughout, and ref is a full ref
 // name under refs/. Every line ends in a newline; a ref may appear once;
 // control characters, spaces in refs and empty lines are errors. Empty
 // input is no updates.
-func ParseUpdates(r io.Reader) ([]Update, error) {
+func Parse(r io.Reader) ([]Update, error) {
 	br := bufio.NewReaderSize(r, maxLine+1)
 	var out []Update
 	seen := map[string]bool{}

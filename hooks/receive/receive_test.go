@@ -1,4 +1,4 @@
-package hooks
+package receive
 
 import (
 	"errors"
@@ -15,8 +15,8 @@ const (
 	id64 = "3333333333333333333333333333333333333333333333333333333333333333"
 )
 
-// parseCases are the table of TestParseUpdates and the seeds of
-// FuzzParseUpdates.
+// parseCases are the table of TestParse and the seeds of
+// FuzzParse.
 var parseCases = []struct {
 	name string
 	in   string
@@ -46,12 +46,12 @@ var parseCases = []struct {
 	{"long line", idA + " " + idB + " refs/heads/" + strings.Repeat("a", 5000) + "\n", nil, "longer than"},
 }
 
-func TestParseUpdates(t *testing.T) {
+func TestParse(t *testing.T) {
 	t.Parallel()
 	for _, tc := range parseCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := ParseUpdates(strings.NewReader(tc.in))
+			got, err := Parse(strings.NewReader(tc.in))
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err = %v, want one containing %q", err, tc.err)
@@ -71,13 +71,13 @@ func TestParseUpdates(t *testing.T) {
 	}
 }
 
-func TestParseUpdatesLimit(t *testing.T) {
+func TestParseLimit(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder
 	for i := 0; i <= MaxUpdates; i++ {
 		b.WriteString(idA + " " + idB + " refs/heads/b" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + "/" + itoa(i) + "\n")
 	}
-	if _, err := ParseUpdates(strings.NewReader(b.String())); err == nil || !strings.Contains(err.Error(), "more than") {
+	if _, err := Parse(strings.NewReader(b.String())); err == nil || !strings.Contains(err.Error(), "more than") {
 		t.Errorf("err = %v, want the update limit", err)
 	}
 }
@@ -93,9 +93,9 @@ func itoa(i int) string {
 	return string(s)
 }
 
-// FuzzParseUpdates checks that parsing never panics and that what parses
+// FuzzParse checks that parsing never panics and that what parses
 // is exactly the input, line for line.
-func FuzzParseUpdates(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	if len(parseCases) == 0 {
 		f.Fatal("no seeds")
 	}
@@ -103,7 +103,7 @@ func FuzzParseUpdates(f *testing.F) {
 		f.Add(tc.in)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		got, err := ParseUpdates(strings.NewReader(in))
+		got, err := Parse(strings.NewReader(in))
 		if err != nil {
 			if !errors.Is(err, ErrInput) {
 				t.Fatalf("error %v does not wrap ErrInput", err)
