@@ -114,13 +114,6 @@ func newAnalyzer(src []byte, opts Options, parent *analyzer) *analyzer {
 	return a
 }
 
-func (a *analyzer) root() *analyzer {
-	for a.parent != nil {
-		a = a.parent
-	}
-	return a
-}
-
 func (a *analyzer) stop() bool { return a.steps > a.limit }
 
 // analyze parses the file and runs it twice: what the second pass reads

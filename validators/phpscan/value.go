@@ -177,14 +177,6 @@ func (a *array) taint() taint {
 	return t
 }
 
-func (a *array) clone() *array {
-	b := &array{keys: append([]string(nil), a.keys...), vals: make(map[string]value, len(a.vals)), next: a.next, t: a.t}
-	for k, v := range a.vals {
-		b.vals[k] = v
-	}
-	return b
-}
-
 func arrayValue(a *array) value { return value{arr: a, t: a.taint()} }
 
 // list returns the elements of a known array in order.
