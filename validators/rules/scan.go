@@ -31,9 +31,16 @@ type Rule struct {
 	// MaxLen bounds how far past its keyword a match may end; zero means
 	// 512 bytes.
 	MaxLen int
-	// Near, when set, must accept the bytes at a keyword hit for the
-	// pattern to run there: a cheap test before the regular expression.
+	// Near, when set, must accept the bytes at a keyword hit (at is
+	// just past the keyword) for the pattern to run there: a cheap test
+	// before the regular expression.
 	Near func(data []byte, at int) bool
+	// Spill lets the pattern run up to Spill bytes past the end of the
+	// line (a value on the line after its name, as in XML elements).
+	Spill int
+	// Reject, when set, drops a match whose submatches (0 the whole
+	// match, then each group, nil when it did not take part) it accepts.
+	Reject func(groups [][]byte) bool
 	// Accept, when set, must return true for the secret to be reported.
 	Accept func(secret []byte) bool
 	// Allowable rules are silenced by [AllowMarker] on the match's line.
@@ -164,6 +171,9 @@ func (s *RuleSet) Match(data []byte) []Match {
 						end = min(len(data), start+r.Window)
 					}
 				} else {
+					if r.Spill > 0 {
+						end = min(len(data), end+r.Spill)
+					}
 					start = tokenEdge(data, max(start, i-windowBefore), start, -1)
 					end = tokenEdge(data, min(end, i+len(kw.text)+after), end, 1)
 				}
@@ -172,6 +182,17 @@ func (s *RuleSet) Match(data []byte) []Match {
 					g := 2 * r.Group
 					if m[g] < 0 {
 						continue
+					}
+					if r.Reject != nil {
+						groups := make([][]byte, len(m)/2)
+						for k := range groups {
+							if m[2*k] >= 0 {
+								groups[k] = data[start+m[2*k] : start+m[2*k+1]]
+							}
+						}
+						if r.Reject(groups) {
+							continue
+						}
 					}
 					hit := Match{Rule: ri, Start: start + m[g], End: start + m[g+1], MStart: start + m[0]}
 					if seen == nil {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"encoding/base64"
 	"regexp"
 	"strings"
 	"sync"
@@ -45,10 +46,11 @@ func secretRules() []*Rule {
 		r.Allowable = true
 		return r
 	}
+	// placeholder rejects values that say they are not real, in one case
+	// (a random token may hold "FaKe" by chance, not "fake" or "FAKE").
 	placeholder := func(s []byte) bool {
-		l := bytes.ToLower(s)
 		for _, w := range []string{"example", "xxxxxx", "000000", "placeholder", "changeme", "your_", "yourkey", "dummy", "redacted", "sample", "fake", "aaaaaa"} {
-			if bytes.Contains(l, []byte(w)) {
+			if bytes.Contains(s, []byte(w)) || bytes.Contains(s, bytes.ToUpper([]byte(w))) {
 				return false
 			}
 		}
@@ -82,9 +84,30 @@ func secretRules() []*Rule {
 			Keywords:    []string{"aiza"},
 			Pattern:     regexp.MustCompile(`\b(AIza[0-9A-Za-z_\-]{35})(?:[^0-9A-Za-z_\-]|$)`),
 			Group:       1,
-			Accept:      placeholder,
-			Good:        []string{"AIzaSy-short", "the AIza prefix"},
+			MinEntropy:  4,
+			Accept:      func(s []byte) bool { return placeholder(s) && !publishedExample[string(s)] },
+			Good:        []string{"AIzaSy-short", "the AIza prefix", "apiKey: \"AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs\""},
 			Bad:         []string{"apiKey: \"AIza" + Fake(urlsafe, 35, 4) + "\""},
+		}),
+		sec(&Rule{
+			ID:          "aws-bedrock-key",
+			Description: "Amazon Bedrock API key",
+			Keywords:    []string{"absk", "bedrock-api-key-"},
+			Pattern:     regexp.MustCompile(`\b(ABSK[A-Za-z0-9+/]{109,269}={0,2}|bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/=%&?_\-]*)(?:[^A-Za-z0-9+/=]|$)`),
+			Group:       1,
+			MaxLen:      400,
+			Good:        []string{"ABSK short", "bedrock-api-key-"},
+			Bad:         []string{"BEDROCK_KEY=ABSK" + Fake(b64, 132, 41), "token = bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t&Action=CallWithBearerToken"},
+		}),
+		sec(&Rule{
+			ID:          "azure-ad-client-secret",
+			Description: "Azure AD (Entra ID) client secret",
+			Keywords:    []string{"q~"},
+			Pattern:     regexp.MustCompile(`(?:^|[\\'"\x60\s>=:(,)])([a-zA-Z0-9_~.]{3}[0-9]Q~[a-zA-Z0-9_~.\-]{31,34})(?:$|[\\'"\x60\s<),])`),
+			Group:       1,
+			MinEntropy:  3,
+			Good:        []string{"see Q~ in the docs", "abc1Q~short"},
+			Bad:         []string{"client_secret=" + Fake(alnum, 3, 42) + "8Q~" + Fake(alnum, 34, 43)},
 		}),
 		sec(&Rule{
 			ID:          "gcp-oauth-client-secret",
@@ -139,22 +162,53 @@ func secretRules() []*Rule {
 		}),
 		sec(&Rule{
 			ID:          "gitlab-token",
-			Description: "GitLab personal access token",
-			Keywords:    []string{"glpat-"},
-			Pattern:     regexp.MustCompile(`\b(glpat-[0-9A-Za-z_\-]{20,})(?:[^0-9A-Za-z_\-]|$)`),
-			Group:       1,
-			MinEntropy:  3,
-			Good:        []string{"glpat-xxxxxxxxxxxxxxxxxxxx"},
-			Bad:         []string{"CI_TOKEN=glpat-" + Fake(urlsafe, 20, 16)},
+			Description: "GitLab token",
+			Keywords:    []string{"glpat-", "glrt-", "gldt-", "glft-", "glsoat-", "glffct-", "glimt-", "glagent-", "gloas-", "glptt-", "glcbt-", "gr1348941", "_gitlab_session="},
+			Pattern: regexp.MustCompile(`(?:\b|_gitlab_session=)(` +
+				`gl(?:pat|rt)-[0-9A-Za-z_\-]{27,300}\.[0-9a-z]{2}[0-9a-z]{7}` +
+				`|glrt-t[0-9]_[0-9A-Za-z_\-]{27,300}\.[0-9a-z]{2}[0-9a-z]{7}` +
+				`|(?:glpat|glrt|gldt|glft|glsoat|glffct)-[0-9A-Za-z_\-]{20}` +
+				`|glimt-[0-9A-Za-z_\-]{25}|glagent-[0-9A-Za-z_\-]{50}|gloas-[0-9A-Za-z_\-]{64}` +
+				`|glptt-[0-9a-f]{40}|glcbt-[0-9A-Za-z]{1,5}_[0-9A-Za-z_\-]{20}|GR1348941[0-9A-Za-z_\-]{20}` +
+				`|[0-9a-z]{32}\b)`),
+			Group:      1,
+			MinEntropy: 3,
+			MaxLen:     400,
+			Good:       []string{"glpat-xxxxxxxxxxxxxxxxxxxx", "glrt-", "_gitlab_session=abc"},
+			Bad: []string{
+				"CI_TOKEN=glpat-" + Fake(urlsafe, 20, 16),
+				"runner: glrt-" + Fake(alnum, 20, 44),
+				"deploy = \"gldt-" + Fake(alnum, 20, 45) + "\"",
+				"oauth: gloas-" + Fake(alnum, 64, 46),
+				"trigger = glptt-" + Fake(hexLower, 40, 47),
+				"job: glcbt-" + Fake(alnum, 2, 48) + "_" + Fake(alnum, 20, 49),
+				"Cookie: _gitlab_session=" + Fake("abcdefghijklmnopqrstuvwxyz0123456789", 32, 50),
+			},
 		}),
 		sec(&Rule{
 			ID:          "slack-token",
 			Description: "Slack token",
-			Keywords:    []string{"xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxr-", "xoxs-"},
-			Pattern:     regexp.MustCompile(`\b(xox[abposr]-(?:[0-9]+-)+[0-9A-Za-z]{24,64})\b`),
-			Group:       1,
-			Good:        []string{"xoxb-not-a-token"},
-			Bad:         []string{"SLACK_BOT_TOKEN=xoxb-" + Fake("0123456789", 12, 17) + "-" + Fake("0123456789", 13, 18) + "-" + Fake(alnum, 24, 19)},
+			Keywords:    []string{"xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxr-", "xoxs-", "xoxe-", "xoxe.", "xapp-"},
+			Pattern: regexp.MustCompile(`\b(` +
+				`xox[pe](?:-[0-9]{10,13}){3}-[a-zA-Z0-9\-]{28,34}` +
+				`|xoxb-[0-9]{10,13}-[0-9]{10,13}[a-zA-Z0-9\-]*` +
+				`|xoxb-[0-9]{8,14}-[a-zA-Z0-9]{18,26}` +
+				`|xox[ar]-(?:[0-9]-)?[0-9a-zA-Z]{8,48}` +
+				`|xox[os]-[0-9]+-[0-9]+-[0-9]+-[a-fA-F0-9]+` +
+				`|(?i:xapp-[0-9]-[A-Z0-9]+-[0-9]+-[a-z0-9]+)` +
+				`|(?i:xoxe\.xox[bp]-[0-9]-[A-Z0-9]{163,166})` +
+				`|(?i:xoxe-[0-9]-[A-Z0-9]{146})` +
+				`)`),
+			Group:      1,
+			MinEntropy: 2,
+			Accept:     placeholder,
+			Good:       []string{"xoxb-not-a-token", "xoxb-xxx", "xoxe.xoxp-1-SlackAppConfigurationAccessTokenHere"},
+			Bad: []string{
+				"SLACK_BOT_TOKEN=xoxb-" + Fake("0123456789", 12, 17) + "-" + Fake("0123456789", 13, 18) + "-" + Fake(alnum, 24, 19),
+				"legacy = xoxs-" + Fake("0123456789", 12, 51) + "-" + Fake("0123456789", 9, 52) + "-" + Fake("0123456789", 10, 53) + "-" + Fake(hexLower, 10, 54),
+				"workspace: xoxa-2-" + Fake(alnum, 30, 55),
+				"app = xapp-1-A" + Fake(upperDigits, 10, 56) + "-" + Fake("0123456789", 13, 57) + "-" + Fake(hexLower, 64, 58),
+			},
 		}),
 		sec(&Rule{
 			ID:          "slack-webhook",
@@ -168,12 +222,13 @@ func secretRules() []*Rule {
 		sec(&Rule{
 			ID:          "stripe-key",
 			Description: "Stripe API key",
-			Keywords:    []string{"sk_live_", "rk_live_", "sk_test_", "rk_test_"},
-			Pattern:     regexp.MustCompile(`\b((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,99})\b`),
+			Keywords:    []string{"sk_live_", "rk_live_", "sk_test_", "rk_test_", "sk_prod_", "rk_prod_"},
+			Pattern:     regexp.MustCompile(`\b((?:sk|rk)_(?:live|test|prod)_[0-9A-Za-z]{10,99})\b`),
 			Group:       1,
-			MinEntropy:  3,
+			MinEntropy:  2,
+			Accept:      placeholder,
 			Good:        []string{"sk_live_yourkeyhere"},
-			Bad:         []string{"Stripe::setApiKey('sk_live_" + Fake(alnum, 24, 23) + "');"},
+			Bad:         []string{"Stripe::setApiKey('sk_live_" + Fake(alnum, 24, 23) + "');", "key := `sk_prod_" + Fake(alnum, 60, 59) + "`"},
 		}),
 		sec(&Rule{
 			ID:          "openai-key",
@@ -216,8 +271,9 @@ func secretRules() []*Rule {
 			ID:          "sendgrid-key",
 			Description: "SendGrid API key",
 			Keywords:    []string{"sg."},
-			Pattern:     regexp.MustCompile(`\b(SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})(?:[^A-Za-z0-9_\-]|$)`),
+			Pattern:     regexp.MustCompile(`\b(SG\.[A-Za-z0-9=_\-.]{66})(?:[^A-Za-z0-9=_\-.]|$)`),
 			Group:       1,
+			MinEntropy:  2,
 			Good:        []string{"msg.Send()"},
 			Bad:         []string{"SENDGRID_API_KEY=SG." + Fake(urlsafe, 22, 29) + "." + Fake(urlsafe, 43, 30)},
 		}),
@@ -241,35 +297,67 @@ func secretRules() []*Rule {
 		}),
 		sec(&Rule{
 			ID:          "vault-token",
-			Description: "HashiCorp Vault token",
-			Keywords:    []string{"hvs."},
-			Pattern:     regexp.MustCompile(`\b(hvs\.[A-Za-z0-9_\-]{90,120})(?:[^A-Za-z0-9_\-]|$)`),
-			Group:       1,
-			MinEntropy:  3.5,
-			Good:        []string{"hvs.short"},
-			Bad:         []string{"VAULT_TOKEN=hvs." + Fake(urlsafe, 95, 33)},
+			Description: "HashiCorp Vault or Terraform Cloud token",
+			Keywords:    []string{"hvs.", "hvb.", "s.", "atlasv1"},
+			Pattern: regexp.MustCompile(`\b(hvs\.[A-Za-z0-9_\-]{90,120}|hvb\.[A-Za-z0-9_\-]{138,300}|s\.[A-Za-z0-9]{24}` +
+				`|(?i:[a-z0-9]{14})\.atlasv1\.(?i:[a-z0-9\-_=]{60,70}))(?:[^A-Za-z0-9_\-=]|$)`),
+			Group:      1,
+			MinEntropy: 3.5,
+			MaxLen:     400,
+			Near:       vaultNear,
+			Accept: func(s []byte) bool {
+				if !bytes.HasPrefix(s, []byte("s.")) {
+					return true
+				}
+				// s. and 24 letters is also code (s.getDerivedStateFromProps):
+				// a token mixes digits and both cases.
+				var d, u, l bool
+				for _, c := range s[2:] {
+					d = d || c >= '0' && c <= '9'
+					u = u || c >= 'A' && c <= 'Z'
+					l = l || c >= 'a' && c <= 'z'
+				}
+				return d && u && l
+			},
+			Good:       []string{"hvs.short", "this.props.x", "s.substring(1)"},
+			Bad: []string{
+				"VAULT_TOKEN=hvs." + Fake(urlsafe, 95, 33),
+				"token: s." + Fake(alnum, 24, 60),
+				"vault = hvb." + Fake(urlsafe, 150, 61),
+				"token = \"" + Fake("abcdefghijklmnopqrstuvwxyz0123456789", 14, 62) + ".atlasv1." + Fake("abcdefghijklmnopqrstuvwxyz0123456789", 66, 63) + "\"",
+			},
 		}),
 		sec(&Rule{
 			ID:          "jwt",
 			Description: "JSON Web Token",
-			Keywords:    []string{"eyj"},
-			Pattern:     regexp.MustCompile(`\b(eyJ[A-Za-z0-9_\-]{15,}\.eyJ[A-Za-z0-9_\-]{15,}\.[A-Za-z0-9_\-]{20,})`),
-			MaxLen:      8192,
-			Group:       1,
-			MinEntropy:  3.5,
-			Good:        []string{"eyJhbGciOiJIUzI1NiJ9 alone"},
-			Bad:         []string{"Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ" + Fake(urlsafe, 40, 34) + "." + Fake(urlsafe, 43, 35)},
+			Keywords:    []string{"ey", "zxlk"},
+			// A JWT, signed or not, or a JWT encoded once more in base64.
+			Pattern:    regexp.MustCompile(`\b(ey[A-Za-z0-9]{17,}\.ey[A-Za-z0-9/\\_\-]{17,}\.(?:[A-Za-z0-9/\\_\-]{10,}={0,2})?|ZXlK[A-Za-z0-9/\\_+\-\r\n]{40,}={0,2})`),
+			Group:      1,
+			MinEntropy: 2,
+			MaxLen:     8192,
+			Near:       jwtNear,
+			Accept:     jwtShaped,
+			Good:       []string{"eyJhbGciOiJIUzI1NiJ9 alone", "they said", "key.value"},
+			Bad: []string{
+				"Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ" + Fake(urlsafe, 40, 34) + "." + Fake(urlsafe, 43, 35),
+				"unsigned = eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0.",
+				"wrapped: " + base64.StdEncoding.EncodeToString([]byte("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ"+Fake(urlsafe, 40, 64)+"."+Fake(urlsafe, 43, 65))),
+			},
 		}),
 		sec(&Rule{
 			ID:          "generic-secret",
 			Description: "high-entropy value assigned to a secret-like name",
-			Keywords:    []string{"key", "secret", "token", "passw", "pwd", "auth", "credential", "api"},
-			// The name is followed by an assignment (=, :=, =>, :) or, when
-			// quoted, by a comma, as in PHP's define('AUTH_KEY', '...').
-			Pattern:    regexp.MustCompile(`(?i)(?:key|secret|token|passw(?:or)?d|pwd|auth|credentials?|api)[a-z0-9_.\-]{0,20}(?:["']?\s*(?::=|=>|=|:)|["']\s*,)\s*["'\x60]([A-Za-z0-9_\-+/=.~]{16,128})["'\x60]`),
-			Near:       assignedQuote,
-			Group:      1,
-			MinEntropy: 3.7,
+			Keywords:    []string{"key", "secret", "token", "passw", "pwd", "auth", "credential", "creds", "api"},
+			// The name, then an assignment (= := ::= ?= .= => : , or
+			// the end of an XML element's opening tag), then the value,
+			// quoted or not.
+			Pattern: regexp.MustCompile(`(?i)([a-z0-9_\-]{0,24}(?:key|secret|token|passw(?:or)?d|passwd|pwd|auth|credentials?|creds|api)[a-z0-9_.\-]{0,20})` +
+				`(?:\s+(?:string|str|\[\]byte))?(?:["']?[ \t]*(?::{1,3}=|\?=|\.=|=>|=|:)[ \t]*|["'][ \t]*,[ \t]*|>\s*)(["'\x60]?)([A-Za-z0-9_\-+/=.~]{16,128})(?:["'\x60<\s;,)]|\\[nr]|$)`),
+			Group:      3,
+			MinEntropy: 3.5,
+			Near:       assigned,
+			Spill:      200,
 			Accept: func(s []byte) bool {
 				if !placeholder(s) {
 					return false
@@ -286,7 +374,13 @@ func secretRules() []*Rule {
 						dots++
 					}
 				}
-				return digit && letter && dots < 2 && !slug(s)
+				return digit && letter && dots < 2 && !slug(s) && !sequential(s) && !publishedExample[string(s)]
+			},
+			Reject: func(g [][]byte) bool {
+				// A value without quotes is code more often than a
+				// secret: a member (a.b) or a low-entropy word is not one.
+				unquoted := len(g[2]) == 0 && (dottedName(g[3]) || Entropy(g[3]) < 4)
+				return publicName(g[1]) || unquoted
 			},
 			Good: []string{
 				`api_key = "your-api-key-here"`,
@@ -298,15 +392,176 @@ func secretRules() []*Rule {
 				`key: "incorrect-break-multiple-h1"`,
 				`openssl_sign($signHeader, $signature, $privKey, 'sha256WithRSAEncryption')`,
 				`define( 'AUTH_KEY', 'put your unique phrase here' );`,
+				`public_key = "9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit"`,
+				`"credentialId": "B9mTcFSck2LzJO2S3ols63",`,
+				`const keyStr = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"`,
+				`"X-API-Name": "NRG0-Hermes-INTERNAL-API",`,
+				`token = getToken(session1)`,
 			},
 			Bad: []string{
 				`api_key = "` + Fake(alnum, 32, 37) + `"`,
 				`'client_secret' => '` + Fake(alnum, 40, 38) + `',`,
 				`DB_PASSWORD: "` + Fake(alnum, 20, 39) + `"`,
 				`define( 'AUTH_KEY', '` + Fake(b64, 64, 40) + `' );`,
+				`creds = ` + Fake(alnum, 30, 66),
+				"<apiToken>\n    " + Fake(alnum, 32, 67) + "\n</apiToken>",
+				`API_TOKEN ?= "` + Fake(alnum, 32, 68) + `"`,
+				`$authToken .= "` + Fake(alnum, 32, 69) + `"`,
+				`{"config.ini": "API_TOKEN=` + Fake(alnum, 32, 70) + `\nDEBUG=1"}`,
 			},
 		}),
 	}
+}
+
+// publishedExample are API keys published as examples in public SDKs
+// (Firebase's Android SDK): not secrets.
+var publishedExample = map[string]bool{
+	"AIzaSyabcdefghijklmnopqrstuvwxyz1234567": true, "AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs": true,
+	"AIzaSyCkEhVjf3pduRDt6d1yKOMitrUEke8agEM": true, "AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU": true,
+	"AIzaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0": true, "AIzayDNSXIbFmlXbIE6mCzDLQAqITYefhixbX4A": true,
+	"AIzaSyAdOS2zB6NCsk1pCdZ4-P6GBdi_UUPwX7c": true, "AIzaSyASWm6HmTMdYWpgMnjRBjxcQ9CKctWmLd4": true,
+	"AIzaSyANUvH9H9BsUccjsu2pCmEkOPjjaXeDQgY": true, "AIzaSyA5_iVawFQ8ABuTZNUdcwERLJv_a_p4wtM": true,
+	"AIzaSyA4UrcGxgwQFTfaI3no3t7Lt1sjmdnP5sQ": true, "AIzaSyDSb51JiIcB6OJpwwMicseKRhhrOq1cS7g": true,
+	"AIzaSyBF2RrAIm4a0mO64EShQfqfd2AFnzAvvuU": true, "AIzaSyBcE-OOIbhjyR83gm4r2MFCu4MJmprNXsw": true,
+	"AIzaSyB8qGxt4ec15vitgn44duC5ucxaOi4FmqE": true, "AIzaSyA8vmApnrHNFE0bApF4hoZ11srVL_n0nvY": true,
+	// The npm registry key Yarn publishes in its own configuration.
+	"6fe4476ee5a1832882e326b506d14126": true,
+}
+
+// assigned reports whether the bytes after a keyword at i can be the end
+// of a name, an assignment and a value, as generic-secret's pattern
+// needs: one of = : , > within 40 bytes on the line, then (past spaces
+// and a quote) at least 16 bytes a secret can hold.
+func assigned(data []byte, i int) bool {
+	for j := i; j < min(len(data), i+40); j++ {
+		op := data[j]
+		switch op {
+		case '\n':
+			return false
+		case '=', ':', ',', '>':
+		default:
+			continue
+		}
+		k := j + 1
+		for k < len(data) && k < j+12 && (data[k] == ' ' || data[k] == '\t' || data[k] == '=' || data[k] == ':' || data[k] == '>' ||
+			op == '>' && (data[k] == '\n' || data[k] == '\r')) {
+			k++
+		}
+		if k < len(data) && (data[k] == '"' || data[k] == '\'' || data[k] == '`') {
+			k++
+		}
+		n := 0
+		for k+n < len(data) && n < 16 && secretByte(data[k+n]) {
+			n++
+		}
+		if n >= 16 {
+			return true
+		}
+	}
+	return false
+}
+
+// vaultNear reports whether "s." at i-2 can start a Vault token: s.
+// follows a byte that ends a word and 24 letters or digits follow it.
+func vaultNear(data []byte, i int) bool {
+	if i >= 4 && (hasPrefixFold(data[i-4:], []byte("hvs.")) || hasPrefixFold(data[i-4:], []byte("hvb."))) || i >= 7 && hasPrefixFold(data[i-7:], []byte("atlasv1")) {
+		return true
+	}
+	if i >= 3 && secretByte(data[i-3]) && data[i-3] != '=' {
+		return false
+	}
+	n := 0
+	for j := i; j < len(data) && n <= 24; j++ {
+		c := data[j]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			break
+		}
+		n++
+	}
+	return n == 24
+}
+
+// jwtNear reports whether "ey" at i-2 can start a JWT: 17 letters or
+// digits, then a dot.
+func jwtNear(data []byte, i int) bool {
+	if i >= 4 && (data[i-4] == 'z' || data[i-4] == 'Z') && (data[i-3] == 'x' || data[i-3] == 'X') {
+		return true // ZXlK
+	}
+	j := i
+	for j < len(data) && j-i < 4096 {
+		c := data[j]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			break
+		}
+		j++
+	}
+	return j-i >= 17 && j < len(data) && data[j] == '.'
+}
+
+// jwtShaped accepts a JWT, and a base64 text only if it decodes to one.
+func jwtShaped(s []byte) bool {
+	if !bytes.HasPrefix(s, []byte("ZXlK")) {
+		return true
+	}
+	clean := bytes.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == '\\' {
+			return -1
+		}
+		return r
+	}, s)
+	clean = bytes.TrimRight(clean, "=")
+	dec, err := base64.RawStdEncoding.DecodeString(string(clean[:len(clean)/4*4]))
+	if err != nil {
+		return false
+	}
+	return bytes.HasPrefix(dec, []byte("eyJ")) && bytes.IndexByte(dec, '.') > 0
+}
+
+// publicName reports whether a generic-secret's name says its value is
+// not a credential: a public key or token, a database key, a CSRF token,
+// a hash, an identifier, a name, a size, a location.
+func publicName(name []byte) bool {
+	n := bytes.Map(func(r rune) rune {
+		switch r {
+		case '_', '-', '.', '"', '\'', ' ':
+			return -1
+		}
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, name)
+	for _, w := range []string{"public", "pubkey", "publishable", "primarykey", "foreignkey", "schemakey", "sequencekey",
+		"csrf", "xsrf", "keyhash", "keymesh", "keyid", "keyname", "keylength", "keysize", "keycode", "keyboard",
+		"keypress", "keydown", "keyup", "keyword", "keypair", "keyring", "apiname", "apiid", "apiversion",
+		"secretname", "secretlength", "credentialid", "credentialsid", "author", "rapid", "capital", "monkey", "turkey"} {
+		if bytes.Contains(n, []byte(w)) {
+			return true
+		}
+	}
+	for _, suf := range []string{"id", "ids", "name", "names", "hash", "url", "uri", "endpoint", "file", "path", "length", "size"} {
+		if bytes.HasSuffix(n, []byte(suf)) {
+			return true
+		}
+	}
+	return false
+}
+
+// sequential reports whether s holds a run of 8 bytes in alphabet order,
+// as alphabets and test strings do and random secrets do not.
+func sequential(s []byte) bool {
+	run := 1
+	for i := 1; i < len(s); i++ {
+		if s[i] == s[i-1]+1 {
+			run++
+			if run >= 8 {
+				return true
+			}
+		} else {
+			run = 1
+		}
+	}
+	return false
 }
 
 // assignedQuote reports whether the bytes after a keyword at i can be a
@@ -335,6 +590,26 @@ func assignedQuote(data []byte, i int) bool {
 	return false
 }
 
+// dottedName reports whether s is a dotted name (window.a, a.b.c), as
+// the right side of an assignment in code is.
+func dottedName(s []byte) bool {
+	parts := bytes.Split(s, []byte("."))
+	if len(parts) < 2 {
+		return false
+	}
+	for _, p := range parts {
+		if len(p) == 0 || !(p[0] == '_' || p[0] == '$' || 'a' <= lower[p[0]] && lower[p[0]] <= 'z') {
+			return false
+		}
+		for _, c := range p {
+			if !(c == '_' || c == '$' || 'a' <= lower[c] && lower[c] <= 'z' || '0' <= c && c <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // slug reports whether s looks like an identifier rather than a secret:
 // words in one case joined by '-', '_' or '.', such as
 // "incorrect-break-multiple-h1".
@@ -350,5 +625,23 @@ func slug(s []byte) bool {
 			sep = true
 		}
 	}
-	return sep && !(upper && lowerCase)
+	if !sep || upper && lowerCase {
+		return false
+	}
+	if upper && !lowerCase {
+		return true // a constant's name: CRYPTO_BOX_CURVE25519XSALSA20POLY1305
+	}
+	// Words, not random segments: each part is letters, or short.
+	for _, part := range bytes.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+		letters := true
+		for _, c := range part {
+			if !('a' <= lower[c] && lower[c] <= 'z') {
+				letters = false
+			}
+		}
+		if !letters && len(part) > 3 {
+			return false
+		}
+	}
+	return true
 }
