@@ -319,7 +319,7 @@ func secretRules() []*Rule {
 				}
 				return d && u && l
 			},
-			Good:       []string{"hvs.short", "this.props.x", "s.substring(1)"},
+			Good: []string{"hvs.short", "this.props.x", "s.substring(1)"},
 			Bad: []string{
 				"VAULT_TOKEN=hvs." + Fake(urlsafe, 95, 33),
 				"token: s." + Fake(alnum, 24, 60),
