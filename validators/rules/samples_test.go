@@ -11,7 +11,7 @@ import (
 // sampleFiles returns the files of the txtar archives matching glob, named
 // by their path after the archive entry's first segment (a sample number or
 // name), which is where the file sits in a site.
-func sampleFiles(t *testing.T, glob string) map[string][]txtar.File {
+func sampleFiles(t testing.TB, glob string) map[string][]txtar.File {
 	t.Helper()
 	archives, err := filepath.Glob(glob)
 	if err != nil || len(archives) == 0 {
@@ -69,4 +69,29 @@ func TestSiteSamples(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzPHPMalware runs the php-malware built-in over any bytes under the
+// names it treats differently (PHP, .htaccess, .user.ini, an image, a
+// file under uploads/): no panic, and findings inside the input.
+func FuzzPHPMalware(f *testing.F) {
+	for _, files := range sampleFiles(f, "testdata/*/*.txtar") {
+		for _, file := range files {
+			f.Add(file.Data)
+		}
+	}
+	c, err := NewChecker("php-malware", nil, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines := 1 + strings.Count(string(data), "\n") + strings.Count(string(data), "\r")
+		for _, path := range []string{"a.php", ".htaccess", "x/.user.ini", "logo.png", "wp-content/uploads/a.txt"} {
+			for _, fd := range c.Check(path, data) {
+				if fd.Line < 0 || fd.Line > lines || fd.Path != path || fd.Severity != Error {
+					t.Fatalf("%s: finding out of the input: %+v", path, fd)
+				}
+			}
+		}
+	})
 }
