@@ -228,7 +228,7 @@ func main() {
 // and fails where the built-in does worse than gitleaks.
 func TestGitleaksCases(t *testing.T) {
 	cases := gitleaksCases(t)
-	c, err := NewChecker("secrets", nil, nil)
+	c, err := NewChecker("secrets", nil, nil, Parsers{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func FuzzPHPMalware(f *testing.F) {
 			f.Add(file.Data)
 		}
 	}
-	c, err := NewChecker("php-malware", nil, nil)
+	c, err := NewChecker("php-malware", nil, nil, Parsers{})
 	if err != nil {
 		f.Fatal(err)
 	}

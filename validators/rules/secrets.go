@@ -564,32 +564,6 @@ func sequential(s []byte) bool {
 	return false
 }
 
-// assignedQuote reports whether the bytes after a keyword at i can be a
-// name's end, an assignment and an opening quote, as generic-secret's
-// pattern needs: at most 24 name bytes, then = : or a quote and a comma,
-// then a quote within a few bytes.
-func assignedQuote(data []byte, i int) bool {
-	end := min(len(data), i+40)
-	for j := i; j < end; j++ {
-		switch data[j] {
-		case '=', ':', ',':
-			for k := j + 1; k < min(len(data), j+8); k++ {
-				switch data[k] {
-				case '"', '\'', '`':
-					return true
-				case ' ', '\t', '>', '=':
-					continue
-				}
-				break
-			}
-			return false
-		case '\n':
-			return false
-		}
-	}
-	return false
-}
-
 // dottedName reports whether s is a dotted name (window.a, a.b.c), as
 // the right side of an assignment in code is.
 func dottedName(s []byte) bool {

@@ -21,7 +21,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: nativescan BUILTIN DIR...")
 		os.Exit(2)
 	}
-	c, err := rules.NewChecker(os.Args[1], nil, nil)
+	c, err := rules.NewChecker(os.Args[1], nil, nil, rules.Parsers{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
