@@ -15,6 +15,7 @@ import (
 	"github.com/architectos/aos/validators/kinds"
 	"github.com/architectos/aos/validators/rules"
 	"github.com/architectos/aos/wasm"
+	"github.com/architectos/aos/wasm/abi"
 )
 
 // BuiltinModule is the module of every built-in validator, built from
@@ -117,8 +118,8 @@ func hostRequest(mem []byte, a []uint32) uint32 {
 	if err := json.NewDecoder(bytes.NewReader(req)).Decode(&r); err != nil {
 		return reply(out, []byte("read request: "+err.Error()), true)
 	}
-	if r.API != wasm.API {
-		return reply(out, fmt.Appendf(nil, "api %d is not supported (want %d)", r.API, wasm.API), true)
+	if r.API != abi.API {
+		return reply(out, fmt.Appendf(nil, "api %d is not supported (want %d)", r.API, abi.API), true)
 	}
 	config := bytes.TrimSpace(r.Config)
 	if _, err := checkerFor(builtin, config); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/wasm"
+	"github.com/architectos/aos/wasm/abi"
 )
 
 // callHost lays out args in a fake guest memory and calls a host function
@@ -94,7 +95,7 @@ func TestBuiltinModule(t *testing.T) {
 	src := fstest.MapFS{"a.txt": {Data: []byte("one\r\n")}, "dir/b.txt": {Data: []byte("\xef\xbb\xbftwo\n")},
 		"big.txt": {Data: []byte(strings.Repeat("x", 3<<20) + "\n")}}
 	run := func(config string) ([]aos.Finding, error) {
-		req, err := wasm.Request{Validator: "t", Config: json.RawMessage(config), Files: []aos.ChangedFile{
+		req, err := abi.Request{Validator: "t", Config: json.RawMessage(config), Files: []aos.ChangedFile{
 			{Path: "dir/b.txt", Status: aos.StatusAdded},
 			{Path: "missing.txt", Status: aos.StatusAdded},
 			{Path: "a.txt", Status: aos.StatusModified},
@@ -117,7 +118,7 @@ func TestBuiltinModule(t *testing.T) {
 		t.Errorf("findings %v, want %v", rules, want)
 	}
 	// Nothing to read: /src is not needed.
-	req, _ := wasm.Request{Validator: "t"}.Encode()
+	req, _ := abi.Request{Validator: "t"}.Encode()
 	if got, err := r.Run(context.Background(), wasm.Job{Name: "t", Args: []string{"text"}, Module: BuiltinModule, Host: HostModuleName, Stdin: req}); err != nil || len(got) != 0 {
 		t.Errorf("no files, no /src: %v, %v", got, err)
 	}

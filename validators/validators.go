@@ -42,6 +42,7 @@ import (
 	"github.com/architectos/aos/policy"
 	"github.com/architectos/aos/validators/kinds"
 	"github.com/architectos/aos/wasm"
+	"github.com/architectos/aos/wasm/abi"
 )
 
 // Options configure how validators run.
@@ -266,7 +267,7 @@ func (s *Set) run(ctx context.Context, v *validator, st *engine.State, src fs.FS
 		return result{record: rec, err: err}
 	}
 	rec.Files = len(files)
-	req, err := wasm.Request{Validator: v.name, Config: v.spec.Config, Files: files}.Encode()
+	req, err := abi.Request{Validator: v.name, Config: v.spec.Config, Files: files}.Encode()
 	if err != nil {
 		rec.Error = err.Error()
 		return result{record: rec, err: err}

@@ -33,9 +33,6 @@ import (
 	"time"
 )
 
-// API is the version of the validator ABI this package implements.
-const API = 1
-
 // Default limits, applied when a [Limits] field is zero.
 const (
 	DefaultTimeout     = 5 * time.Second

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/wasm/abi"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -94,7 +95,7 @@ func srcFS() fstest.MapFS {
 }
 
 func job(t testing.TB, name string, limits Limits) Job {
-	req, err := Request{Validator: name, Files: []aos.ChangedFile{
+	req, err := abi.Request{Validator: name, Files: []aos.ChangedFile{
 		{Path: "a.txt", Status: aos.StatusModified, Size: 23, Mode: "100644"},
 		{Path: "dir/b.txt", Status: aos.StatusAdded, Size: 1, Mode: "100644"},
 		{Path: "gone.txt", Status: aos.StatusDeleted, Size: 5, Mode: "100644"},

@@ -1,4 +1,8 @@
-package wasm
+// Package abi is the validator ABI of docs/validators.md on the host's
+// side: the request a module reads on stdin, and the finding lines it
+// prints. It imports only the standard library and the root package, so
+// that its fuzz targets run at full speed; package wasm runs modules.
+package abi
 
 import (
 	"bytes"
@@ -6,12 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/architectos/aos"
 )
+
+// API is the version of the validator ABI.
+const API = 1
 
 // Request is the JSON object a module reads on stdin.
 type Request struct {
@@ -188,53 +194,9 @@ func validRule(s string) bool {
 	return true
 }
 
-// findingParser splits stdout into lines as they arrive and parses each.
-type findingParser struct {
-	buf      []byte
-	lineNo   int
-	findings []aos.Finding
-	err      error
-}
-
-func (p *findingParser) write(b []byte) {
-	if p.err != nil {
-		return
-	}
-	p.buf = append(p.buf, b...)
-	for {
-		i := bytes.IndexByte(p.buf, '\n')
-		if i < 0 {
-			return
-		}
-		p.line(p.buf[:i])
-		p.buf = p.buf[i+1:]
-		if p.err != nil {
-			return
-		}
-	}
-}
-
-func (p *findingParser) line(l []byte) {
-	p.lineNo++
-	l = bytes.TrimSuffix(l, []byte{'\r'})
-	f, err := ParseFinding(l)
-	if err != nil {
-		p.err = &RunError{Err: ErrBadOutput, Detail: "line " + strconv.Itoa(p.lineNo) + ": " + err.Error() + ": " + strconv.Quote(truncate(l, 120))}
-		return
-	}
-	p.findings = append(p.findings, f)
-}
-
-// close parses a last line without a newline.
-func (p *findingParser) close() error {
-	if p.err == nil && len(p.buf) > 0 {
-		p.line(p.buf)
-		p.buf = nil
-	}
-	return p.err
-}
-
-func truncate(b []byte, n int) string {
+// Truncate returns b cut to n bytes, with an ellipsis when it was longer,
+// for messages that quote a module's output.
+func Truncate(b []byte, n int) string {
 	if len(b) > n {
 		return string(b[:n]) + "…"
 	}
