@@ -270,3 +270,21 @@ func (t *retrying) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 }
+
+// HintOf returns the hint of the first error in err's chain that has
+// one: a *HintError, or an error with a Hint method (*APIError).
+func HintOf(err error) string {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		switch x := e.(type) {
+		case *HintError:
+			if x.Hint != "" {
+				return x.Hint
+			}
+		case interface{ Hint() string }:
+			if h := x.Hint(); h != "" {
+				return h
+			}
+		}
+	}
+	return ""
+}

@@ -236,3 +236,12 @@ func (c *Client) ListReviews(ctx context.Context, number int) ([]Review, error) 
 	})
 	return out, err
 }
+
+// DefaultBranch returns the repository's default branch.
+func (c *Client) DefaultBranch(ctx context.Context) (string, error) {
+	r, _, err := c.api.Repositories.Get(ctx, c.Repo.Owner, c.Repo.Name)
+	if err != nil {
+		return "", wrap("read repository "+c.Repo.String(), "contents: read", err)
+	}
+	return r.GetDefaultBranch(), nil
+}

@@ -91,6 +91,19 @@ type Result struct {
 	Agent bool
 	// Commits are the verdicts on each commit, in the order judged.
 	Commits []CommitVerdict
+	// Manifest is the trusted manifest of JudgeRange.
+	Manifest *workflow.LoadedManifest
+}
+
+// IsAgentBranch reports whether branch (a short name) matches
+// protect.agent_branches of lm.
+func IsAgentBranch(lm *workflow.LoadedManifest, branch string) bool {
+	return lm != nil && matchAny(lm.Protect.AgentBranches, branch)
+}
+
+// IsAgentLogin reports whether login matches protect.agents of lm.
+func IsAgentLogin(lm *workflow.LoadedManifest, login string) bool {
+	return lm != nil && login != "" && matchAny(lm.Protect.Agents, login)
 }
 
 // OK reports whether the push is accepted.
@@ -147,6 +160,8 @@ type checker struct {
 	// inRange judges a pull request's commits (JudgeRange) rather than a
 	// push: what a merge brings from its parents is judged with them.
 	inRange bool
+	// rerun runs the jobs of result commits again (verify --rerun-jobs).
+	rerun bool
 }
 
 // PreReceive judges the updates of a push (docs/hooks.md). The rules come
@@ -461,7 +476,7 @@ func (c *checker) commit(ctx context.Context, u receive.Update, kind refKind, lm
 	var rep *aos.Report
 	switch {
 	case workflow.IsResultCommitMessage(info.Message):
-		v, err := workflow.VerifyCommit(ctx, c.repo, id, workflow.VerifyOptions{Manifest: lm, Plain: c.plain[lm], Runtime: c.opts.Runtime})
+		v, err := workflow.VerifyCommit(ctx, c.repo, id, workflow.VerifyOptions{Manifest: lm, Plain: c.plain[lm], Runtime: c.opts.Runtime, RerunJobs: c.rerun})
 		if err != nil {
 			return err
 		}

@@ -27,6 +27,9 @@ type RangeOptions struct {
 	Logins []string
 	// Runtime runs validators, and jobs when RerunJobs is set.
 	Runtime *workflow.Runtime
+	// RerunJobs verifies result commits with their jobs run again
+	// (verify --rerun-jobs), as a trusted runner does.
+	RerunJobs bool
 }
 
 // JudgeRange judges the commits of base..head as the pre-receive hook
@@ -40,7 +43,8 @@ type RangeOptions struct {
 // judged and must not be accepted.
 func JudgeRange(ctx context.Context, opts RangeOptions) (*Result, error) {
 	c := &checker{opts: Options{Repo: opts.Repo, Runtime: opts.Runtime}, repo: opts.Repo, res: &Result{}, policy: opts.Policy,
-		manifests: map[string]*workflow.LoadedManifest{}, plain: map[*workflow.LoadedManifest]*workflow.LoadedManifest{}, inRange: true}
+		manifests: map[string]*workflow.LoadedManifest{}, plain: map[*workflow.LoadedManifest]*workflow.LoadedManifest{},
+		inRange: true, rerun: opts.RerunJobs}
 	base, err := opts.Repo.PeelToCommit(opts.Base)
 	if err != nil {
 		return nil, err
@@ -57,6 +61,7 @@ func JudgeRange(ctx context.Context, opts RangeOptions) (*Result, error) {
 		return nil, err
 	}
 	c.def = lm
+	c.res.Manifest = lm
 	if err := checkPatterns(lm.Protect.Agents); err != nil {
 		return nil, err
 	}

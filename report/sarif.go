@@ -184,3 +184,25 @@ func writeSARIF(w io.Writer, r *aos.Report) error {
 	enc.SetEscapeHTML(false)
 	return enc.Encode(log)
 }
+
+// Problem is one line of a report in the terms annotations and code
+// scanning share: a violation, a finding or an approval.
+type Problem struct {
+	Rule    string // validator/rule for findings, approval/RULE for approvals
+	Level   string // error, warning or note
+	Message string
+	File    string
+	Line    int
+	Col     int
+}
+
+// Problems lists the report's violations (less those that repeat a
+// finding), findings and approvals, in order: a violation at its position
+// in the plan when it has one, else at the path it concerns.
+func Problems(r *Report) []Problem {
+	var out []Problem
+	for _, p := range problems(r) {
+		out = append(out, Problem{Rule: p.rule, Level: p.level, Message: p.message, File: p.file, Line: p.line, Col: p.col})
+	}
+	return out
+}
