@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/architectos/aos"
 	"os"
 	"regexp"
 	"strings"
@@ -53,8 +54,8 @@ var shaRe = regexp.MustCompile(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
 // error.
 func ReadEvent(name, path string) (*Event, error) {
 	if path == "" {
-		return nil, &HintError{Err: errors.New("GITHUB_EVENT_PATH is not set"),
-			Hint: "git aos ci runs as a step of a GitHub Actions workflow, which sets GITHUB_EVENT_NAME and GITHUB_EVENT_PATH"}
+		return nil, &aos.HintError{Err: errors.New("GITHUB_EVENT_PATH is not set"),
+			Hints: []string{"git aos ci runs as a step of a GitHub Actions workflow, which sets GITHUB_EVENT_NAME and GITHUB_EVENT_PATH"}}
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -99,8 +100,8 @@ func ReadEvent(name, path string) (*Event, error) {
 		}
 		return ev, nil
 	default:
-		return nil, &HintError{Err: fmt.Errorf("event %q is not one git aos ci judges", name),
-			Hint: "run it on pull_request, pull_request_target, pull_request_review or push (docs/github.md)"}
+		return nil, &aos.HintError{Err: fmt.Errorf("event %q is not one git aos ci judges", name),
+			Hints: []string{"run it on pull_request, pull_request_target, pull_request_review or push (docs/github.md)"}}
 	}
 	if ev.PR == nil || ev.PR.Number == 0 {
 		return bad("no pull_request")

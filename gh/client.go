@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/architectos/aos"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -115,9 +116,9 @@ type Client struct {
 }
 
 // ErrNoToken means no token was given or found in the environment.
-var ErrNoToken = &HintError{
-	Err:  errors.New("no GitHub token: GITHUB_TOKEN and GH_TOKEN are empty"),
-	Hint: "set GITHUB_TOKEN (in a workflow: env: GITHUB_TOKEN: ${{ github.token }}) or GH_TOKEN to a token that may write to the repository",
+var ErrNoToken = &aos.HintError{
+	Err:   errors.New("no GitHub token: GITHUB_TOKEN and GH_TOKEN are empty"),
+	Hints: []string{"set GITHUB_TOKEN (in a workflow: env: GITHUB_TOKEN: ${{ github.token }}) or GH_TOKEN to a token that may write to the repository"},
 }
 
 // NewClient makes a client of repo's API.
@@ -144,8 +145,8 @@ func NewClient(repo Repo, opts Options) (*Client, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, &HintError{Err: fmt.Errorf("GitHub API URL %q is not an http(s) URL", base),
-			Hint: "pass --github-url https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server"}
+		return nil, &aos.HintError{Err: fmt.Errorf("GitHub API URL %q is not an http(s) URL", base),
+			Hints: []string{"pass --github-url https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server"}}
 	}
 	hc := opts.HTTPClient
 	if hc == nil {

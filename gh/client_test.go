@@ -3,6 +3,7 @@ package gh
 import (
 	"context"
 	"errors"
+	"github.com/architectos/aos"
 	"github.com/architectos/aos/gh/ghtest"
 	"net/http"
 	"strconv"
@@ -49,8 +50,7 @@ func TestNewClientTokenAndURL(t *testing.T) {
 				if tt.err != nil && !errors.Is(err, tt.err) {
 					t.Fatalf("error %v, want %v", err, tt.err)
 				}
-				var he *HintError
-				if !errors.As(err, &he) || he.Hint == "" {
+				if len(aos.Hints(err)) == 0 {
 					t.Errorf("error %v has no hint", err)
 				}
 				return
@@ -269,8 +269,7 @@ func TestTeamMember(t *testing.T) {
 	f.Handle("GET /orgs/octo-org/teams/hidden/memberships/erin", 404, `{"message":"Not Found"}`)
 	f.Handle("GET /orgs/octo-org/teams/hidden", 404, `{"message":"Not Found"}`)
 	_, err := c.TeamMember(ctx, "octo-org", "hidden", "erin")
-	var he *HintError
-	if !errors.As(err, &he) || !errors.Is(err, ErrNotFound) || !strings.Contains(he.Hint, "cannot read teams") {
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(strings.Join(aos.Hints(err), " "), "cannot read teams") {
 		t.Fatalf("invisible team: %v", err)
 	}
 	f.Expect("GET /api/v3/orgs/octo-org/teams/hidden/memberships/erin", "GET /api/v3/orgs/octo-org/teams/hidden")
@@ -340,6 +339,9 @@ func TestErrors(t *testing.T) {
 			}
 			if !strings.Contains(ae.Hint(), tt.hint) || ae.Hint() == "" {
 				t.Errorf("hint %q, want it to say %q", ae.Hint(), tt.hint)
+			}
+			if h := aos.Hints(err); len(h) != 1 || h[0] != ae.Hint() {
+				t.Errorf("the hint is not carried as data: %q", h)
 			}
 			if !strings.HasPrefix(err.Error(), "update pull request #7: PATCH /api/v3"+path+": "+itoa(int64(tt.status))) {
 				t.Errorf("message %q", err)

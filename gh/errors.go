@@ -11,19 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/architectos/aos"
 	"github.com/google/go-github/v60/github"
 )
 
 var osGetenv = os.Getenv
-
-// HintError is an error with a hint: what to do about it.
-type HintError struct {
-	Err  error
-	Hint string
-}
-
-func (e *HintError) Error() string { return e.Err.Error() }
-func (e *HintError) Unwrap() error { return e.Err }
 
 // Kind is the class of an API failure.
 type Kind int
@@ -134,7 +126,8 @@ func (e *APIError) Hint() string {
 	return ""
 }
 
-// wrap turns an error of go-github into an *APIError for op.
+// wrap turns an error of go-github into an *APIError for op, with its
+// hint as data ([aos.HintError]).
 func wrap(op, perm string, err error) error {
 	if err == nil {
 		return nil
@@ -142,6 +135,14 @@ func wrap(op, perm string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	e := apiError(op, perm, err)
+	if h := e.Hint(); h != "" {
+		return aos.WithHint(e, h)
+	}
+	return e
+}
+
+func apiError(op, perm string, err error) *APIError {
 	e := &APIError{Op: op, Perm: perm, Message: err.Error()}
 	var resp *http.Response
 	var er *github.ErrorResponse
@@ -269,22 +270,4 @@ func (t *retrying) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Body = body
 		}
 	}
-}
-
-// HintOf returns the hint of the first error in err's chain that has
-// one: a *HintError, or an error with a Hint method (*APIError).
-func HintOf(err error) string {
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		switch x := e.(type) {
-		case *HintError:
-			if x.Hint != "" {
-				return x.Hint
-			}
-		case interface{ Hint() string }:
-			if h := x.Hint(); h != "" {
-				return h
-			}
-		}
-	}
-	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/architectos/aos"
 	"net/http"
 	"strings"
 	"time"
@@ -160,7 +161,8 @@ func (c *Client) MarkReadyForReview(ctx context.Context, pr *PullRequest) error 
 		for _, e := range out.Errors {
 			msgs = append(msgs, e.Message)
 		}
-		return &APIError{Op: op, Perm: "pull-requests: write", Method: http.MethodPost, Path: req.URL.Path, Kind: KindInvalid, Message: strings.Join(msgs, "; ")}
+		e := &APIError{Op: op, Perm: "pull-requests: write", Method: http.MethodPost, Path: req.URL.Path, Kind: KindInvalid, Message: strings.Join(msgs, "; ")}
+		return aos.WithHint(e, e.Hint())
 	}
 	return nil
 }

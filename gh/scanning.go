@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"github.com/architectos/aos"
 
 	"github.com/google/go-github/v60/github"
 )
@@ -40,8 +41,8 @@ func (c *Client) UploadSARIF(ctx context.Context, u SARIFUpload) (string, error)
 		return "", err
 	}
 	if buf.Len() > MaxSARIFBytes {
-		return "", &HintError{Err: fmt.Errorf("%s: %d bytes compressed, over code scanning's limit of %d", op, buf.Len(), MaxSARIFBytes),
-			Hint: "the job summary and the check run still list the results; narrow the validators' paths to report less"}
+		return "", &aos.HintError{Err: fmt.Errorf("%s: %d bytes compressed, over code scanning's limit of %d", op, buf.Len(), MaxSARIFBytes),
+			Hints: []string{"the job summary and the check run still list the results; narrow the validators' paths to report less"}}
 	}
 	a := &github.SarifAnalysis{CommitSHA: github.String(u.CommitSHA), Ref: github.String(u.Ref),
 		Sarif: github.String(base64.StdEncoding.EncodeToString(buf.Bytes()))}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/architectos/aos"
 )
 
 // Viewer returns the login of the token's account. An installation token
@@ -36,8 +37,8 @@ func (c *Client) TeamMember(ctx context.Context, org, slug, login string) (bool,
 	if _, _, err := c.api.Teams.GetTeamBySlug(ctx, org, slug); err != nil {
 		terr := wrap(fmt.Sprintf("read team %s/%s", org, slug), "members: read", err)
 		if errors.Is(terr, ErrNotFound) {
-			return false, &HintError{Err: terr, Hint: fmt.Sprintf("team %s/%s does not exist, or the token cannot see it: "+
-				"a workflow's GITHUB_TOKEN cannot read teams, so pass a token that can (a GitHub App with members: read, or a token with read:org) as github-token", org, slug)}
+			return false, &aos.HintError{Err: terr, Hints: []string{fmt.Sprintf("team %s/%s does not exist, or the token cannot see it: "+
+				"a workflow's GITHUB_TOKEN cannot read teams, so pass a token that can (a GitHub App with members: read, or a token with read:org) as github-token", org, slug)}}
 		}
 		return false, terr
 	}

@@ -14,10 +14,10 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/architectos/aos"
 	"github.com/architectos/aos/gh"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/hooks"
-	"github.com/architectos/aos/report"
 	"github.com/architectos/aos/workflow"
 )
 
@@ -78,7 +78,7 @@ type CIResult struct {
 	Judgement *hooks.Result
 	// Report holds every violation, finding and approval, for
 	// annotations.
-	Report *report.Report
+	Report *aos.Report
 	// Approvals is the state of the approvals; nil when not evaluated.
 	Approvals *gh.Approvals
 	// ReadOnly is set when nothing could be written to GitHub but
@@ -94,10 +94,7 @@ type CIResult struct {
 	Summary string
 }
 
-// HintError is an error with what to do about it.
-type HintError = gh.HintError
-
-func hint(err error, h string) error { return &HintError{Err: err, Hint: h} }
+func hint(err error, h string) error { return aos.WithHint(err, h) }
 
 const fetchHint = "check out the whole history: actions/checkout with fetch-depth: 0 (or git fetch --unshallow origin)"
 
@@ -107,12 +104,23 @@ const fetchHint = "check out the whole history: actions/checkout with fetch-dept
 // unreadable manifest): it must fail the step. A failure to report is an
 // error too, after everything else was reported; one for lack of a
 // permission is a warning of the result.
-func CI(ctx context.Context, opts CIOptions) (*CIResult, error) {
+func CI(ctx context.Context, opts CIOptions) (res *CIResult, err error) {
 	getenv := opts.Getenv
 	if getenv == nil {
 		getenv = getenvOS
 	}
 	act, _ := gh.ActionsEnv(getenv)
+	defer func() {
+		if err != nil && res == nil {
+			// Not judged: the outputs and the summary say so too.
+			act.SetOutputs("verdict", VerdictError, "plan-id", "", "result-sha", "")
+			msg := err.Error()
+			for _, h := range aos.Hints(err) {
+				msg += "\nhint: " + h
+			}
+			act.AppendSummary("## ArchitectOS\n\n**error: the commits are not judged, so they are not accepted**\n\n" + fenced(msg))
+		}
+	}()
 	name, path := opts.EventName, opts.EventPath
 	if name == "" {
 		name = act.EventName
@@ -294,8 +302,8 @@ func (r *ciRun) readOnly(note string) {
 // read-only too.
 func (r *ciRun) reportErr(err error) {
 	msg := err.Error()
-	if h := gh.HintOf(err); h != "" {
-		msg += " (hint: " + h + ")"
+	if h := aos.Hints(err); len(h) > 0 {
+		msg += " (hint: " + strings.Join(h, "; ") + ")"
 	}
 	switch {
 	case errors.Is(err, gh.ErrReadOnly):
@@ -314,7 +322,7 @@ func (r *ciRun) judge(ctx context.Context) error {
 		r.res.Verdict = VerdictPass
 		r.res.Notes = append(r.res.Notes, "the branch was deleted: nothing to judge")
 		r.res.Judgement = &hooks.Result{}
-		r.res.Report = &report.Report{OK: true}
+		r.res.Report = &aos.Report{OK: true}
 		return nil
 	}
 	j, err := hooks.JudgeRange(ctx, hooks.RangeOptions{Repo: r.repo, Base: r.res.Base, Head: r.res.Head, Ref: r.ref,
@@ -370,7 +378,7 @@ func (r *ciRun) abort(ctx context.Context, err error) {
 		return
 	}
 	msg := err.Error()
-	if h := gh.HintOf(err); h != "" {
+	for _, h := range aos.Hints(err) {
 		msg += "\n\nhint: " + h
 	}
 	if ferr := r.client.FinishCheckRun(ctx, r.checkID, gh.CheckRun{Name: CheckName, Conclusion: gh.ConclusionFailure,
@@ -394,4 +402,13 @@ func firstOf(s ...string) string {
 // manifest, whatever its case.
 func isAgent(j *hooks.Result, login string) bool {
 	return hooks.IsAgentLogin(j.Manifest, login) || hooks.IsAgentLogin(j.Manifest, strings.ToLower(login))
+}
+
+// fenced is text as a markdown code block.
+func fenced(text string) string {
+	fence := "```"
+	for strings.Contains(text, fence) {
+		fence += "`"
+	}
+	return fence + "text\n" + text + "\n" + fence + "\n"
 }

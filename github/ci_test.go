@@ -1,7 +1,7 @@
 package github
 
 import (
-	"errors"
+	"github.com/architectos/aos"
 	"strings"
 	"testing"
 
@@ -73,8 +73,7 @@ func TestCIShallowClone(t *testing.T) {
 		r := w.checkout(depth, "aos/s1")
 		w.event(r, "pull_request", pr, false)
 		_, err := w.ci(r, false)
-		var he *gh.HintError
-		if err == nil || !errors.As(err, &he) || !strings.Contains(he.Hint, "fetch-depth: 0") {
+		if err == nil || !strings.Contains(strings.Join(aos.Hints(err), " "), "fetch-depth: 0") {
 			t.Fatalf("depth %d: error %v, want the fetch-depth hint", depth, err)
 		}
 		if c := w.gh.Check(CheckName); c == nil || c.Conclusion != gh.ConclusionFailure || !strings.Contains(c.Summary, "fetch-depth: 0") {

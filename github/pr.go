@@ -99,7 +99,7 @@ func PR(ctx context.Context, opts PROptions) (*PRResult, error) {
 	verdict := ""
 	switch {
 	case workflow.IsResultCommitMessage(info.Message):
-		entries, err := workflow.History(repo, tip, 1)
+		entries, err := workflow.History(ctx, repo, tip, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -239,7 +239,7 @@ func PR(ctx context.Context, opts PROptions) (*PRResult, error) {
 
 // manifestOfCommit loads the manifest committed in commit.
 func manifestOfCommit(repo *gitops.Repo, commit string) (*workflow.LoadedManifest, error) {
-	t, err := repo.Tree(commit)
+	t, err := repo.CommitTree(commit)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/gh"
 	"github.com/architectos/aos/gh/ghtest"
 	"github.com/architectos/aos/workflow"
 )
@@ -111,7 +110,7 @@ func TestPRRefuses(t *testing.T) {
 	// The repository cannot be told from a file:// remote.
 	git(t, w.agent, "branch", "-q", "-m", "feature/x", "aos/x")
 	_, err = w.pr(PROptions{Branch: "aos/x"})
-	if err == nil || gh.HintOf(err) == "" || !strings.Contains(gh.HintOf(err), "--repo") {
+	if err == nil || !strings.Contains(strings.Join(aos.Hints(err), " "), "--repo") {
 		t.Errorf("no repository: %v", err)
 	}
 	w.srv.Expect() // nothing was asked of GitHub

@@ -2,6 +2,7 @@ package github
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -20,8 +21,8 @@ var osGetenv = os.Getenv
 // combined gathers a judgement into one report: the plan checks' and
 // verifications' violations (with their positions in the plan), findings
 // and approvals, and the rejections of the other commits.
-func combined(j *hooks.Result) *report.Report {
-	rep := &report.Report{OK: j.OK()}
+func combined(j *hooks.Result) *aos.Report {
+	rep := &aos.Report{OK: j.OK()}
 	failed := map[string]bool{} // commits whose own report lists their violations
 	seen := map[string]bool{}
 	for _, c := range j.Commits {
@@ -57,7 +58,7 @@ func combined(j *hooks.Result) *report.Report {
 
 // annotations are the report's problems that have a file, as check run
 // annotations.
-func annotations(rep *report.Report) []gh.Annotation {
+func annotations(rep *aos.Report) []gh.Annotation {
 	var out []gh.Annotation
 	for _, p := range report.Problems(rep) {
 		if p.File == "" {
@@ -73,8 +74,8 @@ func annotations(rep *report.Report) []gh.Annotation {
 // findings, each at a location (code scanning needs one: a problem of
 // the whole plan is placed on line 1 of file), and no approvals, which
 // are not alerts.
-func sarifOf(rep *report.Report, file string) ([]byte, error) {
-	r := &report.Report{OK: rep.OK, Findings: rep.Findings}
+func sarifOf(rep *aos.Report, file string) ([]byte, error) {
+	r := &aos.Report{OK: rep.OK, Findings: rep.Findings}
 	for _, v := range rep.Violations {
 		if v.Pos.File == "" && v.Path == "" {
 			v.Pos = aos.Position{File: file, Line: 1, Col: 1}
@@ -145,7 +146,7 @@ func runs(repo *gitops.Repo, j *hooks.Result, vouch string) []report.SummaryRun 
 			continue
 		}
 		applied[c.PlanID] = true
-		entries, err := workflow.History(repo, c.ID, 1)
+		entries, err := workflow.History(context.Background(), repo, c.ID, 1)
 		if err != nil || len(entries) == 0 || entries[0].Commit != c.ID {
 			out = append(out, report.SummaryRun{PlanID: c.PlanID, Commit: c.ID})
 			continue

@@ -47,3 +47,93 @@ func escapeData(s string) string {
 func escapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
+
+// WriteAnnotations renders r's problems as workflow commands, at most
+// perLevel of each level: GitHub shows ten errors, ten warnings and ten
+// notices per step, and drops the rest. A last notice counts what is not
+// shown.
+func WriteAnnotations(w io.Writer, r *aos.Report, perLevel int) error {
+	kept := &aos.Report{OK: r.OK}
+	count := map[string]int{}
+	dropped := 0
+	over := func(level string) bool {
+		count[level]++
+		if count[level] > perLevel {
+			dropped++
+			return true
+		}
+		return false
+	}
+	for _, v := range ownViolations(r) {
+		if !over("error") {
+			kept.Violations = append(kept.Violations, v)
+		}
+	}
+	for _, f := range r.Findings {
+		level := string(f.Severity)
+		if level != "warning" && level != "note" {
+			level = "error"
+		}
+		if !over(level) {
+			kept.Findings = append(kept.Findings, f)
+		}
+	}
+	for _, a := range r.Approvals {
+		if !over("note") {
+			kept.Approvals = append(kept.Approvals, a)
+		}
+	}
+	if err := writeGitHub(w, kept); err != nil {
+		return err
+	}
+	if dropped > 0 {
+		_, err := fmt.Fprintf(w, "::notice title=git-aos::%d more problems are listed in the check run and the job summary\n", dropped)
+		return err
+	}
+	return nil
+}
+
+// WriteCI renders the verdict of git aos ci: the notes and warnings of
+// the run, and one line with the verdict.
+func WriteCI(w io.Writer, verdict, base, head string, commits int, notes, warnings []string) error {
+	var b strings.Builder
+	for _, n := range notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	for _, x := range warnings {
+		fmt.Fprintf(&b, "::warning title=git-aos::%s\n", escapeData(x))
+	}
+	noun := "commits"
+	if commits == 1 {
+		noun = "commit"
+	}
+	fmt.Fprintf(&b, "git aos ci: %s: %d %s of %.12s..%.12s\n", verdict, commits, noun, base, head)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WritePR renders what git aos pr did.
+func WritePR(w io.Writer, number int, url string, created, pushed bool, users, teams, warnings []string) error {
+	var b strings.Builder
+	if pushed {
+		b.WriteString("pushed the branch\n")
+	}
+	what := "updated"
+	if created {
+		what = "opened"
+	}
+	fmt.Fprintf(&b, "%s pull request #%d: %s\n", what, number, url)
+	if len(users)+len(teams) > 0 {
+		var all []string
+		all = append(all, users...)
+		for _, t := range teams {
+			all = append(all, "team "+t)
+		}
+		fmt.Fprintf(&b, "reviews requested from %s\n", strings.Join(all, ", "))
+	}
+	for _, x := range warnings {
+		fmt.Fprintf(&b, "warning: %s\n", x)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -19,7 +19,7 @@ type Summary struct {
 	Notes   []string
 	Commits []SummaryCommit
 	// Report holds the violations and findings.
-	Report    *Report
+	Report    *aos.Report
 	Runs      []SummaryRun
 	Approvals []SummaryApproval
 	// Ignored are reviews that do not count, "login: why".

@@ -199,7 +199,7 @@ type Problem struct {
 // Problems lists the report's violations (less those that repeat a
 // finding), findings and approvals, in order: a violation at its position
 // in the plan when it has one, else at the path it concerns.
-func Problems(r *Report) []Problem {
+func Problems(r *aos.Report) []Problem {
 	var out []Problem
 	for _, p := range problems(r) {
 		out = append(out, Problem{Rule: p.rule, Level: p.level, Message: p.message, File: p.file, Line: p.line, Col: p.col})

@@ -69,6 +69,9 @@ if [ -n "$dead" ]; then
 	exit 1
 fi
 
+# The hook and Action tests build git-aos as users do (no race detector);
+# building it once here fills the build cache they share.
+go build -o /dev/null ./cmd/git-aos
 # The race detector watches every package but wazero's compiler (its SSA
 # builder, frontend and backends), which turns a module's bytes into machine
 # code within one call, sharing no memory with its caller. Instrumented, it

@@ -72,6 +72,10 @@ Checks:
   manifest     check the manifest, or print its schema
   validate     run the manifest's validators over a commit or files
 
+GitHub:
+  pr           push an agent branch and open or update its pull request
+  ci           the Action: judge a pull request, report, hold it for approvals
+
 Servers:
   hook         the pre-receive gatekeeper: install it, or run it
   cache        compile validator modules ahead of their first use
@@ -109,6 +113,8 @@ func newCmdRoot(f *factory) *cobra.Command {
 		newCmdManifest(f),
 		newCmdValidate(f, nil),
 		newCmdHook(f),
+		newCmdPR(f, nil),
+		newCmdCI(f, nil),
 		newCmdCache(f),
 		newCmdDemo(f, nil),
 		newCmdDocs(f),
@@ -141,10 +147,15 @@ func execute(ctx context.Context, f *factory, args []string) int {
 		se *silentError
 		re *rejectedError
 		ue *usageError
+		te *toleratedError
 	)
 	switch {
 	case errors.As(err, &se):
 		return se.code
+	case errors.As(err, &te):
+		// Printed, and not a failure (git aos ci --fail-on never).
+		report.WriteError(f.ErrOut, te.err)
+		return aos.ExitOK
 	case errors.As(err, &re):
 		report.WriteRejected(f.ErrOut, re.summary)
 		return aos.ExitRejected
