@@ -18,6 +18,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if workflow.IsSandboxChild() {
+		os.Exit(workflow.SandboxChildMain(os.Stdin, os.Stdout, os.Stderr))
+	}
 	home, err := os.MkdirTemp("", "aos-github-home-")
 	if err != nil {
 		panic(err)
@@ -81,7 +84,7 @@ protect:
 // world is an origin repository on disk, an agent's clone of it, and a
 // GitHub double serving the repository octo-org/hello-world.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	origin string // bare
 	agent  string // the agent's clone
 	srv    *ghtest.Server
@@ -89,7 +92,7 @@ type world struct {
 	base   string // main's tip
 }
 
-func newWorld(t *testing.T, manifest string, files map[string]string) *world {
+func newWorld(t testing.TB, manifest string, files map[string]string) *world {
 	t.Helper()
 	tmp := t.TempDir()
 	seed := filepath.Join(tmp, "seed")
