@@ -9,6 +9,7 @@ import (
 )
 
 func TestReadEvent(t *testing.T) {
+	t.Parallel()
 	const head = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
 	ev, err := ReadEvent(EventPullRequest, "ghtest/testdata/event-pull_request.json")
 	if err != nil {
@@ -52,6 +53,7 @@ func TestReadEvent(t *testing.T) {
 }
 
 func TestReadEventErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(s string) string {
 		p := filepath.Join(dir, "event.json")
@@ -109,6 +111,7 @@ func readOutputs(t *testing.T, file string) map[string]string {
 }
 
 func TestActionsFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{
 		"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": filepath.Join(dir, "output"), "GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),

@@ -22,6 +22,7 @@ func rv(id int64, user, state, sha string, m int) Review {
 // membership and write permission are read through the Teams and
 // collaborators APIs.
 func TestEvaluateApprovals(t *testing.T) {
+	t.Parallel()
 	dba := Requirement{Rule: "migrations", Reviewers: []string{"@octo-org/dba"}, Reason: "schema changes need a DBA", Subjects: []string{"db/migrations/002.sql"}}
 	carol := Requirement{Rule: "auth", Reviewers: []string{"@Carol"}}
 	anyone := Requirement{Rule: "large"} // no reviewers: anyone with write access
@@ -124,6 +125,7 @@ func TestEvaluateApprovals(t *testing.T) {
 }
 
 func TestParseReviewer(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string][3]string{
 		"alice": {"alice", "", ""}, "@alice": {"alice", "", ""}, "@octo-org/dba": {"octo-org", "dba", "team"}, "octo-org/dba": {"octo-org", "dba", "team"},
 	} {

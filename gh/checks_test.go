@@ -52,6 +52,7 @@ func annotations(n int) []Annotation {
 // progress with the first 50, then updated, the conclusion only in the
 // last request.
 func TestCheckRunBatches(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	c := f.client()
 	const runs = "/repos/octo-org/hello-world/check-runs"
@@ -100,6 +101,7 @@ func TestCheckRunBatches(t *testing.T) {
 // TestCheckRunOneRequest: at most 50 annotations go in one request that
 // completes the run.
 func TestCheckRunOneRequest(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.Handle("POST /repos/octo-org/hello-world/check-runs", 201, "check-run.json")
 	anns := []Annotation{
@@ -132,6 +134,7 @@ func TestCheckRunOneRequest(t *testing.T) {
 // updates, and more annotations than git-aos posts are counted in the
 // summary.
 func TestCheckRunStartFinish(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	c := f.client()
 	const runs = "/repos/octo-org/hello-world/check-runs"
@@ -166,6 +169,7 @@ func TestCheckRunStartFinish(t *testing.T) {
 }
 
 func TestUploadSARIF(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.Handle("POST /repos/octo-org/hello-world/code-scanning/sarifs", 202, "sarif-upload.json")
 	sarif := []byte(`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"git-aos"}},"results":[]}]}`)
@@ -197,6 +201,7 @@ func TestUploadSARIF(t *testing.T) {
 }
 
 func TestUploadSARIFForbidden(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.Handle("POST /repos/octo-org/hello-world/code-scanning/sarifs", 403, `{"message":"Advanced Security must be enabled for this repository to use code scanning.","documentation_url":"https://docs.github.com/rest/code-scanning/code-scanning#upload-an-analysis-as-sarif-data"}`)
 	_, err := f.client().UploadSARIF(context.Background(), SARIFUpload{CommitSHA: "a", Ref: "refs/heads/main", SARIF: []byte("{}")})
@@ -209,6 +214,7 @@ func TestUploadSARIFForbidden(t *testing.T) {
 // TestUpsertComment edits git-aos's own comment, found by its marker,
 // and never a person's comment that copies the marker.
 func TestUpsertComment(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	c := f.client()
 	const comments = "/repos/octo-org/hello-world/issues/1347/comments"

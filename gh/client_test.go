@@ -13,6 +13,7 @@ import (
 )
 
 func TestNewClientTokenAndURL(t *testing.T) {
+	t.Parallel()
 	env := func(kv ...string) func(string) string {
 		m := map[string]string{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -65,6 +66,7 @@ func TestNewClientTokenAndURL(t *testing.T) {
 }
 
 func TestRepoFromRemote(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ url, repo, host string }{
 		{"https://github.com/octo-org/hello-world.git", "octo-org/hello-world", "github.com"},
 		{"https://github.com/octo-org/hello-world", "octo-org/hello-world", "github.com"},
@@ -96,6 +98,7 @@ func TestRepoFromRemote(t *testing.T) {
 }
 
 func TestPullRequests(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	c := f.client()
 	ctx := context.Background()
@@ -171,6 +174,7 @@ func equalPR(a, b PullRequest) bool {
 }
 
 func TestMarkReadyGraphQLError(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	f.Route("POST /api/graphql", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`{"data":null,"errors":[{"type":"FORBIDDEN","message":"Resource not accessible by integration"}]}`))
@@ -185,6 +189,7 @@ func TestMarkReadyGraphQLError(t *testing.T) {
 // TestPagination follows the Link header through every page of reviews,
 // files and comments.
 func TestPagination(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	c := f.client()
 	ctx := context.Background()
@@ -241,6 +246,7 @@ func TestPagination(t *testing.T) {
 // TestPaginationLoop: a Link header that does not move forward is an
 // error, never an endless listing.
 func TestPaginationLoop(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	const path = "/repos/octo-org/hello-world/pulls/1/reviews"
 	f.Handle("GET "+path, 200, "reviews-1.json", "Link", f.Link(path, 1, 9))
@@ -251,6 +257,7 @@ func TestPaginationLoop(t *testing.T) {
 }
 
 func TestTeamMember(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	c := f.client()
 	ctx := context.Background()
@@ -276,6 +283,7 @@ func TestTeamMember(t *testing.T) {
 }
 
 func TestPermission(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	c := f.client()
 	f.Handle("GET /repos/octo-org/hello-world/collaborators/gina/permission", 200, "permission-write.json")
@@ -291,6 +299,7 @@ func TestPermission(t *testing.T) {
 // TestErrors maps each failure GitHub answers to an error kind with a
 // hint, and waits as long as a rate limit asks when that is allowed.
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	const path = "/repos/octo-org/hello-world/pulls/7"
 	soon := time.Now().Add(30 * time.Minute).Unix()
 	tests := []struct {
@@ -359,6 +368,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // out and the call made again, body included; so is a server error of a
 // read, once.
 func TestRateLimitWait(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	n := 0
 	var bodies []string

@@ -11,6 +11,7 @@ import (
 // TestModel drives the repository model of the double with the client:
 // what the front ends' tests rely on behaves as GitHub does.
 func TestModel(t *testing.T) {
+	t.Parallel()
 	f := newFake(t)
 	repo := &ghtest.Repo{Owner: "octo-org", Name: "hello-world", Viewer: "agent-bot"}
 	f.Serve(repo)

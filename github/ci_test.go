@@ -13,6 +13,7 @@ import (
 // both check runs, code scanning, the comment, the summary and the
 // outputs say so, in at most eight calls of the API.
 func TestCIVerifiesAPullRequest(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 	_, result := w.propose("hello", writePlan("hello", "src/hello.txt", "hello\n", true), true)
 	pr := w.openPR("hello", "deploy-bot", result)
@@ -66,6 +67,7 @@ func TestCIVerifiesAPullRequest(t *testing.T) {
 // TestCIShallowClone: without the history, ci fails and says to fetch
 // it; it never judges less than the whole range.
 func TestCIShallowClone(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 	_, result := w.propose("s1", writePlan("s1", "src/hello.txt", "hello\n", false), true)
 	pr := w.openPR("s1", "deploy-bot", result)
@@ -86,6 +88,7 @@ func TestCIShallowClone(t *testing.T) {
 // base's rules, even when the pull request loosens the manifest first,
 // with an annotation at the plan's line.
 func TestCIRejects(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testManifest, map[string]string{"src/a.txt": "a\n", "vendor/lib.txt": "lib\n"})
 	git(t, w.agent, "checkout", "-q", "-b", "aos/v1")
 	write(t, w.agent, "aos.yaml", strings.Replace(strings.Replace(testManifest, `read_only: ["vendor/**"]`, `read_only: []`, 1), `writable: ["src/**", "db/**"]`, `writable: ["src/**", "db/**", "vendor/**"]`, 1))
@@ -140,6 +143,7 @@ func TestCIRejects(t *testing.T) {
 // listed reviewer, or a member of a listed team, approves its head; it is
 // evaluated again on review events, and a push makes approvals stale.
 func TestCIApprovals(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testManifest, map[string]string{"src/a.txt": "a\n", "src/hello.txt": "x\n"})
 	_, result := w.propose("db1", writePlan("db1", "db/001.sql", "create table t;\n", false), true)
 	pr := w.openPR("db1", "deploy-bot", result)
@@ -196,6 +200,7 @@ func TestCIApprovals(t *testing.T) {
 // API that writes, reports in the summary, annotations and outputs, and
 // its verdict is still the judgement's.
 func TestCIFork(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testManifest, map[string]string{"src/a.txt": "a\n", "vendor/lib.txt": "lib\n"})
 	_, result := w.propose("f1", writePlan("f1", "src/hello.txt", "hello\n", true), true)
 	pr := w.openPR("f1", "mallory", result)
@@ -234,6 +239,7 @@ func TestCIFork(t *testing.T) {
 // permissions: checks: write) turns the run read-only with a warning; it
 // never fails the step for that.
 func TestCIReadOnlyToken(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testManifest, map[string]string{"src/a.txt": "a\n", "src/hello.txt": "x\n"})
 	_, result := w.propose("ro", writePlan("ro", "src/hello.txt", "hello\n", false), true)
 	pr := w.openPR("ro", "deploy-bot", result)
@@ -259,6 +265,7 @@ func TestCIReadOnlyToken(t *testing.T) {
 // runs its jobs, pushes the result to the pull request's branch and
 // reports on the result.
 func TestCIApply(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 	plan, _ := w.propose("ap", writePlan("ap", "src/hello.txt", "hello\n", true), false)
 	pr := w.openPR("ap", "deploy-bot", plan)
@@ -311,6 +318,7 @@ func TestCIApply(t *testing.T) {
 // TestCIPush: a push of a new agent branch is judged against the
 // default branch.
 func TestCIPush(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 	_, result := w.propose("p1", writePlan("p1", "src/hello.txt", "hello\n", false), true)
 	r := w.checkout(0, "aos/p1")

@@ -25,6 +25,7 @@ func (w *world) pr(opts PROptions) (*PRResult, error) {
 // rules it matched; a second call updates the same pull request, and
 // --ready marks it ready.
 func TestPR(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, strings.Replace(testManifest, `reviewers: ["carol", "@octo-org/dba"]`, `reviewers: ["carol", "agent-bot", "@octo-org/dba", "@other-org/dba"]`, 1),
 		map[string]string{"src/a.txt": "a\n"})
 	w.gh.Viewer = "agent-bot"
@@ -91,6 +92,7 @@ func TestPR(t *testing.T) {
 }
 
 func TestPRRefuses(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 	// main is not an agent branch, and holds no plan.
 	_, err := w.pr(PROptions{Branch: "main", Repo: "octo-org/hello-world"})

@@ -36,6 +36,7 @@ func rules(res *hooks.Result) string {
 // its result commit is accepted; the result is verified, and covers its
 // plan commit.
 func TestJudgeRangePlanAndResult(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest+"  agent_branches: [\"aos/*\"]\n", map[string]string{"src/a.txt": "a\n"})
 	c := s.clone(t)
 	base := c.git("rev-parse", "main")
@@ -58,6 +59,7 @@ func TestJudgeRangePlanAndResult(t *testing.T) {
 // TestJudgeRangeRulesFromBase: the rules are the base's, never those of
 // a commit of the pull request, and an agent's other commits are refused.
 func TestJudgeRangeRulesFromBase(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n", "vendor/lib.txt": "lib\n"})
 	c := s.clone(t)
 	base := c.git("rev-parse", "main")
@@ -86,6 +88,7 @@ func TestJudgeRangeRulesFromBase(t *testing.T) {
 // TestJudgeRangeMerges: merging the base into a pull request brings
 // nothing to judge; an evil merge is still refused.
 func TestJudgeRangeMerges(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 	c := s.clone(t)
 	c.git("checkout", "-q", "-b", "feature")
@@ -118,6 +121,7 @@ func TestJudgeRangeMerges(t *testing.T) {
 // trailer block, no parser sees a claim, and the commit is refused as a
 // human's change.
 func TestJudgeRangeTrailerAfterDivider(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 	c := s.clone(t)
 	base := c.git("rev-parse", "main")
@@ -156,6 +160,7 @@ func TestJudgeRangeTrailerAfterDivider(t *testing.T) {
 }
 
 func TestJudgeRangeMissingCommit(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testManifest, nil)
 	c := s.clone(t)
 	repo, err := gitops.Open(c.dir)

@@ -120,6 +120,7 @@ func TestJobsNeedASandbox(t *testing.T) {
 // the commit message, and verify rebuilds the same count; plan check,
 // which runs no build, counts only what the directives write.
 func TestSizeApprovalCountsBuildOutputs(t *testing.T) {
+	t.Parallel()
 	manifest := strings.Replace(buildManifest, "policies: require_tests_on_write: true\n",
 		`policies: require_approval: [{name: "large", larger_than: {lines: 2}, reviewers: ["@org/leads"]}]
 `, 1)
@@ -175,6 +176,7 @@ func (f forgingJobs) Run(_ context.Context, job engine.Job, _ *engine.State) (en
 // build output, verifies when jobs are replayed and is refused when they
 // run again in bubblewrap; an honest result passes both.
 func TestVerifyRerunJobs(t *testing.T) {
+	t.Parallel()
 	manifest := strings.Replace(buildManifest, `tests: default: command: "grep -q generated gen/out.txt"`, `tests: default: command: "grep -q two gen/out.txt"`, 1)
 	dir := newRepo(t, map[string]string{"aos.cue": manifest, "src/in.txt": "one\n"})
 	honest := "version: 1\nid: honest\ngoal: Regenerate\ndirectives:\n  - type: FILE_WRITE\n    path: src/in.txt\n    content: \"two\\n\"\n  - type: BUILD\n    target: gen\n  - type: RUN_TESTS\n"
