@@ -61,8 +61,17 @@ func ReadEvent(name, path string) (*Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the event payload: %w", err)
 	}
+	ev, err := ParseEvent(name, data)
+	if err != nil {
+		return nil, fmt.Errorf("event payload %s: %w", path, err)
+	}
+	return ev, nil
+}
+
+// ParseEvent decodes the payload of event name.
+func ParseEvent(name string, data []byte) (*Event, error) {
 	bad := func(format string, args ...any) (*Event, error) {
-		return nil, fmt.Errorf("event payload %s (%s): %s", path, name, fmt.Sprintf(format, args...))
+		return nil, fmt.Errorf("%s event: %s", name, fmt.Sprintf(format, args...))
 	}
 	ev := &Event{Name: name}
 	switch name {

@@ -79,6 +79,26 @@ func TestResultsGolden(t *testing.T) {
 		}},
 		{"error.manifest", func(w io.Writer) error { return WriteError(w, fmt.Errorf("load: %w", manifestErr)) }},
 		{"rejected", func(w io.Writer) error { return WriteRejected(w, Rejection("plan", rejectedRun.Report)) }},
+		{"ci.annotations", func(w io.Writer) error {
+			r := &aos.Report{}
+			for i := range 12 {
+				r.Violations = append(r.Violations, aos.Violation{Directive: i, Type: aos.FileWrite, Path: fmt.Sprintf("vendor/f%d,x", i), Rule: "workspace.read_only",
+					Message: "path is read-only", Pos: aos.Position{File: ".aos/plans/p.yaml", Line: 4 + 3*i, Col: 5}})
+			}
+			r.Findings = applied().Report.Findings
+			return WriteAnnotations(w, r, 10)
+		}},
+		{"ci.verdict", func(w io.Writer) error {
+			return WriteCI(w, "pass", "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222", 1,
+				[]string{"this pull request comes from a fork"}, []string{"upload SARIF to code scanning: 403 Advanced Security must be enabled\nfor this repository"})
+		}},
+		{"pr.opened", func(w io.Writer) error {
+			return WritePR(w, 7, "https://github.com/octo-org/hello-world/pull/7", true, true, []string{"carol"}, []string{"dba"}, []string{"team @other/dba is not of octo-org's organisation"})
+		}},
+		{"pr.updated", func(w io.Writer) error {
+			return WritePR(w, 7, "https://github.com/octo-org/hello-world/pull/7", false, false, nil, nil, nil)
+		}},
+		{"summary.md", func(w io.Writer) error { return WriteMarkdown(w, hostileSummary()) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -100,5 +120,29 @@ func TestResultsGolden(t *testing.T) {
 				t.Errorf("-golden +got:\n%s", diff)
 			}
 		})
+	}
+}
+
+// hostileSummary is a summary whose every string from a plan, a tree or
+// a review tries to be markdown: links, mentions, HTML, table breaks.
+func hostileSummary() *Summary {
+	return &Summary{
+		Title:   "ArchitectOS",
+		Verdict: "❌ rejected: 111111111111..222222222222, 2 commits",
+		Notes:   []string{"the token may not write: [click](https://evil.example) @octo-org/admins <img src=x>"},
+		Commits: []SummaryCommit{{ID: "2222222222222222222222222222222222222222", Kind: "result", Plan: "p|`1`", Verdict: "rejected"}},
+		Report: &aos.Report{Violations: []aos.Violation{{Directive: 0, Type: aos.FileWrite, Path: "src/a|b`c.go", Rule: "workspace.read_only",
+			Message: "**approved** by @octo-org/security\n| fake | row |", Pos: aos.Position{File: ".aos/plans/p.yaml", Line: 7, Col: 5}}}},
+		Runs: []SummaryRun{{PlanID: "p", Goal: "# Heading\n[link](javascript:alert(1))", Commit: "2222222222222222222222222222222222222222",
+			Directives: []aos.Outcome{{Index: 0, Type: aos.FileWrite, Path: "src/@everyone.txt", Status: aos.OutcomeOK}},
+			Changes:    []SummaryChange{{Path: "src/``x``.md", Status: "added"}},
+			Validators: []aos.ValidatorRecord{{Name: "secrets", Files: 1}},
+			Jobs:       []aos.JobRecord{{Kind: "tests", Name: "default", ExitCode: 0, DurationMs: 1500, Backend: "bwrap"}},
+			Vouch:      "git aos ci, which ran every job again"}},
+		Approvals: []SummaryApproval{{Rule: "migrations", Reason: "<b>DBA</b>", Reviewers: []string{"carol", "@octo-org/dba"},
+			Subjects: []string{"db/1.sql"}, ApprovedBy: []string{"erin"}, State: "approved"},
+			{Rule: "large", Subjects: []string{"812 changed lines in 14 files"}, BlockedBy: []string{"dave"}, State: "missing"}},
+		Ignored: []string{"agent-bot: an agent (protect.agents) cannot approve"},
+		Footer:  "[The workflow run](https://github.com/octo-org/hello-world/actions/runs/5)",
 	}
 }

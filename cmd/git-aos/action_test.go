@@ -228,6 +228,15 @@ func gitT(t *testing.T, dir string, args ...string) string {
 // repository, checked out from a bare origin deep and shallow, against
 // the GitHub API double.
 func TestActionRuns(t *testing.T) {
+	// The build step shares the tests' Go caches, whatever HOME is.
+	goEnv := map[string]string{}
+	for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
+		out, err := exec.Command("go", "env", k).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		goEnv[k] = strings.TrimSpace(string(out))
+	}
 	for k, v := range map[string]string{"GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Agent", "GIT_AUTHOR_EMAIL": "agent@example.com",
 		"GIT_COMMITTER_NAME": "Agent", "GIT_COMMITTER_EMAIL": "agent@example.com", "HOME": t.TempDir()} {
 		t.Setenv(k, v)
@@ -318,6 +327,9 @@ func TestActionRuns(t *testing.T) {
 				"GITHUB_REPOSITORY": "octo-org/hello-world", "GITHUB_API_URL": srv.URL, "GITHUB_SERVER_URL": "https://github.com",
 				"GITHUB_RUN_ID": "5", "GITHUB_WORKSPACE": ws, "GITHUB_STEP_SUMMARY": summary, "RUNNER_TEMP": runnerTemp,
 				"GITHUB_TOKEN": ghtest.Token}
+			for k, v := range goEnv {
+				env[k] = v
+			}
 			outputs, stdout, code := runAction(t, tc.inputs, env, ws)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d:\n%s", code, tc.code, stdout)
