@@ -257,7 +257,7 @@ func writeRun(b *strings.Builder, run SummaryRun, brief bool) {
 			if j.TimedOut {
 				exit += " (timed out)"
 			}
-			fmt.Fprintf(b, "| %s %s | %s | %.1f s | %s |\n", text(j.Kind), code(j.Name), exit, float64(j.DurationMs)/1000, code(j.Backend))
+			fmt.Fprintf(b, "| %s %s | %s | %.1f s | %s |\n", text(string(j.Kind)), code(j.Name), exit, float64(j.DurationMs)/1000, code(j.Backend))
 		}
 		b.WriteString("\n")
 		if run.Vouch != "" {
