@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/architectos/aos"
@@ -12,42 +11,35 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/google/go-github/v60/github"
+	"github.com/architectos/aos/gh/ghtypes"
+)
+
+// The data of GitHub, shared with package ghtypes.
+type (
+	Repo        = ghtypes.Repo
+	PullRequest = ghtypes.PullRequest
+	Review      = ghtypes.Review
+	Event       = ghtypes.Event
 )
 
 // Events that git aos ci reads.
 const (
-	EventPullRequest       = "pull_request"
-	EventPullRequestTarget = "pull_request_target"
-	EventPullRequestReview = "pull_request_review"
-	EventPush              = "push"
+	EventPullRequest       = ghtypes.EventPullRequest
+	EventPullRequestTarget = ghtypes.EventPullRequestTarget
+	EventPullRequestReview = ghtypes.EventPullRequestReview
+	EventPush              = ghtypes.EventPush
+	// ZeroSHA is the commit id GitHub gives a ref that does not exist.
+	ZeroSHA = ghtypes.ZeroSHA
 )
 
-// Event is the payload of the event that started a workflow
-// (GITHUB_EVENT_PATH), the parts git-aos uses.
-type Event struct {
-	Name   string // GITHUB_EVENT_NAME
-	Action string
-	// Repo is the repository the workflow runs in, OWNER/NAME.
-	Repo          string
-	DefaultBranch string
-	// Sender is the login that caused the event.
-	Sender string
-	// PR is the pull request of pull_request, pull_request_target and
-	// pull_request_review events.
-	PR *PullRequest
-	// Review is the review of a pull_request_review event.
-	Review *Review
-	// Ref, Before and After describe a push: the ref, its old and new
-	// commit (all zeros when created or deleted).
-	Ref, Before, After string
-	Created, Deleted   bool
-}
+// ParseRepo parses OWNER/NAME.
+func ParseRepo(s string) (Repo, error) { return ghtypes.ParseRepo(s) }
 
-// ZeroSHA is the commit id GitHub gives a ref that does not exist.
-const ZeroSHA = "0000000000000000000000000000000000000000"
+// RepoFromRemote reads a repository and its host from a remote's URL.
+func RepoFromRemote(remote string) (Repo, string, error) { return ghtypes.RepoFromRemote(remote) }
 
-var shaRe = regexp.MustCompile(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
+// ParseEvent decodes the payload of event name.
+func ParseEvent(name string, data []byte) (*Event, error) { return ghtypes.ParseEvent(name, data) }
 
 // ReadEvent reads the event payload file of a workflow run. name is
 // GITHUB_EVENT_NAME; events other than those git aos ci handles are an
@@ -66,76 +58,6 @@ func ReadEvent(name, path string) (*Event, error) {
 		return nil, fmt.Errorf("event payload %s: %w", path, err)
 	}
 	return ev, nil
-}
-
-// ParseEvent decodes the payload of event name.
-func ParseEvent(name string, data []byte) (*Event, error) {
-	bad := func(format string, args ...any) (*Event, error) {
-		return nil, fmt.Errorf("%s event: %s", name, fmt.Sprintf(format, args...))
-	}
-	ev := &Event{Name: name}
-	switch name {
-	case EventPullRequest, EventPullRequestTarget:
-		var p github.PullRequestEvent
-		if err := json.Unmarshal(data, &p); err != nil {
-			return bad("%v", err)
-		}
-		ev.Action, ev.PR = p.GetAction(), pullRequest(p.PullRequest)
-		ev.Repo, ev.DefaultBranch, ev.Sender = p.GetRepo().GetFullName(), p.GetRepo().GetDefaultBranch(), p.GetSender().GetLogin()
-	case EventPullRequestReview:
-		var p github.PullRequestReviewEvent
-		if err := json.Unmarshal(data, &p); err != nil {
-			return bad("%v", err)
-		}
-		ev.Action, ev.PR = p.GetAction(), pullRequest(p.PullRequest)
-		if p.Review != nil {
-			r := review(p.Review)
-			ev.Review = &r
-		}
-		ev.Repo, ev.DefaultBranch, ev.Sender = p.GetRepo().GetFullName(), p.GetRepo().GetDefaultBranch(), p.GetSender().GetLogin()
-	case EventPush:
-		var p github.PushEvent
-		if err := json.Unmarshal(data, &p); err != nil {
-			return bad("%v", err)
-		}
-		ev.Ref, ev.Before, ev.After = p.GetRef(), p.GetBefore(), p.GetAfter()
-		ev.Created, ev.Deleted = p.GetCreated(), p.GetDeleted()
-		ev.Repo, ev.DefaultBranch, ev.Sender = p.GetRepo().GetFullName(), p.GetRepo().GetDefaultBranch(), p.GetSender().GetLogin()
-		if !strings.HasPrefix(ev.Ref, "refs/") {
-			return bad("ref %q is not a full ref name", ev.Ref)
-		}
-		if !shaRe.MatchString(ev.Before) || !shaRe.MatchString(ev.After) {
-			return bad("before %q or after %q is not a commit id", ev.Before, ev.After)
-		}
-		return ev, nil
-	default:
-		return nil, &aos.HintError{Err: fmt.Errorf("event %q is not one git aos ci judges", name),
-			Hints: []string{"run it on pull_request, pull_request_target, pull_request_review or push (docs/github.md)"}}
-	}
-	if ev.PR == nil || ev.PR.Number == 0 {
-		return bad("no pull_request")
-	}
-	if !shaRe.MatchString(ev.PR.BaseSHA) || !shaRe.MatchString(ev.PR.HeadSHA) {
-		return bad("pull_request.base.sha %q or pull_request.head.sha %q is not a commit id", ev.PR.BaseSHA, ev.PR.HeadSHA)
-	}
-	if ev.PR.BaseRef == "" || ev.PR.HeadRef == "" {
-		return bad("pull_request.base.ref or head.ref is empty")
-	}
-	if ev.Repo == "" {
-		ev.Repo = ev.PR.BaseRepo
-	}
-	return ev, nil
-}
-
-// Fork reports whether the event is a pull request from a fork.
-func (e *Event) Fork() bool { return e.PR != nil && e.PR.Fork() }
-
-// ReadOnlyToken reports whether GitHub gives the workflow a read-only
-// token for this event, whatever its permissions block says: a
-// pull_request or pull_request_review event of a pull request from a
-// fork. pull_request_target runs with the base repository's token.
-func (e *Event) ReadOnlyToken() bool {
-	return e.Fork() && (e.Name == EventPullRequest || e.Name == EventPullRequestReview)
 }
 
 // Actions is the environment GitHub Actions gives a step.

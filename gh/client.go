@@ -14,7 +14,6 @@ import (
 	"github.com/architectos/aos"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -23,64 +22,6 @@ import (
 
 // DefaultAPIURL is the REST API of github.com.
 const DefaultAPIURL = "https://api.github.com"
-
-// Repo names a repository on GitHub.
-type Repo struct {
-	Owner, Name string
-}
-
-func (r Repo) String() string { return r.Owner + "/" + r.Name }
-
-var (
-	ownerRe = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
-	nameRe  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
-)
-
-// ParseRepo parses OWNER/NAME.
-func ParseRepo(s string) (Repo, error) {
-	owner, name, ok := strings.Cut(strings.TrimSpace(s), "/")
-	if !ok || !ownerRe.MatchString(owner) || !nameRe.MatchString(name) || name == "." || name == ".." {
-		return Repo{}, fmt.Errorf("repository %q is not of the form OWNER/NAME", s)
-	}
-	return Repo{Owner: owner, Name: name}, nil
-}
-
-// RepoFromRemote reads the repository from a git remote's URL, in the
-// forms GitHub and GitHub Enterprise Server give: https://HOST/OWNER/NAME
-// (with or without .git), git@HOST:OWNER/NAME.git and
-// ssh://git@HOST[:PORT]/OWNER/NAME.git. It returns the host too.
-func RepoFromRemote(remote string) (Repo, string, error) {
-	remote = strings.TrimSpace(remote)
-	var host, p string
-	switch {
-	case strings.Contains(remote, "://"):
-		u, err := url.Parse(remote)
-		if err != nil {
-			return Repo{}, "", fmt.Errorf("remote URL %q: %w", remote, err)
-		}
-		switch u.Scheme {
-		case "https", "http", "ssh", "git":
-		default:
-			return Repo{}, "", fmt.Errorf("remote URL %q is not a GitHub URL (scheme %s)", remote, u.Scheme)
-		}
-		host, p = u.Hostname(), strings.TrimPrefix(u.Path, "/")
-	default:
-		// scp-like: [user@]host:owner/name
-		at := strings.LastIndex(remote, "@")
-		hp := remote[at+1:]
-		h, rest, ok := strings.Cut(hp, ":")
-		if !ok || h == "" || strings.Contains(h, "/") {
-			return Repo{}, "", fmt.Errorf("remote URL %q is neither https://HOST/OWNER/NAME nor git@HOST:OWNER/NAME", remote)
-		}
-		host, p = h, rest
-	}
-	p = strings.TrimSuffix(strings.TrimSuffix(p, "/"), ".git")
-	r, err := ParseRepo(p)
-	if err != nil {
-		return Repo{}, "", fmt.Errorf("remote URL %q: %w", remote, err)
-	}
-	return r, host, nil
-}
 
 // Options configure [NewClient].
 type Options struct {

@@ -43,7 +43,7 @@ func TestNewClientTokenAndURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := NewClient(Repo{"o", "r"}, tt.opts)
+			c, err := NewClient(Repo{Owner: "o", Name: "r"}, tt.opts)
 			switch {
 			case tt.base == "" && err == nil:
 				t.Fatalf("NewClient accepted %+v", tt.opts)

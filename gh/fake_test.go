@@ -33,7 +33,7 @@ func (f *fake) client(opts ...func(*Options)) *Client {
 	for _, fn := range opts {
 		fn(&o)
 	}
-	c, err := NewClient(Repo{"octo-org", "hello-world"}, o)
+	c, err := NewClient(Repo{Owner: "octo-org", Name: "hello-world"}, o)
 	if err != nil {
 		f.t.Fatal(err)
 	}

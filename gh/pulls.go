@@ -8,32 +8,9 @@ import (
 	"github.com/architectos/aos"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/google/go-github/v60/github"
 )
-
-// PullRequest is a pull request as git-aos uses it.
-type PullRequest struct {
-	Number int
-	NodeID string
-	URL    string // the web page
-	Title  string
-	Body   string
-	State  string // open or closed
-	Draft  bool
-	Author string
-	// HeadRepo and BaseRepo are OWNER/NAME; they differ for a pull
-	// request from a fork.
-	HeadRef, HeadSHA, HeadRepo string
-	BaseRef, BaseSHA, BaseRepo string
-	Labels                     []string
-}
-
-// Fork reports whether the pull request comes from another repository.
-func (p *PullRequest) Fork() bool {
-	return p.HeadRepo != "" && !strings.EqualFold(p.HeadRepo, p.BaseRepo)
-}
 
 func pullRequest(p *github.PullRequest) *PullRequest {
 	if p == nil {
@@ -206,19 +183,6 @@ func (c *Client) ListFiles(ctx context.Context, number int) ([]File, error) {
 		return resp, err
 	})
 	return out, err
-}
-
-// Review is a review of a pull request.
-type Review struct {
-	ID          int64
-	User        string
-	UserType    string // User or Bot
-	State       string // APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
-	CommitID    string // the head the review was made on
-	SubmittedAt time.Time
-	// Association is the reviewer's relation to the repository (OWNER,
-	// MEMBER, COLLABORATOR, CONTRIBUTOR, NONE, ...).
-	Association string
 }
 
 func review(r *github.PullRequestReview) Review {

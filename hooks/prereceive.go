@@ -98,12 +98,12 @@ type Result struct {
 // IsAgentBranch reports whether branch (a short name) matches
 // protect.agent_branches of lm.
 func IsAgentBranch(lm *workflow.LoadedManifest, branch string) bool {
-	return lm != nil && matchAny(lm.Protect.AgentBranches, branch)
+	return lm != nil && policy.MatchName(lm.Protect.AgentBranches, branch)
 }
 
 // IsAgentLogin reports whether login matches protect.agents of lm.
 func IsAgentLogin(lm *workflow.LoadedManifest, login string) bool {
-	return lm != nil && login != "" && matchAny(lm.Protect.Agents, login)
+	return lm != nil && login != "" && policy.MatchName(lm.Protect.Agents, login)
 }
 
 // OK reports whether the push is accepted.
