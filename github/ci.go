@@ -177,8 +177,10 @@ type ciRun struct {
 	checkID int64
 	// token is the API token, for apply's push.
 	token string
-	// errs are failures to report.
-	errs []error
+	// errs are failures to report; approvalsErr why the approvals could
+	// not be evaluated.
+	errs         []error
+	approvalsErr error
 }
 
 // review reports whether the run only re-evaluates approvals.

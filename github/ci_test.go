@@ -339,3 +339,26 @@ func TestCIPush(t *testing.T) {
 		t.Errorf("sarif %+v", w.gh.SARIF)
 	}
 }
+
+// TestCIApprovalsTeamUnreadable: a rule naming a team the token cannot
+// see holds the pull request and says why; the step fails with the hint.
+func TestCIApprovalsTeamUnreadable(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, strings.Replace(testManifest, `"@octo-org/dba"`, `"@octo-org/secret-team"`, 1), map[string]string{"src/a.txt": "a\n", "src/hello.txt": "x\n"})
+	_, result := w.propose("tm", writePlan("tm", "db/001.sql", "create table t;\n", false), true)
+	pr := w.openPR("tm", "deploy-bot", result)
+	w.gh.AddReview(1, "erin", "APPROVED", result)
+	r := w.checkout(0, "aos/tm")
+	w.event(r, "pull_request", pr, false)
+	res, err := w.ci(r, false)
+	if err == nil || !strings.Contains(strings.Join(aos.Hints(err), " "), "cannot read teams") {
+		t.Fatalf("error %v", err)
+	}
+	if res == nil || res.Verdict != VerdictPass {
+		t.Fatalf("result %+v", res)
+	}
+	a := w.gh.Check(ApprovalsName)
+	if a == nil || a.Conclusion != gh.ConclusionActionRequired || !strings.Contains(a.Summary, "cannot read teams") {
+		t.Errorf("approvals check %+v", a)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/architectos/aos"
 	"github.com/architectos/aos/gh"
 	"github.com/architectos/aos/report"
 )
@@ -74,6 +75,7 @@ func (r *ciRun) evaluate(ctx context.Context, reqs []gh.Requirement) {
 	}
 	reviews, err := r.client.ListReviews(ctx, r.ev.PR.Number)
 	if err != nil {
+		r.approvalsErr = err
 		r.reportErr(err)
 		return
 	}
@@ -86,6 +88,7 @@ func (r *ciRun) evaluate(ctx context.Context, reqs []gh.Requirement) {
 			return p == "admin" || p == "write" || p == "maintain", err
 		}})
 	if err != nil {
+		r.approvalsErr = err
 		r.reportErr(err)
 		return
 	}
@@ -129,8 +132,17 @@ func (r *ciRun) postApprovals(ctx context.Context, reqs []gh.Requirement, apps [
 	case res.Verdict != VerdictPass:
 		run.Conclusion, run.Title = gh.ConclusionActionRequired, "the commits are rejected"
 		s.Notes = []string{"The ArchitectOS check run rejects the commits; approvals count only for commits that pass."}
+	case res.Approvals == nil && r.approvalsErr != nil && r.client != nil:
+		// Held, and saying why: a team the token cannot read, reviews
+		// that cannot be listed.
+		msg := r.approvalsErr.Error()
+		for _, h := range aos.Hints(r.approvalsErr) {
+			msg += "\nhint: " + h
+		}
+		run.Conclusion, run.Title = gh.ConclusionActionRequired, "the approvals cannot be evaluated"
+		s.Notes = []string{"The reviews could not be judged, so no rule counts as approved: " + msg}
 	case res.Approvals == nil:
-		return // not evaluated: a failure to read reviews is reported, and no check is better than a wrong one
+		return // not evaluated
 	case len(reqs) == 0:
 		run.Conclusion, run.Title = gh.ConclusionSuccess, "no approval required"
 		s.Notes = []string{"No require_approval rule of the base branch's manifest matches these plans."}
