@@ -71,6 +71,12 @@ const (
 	RulePlanStale     Rule = "plan.stale"     // paths the plan touches changed since the base it names
 )
 
+// Git objects read for a judgement (docs/spec.md 4.8).
+const (
+	RuleTreeNonCanonical   Rule = "tree.noncanonical"   // a tree is not as git writes it: a name twice, unsorted entries, a bad name or mode
+	RuleCommitNonCanonical Rule = "commit.noncanonical" // a commit is not as git writes it: headers missing, repeated or out of order, or a NUL byte
+)
+
 // What directives ask of the repository and the manifest (docs/spec.md
 // 4.6, 6.5, 10).
 const (

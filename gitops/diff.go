@@ -1,12 +1,10 @@
 package gitops
 
 import (
-	"fmt"
 	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // FileChange is a file that differs between two trees. A mode of 0 means
@@ -39,17 +37,15 @@ func hashOf(id string) plumbing.Hash {
 }
 
 // entries reads the entries of tree h by name; the zero id is empty.
-func (r *Repo) entries(h plumbing.Hash, prefix string) (map[string]object.TreeEntry, error) {
-	m := map[string]object.TreeEntry{}
-	if h.IsZero() {
-		return m, nil
-	}
-	t, err := object.GetTree(r.store, h)
+// The tree is canonical (readTree), so no name is there twice.
+func (r *Repo) entries(h plumbing.Hash, prefix string) (map[string]treeEntry, error) {
+	es, err := r.readTree(h, prefix)
 	if err != nil {
-		return nil, fmt.Errorf("read tree %s of %q: %w", h, prefix, err)
+		return nil, err
 	}
-	for _, e := range t.Entries {
-		m[e.Name] = e
+	m := make(map[string]treeEntry, len(es))
+	for _, e := range es {
+		m[e.name] = e
 	}
 	return m, nil
 }
@@ -68,16 +64,16 @@ func (r *Repo) diffDir(a, b plumbing.Hash, prefix string, out *[]FileChange) err
 	}
 	for name, x := range ea {
 		y, ok := eb[name]
-		if ok && x.Mode == y.Mode && x.Hash == y.Hash {
+		if ok && x.mode == y.mode && x.hash == y.hash {
 			continue
 		}
 		p := prefix + name
 		var subA, subB plumbing.Hash
-		if x.Mode == filemode.Dir {
-			subA = x.Hash
+		if x.mode == filemode.Dir {
+			subA = x.hash
 		}
-		if ok && y.Mode == filemode.Dir {
-			subB = y.Hash
+		if ok && y.mode == filemode.Dir {
+			subB = y.hash
 		}
 		if !subA.IsZero() || !subB.IsZero() {
 			if err := r.diffDir(subA, subB, p+"/", out); err != nil {
@@ -85,11 +81,11 @@ func (r *Repo) diffDir(a, b plumbing.Hash, prefix string, out *[]FileChange) err
 			}
 		}
 		c := FileChange{Path: p}
-		if x.Mode != filemode.Dir {
-			c.OldMode, c.OldHash = uint32(x.Mode), x.Hash.String()
+		if x.mode != filemode.Dir {
+			c.OldMode, c.OldHash = uint32(x.mode), x.hash.String()
 		}
-		if ok && y.Mode != filemode.Dir {
-			c.NewMode, c.NewHash = uint32(y.Mode), y.Hash.String()
+		if ok && y.mode != filemode.Dir {
+			c.NewMode, c.NewHash = uint32(y.mode), y.hash.String()
 		}
 		if c.OldMode != 0 || c.NewMode != 0 {
 			*out = append(*out, c)
@@ -100,13 +96,13 @@ func (r *Repo) diffDir(a, b plumbing.Hash, prefix string, out *[]FileChange) err
 			continue
 		}
 		p := prefix + name
-		if y.Mode == filemode.Dir {
-			if err := r.diffDir(plumbing.ZeroHash, y.Hash, p+"/", out); err != nil {
+		if y.mode == filemode.Dir {
+			if err := r.diffDir(plumbing.ZeroHash, y.hash, p+"/", out); err != nil {
 				return err
 			}
 			continue
 		}
-		*out = append(*out, FileChange{Path: p, NewMode: uint32(y.Mode), NewHash: y.Hash.String()})
+		*out = append(*out, FileChange{Path: p, NewMode: uint32(y.mode), NewHash: y.hash.String()})
 	}
 	return nil
 }
@@ -141,7 +137,7 @@ func (r *Repo) ownDir(m plumbing.Hash, parents []plumbing.Hash, prefix string, o
 	if err != nil {
 		return err
 	}
-	eps := make([]map[string]object.TreeEntry, len(parents))
+	eps := make([]map[string]treeEntry, len(parents))
 	names := map[string]bool{}
 	for name := range em {
 		names[name] = true
@@ -159,7 +155,7 @@ func (r *Repo) ownDir(m plumbing.Hash, parents []plumbing.Hash, prefix string, o
 		same := false
 		for _, ep := range eps {
 			y, inP := ep[name]
-			if inM == inP && (!inM || (x.Mode == y.Mode && x.Hash == y.Hash)) {
+			if inM == inP && (!inM || (x.mode == y.mode && x.hash == y.hash)) {
 				same = true
 				break
 			}
@@ -168,17 +164,17 @@ func (r *Repo) ownDir(m plumbing.Hash, parents []plumbing.Hash, prefix string, o
 			continue
 		}
 		p := prefix + name
-		if !inM || x.Mode != filemode.Dir {
+		if !inM || x.mode != filemode.Dir {
 			*out = append(*out, p)
 			continue
 		}
 		sub := make([]plumbing.Hash, len(eps))
 		for i, ep := range eps {
-			if y, ok := ep[name]; ok && y.Mode == filemode.Dir {
-				sub[i] = y.Hash
+			if y, ok := ep[name]; ok && y.mode == filemode.Dir {
+				sub[i] = y.hash
 			}
 		}
-		if err := r.ownDir(x.Hash, sub, p+"/", out); err != nil {
+		if err := r.ownDir(x.hash, sub, p+"/", out); err != nil {
 			return err
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // CommitInfo is a commit as other packages see it.
@@ -15,19 +14,21 @@ type CommitInfo struct {
 	Parents   []string
 	Author    Ident
 	Committer Ident
-	Message   string
+	// Headers are the commit's headers after the committer, by name, in
+	// order: "gpgsig" for a signed commit, "encoding" for a message that
+	// git re-encodes for display.
+	Headers []string
+	Message string
 }
 
 // CommitInfo reads the commit with the given id.
 func (r *Repo) CommitInfo(id string) (*CommitInfo, error) {
-	c, err := r.commitObject(id)
+	c, err := r.readCommit(id)
 	if err != nil {
 		return nil, err
 	}
-	ci := &CommitInfo{ID: c.Hash.String(), Tree: c.TreeHash.String(), Message: c.Message,
-		Author:    Ident{Name: c.Author.Name, Email: c.Author.Email, When: c.Author.When},
-		Committer: Ident{Name: c.Committer.Name, Email: c.Committer.Email, When: c.Committer.When}}
-	for _, p := range c.ParentHashes {
+	ci := &CommitInfo{ID: id, Tree: c.tree.String(), Message: c.message, Author: c.author, Committer: c.committer, Headers: c.headers}
+	for _, p := range c.parents {
 		ci.Parents = append(ci.Parents, p.String())
 	}
 	return ci, nil
@@ -39,24 +40,28 @@ func (r *Repo) CommitInfo(id string) (*CommitInfo, error) {
 // or p is no path a tree can hold. An error means that the commit, or a
 // tree or the blob on the way, could not be read.
 func (r *Repo) ReadPath(commit, p string) (data []byte, mode uint32, ok bool, err error) {
-	c, err := r.commitObject(commit)
+	c, err := r.readCommit(commit)
 	if err != nil {
 		return nil, 0, false, err
 	}
-	h := c.TreeHash
+	h := c.tree
 	segs := strings.Split(p, "/")
 	for i, seg := range segs {
 		if seg == "" || seg == "." || seg == ".." {
 			return nil, 0, false, nil
 		}
-		t, err := object.GetTree(r.store, h)
-		if err != nil {
-			return nil, 0, false, fmt.Errorf("read tree %s of commit %.12s: %w", h, commit, err)
+		prefix := ""
+		if i > 0 {
+			prefix = strings.Join(segs[:i], "/") + "/"
 		}
-		var e *object.TreeEntry
-		for j := range t.Entries {
-			if t.Entries[j].Name == seg {
-				e = &t.Entries[j]
+		entries, err := r.readTree(h, prefix)
+		if err != nil {
+			return nil, 0, false, fmt.Errorf("commit %.12s: %w", commit, err)
+		}
+		var e *treeEntry
+		for j := range entries {
+			if entries[j].name == seg {
+				e = &entries[j]
 				break
 			}
 		}
@@ -64,19 +69,19 @@ func (r *Repo) ReadPath(commit, p string) (data []byte, mode uint32, ok bool, er
 		case e == nil:
 			return nil, 0, false, nil
 		case i < len(segs)-1:
-			if e.Mode != filemode.Dir {
+			if e.mode != filemode.Dir {
 				return nil, 0, false, nil
 			}
-			h = e.Hash
+			h = e.hash
 			continue
-		case e.Mode == filemode.Dir || e.Mode == filemode.Submodule:
-			return nil, uint32(e.Mode), false, nil
+		case e.mode == filemode.Dir || e.mode == filemode.Submodule:
+			return nil, uint32(e.mode), false, nil
 		}
-		data, err := r.ReadBlob(e.Hash.String())
+		data, err := r.ReadBlob(e.hash.String())
 		if err != nil {
 			return nil, 0, false, err
 		}
-		return data, uint32(e.Mode), true, nil
+		return data, uint32(e.mode), true, nil
 	}
 	return nil, 0, false, nil
 }

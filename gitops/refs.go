@@ -97,3 +97,10 @@ func (r *Repo) IsShallow() bool {
 	out, err := gitOutput(r.GitDir, "rev-parse", "--is-shallow-repository")
 	return err == nil && out == "true"
 }
+
+// SetConfig sets a variable of the repository's own configuration (git
+// config --local).
+func (r *Repo) SetConfig(key, value string) error {
+	_, err := gitOutput(r.GitDir, "config", "--local", key, value)
+	return err
+}

@@ -17,7 +17,6 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
@@ -100,21 +99,10 @@ func (r *Repo) Resolve(rev string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("resolve %q: %w", rev, err)
 	}
-	if _, err := r.r.CommitObject(*h); err != nil {
-		return "", fmt.Errorf("resolve %q: not a commit: %w", rev, err)
+	if _, err := r.readCommit(h.String()); err != nil {
+		return "", fmt.Errorf("resolve %q: %w", rev, err)
 	}
 	return h.String(), nil
-}
-
-// commitObject returns the commit object with the given id. Other
-// packages read commits through [Repo.CommitInfo]: go-git's types stay
-// here.
-func (r *Repo) commitObject(id string) (*object.Commit, error) {
-	c, err := r.r.CommitObject(plumbing.NewHash(id))
-	if err != nil {
-		return nil, fmt.Errorf("read commit %s: %w", id, err)
-	}
-	return c, nil
 }
 
 // ErrNoManifest means a tree holds no manifest file.

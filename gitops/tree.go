@@ -10,7 +10,6 @@ import (
 	"github.com/architectos/aos/policy"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // Tree is a tree of the repository, served to the engine as a base: the
@@ -34,11 +33,11 @@ type Tree struct {
 // CommitTree returns the root tree of the commit with the given id (a
 // full commit id).
 func (r *Repo) CommitTree(id string) (*Tree, error) {
-	c, err := r.commitObject(id)
+	c, err := r.readCommit(id)
 	if err != nil {
 		return nil, err
 	}
-	return &Tree{repo: r, Commit: id, root: c.TreeHash, sizes: map[string]int64{}}, nil
+	return &Tree{repo: r, Commit: id, root: c.tree, sizes: map[string]int64{}}, nil
 }
 
 // RevTree returns the root tree of the commit that revision rev names.
@@ -60,19 +59,19 @@ func (t *Tree) Files() (map[string]engine.Entry, error) {
 }
 
 func (t *Tree) walk(h plumbing.Hash, prefix string) error {
-	tree, err := object.GetTree(t.repo.store, h)
+	entries, err := t.repo.readTree(h, prefix)
 	if err != nil {
-		return fmt.Errorf("read tree %s: %w", h, err)
+		return err
 	}
-	for _, e := range tree.Entries {
-		p := prefix + e.Name
-		if e.Mode == filemode.Dir {
-			if err := t.walk(e.Hash, p+"/"); err != nil {
+	for _, e := range entries {
+		p := prefix + e.name
+		if e.mode == filemode.Dir {
+			if err := t.walk(e.hash, p+"/"); err != nil {
 				return err
 			}
 			continue
 		}
-		t.files[p] = engine.Entry{Mode: uint32(e.Mode), Hash: e.Hash.String()}
+		t.files[p] = engine.Entry{Mode: uint32(e.mode), Hash: e.hash.String()}
 	}
 	return nil
 }
@@ -151,11 +150,11 @@ func (t *Tree) FindManifest() (string, []byte, error) {
 
 // CommitTreeID returns the id of the root tree of a commit.
 func (r *Repo) CommitTreeID(commit string) (string, error) {
-	c, err := r.commitObject(commit)
+	c, err := r.readCommit(commit)
 	if err != nil {
 		return "", err
 	}
-	return c.TreeHash.String(), nil
+	return c.tree.String(), nil
 }
 
 // Root returns the id of the tree.
@@ -164,8 +163,11 @@ func (t *Tree) Root() string { return t.root.String() }
 // TreeObject returns the tree object with the given tree id.
 func (r *Repo) TreeObject(id string) (*Tree, error) {
 	h := plumbing.NewHash(id)
-	if _, err := object.GetTree(r.store, h); err != nil {
-		return nil, fmt.Errorf("read tree %s: %w", id, err)
+	if h.String() != id {
+		return nil, fmt.Errorf("read tree %q: not a full object id", id)
+	}
+	if _, err := r.readTree(h, ""); err != nil {
+		return nil, err
 	}
 	return &Tree{repo: r, root: h, sizes: map[string]int64{}}, nil
 }

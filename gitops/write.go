@@ -14,7 +14,6 @@ import (
 	"github.com/architectos/aos"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // TreeChange is one file to set or remove when building a tree.
@@ -121,37 +120,35 @@ func (r *Repo) BuildTree(base string, changes []TreeChange, sink ObjectSink) (st
 // writeDir writes n and returns its id, or empty when nothing is left in
 // it.
 func (r *Repo) writeDir(n *dirNode, sink ObjectSink, prefix string) (plumbing.Hash, bool, error) {
-	entries := map[string]object.TreeEntry{}
-	if !n.base.IsZero() {
-		t, err := object.GetTree(r.store, n.base)
-		if err != nil {
-			return plumbing.ZeroHash, false, fmt.Errorf("read tree %s of %q: %w", n.base, prefix, err)
-		}
-		for _, e := range t.Entries {
-			entries[e.Name] = e
-		}
+	entries := map[string]treeEntry{}
+	base, err := r.readTree(n.base, prefix)
+	if err != nil {
+		return plumbing.ZeroHash, false, err
+	}
+	for _, e := range base {
+		entries[e.name] = e
 	}
 	// Subdirectories first: a file change may replace a directory and a
 	// directory change may replace a file, and both are in changes.
 	for name, sub := range n.subdirs {
-		if e, ok := entries[name]; ok && e.Mode == filemode.Dir {
-			sub.base = e.Hash
+		if e, ok := entries[name]; ok && e.mode == filemode.Dir {
+			sub.base = e.hash
 		}
 		h, empty, err := r.writeDir(sub, sink, prefix+name+"/")
 		if err != nil {
 			return plumbing.ZeroHash, false, err
 		}
 		if empty {
-			if e, ok := entries[name]; ok && e.Mode == filemode.Dir {
+			if e, ok := entries[name]; ok && e.mode == filemode.Dir {
 				delete(entries, name)
 			}
 			continue
 		}
-		entries[name] = object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h}
+		entries[name] = treeEntry{name: name, mode: filemode.Dir, hash: h}
 	}
 	for name, c := range n.files {
 		if c.Mode == 0 {
-			if e, ok := entries[name]; ok && e.Mode != filemode.Dir {
+			if e, ok := entries[name]; ok && e.mode != filemode.Dir {
 				delete(entries, name)
 			}
 			continue
@@ -165,29 +162,23 @@ func (r *Repo) writeDir(n *dirNode, sink ObjectSink, prefix string) (plumbing.Ha
 		} else {
 			h = plumbing.NewHash(c.Hash)
 		}
-		entries[name] = object.TreeEntry{Name: name, Mode: filemode.FileMode(c.Mode), Hash: h}
+		entries[name] = treeEntry{name: name, mode: filemode.FileMode(c.Mode), hash: h}
 	}
 	if len(entries) == 0 {
 		return plumbing.ZeroHash, true, nil
 	}
-	list := make([]object.TreeEntry, 0, len(entries))
+	list := make([]treeEntry, 0, len(entries))
 	for _, e := range entries {
 		list = append(list, e)
 	}
 	// git orders entries by name, a directory's name compared as if it
 	// ended in a slash.
-	key := func(e object.TreeEntry) string {
-		if e.Mode == filemode.Dir {
-			return e.Name + "/"
-		}
-		return e.Name
-	}
-	sort.Slice(list, func(i, j int) bool { return key(list[i]) < key(list[j]) })
+	sort.Slice(list, func(i, j int) bool { return treeKey(list[i].name, list[i].mode) < treeKey(list[j].name, list[j].mode) })
 	var buf bytes.Buffer
 	for _, e := range list {
-		fmt.Fprintf(&buf, "%o %s", uint32(e.Mode), e.Name)
+		fmt.Fprintf(&buf, "%o %s", uint32(e.mode), e.name)
 		buf.WriteByte(0)
-		buf.Write(e.Hash[:])
+		buf.Write(e.hash[:])
 	}
 	h, err := sink.put(plumbing.TreeObject, buf.Bytes())
 	return h, false, err

@@ -53,15 +53,19 @@ type Installed struct {
 	// Unborn names the default branch when it has no commit yet: until
 	// it holds a manifest, every push is rejected.
 	Unborn string
+	// FsckObjects reports that receive.fsckObjects was set to true, so
+	// that git refuses objects it would not write before the hook runs.
+	FsckObjects bool
 }
 
 // Install writes the pre-receive hook of a repository: a script that runs
 // git-aos, by its absolute path, as "git-aos hook pre-receive" with the
 // options' flags (docs/hooks.md). The script is written to a temporary
 // file renamed into place, so git never runs half of one. An existing
-// hook that git-aos did not write is kept unless Force is set. The
-// validator modules of the default branch's manifest are then compiled,
-// so that the first push does not pay for it.
+// hook that git-aos did not write is kept unless Force is set. It sets
+// receive.fsckObjects, so that git refuses non-canonical objects before
+// the hook runs. The validator modules of the default branch's manifest
+// are then compiled, so that the first push does not pay for it.
 func Install(ctx context.Context, opts InstallOptions) (*Installed, error) {
 	repo, err := gitops.OpenWithObjectDirs(opts.Repo, nil)
 	if err != nil {
@@ -112,6 +116,13 @@ func Install(ctx context.Context, opts InstallOptions) (*Installed, error) {
 		return nil, aos.WithHint(fmt.Errorf("%s exists and was not written by git-aos", out.Hook),
 			"chain it from a new hook, or replace it with --force")
 	}
+	// git checks every pushed object as git fsck --strict does before
+	// the hook runs: trees with a name twice or unsorted entries never
+	// reach the repository (docs/hooks.md, "Objects").
+	if err := repo.SetConfig("receive.fsckObjects", "true"); err != nil {
+		return nil, err
+	}
+	out.FsckObjects = true
 	if err := writeExecutable(dir, "pre-receive", script); err != nil {
 		return nil, err
 	}

@@ -188,6 +188,9 @@ func PreReceive(ctx context.Context, opts Options, updates []receive.Update) (*R
 			return nil, err
 		}
 		if err := c.update(ctx, u); err != nil {
+			if c.refuseObject(u, "", err) {
+				continue
+			}
 			return nil, fmt.Errorf("%s: %w", u.Ref, err)
 		}
 	}
@@ -434,6 +437,9 @@ func (c *checker) judgeCommits(ctx context.Context, u receive.Update, kind refKi
 	for _, id := range commits {
 		info, err := c.repo.CommitInfo(id)
 		if err != nil {
+			if c.refuseObject(u, id, err) {
+				return nil
+			}
 			return err
 		}
 		infos[id] = info
@@ -451,6 +457,9 @@ func (c *checker) judgeCommits(ctx context.Context, u receive.Update, kind refKi
 			continue
 		}
 		if err := c.commit(ctx, u, kind, lm, infos[id]); err != nil {
+			if c.refuseObject(u, id, err) {
+				continue
+			}
 			return fmt.Errorf("commit %.12s: %w", id, err)
 		}
 	}
@@ -461,10 +470,25 @@ func (c *checker) judgeCommits(ctx context.Context, u receive.Update, kind refKi
 			continue
 		}
 		if err := c.commit(ctx, u, kind, lm, infos[id]); err != nil {
+			if c.refuseObject(u, id, err) {
+				continue
+			}
 			return fmt.Errorf("commit %.12s: %w", id, err)
 		}
 	}
 	return nil
+}
+
+// refuseObject rejects the update, or its commit, when err is a tree or
+// commit that is not canonical (docs/spec.md 4.8): git and git-aos could
+// read different content from it, so it is refused rather than judged.
+func (c *checker) refuseObject(u receive.Update, commit string, err error) bool {
+	var oe *gitops.ObjectError
+	if !errors.As(err, &oe) {
+		return false
+	}
+	c.reject(u, commit, oe.Path+oe.Entry, oe.Rule, "%s", oe.Error())
+	return true
 }
 
 // commit judges one new commit of a ref update.

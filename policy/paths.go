@@ -90,7 +90,8 @@ func hfsIgnorable(r rune) bool {
 
 // foldSegment returns the name an OS may actually use for seg: without
 // HFS-ignorable code points, lower-cased, without an NTFS stream suffix
-// (":..."), and without the trailing dots and spaces Windows drops.
+// (":...") or what follows a backslash (a separator on Windows), and
+// without the trailing dots and spaces Windows drops.
 func foldSegment(seg string) string {
 	var b strings.Builder
 	for _, r := range seg {
@@ -100,7 +101,7 @@ func foldSegment(seg string) string {
 		b.WriteRune(r)
 	}
 	s := strings.ToLower(b.String())
-	if i := strings.IndexByte(s, ':'); i >= 0 {
+	if i := strings.IndexAny(s, `:\`); i >= 0 {
 		s = s[:i]
 	}
 	return strings.TrimRight(s, ". ")

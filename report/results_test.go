@@ -65,7 +65,7 @@ func TestResultsGolden(t *testing.T) {
 		{"push.accepted", func(w io.Writer) error { return WritePush(w, &hooks.Result{Log: push.Log}) }},
 		{"installed", func(w io.Writer) error {
 			return WriteInstalled(w, w, &hooks.Installed{Hook: "/srv/git/site.git/hooks/pre-receive",
-				Warm: &workflow.WarmResult{CacheDir: "/srv/git/site.git/aos/wasm-cache", Modules: 2}, Unborn: "main"})
+				Warm: &workflow.WarmResult{CacheDir: "/srv/git/site.git/aos/wasm-cache", Modules: 2}, Unborn: "main", FsckObjects: true})
 		}},
 		{"installed.warm-failed", func(w io.Writer) error {
 			return WriteInstalled(w, w, &hooks.Installed{Hook: "/srv/git/site.git/hooks/pre-receive", WarmErr: errors.New("disk full")})

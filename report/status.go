@@ -32,6 +32,11 @@ func WriteInstalled(w, warn io.Writer, res *hooks.Installed) error {
 	if _, err := fmt.Fprintf(w, "installed %s\n", res.Hook); err != nil {
 		return err
 	}
+	if res.FsckObjects {
+		if _, err := fmt.Fprintln(w, "set receive.fsckObjects=true: git checks every pushed object before the hook runs"); err != nil {
+			return err
+		}
+	}
 	if res.Warm != nil {
 		if err := WriteWarm(w, res.Warm); err != nil {
 			return err

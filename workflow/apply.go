@@ -222,7 +222,8 @@ func (p *proposal) write() error {
 
 // Propose commits a plan alone onto a new branch aos/<id> made from the
 // base (docs/spec.md 6.1).
-func Propose(ctx context.Context, opts RunOptions) (*RunResult, error) {
+func Propose(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
+	defer refuseObjects(&err, func(v aos.Violation) { res = rejected(v) })
 	p, rej, err := prepare(ctx, opts, true)
 	if rej != nil || err != nil {
 		return rej, err
@@ -240,7 +241,8 @@ func Propose(ctx context.Context, opts RunOptions) (*RunResult, error) {
 
 // Run proposes and applies a plan; the branch is created only when the
 // plan passes.
-func Run(ctx context.Context, opts RunOptions) (*RunResult, error) {
+func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
+	defer refuseObjects(&err, func(v aos.Violation) { res = rejected(v) })
 	p, rej, err := prepare(ctx, opts, false)
 	if rej != nil || err != nil {
 		return rej, err
@@ -265,14 +267,15 @@ func Run(ctx context.Context, opts RunOptions) (*RunResult, error) {
 	if err := p.repo.UpdateRefs("aos run "+p.plan.ID, gitops.RefUpdate{Ref: p.branch, Old: gitops.ZeroID, New: resultID}); err != nil {
 		return nil, refError(p.branch, err)
 	}
-	res := st.result()
+	res = st.result()
 	res.Branch, res.PlanCommit, res.ResultCommit = p.branch, p.commitID, resultID
 	return res, nil
 }
 
 // Apply runs the plan of the plan commit at the tip of a branch and adds
 // the result commit on that branch (docs/spec.md 6.1).
-func Apply(ctx context.Context, opts RunOptions) (*RunResult, error) {
+func Apply(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
+	defer refuseObjects(&err, func(v aos.Violation) { res = rejected(v) })
 	repo, err := openRepository(opts.Dir)
 	if err != nil {
 		return nil, err
@@ -328,7 +331,7 @@ func Apply(ctx context.Context, opts RunOptions) (*RunResult, error) {
 	if err := repo.UpdateRefs("aos apply "+pc.plan.ID, gitops.RefUpdate{Ref: ref, Old: tip, New: resultID}); err != nil {
 		return nil, refError(ref, err)
 	}
-	res := st.result()
+	res = st.result()
 	res.Branch, res.PlanCommit, res.ResultCommit = ref, tip, resultID
 	return res, nil
 }

@@ -151,7 +151,8 @@ type CheckOptions struct {
 // CheckPlan checks a plan against the manifest without running anything or
 // writing anything (docs/spec.md 5). A malformed plan is reported as
 // violations, like a disallowed one.
-func CheckPlan(ctx context.Context, opts CheckOptions) (*aos.Report, error) {
+func CheckPlan(ctx context.Context, opts CheckOptions) (rep *aos.Report, err error) {
+	defer refuseObjects(&err, func(v aos.Violation) { rep = &aos.Report{Violations: []aos.Violation{v}} })
 	// The manifest depends on the plan's base, so the plan is parsed
 	// first, within the default limits; the manifest's are checked after.
 	plan, data, rej, err := parsePlan(opts.Plan, cue.PlanLimits{})

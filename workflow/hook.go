@@ -23,7 +23,8 @@ type PlanCommitCheck struct {
 // (the pre-receive hook passes the protected branch's). A commit that is
 // not a plan commit, or a plan that does not pass, is a report with
 // violations; an error means the commit could not be read.
-func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *LoadedManifest) (*PlanCommitCheck, error) {
+func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *LoadedManifest) (out *PlanCommitCheck, err error) {
+	defer refuseObjects(&err, func(v aos.Violation) { out = &PlanCommitCheck{Report: &aos.Report{Violations: []aos.Violation{v}}} })
 	pc, rej, err := readPlanCommit(repo, id)
 	if err != nil {
 		return nil, err
@@ -31,7 +32,7 @@ func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *Load
 	if rej != nil {
 		return &PlanCommitCheck{Report: rej.Report}, nil
 	}
-	out := &PlanCommitCheck{PlanID: pc.plan.ID, PlanFile: pc.path}
+	out = &PlanCommitCheck{PlanID: pc.plan.ID, PlanFile: pc.path}
 	if v := checkLimits(pc.plan, len(pc.data), lm.Manifest); len(v) > 0 {
 		out.Report = &aos.Report{Violations: v}
 		return out, nil

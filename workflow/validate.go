@@ -51,7 +51,8 @@ type ValidateResult struct {
 // modules come from its first parent, so that a commit cannot switch off
 // the validators that judge it (a root commit is judged by its own
 // manifest, and every file is new).
-func Validate(ctx context.Context, opts ValidateOptions) (*ValidateResult, error) {
+func Validate(ctx context.Context, opts ValidateOptions) (res *ValidateResult, err error) {
+	defer refuseObjects(&err, func(v aos.Violation) { res = &ValidateResult{Report: &aos.Report{Violations: []aos.Violation{v}}} })
 	if opts.Rev != "" && len(opts.Paths) > 0 {
 		return nil, ErrRevAndPaths
 	}

@@ -62,8 +62,11 @@ func Verify(ctx context.Context, opts VerifyOptions) (*VerifyResult, error) {
 }
 
 // VerifyCommit verifies result commit id of repo.
-func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts VerifyOptions) (*VerifyResult, error) {
-	out := &VerifyResult{Commit: id}
+func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts VerifyOptions) (out *VerifyResult, err error) {
+	defer refuseObjects(&err, func(v aos.Violation) {
+		out = &VerifyResult{Commit: id, Report: &aos.Report{Violations: []aos.Violation{v}}}
+	})
+	out = &VerifyResult{Commit: id}
 	fail := func(format string, args ...any) (*VerifyResult, error) {
 		out.Report = &aos.Report{Violations: []aos.Violation{{Directive: -1, Rule: aos.RuleVerifyMismatch,
 			Message: fmt.Sprintf("commit %.12s: ", id) + fmt.Sprintf(format, args...)}}}
