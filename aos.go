@@ -31,6 +31,12 @@ const (
 // ErrRejected is wrapped by errors that mean "rejected by policy" (exit 3).
 var ErrRejected = errors.New("rejected by policy")
 
+// ErrUsage is wrapped by errors that mean the command line is wrong (exit
+// 2): an argument names nothing the command can take, such as a plan file
+// that does not exist, a revision that does not resolve, or a commit that
+// is not what the command works on (docs/spec.md section 1).
+var ErrUsage = errors.New("usage")
+
 // Position is a place in an input file. Line and Col are 1-based; zero means
 // unknown.
 type Position struct {

@@ -150,3 +150,12 @@ func (k JobKind) Failed() Rule {
 	}
 	return RuleToolsFailed
 }
+
+// Undecided reports whether a violation of r means that what was judged
+// could not be judged to its end on this machine (its sandbox backend is
+// missing, validators cannot run here), rather than that it breaks a
+// rule: a report of such violations alone exits 1, not 3 (docs/spec.md
+// section 1).
+func (r Rule) Undecided() bool {
+	return r == RuleSandboxUnavailable || r == RuleValidatorsUnavailable
+}

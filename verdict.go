@@ -55,6 +55,22 @@ func SortFindings(fs []Finding) {
 	})
 }
 
+// Undecided reports whether r rejects only because what it judged could
+// not be judged to its end here: every violation's rule is
+// [Rule.Undecided], and no validator found an error. The command line
+// then exits 1, not 3 (docs/spec.md section 1).
+func (r *Report) Undecided() bool {
+	if r.OK || len(r.Violations) == 0 || r.ErrorFindings() > 0 {
+		return false
+	}
+	for _, v := range r.Violations {
+		if !v.Rule.Undecided() {
+			return false
+		}
+	}
+	return true
+}
+
 // ErrorFindings counts the findings of severity error: each rejects.
 func (r *Report) ErrorFindings() int {
 	n := 0

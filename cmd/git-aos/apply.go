@@ -35,8 +35,7 @@ is written. The working tree, index and HEAD are never touched.
 
 ` + jobsHelp + `
 
-Exit codes: 0 applied, 3 rejected (every reason listed, nothing written),
-1 error, 2 usage. The specification is docs/spec.md sections 6 and 7.`,
+The specification is docs/spec.md sections 6 and 7.`,
 		Example: `  git aos apply aos/fix-login
   git aos apply --format json --replies replies.json aos/fix-login`,
 		Args: rangeArgs(0, 1),

@@ -45,8 +45,8 @@ read-only token: annotations, the summary and the outputs only.
 The token is GITHUB_TOKEN, else GH_TOKEN; the API is --github-url, else
 GITHUB_API_URL (GitHub Enterprise Server included).
 
-Exit codes: 0 pass, 3 rejected, 1 error, 2 usage; --fail-on error fails only
-on errors, never on nothing. docs/github.md is the contract.`,
+With --fail-on error only errors fail (exit 1), and with --fail-on never
+nothing does. docs/github.md is the contract.`,
 		Example: `  git aos ci
   git aos ci --apply --policy .github/aos-policy.cue`,
 		Args: noArgs,

@@ -84,7 +84,7 @@ func manPage(c *cobra.Command) string {
 	name := strings.ReplaceAll(c.CommandPath(), " ", "-")
 	fmt.Fprintf(&b, ".TH %q 1 %q \"git-aos %s\" \"Git Manual\"\n", strings.ToUpper(name), time.Unix(0, 0).UTC().Format("2006-01-02"), buildVersion())
 	fmt.Fprintf(&b, ".SH NAME\n%s \\- %s\n", name, roff(c.Short))
-	fmt.Fprintf(&b, ".SH SYNOPSIS\n.B git %s\n", roff(strings.TrimPrefix(c.UseLine(), "git-")))
+	fmt.Fprintf(&b, ".SH SYNOPSIS\n.B %s\n", roff(c.UseLine()))
 	long := c.Long
 	if long == "" {
 		long = c.Short

@@ -72,10 +72,7 @@ each one to the pusher as "remote: ...".
 It runs in the repository's git directory, as git runs hooks, and reads
 the push's objects from git's quarantine directory. Any error, an
 unreadable manifest or a push that takes longer than --budget rejects the
-push: the hook fails closed.
-
-Exit codes: 0 accepted, 3 rejected, 1 error (the push is rejected too),
-2 usage.`,
+push: the hook fails closed.`,
 		Example: `  # hooks/pre-receive, as git aos hook install writes it:
   exec /usr/local/bin/git-aos hook pre-receive --budget 4.5s`,
 		Args: noArgs,

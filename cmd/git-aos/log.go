@@ -26,8 +26,7 @@ paths, validators, jobs with their exit codes, required approvals and the
 verdict. RANGE is anything git rev-list takes (default HEAD). Nothing but
 git objects is read.
 
-Exit codes: 0 ok, 1 error, 2 usage. The specification is docs/spec.md
-section 9.`,
+The specification is docs/spec.md section 9.`,
 		Example: `  git aos log
   git aos log --json main..aos/fix-login
   git aos log -n 5`,

@@ -42,10 +42,7 @@ without running anything and without writing anything. It reads the base
 tree (--base, else the plan's base, else HEAD) and the manifest committed
 there (or -m FILE), simulates the plan's writes in order, applies its
 patches in memory, and reports every violation with its directive, path,
-rule and position. PLAN may be - for standard input.
-
-Exit codes: 0 every directive is allowed, 3 something is not (a malformed
-plan too), 1 internal error, 2 usage.`,
+rule and position. PLAN may be - for standard input.`,
 		Example: `  git aos plan check plan.yaml
   git aos plan check --base main --format json plan.yaml
   cat plan.json | git aos plan check -`,
@@ -85,7 +82,7 @@ func planCheckRun(ctx context.Context, opts *planCheckOptions) error {
 		return err
 	}
 	if !r.OK {
-		return rejected(report.Rejection("plan", r))
+		return rejected(report.Rejection("plan", r), r)
 	}
 	return nil
 }

@@ -38,8 +38,7 @@ The token is GITHUB_TOKEN, else GH_TOKEN; the API is --github-url, else
 GITHUB_API_URL, else the remote's host when it is not github.com (GitHub
 Enterprise Server), else https://api.github.com.
 
-Exit codes: 0 done, 3 the branch is not an agent branch at a plan or
-result commit, 1 error, 2 usage. docs/github.md is the contract.`,
+docs/github.md is the contract.`,
 		Example: `  git aos propose plan.yaml && git aos pr aos/fix-login
   git aos pr --ready --label aos --label security`,
 		Args: rangeArgs(0, 1),

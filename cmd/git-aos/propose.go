@@ -30,8 +30,7 @@ func newCmdPropose(f *factory, runF func(context.Context, *proposeOptions) error
 (--base, default HEAD). Nothing else changes: not the working tree, the
 index or HEAD. The branch must not exist yet. Apply it with git aos apply.
 
-Exit codes: 0 proposed, 3 the plan is rejected (nothing is created),
-1 error, 2 usage. The specification is docs/spec.md section 6.`,
+The specification is docs/spec.md section 6.`,
 		Example: `  git aos propose plan.yaml
   git aos propose --base main plan.yaml && git aos apply aos/<id>`,
 		Args: exactArgs(1),
@@ -77,7 +76,7 @@ func writeRun(f *factory, format, replies string, res *workflow.RunResult) error
 		return err
 	}
 	if !res.OK() {
-		return rejected(report.Rejection("plan", res.Report))
+		return rejected(report.Rejection("plan", res.Report), res.Report)
 	}
 	return nil
 }

@@ -41,11 +41,22 @@ func usageErrorf(format string, args ...any) error {
 
 // rejectedError is a report that rejected what it judged, already written
 // to standard output: the printer adds its summary on standard error, and
-// the exit code is 3.
-type rejectedError struct{ summary string }
+// the exit code is 3, or 1 when the report only says that what it judged
+// could not be judged here ([aos.Report.Undecided]).
+type rejectedError struct {
+	summary   string
+	undecided bool
+}
 
 func (e *rejectedError) Error() string { return e.summary }
 func (e *rejectedError) Unwrap() error { return aos.ErrRejected }
+
+func (e *rejectedError) code() int {
+	if e.undecided {
+		return aos.ExitError
+	}
+	return aos.ExitRejected
+}
 
 // silentError has already been reported on standard output; only its exit
 // code matters.
@@ -91,8 +102,12 @@ func newCmdRoot(f *factory) *cobra.Command {
 		Use:           "git-aos",
 		Short:         "Safe, audited changes to git repositories by AI agents",
 		Long:          rootLong,
+		Version:       buildVersion(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// Help, usage lines and messages name the command as users type
+		// it: git runs git-aos for "git aos".
+		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "git aos"},
 		Example: `  git aos demo
   git aos manifest check
   git aos plan check plan.yaml
@@ -102,7 +117,9 @@ func newCmdRoot(f *factory) *cobra.Command {
 	root.SetIn(f.In)
 	root.SetOut(f.Out)
 	root.SetErr(f.ErrOut)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
+	root.SetFlagErrorFunc(flagError)
+	root.SetVersionTemplate(versionLine())
+	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
 		newCmdPlan(f),
 		newCmdPropose(f, nil),
@@ -120,6 +137,9 @@ func newCmdRoot(f *factory) *cobra.Command {
 		newCmdDocs(f),
 		newCmdVersion(f),
 	)
+	root.SetHelpCommand(newCmdHelp(f))
+	strictGroups(root, f)
+	documentExitCodes(root)
 	return root
 }
 
@@ -152,22 +172,25 @@ func execute(ctx context.Context, f *factory, args []string) int {
 	switch {
 	case errors.As(err, &se):
 		return se.code
+	case interrupted(ctx, err):
+		// Whatever the command was doing when the signal came, it
+		// stopped: not a rejection, not an error of its own.
+		report.WriteError(f.ErrOut, errors.New("interrupted"))
+		return aos.ExitCancelled
 	case errors.As(err, &te):
 		// Printed, and not a failure (git aos ci --fail-on never).
 		report.WriteError(f.ErrOut, te.err)
 		return aos.ExitOK
 	case errors.As(err, &re):
 		report.WriteRejected(f.ErrOut, re.summary)
-		return aos.ExitRejected
-	case errors.As(err, &ue) || isCobraUsage(err):
+		return re.code()
+	case errors.As(err, &ue) || errors.Is(err, aos.ErrUsage) || isCobraUsage(err):
 		if cmd != nil {
-			err = aos.WithHint(err, fmt.Sprintf("see '%s --help'", strings.Replace(cmd.CommandPath(), "git-aos", "git aos", 1)))
+			// The hints that name the fix first, then where to read more.
+			err = &aos.HintError{Err: errors.New(err.Error()), Hints: append(aos.Hints(err), fmt.Sprintf("see '%s --help'", cmd.CommandPath()))}
 		}
 		report.WriteError(f.ErrOut, err)
 		return aos.ExitUsage
-	case errors.Is(err, context.Canceled):
-		report.WriteError(f.ErrOut, errors.New("interrupted"))
-		return aos.ExitCancelled
 	}
 	report.WriteError(f.ErrOut, err)
 	if errors.Is(err, aos.ErrRejected) {
@@ -176,15 +199,23 @@ func execute(ctx context.Context, f *factory, args []string) int {
 	return aos.ExitError
 }
 
+// interrupted reports whether err is the end of a command that a signal
+// stopped (docs/spec.md section 1: exit 130).
+func interrupted(ctx context.Context, err error) bool {
+	return errors.Is(err, context.Canceled) || (ctx.Err() != nil && !errors.As(err, new(*usageError)))
+}
+
 // isCobraUsage recognises cobra's own usage errors (unknown command).
 func isCobraUsage(err error) bool {
 	msg := err.Error()
 	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "unknown shorthand flag")
 }
 
-// rejected is the error of a command whose report rejected what it
+// rejected is the error of a command whose report r rejected what it
 // judged, once the report is written: the printer adds summary.
-func rejected(summary string) error { return &rejectedError{summary} }
+func rejected(summary string, r *aos.Report) error {
+	return &rejectedError{summary: summary, undecided: r.Undecided()}
+}
 
 // checkFormat rejects an output format report cannot write.
 func checkFormat(format string) error {
@@ -203,7 +234,7 @@ var formatUsage = "output `FORMAT`: " + strings.Join(report.Formats, ", ")
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageErrorf("%s takes %d argument(s), got %d", cmd.CommandPath(), n, len(args))
+			return usageErrorf("%s takes %s, got %d", cmd.CommandPath(), plural(n, "argument"), len(args))
 		}
 		return nil
 	}

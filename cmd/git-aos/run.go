@@ -25,9 +25,7 @@ func newCmdRun(f *factory, runF func(context.Context, *runOptions) error) *cobra
 (--base, default HEAD) and creates branch aos/<id> at the result only when
 the plan passes: a rejected plan leaves no branch and no ref behind.
 
-` + jobsHelp + `
-
-Exit codes: 0 the branch holds both commits, 3 rejected, 1 error, 2 usage.`,
+` + jobsHelp + ``,
 		Example: `  git aos run plan.yaml
   git aos run --base main --replies out.json plan.yaml`,
 		Args: exactArgs(1),

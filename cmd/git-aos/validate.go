@@ -37,9 +37,7 @@ sha256 does not match the manifest.
 
 Output formats: text (path:line:col: severity: validator/rule: message),
 json, sarif (SARIF 2.1.0, for GitHub code scanning) and github (workflow
-annotations).
-
-Exit codes: 0 nothing rejected, 3 rejected, 1 internal error, 2 usage.`
+annotations).`
 
 func newCmdValidate(f *factory, runF func(context.Context, *validateOptions) error) *cobra.Command {
 	opts := &validateOptions{factory: f}
@@ -83,7 +81,7 @@ func validateRun(ctx context.Context, opts *validateOptions) error {
 		return err
 	}
 	if !res.Report.OK {
-		return rejected(report.ValidateRejection(res.Report))
+		return rejected(report.ValidateRejection(res.Report), res.Report)
 	}
 	return nil
 }

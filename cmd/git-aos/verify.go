@@ -29,8 +29,7 @@ from the recorded run and judged again, unless --rerun-jobs runs each in
 its sandbox and compares its exit status and build outputs with the
 record. It reads git objects only and writes nothing.
 
-Exit codes: 0 identical, 3 not (the first difference is named), 1 error,
-2 usage. The specification is docs/spec.md section 8.`,
+The specification is docs/spec.md section 8.`,
 		Example: `  git aos verify aos/fix-login
   git aos verify --format json HEAD`,
 		Args: exactArgs(1),
@@ -60,7 +59,7 @@ func verifyRun(ctx context.Context, opts *verifyOptions) error {
 		return err
 	}
 	if !res.Report.OK {
-		return rejected(report.Rejection("result commit", res.Report))
+		return rejected(report.Rejection("result commit", res.Report), res.Report)
 	}
 	return nil
 }
