@@ -97,7 +97,7 @@ func ciRun(ctx context.Context, opts *ciOptions) error {
 		return tolerate(opts.FailOn == "never", err)
 	}
 	if res.Verdict == github.VerdictRejected && opts.FailOn == "rejected" {
-		return rejected(fmt.Sprintf("the commits are rejected (%d problems)", max(len(res.Report.Violations), 1)))
+		return rejected(fmt.Sprintf("the commits are rejected (%d problems)", max(len(res.Report.Violations), 1)), res.Report)
 	}
 	return nil
 }
