@@ -40,3 +40,20 @@ func Hints(err error) []string {
 	}
 	return out
 }
+
+// UsageError is an error of the command line, as [ErrUsage] says: the
+// printer shows Err, and the exit code is 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+
+// Unwrap returns Err and [ErrUsage].
+func (e *UsageError) Unwrap() []error { return []error{e.Err, ErrUsage} }
+
+// Usage returns err as a usage error, or nil when err is nil.
+func Usage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &UsageError{Err: err}
+}

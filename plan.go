@@ -54,6 +54,9 @@ type Plan struct {
 
 	// File is the name the plan was read from, for positions.
 	File string `json:"-"`
+	// FieldPos is the position of each top-level field's value, by key
+	// ("id", "goal", ...), for messages about it.
+	FieldPos map[string]Position `json:"-"`
 	// Format is "yaml" or "json".
 	Format string `json:"-"`
 }
@@ -63,7 +66,11 @@ type Plan struct {
 type Directive struct {
 	Index int           `json:"-"`
 	Type  DirectiveType `json:"type"`
-	Pos   Position      `json:"-"`
+	// Pos is the position of the directive (its first key); FieldPos
+	// that of each parameter's value, by key ("path", "patch", ...), so
+	// that a message about a parameter points at it.
+	Pos      Position            `json:"-"`
+	FieldPos map[string]Position `json:"-"`
 
 	Path    string `json:"path,omitempty"`
 	Against string `json:"against,omitempty"`

@@ -69,6 +69,7 @@ const (
 	RulePlanBase      Rule = "plan.base"      // the plan's base is not a full commit id
 	RulePlanCommit    Rule = "plan.commit"    // the commit applied is not a plan commit
 	RulePlanStale     Rule = "plan.stale"     // paths the plan touches changed since the base it names
+	RulePlanIDUsed    Rule = "plan.id_used"   // the plan's id is taken: its branch aos/<id> exists, or the base's history holds its plan file
 )
 
 // Git objects read for a judgement (docs/spec.md 4.8).

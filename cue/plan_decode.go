@@ -74,6 +74,10 @@ func (p *parser) decodePlan(root *node, plan *aos.Plan, lim PlanLimits) {
 		}
 	}
 	top := aos.Position{File: p.file, Line: root.pos.Line, Col: root.pos.Col}
+	plan.FieldPos = make(map[string]aos.Position, len(root.keys))
+	for i, k := range root.keys {
+		plan.FieldPos[k.str] = root.vals[i].pos
+	}
 	if v := root.get("version"); v == nil {
 		p.errAt(top, -1, aos.RulePlanSchema, "version is required (version: 1)")
 	} else if p.wantKind(v, kInt, -1, "version") {
@@ -173,6 +177,10 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 			continue
 		}
 		v := n.vals[j]
+		if d.FieldPos == nil {
+			d.FieldPos = make(map[string]aos.Position, len(n.keys))
+		}
+		d.FieldPos[k.str] = v.pos
 		switch k.str {
 		case "path", "against", "patch", "suite", "target", "tool", "content":
 			s, ok := p.str(v, i, k.str)

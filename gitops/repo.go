@@ -93,13 +93,33 @@ func gitOutput(dir string, args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// Resolve returns the commit id a revision names.
+// ErrUnknownRevision means a revision names no ref and no object of the
+// repository: the name is wrong, as opposed to a repository that is
+// broken.
+var ErrUnknownRevision = errors.New("unknown revision")
+
+// unknownRevisionError is a revision that names nothing.
+type unknownRevisionError string
+
+func (e unknownRevisionError) Error() string        { return fmt.Sprintf("unknown revision %q", string(e)) }
+func (e unknownRevisionError) Is(target error) bool { return target == ErrUnknownRevision }
+
+// Resolve returns the commit id a revision names. A revision that names
+// nothing here is an error wrapping [ErrUnknownRevision].
 func (r *Repo) Resolve(rev string) (string, error) {
 	h, err := r.r.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
+		if errors.Is(err, plumbing.ErrReferenceNotFound) {
+			return "", unknownRevisionError(rev)
+		}
 		return "", fmt.Errorf("resolve %q: %w", rev, err)
 	}
 	if _, err := r.readCommit(h.String()); err != nil {
+		// go-git takes a full object id at its word: one that names no
+		// object was never a name of this repository.
+		if errors.Is(err, plumbing.ErrObjectNotFound) && strings.HasPrefix(h.String(), strings.ToLower(rev)) {
+			return "", unknownRevisionError(rev)
+		}
 		return "", fmt.Errorf("resolve %q: %w", rev, err)
 	}
 	return h.String(), nil

@@ -18,7 +18,7 @@ func WriteError(w io.Writer, err error) error {
 	var b strings.Builder
 	var me *cue.ManifestError
 	if errors.As(err, &me) {
-		fmt.Fprintf(&b, "git-aos: error: invalid manifest (%d errors)\n", len(me.Errors))
+		fmt.Fprintf(&b, "git-aos: error: invalid manifest (%s)\n", plural(len(me.Errors), "error"))
 		for _, e := range me.Errors {
 			fmt.Fprintf(&b, "%s\n", e.Error())
 		}

@@ -49,7 +49,7 @@ func WriteLog(w io.Writer, asJSON bool, entries []workflow.LogEntry) error {
 			}
 		}
 		for _, v := range e.Validators {
-			fmt.Fprintf(&b, "Validator %s: %d files, %d findings\n", v.Name, v.Files, v.Findings)
+			fmt.Fprintf(&b, "Validator %s: %s, %s\n", v.Name, plural(v.Files, "file"), plural(v.Findings, "finding"))
 		}
 		for _, j := range e.Jobs {
 			fmt.Fprintf(&b, "Job %s %s: exit %d\n", j.Kind, j.Name, j.ExitCode)

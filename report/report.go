@@ -65,7 +65,7 @@ func writeText(w io.Writer, r *aos.Report) error {
 		if j.Truncated {
 			b.WriteString(", output truncated")
 		}
-		fmt.Fprintf(&b, "), last %d lines:\n", len(j.Tail))
+		fmt.Fprintf(&b, "), last %s:\n", plural(len(j.Tail), "line"))
 		for _, l := range j.Tail {
 			fmt.Fprintf(&b, "  | %s\n", l)
 		}

@@ -106,7 +106,7 @@ func WriteValidate(w io.Writer, format string, res *workflow.ValidateResult) err
 		return err
 	}
 	if res.Report.OK && (format == "" || format == "text") {
-		_, err := fmt.Fprintf(w, "validate ok: %d finding(s)\n", len(res.Report.Findings))
+		_, err := fmt.Fprintf(w, "validate ok: %s\n", plural(len(res.Report.Findings), "finding"))
 		return err
 	}
 	return nil
@@ -128,14 +128,26 @@ func WriteChecked(w io.Writer, format, what string, r *aos.Report) error {
 
 // Rejection is the one-line summary of a report that rejected what, as
 // the command line prints it after the report: "plan rejected: 2
-// violation(s)".
+// violation", or, when it could not be judged here (aos.Report.Undecided),
+// "plan not judged: 1 check could not run here".
 func Rejection(what string, r *aos.Report) string {
-	return fmt.Sprintf("%s rejected: %d violation(s)", what, len(r.Violations))
+	if r.Undecided() {
+		return fmt.Sprintf("%s not judged: %s could not run here", what, plural(len(r.Violations), "check"))
+	}
+	return fmt.Sprintf("%s rejected: %s", what, plural(len(r.Violations), "violation"))
 }
 
 // ValidateRejection is the summary of a validate that rejected.
 func ValidateRejection(r *aos.Report) string {
-	return fmt.Sprintf("validate rejected: %d error finding(s), %d validator failure(s)", r.ErrorFindings(), len(r.Violations))
+	return fmt.Sprintf("validate rejected: %s, %s", plural(r.ErrorFindings(), "error finding"), plural(len(r.Violations), "validator failure"))
+}
+
+// plural is "1 violation", "2 violations".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // statusLetter is A, M or D for a change's status.

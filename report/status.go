@@ -22,7 +22,7 @@ func WriteWarm(w io.Writer, res *workflow.WarmResult) error {
 		_, err := fmt.Fprintf(w, "compiled the built-in module into %s\n", res.CacheDir)
 		return err
 	}
-	_, err := fmt.Fprintf(w, "compiled the built-in module and %d validator module(s) into %s\n", res.Modules, res.CacheDir)
+	_, err := fmt.Fprintf(w, "compiled the built-in module and %s into %s\n", plural(res.Modules, "validator module"), res.CacheDir)
 	return err
 }
 
@@ -70,7 +70,7 @@ func WritePush(w io.Writer, res *hooks.Result) error {
 		for _, r := range res.Rejections {
 			fmt.Fprintf(&b, "git-aos: rejected: %s\n", r)
 		}
-		fmt.Fprintf(&b, "git-aos: push rejected (%d reasons); the rules are in the manifest of the protected branch (docs/hooks.md)\n", len(res.Rejections))
+		fmt.Fprintf(&b, "git-aos: push rejected (%s); the rules are in the manifest of the protected branch (docs/hooks.md)\n", plural(len(res.Rejections), "reason"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

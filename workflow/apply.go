@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"strings"
 
@@ -39,9 +38,9 @@ func (s PlanSource) read() (name string, data []byte, err error) {
 	case s.Data != nil:
 		return s.File, s.Data, nil
 	}
-	data, err = os.ReadFile(s.File)
+	data, err = readArg("plan", s.File)
 	if err != nil {
-		return "", nil, fmt.Errorf("read plan: %w", err)
+		return "", nil, err
 	}
 	return s.File, data, nil
 }
@@ -134,9 +133,9 @@ func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunR
 	if baseRev == "" {
 		baseRev = "HEAD"
 	}
-	baseID, err := repo.Resolve(baseRev)
+	baseID, err := resolveArg(repo, "base", baseRev)
 	if err != nil {
-		return nil, nil, fmt.Errorf("base: %w", err)
+		return nil, nil, err
 	}
 	base, err := repo.CommitTree(baseID)
 	if err != nil {
@@ -152,22 +151,8 @@ func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunR
 		return nil, rej, err
 	}
 	p := &proposal{repo: repo, plan: plan, data: data, path: planPath(plan), base: base, branch: AgentBranchPrefix + plan.ID, lm: lm}
-	if t, err := repo.RefTarget(p.branch); err != nil {
-		return nil, nil, err
-	} else if t != "" {
-		b := strings.TrimPrefix(p.branch, "refs/heads/")
-		return nil, nil, aos.WithHint(fmt.Errorf("branch %s already exists (at %.12s), and plan ids are unique", b, t),
-			"choose another plan id, or delete the branch with git branch -D "+b)
-	}
-	files, err := base.Files()
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, ext := range []string{".yaml", ".json"} {
-		if _, ok := files[PlansDir+plan.ID+ext]; ok {
-			return nil, nil, aos.WithHint(fmt.Errorf("plan id %q is already used in the history of %s (%s exists): plan ids are unique", plan.ID, baseRev, PlansDir+plan.ID+ext),
-				"choose another plan id")
-		}
+	if v, err := idUsed(repo, plan, base, baseRev); err != nil || v != nil {
+		return nil, rejected(v...), err
 	}
 	// The plan was parsed within the manifest's limits. propose checks it
 	// as plan check does before anything is made of it; run stages it in
@@ -203,6 +188,37 @@ func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunR
 	}
 	kept = true
 	return p, nil, nil
+}
+
+// idUsed refuses a plan whose id is taken (docs/spec.md 6.1): its branch
+// exists, or the base's history holds its plan file. Plan ids are unique,
+// so that .aos/runs/<id>.json names one run forever; the fix is in the
+// plan, so it is a violation (plan.id_used, exit 3), at the plan's id.
+func idUsed(repo *gitops.Repo, plan *aos.Plan, base *gitops.Tree, baseRev string) ([]aos.Violation, error) {
+	at := func(msg string) []aos.Violation {
+		pos := plan.FieldPos["id"]
+		if pos.Line == 0 {
+			pos = aos.Position{File: plan.File, Line: 1, Col: 1}
+		}
+		return []aos.Violation{{Directive: -1, Rule: aos.RulePlanIDUsed, Pos: pos, Message: msg}}
+	}
+	branch := AgentBranchPrefix + plan.ID
+	if t, err := repo.RefTarget(branch); err != nil {
+		return nil, err
+	} else if t != "" {
+		b := strings.TrimPrefix(branch, "refs/heads/")
+		return at(fmt.Sprintf("plan id %q is taken: branch %s already exists (at %.12s); choose another id, or delete the branch (git branch -D %s)", plan.ID, b, t, b)), nil
+	}
+	files, err := base.Files()
+	if err != nil {
+		return nil, err
+	}
+	for _, ext := range []string{".yaml", ".json"} {
+		if _, ok := files[PlansDir+plan.ID+ext]; ok {
+			return at(fmt.Sprintf("plan id %q is taken: %s holds %s, and plan ids are unique in history; choose another id", plan.ID, baseRev, PlansDir+plan.ID+ext)), nil
+		}
+	}
+	return nil, nil
 }
 
 // write stores the plan commit's objects.
@@ -291,13 +307,16 @@ func Apply(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	}
 	if ref == "" {
 		if rev == "HEAD" {
-			return nil, aos.WithHint(errors.New("HEAD is detached"), "name the branch of the plan, as in git aos apply aos/<id>")
+			return nil, aos.Usage(aos.WithHint(errors.New("HEAD is detached"), "name the branch of the plan, as in git aos apply aos/<id>"))
 		}
-		return nil, aos.WithHint(fmt.Errorf("%s is not a local branch: apply adds the result commit on the plan's branch", rev),
-			"name the branch of the plan, as in git aos apply aos/<id>")
+		return nil, aos.Usage(aos.WithHint(fmt.Errorf("%s is not a local branch: apply adds the result commit on the plan's branch", rev),
+			"name the branch of the plan, as in git aos apply aos/<id>"))
 	}
 	tip, err := repo.RefTarget(ref)
 	if err != nil {
+		return nil, err
+	}
+	if err := claimsPlan(repo, ref, tip); err != nil {
 		return nil, err
 	}
 	pc, rej, err := readPlanCommit(repo, tip)
@@ -334,6 +353,28 @@ func Apply(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	res = st.result()
 	res.Branch, res.PlanCommit, res.ResultCommit = ref, tip, resultID
 	return res, nil
+}
+
+// claimsPlan refuses, as a usage error, to apply a branch whose tip does
+// not claim to be a plan commit (docs/spec.md section 1): an ordinary
+// commit, or a result commit, whose plan is applied already. A tip that
+// claims to be a plan commit is judged by readPlanCommit.
+func claimsPlan(repo *gitops.Repo, ref, tip string) error {
+	info, err := repo.CommitInfo(tip)
+	if err != nil {
+		return err
+	}
+	b := strings.TrimPrefix(ref, "refs/heads/")
+	tr := Trailers(info.Message)
+	switch {
+	case tr[TrailerRun] != "":
+		return aos.Usage(aos.WithHint(fmt.Errorf("the tip of %s (%.12s) is the result commit of plan %q: it is applied already", b, tip, tr[TrailerPlanID]),
+			"check it with git aos verify "+b))
+	case tr[TrailerPlanID] == "":
+		return aos.Usage(aos.WithHint(fmt.Errorf("the tip of %s (%.12s) is not a plan commit: its message has no %s trailer", b, tip, TrailerPlanID),
+			"apply a branch that git aos propose made, as in git aos apply aos/<id>"))
+	}
+	return nil
 }
 
 // refError explains a failed compare-and-swap.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/cue"
@@ -33,9 +35,9 @@ type LoadedManifest struct {
 
 // LoadManifestFile loads a manifest from disk, with an optional policy.
 func LoadManifestFile(file, policyFile string) (*LoadedManifest, error) {
-	data, err := os.ReadFile(file)
+	data, err := readArg("manifest", file)
 	if err != nil {
-		return nil, fmt.Errorf("read manifest: %w", err)
+		return nil, err
 	}
 	return loadManifest(cue.Source{Name: file, Data: data}, filepath.Base(file), policyFile)
 }
@@ -43,9 +45,9 @@ func LoadManifestFile(file, policyFile string) (*LoadedManifest, error) {
 func loadManifest(src cue.Source, repoPath, policyFile string) (*LoadedManifest, error) {
 	var pol *cue.Source
 	if policyFile != "" {
-		b, err := os.ReadFile(policyFile)
+		b, err := readArg("policy", policyFile)
 		if err != nil {
-			return nil, fmt.Errorf("read policy: %w", err)
+			return nil, err
 		}
 		pol = &cue.Source{Name: policyFile, Data: b}
 	}
@@ -174,9 +176,20 @@ func CheckPlan(ctx context.Context, opts CheckOptions) (rep *aos.Report, err err
 	if baseRev == "" {
 		baseRev = "HEAD"
 	}
-	tree, err := repo.RevTree(baseRev)
-	if err != nil {
-		return nil, fmt.Errorf("base: %w", err)
+	var tree *gitops.Tree
+	if baseRev == plan.Base && opts.Base == "" {
+		// The plan's own base: not a name the command line gave.
+		if tree, err = repo.RevTree(baseRev); err != nil {
+			return nil, fmt.Errorf("the plan's base: %w", err)
+		}
+	} else {
+		id, err := resolveArg(repo, "base", baseRev)
+		if err != nil {
+			return nil, err
+		}
+		if tree, err = repo.CommitTree(id); err != nil {
+			return nil, err
+		}
 	}
 	lm, err := ManifestFromTree(tree, opts.Manifest)
 	if err != nil {
@@ -224,6 +237,39 @@ func openRepository(dir string) (*gitops.Repo, error) {
 		return nil, aos.WithHint(err, "run git aos inside a git repository, or git init one")
 	}
 	return repo, err
+}
+
+// resolveArg resolves rev, a revision the command line names (what says
+// which: "base", "--rev"). One that names nothing is a usage error
+// (docs/spec.md section 1), except HEAD in a repository with no commit
+// yet, which is not set up.
+func resolveArg(repo *gitops.Repo, what, rev string) (string, error) {
+	id, err := repo.Resolve(rev)
+	switch {
+	case err == nil:
+		return id, nil
+	case errors.Is(err, gitops.ErrUnknownRevision) && rev == "HEAD":
+		return "", aos.WithHint(fmt.Errorf("%s: the repository has no commit yet", what),
+			"commit the manifest first: git add aos.cue && git commit -m 'aos manifest'")
+	case errors.Is(err, gitops.ErrUnknownRevision):
+		return "", aos.Usage(aos.WithHint(fmt.Errorf("%s: %w", what, err), "name a commit, branch or tag of this repository (git log --oneline, git branch)"))
+	}
+	return "", fmt.Errorf("%s: %w", what, err)
+}
+
+// readArg reads a file the command line names (what says which: "plan",
+// "manifest", "policy"). One that does not exist, or is a directory, is a
+// usage error (docs/spec.md section 1).
+func readArg(what, file string) ([]byte, error) {
+	data, err := os.ReadFile(file)
+	if err == nil {
+		return data, nil
+	}
+	err = fmt.Errorf("read %s: %w", what, err)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EISDIR) {
+		return nil, aos.Usage(err)
+	}
+	return nil, err
 }
 
 // manifestHint says how to add a manifest when err is that there is none.

@@ -130,7 +130,7 @@ type validateInput struct {
 
 // validateCommit judges the changes of rev against its first parent.
 func validateCommit(repo *gitops.Repo, rev string, mopts ManifestOptions) (*validateInput, error) {
-	id, err := repo.Resolve(rev)
+	id, err := resolveArg(repo, "--rev", rev)
 	if err != nil {
 		return nil, err
 	}

@@ -54,11 +54,34 @@ func Verify(ctx context.Context, opts VerifyOptions) (*VerifyResult, error) {
 		return nil, err
 	}
 	defer repo.Close()
-	id, err := repo.Resolve(opts.Rev)
+	id, err := resolveArg(repo, "verify", opts.Rev)
 	if err != nil {
 		return nil, err
 	}
+	if err := claimsResult(repo, opts.Rev, id); err != nil {
+		return nil, err
+	}
 	return VerifyCommit(ctx, repo, id, opts)
+}
+
+// claimsResult refuses, as a usage error, to verify a commit that does
+// not claim to be a result commit (docs/spec.md section 1): there is
+// nothing to verify, and the hint names what is.
+func claimsResult(repo *gitops.Repo, rev, id string) error {
+	info, err := repo.CommitInfo(id)
+	if err != nil {
+		return err
+	}
+	tr := Trailers(info.Message)
+	if tr[TrailerRun] != "" {
+		return nil
+	}
+	if tr[TrailerPlanID] != "" {
+		return aos.Usage(aos.WithHint(fmt.Errorf("%s (%.12s) is the plan commit of plan %q, not a result commit: there is nothing to verify yet", rev, id, tr[TrailerPlanID]),
+			"apply it first (git aos apply aos/"+tr[TrailerPlanID]+"), then verify the result commit apply adds"))
+	}
+	return aos.Usage(aos.WithHint(fmt.Errorf("%s (%.12s) is not a result commit: its message has no %s trailer", rev, id, TrailerRun),
+		"verify takes a result commit of git aos apply or run, as git aos log lists them"))
 }
 
 // VerifyCommit verifies result commit id of repo.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/architectos/aos/github"
 	"github.com/architectos/aos/report"
@@ -97,7 +96,7 @@ func ciRun(ctx context.Context, opts *ciOptions) error {
 		return tolerate(opts.FailOn == "never", err)
 	}
 	if res.Verdict == github.VerdictRejected && opts.FailOn == "rejected" {
-		return rejected(fmt.Sprintf("the commits are rejected (%d problems)", max(len(res.Report.Violations), 1)), res.Report)
+		return rejected("the commits are rejected ("+plural(max(len(res.Report.Violations), 1), "problem")+")", res.Report)
 	}
 	return nil
 }

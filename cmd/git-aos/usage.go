@@ -22,6 +22,11 @@ func plural(n int, word string) string {
 // flagError makes a flag the command does not know, or cannot parse, a
 // usage error, with the nearest flag it has as a hint.
 func flagError(c *cobra.Command, err error) error {
+	if args := c.Flags().Args(); c.HasSubCommands() && len(args) > 0 {
+		// git aos hook instal --repo x: the subcommand is what is wrong,
+		// not a flag the group does not take.
+		return unknownCommand(c, args[0])
+	}
 	msg := err.Error()
 	name, ok := strings.CutPrefix(msg, "unknown flag: --")
 	if !ok {
