@@ -100,6 +100,11 @@ func Run(ctx context.Context, plan *aos.Plan, base Base, opts Options) (*Result,
 	if opts.Apply && r.res.OK() {
 		r.validate()
 	}
+	// A job or validator that ctx stopped did not fail: the run did not
+	// end, and has no verdict.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := r.sizeApprovals(); err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || need="$need runc"
 command -v php >/dev/null 2>&1 || need="$need php-cli"
 [ -d /usr/share/wordpress ] || need="$need wordpress"
 command -v git >/dev/null 2>&1 || need="$need git"
+command -v pgrep >/dev/null 2>&1 || need="$need procps"
 if [ -n "$need" ]; then
 	if ! command -v apt-get >/dev/null 2>&1; then
 		echo "test.sh: missing:$need (install them, then run again)" >&2

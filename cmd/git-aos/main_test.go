@@ -2,8 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"strconv"
+	"syscall"
 	"testing"
 
 	"github.com/architectos/aos/workflow"
@@ -16,9 +22,58 @@ func TestMain(m *testing.M) {
 	}
 	testscript.Main(m, map[string]func(){
 		"git-aos": func() {
-			os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+			// As main does: signals end the command's context.
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+			stop()
+			os.Exit(code)
 		},
+		"session": sessionMain,
 	})
+}
+
+// sessionMain is "session FILE COMMAND [ARG...]": it runs COMMAND as a
+// terminal runs a foreground job, leading a process group of its own with
+// SIGINT and SIGTERM at their defaults (whatever this process inherited),
+// writes the group's id to FILE.pgid once it started, waits for it, and
+// writes its exit status to FILE.status as a shell would print $? (128+N
+// when signal N ended it). So a script can send the group the SIGINT of a
+// Ctrl-C (kill -INT -- -PGID) and read what the shell would have seen.
+func sessionMain() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: session FILE COMMAND [ARG...]")
+		os.Exit(2)
+	}
+	file, args := os.Args[1], os.Args[2:]
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A handler installed here resets to the default in the child:
+	// an ignored signal would stay ignored across exec.
+	signal.Notify(make(chan os.Signal, 1), os.Interrupt, syscall.SIGTERM)
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile(file+".pgid", []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	err := cmd.Wait()
+	code := 0
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+		code = ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+	} else if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile(file+".status", []byte(strconv.Itoa(code)+"\n"), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 }
 
 func TestScript(t *testing.T) {
