@@ -50,6 +50,10 @@ func FuzzParse(f *testing.F) {
 		f.Add(s, []byte("one\ntwo\n"))
 	}
 	f.Add("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n", []byte("a\n"))
+	// Plain headers, as diff -u writes them.
+	f.Add("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n", []byte("a\n"))
+	f.Add("--- x.orig\t2026-01-02 03:04:05.000000000 +0000\n+++ x\t2026-01-02 03:04:06.000000000 +0000\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n", []byte("a\nb\n"))
+	f.Add("--- /dev/null\n+++ new\n@@ -0,0 +1 @@\n+n\n\\ No newline at end of file\n--- old\n+++ old\n@@ -1 +1 @@\n--- x\n+++ y\n", []byte("-- x\n"))
 	f.Fuzz(func(t *testing.T, text string, old []byte) {
 		files, err := Parse(text)
 		if err != nil {
@@ -58,7 +62,11 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		lines := strings.Count(text, "\n") + 1
 		for _, pf := range files {
+			if pf.Line < 1 || pf.Line > lines {
+				t.Fatalf("file at line %d of a %d-line patch", pf.Line, lines)
+			}
 			for _, p := range pf.Paths() {
 				if p == "" || !strings.Contains(text, p) {
 					t.Fatalf("path %q does not appear in the patch", p)

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
 )
@@ -57,11 +58,45 @@ func (e *Error) Error() string {
 // MaxFiles is the most files one patch may touch.
 const MaxFiles = 10000
 
-// Parse parses a unified git diff, as git diff prints it. Names must carry
-// git's a/ and b/ prefixes, so that a patch made with --no-prefix is never
-// read as touching other paths, and are returned exactly as written (never
-// cleaned), so path-safety rules see what the patch says.
+// Parse parses a unified diff: as git diff prints it, or with plain "---"
+// and "+++" file headers, as diff -u prints them, when their names say
+// which path they change (see normalize; docs/spec.md 4.5). git's names
+// must carry its a/ and b/ prefixes, so that a patch made with
+// --no-prefix is never read as touching other paths, and are returned
+// exactly as written (never cleaned), so path-safety rules see what the
+// patch says. Lines in errors, [File.Line] and hunks are those of text.
 func Parse(text string) ([]*File, error) {
+	nz, err := normalize(text)
+	if err != nil {
+		return nil, err
+	}
+	files, err := parseGit(nz.text)
+	if err != nil {
+		var pe *Error
+		if errors.As(err, &pe) {
+			pe.Line = nz.line(pe.Line)
+		}
+		return nil, err
+	}
+	for i, f := range files {
+		f.Line = nz.line(f.Line)
+		for j, h := range f.hunks {
+			f.hunks[j] = nz.line(h)
+		}
+		if nz.plain[i] {
+			// A plain header says nothing of modes: the file keeps its
+			// own, and an added one is a regular file.
+			f.OldMode = 0
+			if f.Op != Add {
+				f.NewMode = 0
+			}
+		}
+	}
+	return files, nil
+}
+
+// parseGit parses a unified git diff.
+func parseGit(text string) ([]*File, error) {
 	heads, err := scanHeaders(text)
 	if err != nil {
 		return nil, err
@@ -74,7 +109,7 @@ func Parse(text string) ([]*File, error) {
 		return nil, &Error{Msg: "patch holds no file changes"}
 	}
 	if len(files) != len(heads) {
-		return nil, &Error{Msg: fmt.Sprintf("patch has %d \"diff --git\" headers but %d file changes; only git-format patches are accepted", len(heads), len(files))}
+		return nil, &Error{Msg: fmt.Sprintf("patch has %d file headers but %d file changes: give each file a \"diff --git\" line, or \"---\" and \"+++\" lines followed by its hunks", len(heads), len(files))}
 	}
 	if len(files) > MaxFiles {
 		return nil, &Error{Msg: fmt.Sprintf("patch touches %d files, over the limit of %d", len(files), MaxFiles)}
@@ -159,12 +194,7 @@ func (f *File) Apply(old []byte) ([]byte, error) {
 	for _, i := range order {
 		frag := f.f.TextFragments[i]
 		if err := ap.ApplyFragment(frag); err != nil {
-			msg := fmt.Sprintf("hunk %d (%s) does not apply", i+1, strings.TrimSpace(frag.Header()))
-			var ae *gitdiff.ApplyError
-			if errors.As(err, &ae) && ae.Line > 0 {
-				msg += fmt.Sprintf(" at line %d of the file", ae.Line)
-			}
-			msg += ": " + err.Error()
+			msg := fmt.Sprintf("hunk %d (%s) does not apply: %s", i+1, strings.TrimSpace(frag.Header()), mismatch(frag, old, err))
 			return nil, &Error{Line: f.hunks[i], Msg: msg}
 		}
 	}
@@ -172,6 +202,78 @@ func (f *File) Apply(old []byte) ([]byte, error) {
 		return nil, &Error{Line: f.Line, Msg: "patch does not apply: " + err.Error()}
 	}
 	return buf.Bytes(), nil
+}
+
+// mismatch says why frag does not apply to old: the first line where the
+// file and the patch disagree, with the lines the patch expects beside
+// those the file has there; err is the applier's own reason, used when
+// the lines agree (an overlap with an earlier hunk, a new file that
+// exists).
+func mismatch(frag *gitdiff.TextFragment, old []byte, err error) string {
+	var want []string
+	for _, l := range frag.Lines {
+		if l.Old() {
+			want = append(want, l.Line)
+		}
+	}
+	have := splitLines(old)
+	start := int(max(frag.OldPosition-1, 0))
+	for k, w := range want {
+		idx := start + k
+		if idx >= len(have) {
+			return fmt.Sprintf("the file has %s, and the patch expects line %d to be %s", lineCount(len(have)), idx+1, quoteLine(w))
+		}
+		if have[idx] == w {
+			continue
+		}
+		if strings.TrimSuffix(have[idx], "\n") == strings.TrimSuffix(w, "\n") {
+			if strings.HasSuffix(have[idx], "\n") {
+				return fmt.Sprintf("line %d of the file ends with a newline, the patch's does not (\\ No newline at end of file)", idx+1)
+			}
+			return fmt.Sprintf("line %d of the file has no newline at its end, the patch's has one", idx+1)
+		}
+		lo, hi := max(k-2, 0), min(k+3, len(want))
+		var exp, got []string
+		for j := lo; j < hi; j++ {
+			exp = append(exp, quoteLine(want[j]))
+			if start+j < len(have) {
+				got = append(got, quoteLine(have[start+j]))
+			}
+		}
+		return fmt.Sprintf("line %d of the file is %s, the patch expects %s (lines %d to %d: the patch expects %s, the file has %s)",
+			idx+1, quoteLine(have[idx]), quoteLine(w), start+lo+1, start+hi, strings.Join(exp, " "), strings.Join(got, " "))
+	}
+	var c *gitdiff.Conflict
+	switch {
+	case errors.As(err, &c) && strings.Contains(c.Error(), "overlaps"):
+		return "it overlaps the lines of an earlier hunk"
+	case errors.As(err, &c) && strings.Contains(c.Error(), "non-empty"):
+		return "it creates the file, which is not empty"
+	case errors.As(err, &c) && strings.Contains(c.Error(), "full delete"):
+		return "it deletes the whole file, which has more lines than the hunk"
+	}
+	return err.Error()
+}
+
+// quoteLine quotes a line without its newline, cut at 80 bytes.
+func quoteLine(l string) string {
+	l = strings.TrimSuffix(l, "\n")
+	if len(l) > 80 {
+		cut := 80
+		for cut > 0 && !utf8.RuneStart(l[cut]) {
+			cut--
+		}
+		return strconv.Quote(l[:cut]) + "..."
+	}
+	return strconv.Quote(l)
+}
+
+// lineCount is "1 line", "3 lines".
+func lineCount(n int) string {
+	if n == 1 {
+		return "1 line"
+	}
+	return fmt.Sprintf("%d lines", n)
 }
 
 type header struct {

@@ -271,7 +271,7 @@ func TestParseErrors(t *testing.T) {
 		{"+++ names another file", "diff --git a/x b/x\n--- a/x\n+++ b/y\n@@ -1 +1 @@\n-a\n+b\n", 3, `file name "b/y" does not match the diff --git header`},
 		{"names differ without rename", "diff --git a/x b/y\nindex 1111111..2222222 100644\n", 3, "missing filename information"},
 		{"names differ without rename (hunks)", "diff --git a/x b/y\n--- a/x\n+++ b/y\n@@ -1 +1 @@\n-a\n+b\n", 1, `header names "x" and "y" differ without a rename`},
-		{"plain unified diff", "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n", 0, `0 "diff --git" headers but 1 file changes`},
+		{"plain header without a hunk header", "--- a/x\n+++ b/x\n-a\n+b\n", 0, "patch holds no file changes"},
 		{"bad quoting", "diff --git \"a/x b/x\n", 1, "bad quoted name"},
 		{"bad hunk header", "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @\n-a\n+b\n", 4, "cannot parse"},
 		{"hunk too short", "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n-a\n+b\n", 5, "fragment header miscounts lines"},
