@@ -31,6 +31,13 @@ type Base interface {
 	BlobSize(hash string) (int64, error)
 }
 
+// BlobsReader is a [Base] that reads many blobs at once faster than one
+// at a time. ReadBlobs hands each blob of hashes to fn, in order, and
+// stops at the first error.
+type BlobsReader interface {
+	ReadBlobs(hashes []string, fn func(hash string, data []byte) error) error
+}
+
 // file is a file of the staged tree.
 type file struct {
 	mode    uint32
@@ -108,6 +115,45 @@ func (s *State) Lookup(p string) (mode uint32, ok bool) {
 		return 0, false
 	}
 	return f.mode, true
+}
+
+// ReadFiles returns the contents of the staged files at paths that exist,
+// reading the base's blobs together when the base is a [BlobsReader].
+// The slices are the state's own: callers must not modify them.
+func (s *State) ReadFiles(paths []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(paths))
+	var hashes []string
+	byHash := map[string][]string{}
+	for _, p := range paths {
+		f, ok := s.files[p]
+		switch {
+		case !ok:
+		case f.data != nil || f.changed:
+			out[p] = f.data
+		default:
+			if byHash[f.hash] == nil {
+				hashes = append(hashes, f.hash)
+			}
+			byHash[f.hash] = append(byHash[f.hash], p)
+		}
+	}
+	keep := func(h string, data []byte) error {
+		for _, p := range byHash[h] {
+			out[p] = data
+		}
+		return nil
+	}
+	if br, ok := s.base.(BlobsReader); ok && len(hashes) > 1 {
+		return out, br.ReadBlobs(hashes, keep)
+	}
+	for _, h := range hashes {
+		data, err := s.base.ReadBlob(h)
+		if err != nil {
+			return nil, err
+		}
+		keep(h, data)
+	}
+	return out, nil
 }
 
 // Read returns the content of the staged file at p.

@@ -83,6 +83,7 @@ func OpenWithObjectDirs(dir string, dirs []string) (*Repo, error) {
 		own = o
 	}
 	cs := &chainedStorage{Storage: main}
+	var extra []string
 	for _, d := range dirs {
 		real := d
 		if r, err := filepath.EvalSymlinks(d); err == nil {
@@ -103,6 +104,7 @@ func OpenWithObjectDirs(dir string, dirs []string) (*Repo, error) {
 		fs := mountedFS{mount.New(memfs.New(), "objects", osfs.New(d))}
 		dg := dotgit.NewWithOptions(fs, dotgit.Options{})
 		cs.extra = append(cs.extra, filesystem.NewObjectStorageWithOptions(dg, cache.NewObjectLRUDefault(), filesystem.Options{}))
+		extra = append(extra, d)
 	}
 	var st storage.Storer = main
 	if len(cs.extra) > 0 {
@@ -113,6 +115,7 @@ func OpenWithObjectDirs(dir string, dirs []string) (*Repo, error) {
 		return nil, fmt.Errorf("open repository: %w", err)
 	}
 	repo.r, repo.store = r, st
+	repo.cat = &catFile{gitDir: gitDir, extra: extra}
 	return repo, nil
 }
 

@@ -33,10 +33,15 @@ type Repo struct {
 	WorkTree string
 	store    storer.EncodedObjectStorer
 	closer   interface{ Close() error }
+	cat      *catFile
 }
 
-// Close releases the files the repository keeps open.
+// Close releases the files the repository keeps open, and the git
+// process that reads its blobs.
 func (r *Repo) Close() error {
+	if r.cat != nil {
+		r.cat.close()
+	}
 	if r.closer == nil {
 		return nil
 	}
@@ -45,6 +50,17 @@ func (r *Repo) Close() error {
 
 // Open opens the repository containing dir.
 func Open(dir string) (*Repo, error) {
+	// One git command names the git directory, the common one of its
+	// worktrees, and the working tree; outside a working tree (a bare
+	// repository, where server hooks run) the last fails, after the
+	// others were printed.
+	out, gitErr := gitOutput(dir, "rev-parse", "--absolute-git-dir", "--path-format=absolute", "--git-common-dir", "--show-toplevel")
+	lines := strings.Split(out, "\n")
+	if len(lines) < 2 || len(lines) > 3 || gitErr != nil && len(lines) != 2 {
+		// A path holding a newline, or no repository at all: ask again,
+		// one question at a time.
+		lines = nil
+	}
 	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 	if errors.Is(err, git.ErrRepositoryNotExists) {
 		// go-git looks for a .git directory only; git also knows bare
@@ -60,24 +76,33 @@ func Open(dir string) (*Repo, error) {
 		return nil, fmt.Errorf("open repository: %w", err)
 	}
 	repo := &Repo{r: r, store: r.Storer}
-	gitDir, err := gitOutput(dir, "rev-parse", "--absolute-git-dir")
-	if err != nil {
-		return nil, fmt.Errorf("open repository: %w", err)
+	common := ""
+	if lines != nil {
+		repo.GitDir, common = lines[0], lines[1]
+		if len(lines) == 3 {
+			repo.WorkTree = lines[2]
+		}
+	} else {
+		gitDir, err := gitOutput(dir, "rev-parse", "--absolute-git-dir")
+		if err != nil {
+			return nil, fmt.Errorf("open repository: %w", err)
+		}
+		repo.GitDir = gitDir
+		common, _ = gitOutput(dir, "rev-parse", "--path-format=absolute", "--git-common-dir")
+		repo.WorkTree, _ = gitOutput(dir, "rev-parse", "--show-toplevel")
 	}
-	repo.GitDir = gitDir
+	repo.cat = &catFile{gitDir: repo.GitDir}
 	// Blobs and trees are read through a storage that keeps pack files
 	// open: go-git otherwise opens the pack again for every object.
-	if common, err := gitOutput(dir, "rev-parse", "--path-format=absolute", "--git-common-dir"); err == nil {
+	if common != "" {
 		st := filesystem.NewStorageWithOptions(osfs.New(common), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
 		repo.store, repo.closer = st, st
-	}
-	if wt, err := gitOutput(dir, "rev-parse", "--show-toplevel"); err == nil {
-		repo.WorkTree = wt
 	}
 	return repo, nil
 }
 
-// gitOutput runs git in dir and returns its trimmed output.
+// gitOutput runs git in dir and returns its trimmed output. When git
+// fails, it returns what git printed until then, and the error.
 func gitOutput(dir string, args ...string) (string, error) {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
@@ -86,7 +111,7 @@ func gitOutput(dir string, args ...string) (string, error) {
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return "", fmt.Errorf("git %s: %s", strings.Join(args, " "), strings.TrimSpace(string(ee.Stderr)))
+			return strings.TrimSpace(string(out)), fmt.Errorf("git %s: %s", strings.Join(args, " "), strings.TrimSpace(string(ee.Stderr)))
 		}
 		return "", fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
 	}

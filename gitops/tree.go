@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -79,6 +80,27 @@ func (t *Tree) walk(h plumbing.Hash, prefix string) error {
 // ReadBlob implements [engine.Base].
 func (t *Tree) ReadBlob(hash string) ([]byte, error) { return t.repo.ReadBlob(hash) }
 
+// ReadBlobs implements [engine.BlobsReader]: the blobs are read by one
+// git process, all requests sent at once.
+func (t *Tree) ReadBlobs(hashes []string, fn func(hash string, data []byte) error) error {
+	if t.repo.cat != nil {
+		err := t.repo.cat.readMany(hashes, fn)
+		if !errors.Is(err, errNoBatch) {
+			return err
+		}
+	}
+	for _, h := range hashes {
+		data, err := t.repo.ReadBlob(h)
+		if err != nil {
+			return err
+		}
+		if err := fn(h, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // BlobSize implements [engine.Base].
 func (t *Tree) BlobSize(hash string) (int64, error) {
 	t.mu.Lock()
@@ -86,6 +108,17 @@ func (t *Tree) BlobSize(hash string) (int64, error) {
 	t.mu.Unlock()
 	if ok {
 		return n, nil
+	}
+	if t.repo.cat != nil {
+		n, err := t.repo.cat.size(hash)
+		if err == nil {
+			t.mu.Lock()
+			t.sizes[hash] = n
+			t.mu.Unlock()
+		}
+		if !errors.Is(err, errNoBatch) {
+			return n, err
+		}
 	}
 	o, err := t.repo.store.EncodedObject(plumbing.BlobObject, plumbing.NewHash(hash))
 	if err != nil {
@@ -100,6 +133,12 @@ func (t *Tree) BlobSize(hash string) (int64, error) {
 
 // ReadBlob returns the content of a blob.
 func (r *Repo) ReadBlob(hash string) ([]byte, error) {
+	if r.cat != nil {
+		data, err := r.cat.read(hash)
+		if !errors.Is(err, errNoBatch) {
+			return data, err
+		}
+	}
 	o, err := r.store.EncodedObject(plumbing.BlobObject, plumbing.NewHash(hash))
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", hash, err)

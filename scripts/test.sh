@@ -3,7 +3,8 @@
 #
 # It installs what the tests run for real (bubblewrap, podman with runc,
 # busybox-static for the test image, php-cli and WordPress for the RescueWP
-# checks, MediaWiki and phpMyAdmin unpacked as clean PHP) when they are
+# checks, wabt's wat2wasm that assembles the built-in module, MediaWiki and
+# phpMyAdmin unpacked as clean PHP) when they are
 # missing and the machine has apt-get, then runs the gofmt check, go vet,
 # deadcode and every test under the race detector.
 set -eu
@@ -15,6 +16,7 @@ command -v podman >/dev/null 2>&1 || need="$need podman"
 command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || need="$need runc"
 [ -x /usr/bin/busybox ] && /usr/bin/busybox --list >/dev/null 2>&1 || need="$need busybox-static"
 command -v php >/dev/null 2>&1 || need="$need php-cli"
+command -v wat2wasm >/dev/null 2>&1 || need="$need wabt"
 [ -d /usr/share/wordpress ] || need="$need wordpress"
 command -v git >/dev/null 2>&1 || need="$need git"
 command -v pgrep >/dev/null 2>&1 || need="$need procps"

@@ -2,10 +2,13 @@ package validators
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"strings"
 	"sync"
@@ -18,10 +21,11 @@ import (
 	"github.com/architectos/aos/wasm/abi"
 )
 
-// BuiltinModule is the module of every built-in validator, built from
-// validators/builtin; TestBuiltinReproducible rebuilds it and compares.
+// BuiltinModule is the module of every built-in validator, assembled
+// from validators/builtin/builtin.wat; TestBuiltinReproducible assembles
+// it again and compares.
 //
-//go:generate env GOOS=wasip1 GOARCH=wasm go build -trimpath -ldflags=-buildid= -o builtin/builtin.wasm ./builtin
+//go:generate wat2wasm builtin/builtin.wat -o builtin/builtin.wasm
 //go:embed builtin/builtin.wasm
 var BuiltinModule []byte
 
@@ -29,15 +33,17 @@ var BuiltinModule []byte
 // built-in module may use.
 const HostModuleName = "aos_builtin"
 
-// hostModule offers the built-in module two narrow functions, each a pure
-// function of its arguments in guest memory, writing its result back to
-// guest memory: request, from the ABI request to the config and the paths
-// to read, and check, from a file's bytes to its findings as ABI lines.
-// They read nothing else and keep nothing but parsed configs.
+// hostModule offers the built-in module two narrow functions, each
+// writing its result to guest memory: request, from the ABI request to
+// the config and the paths to read, and check, from a path of the run's
+// /src to that file's findings as ABI lines. check reads the file from
+// the tree the run mounts at /src ([wasm.Source]) and nothing else: the
+// module never copies a file into its memory. Both keep nothing but parsed
+// configs.
 func hostModule() wasm.HostModule {
 	return wasm.HostModule{Name: HostModuleName, Funcs: map[string]wasm.HostFunc{
-		"request": {Params: 5, Func: hostRequest},
-		"check":   {Params: 9, Func: hostCheck},
+		"request": {Params: 6, Func: hostRequest},
+		"check":   {Params: 8, Func: hostCheck},
 	}}
 }
 
@@ -100,18 +106,30 @@ type builtinRequest struct {
 	} `json:"files"`
 }
 
-// hostRequest is aos_builtin.request(builtin, req, reqLen, out, max):
-// it decodes the request (its first JSON value, as a module reading stdin
-// would), checks its api and the config, and returns the config followed
-// by the paths the built-in reads, sorted, each preceded by a NUL byte.
-func hostRequest(mem []byte, a []uint32) uint32 {
-	if int(a[0]) >= len(kinds.Builtins) {
-		return badArgs
+// builtinOf returns the built-in that the module's argv[1] names, or
+// false.
+func builtinOf(mem []byte, ptr, n uint32) (string, bool) {
+	b, ok := span(mem, ptr, n)
+	if !ok {
+		return "", false
 	}
-	builtin := kinds.Builtins[a[0]]
-	req, ok1 := span(mem, a[1], a[2])
-	out, ok2 := span(mem, a[3], a[4])
-	if !ok1 || !ok2 {
+	i := kinds.Index(string(b))
+	if i < 0 {
+		return "", false
+	}
+	return kinds.Builtins[i], true
+}
+
+// hostRequest is aos_builtin.request(builtin, builtinLen, req, reqLen,
+// out, max): it decodes the request (its first JSON value, as a module
+// reading stdin would), checks its api and the config, and returns the
+// config followed by the paths the built-in reads, sorted, each preceded
+// by a NUL byte.
+func hostRequest(_ context.Context, mem []byte, a []uint32) uint32 {
+	builtin, ok0 := builtinOf(mem, a[0], a[1])
+	req, ok1 := span(mem, a[2], a[3])
+	out, ok2 := span(mem, a[4], a[5])
+	if !ok0 || !ok1 || !ok2 {
 		return badArgs
 	}
 	var r builtinRequest
@@ -142,36 +160,58 @@ func hostRequest(mem []byte, a []uint32) uint32 {
 	return reply(out, b, false)
 }
 
-// hostCheck is aos_builtin.check(builtin, path, pathLen, data, dataLen,
-// config, configLen, out, max): it returns the findings of the built-in
-// over the file path holding data as ABI lines.
-func hostCheck(mem []byte, a []uint32) uint32 {
-	if int(a[0]) >= len(kinds.Builtins) {
+// hostCheck is aos_builtin.check(builtin, builtinLen, path, pathLen,
+// config, configLen, out, max): it reads the file at path from the run's
+// /src and returns the built-in's findings over it as ABI lines. A path
+// that is not a regular file there (ignored by the manifest, a symlink, a
+// submodule) has none.
+func hostCheck(ctx context.Context, mem []byte, a []uint32) uint32 {
+	builtin, ok0 := builtinOf(mem, a[0], a[1])
+	path, ok1 := span(mem, a[2], a[3])
+	config, ok2 := span(mem, a[4], a[5])
+	out, ok3 := span(mem, a[6], a[7])
+	if !ok0 || !ok1 || !ok2 || !ok3 {
 		return badArgs
 	}
-	path, ok1 := span(mem, a[1], a[2])
-	data, ok2 := span(mem, a[3], a[4])
-	config, ok3 := span(mem, a[5], a[6])
-	out, ok4 := span(mem, a[7], a[8])
-	if !ok1 || !ok2 || !ok3 || !ok4 {
-		return badArgs
-	}
-	c, err := checkerFor(kinds.Builtins[a[0]], config)
+	c, err := checkerFor(builtin, config)
 	if err != nil {
 		return reply(out, []byte(err.Error()), true)
 	}
-	if len(path) == 0 {
-		return 0 // a config check
+	name := string(path)
+	if !fs.ValidPath(name) || name == "." {
+		return reply(out, []byte("read /src/"+name+": not a valid path"), true)
 	}
+	var data []byte
+	switch src := wasm.Source(ctx).(type) {
+	case nil:
+		return 0
+	case *sharedFS:
+		data, err = src.bytes(name)
+	default:
+		if fi, serr := fs.Stat(src, name); serr == nil && !fi.Mode().IsRegular() {
+			err = errNotFile
+		} else {
+			data, err = fs.ReadFile(src, name)
+		}
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, errNotFile):
+		return 0
+	case err != nil:
+		return reply(out, []byte("read /src/"+name+": "+err.Error()), true)
+	}
+	return reply(out, findingLines(c.Check(name, data)), false)
+}
+
+// findingLines returns findings as ABI lines.
+func findingLines(fs []rules.Finding) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	for _, f := range c.Check(string(path), data) {
-		if err := enc.Encode(f); err != nil {
-			return badArgs
-		}
+	for _, f := range fs {
+		enc.Encode(f) // strings and ints: it cannot fail
 	}
-	return reply(out, buf.Bytes(), false)
+	return buf.Bytes()
 }
 
 // IsChild reports whether this process is a sandbox process started to

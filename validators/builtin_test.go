@@ -17,9 +17,9 @@ import (
 // callHost lays out args in a fake guest memory and calls a host function
 // of the built-in module as the module would, returning its result code
 // and output.
-func callHost(f func([]byte, []uint32) uint32, builtin uint32, args ...[]byte) (uint32, string) {
+func callHost(ctx context.Context, f func(context.Context, []byte, []uint32) uint32, args ...[]byte) (uint32, string) {
 	var mem []byte
-	a := []uint32{builtin}
+	var a []uint32
 	for _, b := range args {
 		a = append(a, uint32(len(mem)), uint32(len(b)))
 		mem = append(mem, b...)
@@ -27,7 +27,7 @@ func callHost(f func([]byte, []uint32) uint32, builtin uint32, args ...[]byte) (
 	const max = 4096
 	a = append(a, uint32(len(mem)), max)
 	mem = append(mem, make([]byte, max)...)
-	k := f(mem, a)
+	k := f(ctx, mem, a)
 	if k == badArgs {
 		return k, ""
 	}
@@ -38,14 +38,14 @@ func callHost(f func([]byte, []uint32) uint32, builtin uint32, args ...[]byte) (
 
 func TestHostRequest(t *testing.T) {
 	t.Parallel()
-	const php, text = 0, 3
+	php, text := []byte("php-malware"), []byte("text")
 	req := `{"api":1,"validator":"v","config":{"max_line": 10},"files":[` +
 		`{"path":"z.php","status":"added","size":1,"mode":"100644"},` +
 		`{"path":"b.txt","status":"modified","size":1,"mode":"100644"},` +
 		`{"path":"gone.php","status":"deleted","size":1,"mode":"100644"},` +
 		`{"path":"a.php","status":"added","size":1,"mode":"100644"}]}` + "\n"
 	for _, tc := range []struct {
-		builtin uint32
+		builtin []byte
 		req     string
 		want    string
 		err     bool
@@ -59,7 +59,7 @@ func TestHostRequest(t *testing.T) {
 		{text, `{"api":1,"config":{},"files":[{"path":"a\u0000b","status":"added"}]}`, "NUL", true},
 		{text, `{"api":1,`, "read request", true},
 	} {
-		k, out := callHost(hostRequest, tc.builtin, []byte(tc.req))
+		k, out := callHost(context.Background(), hostRequest, tc.builtin, []byte(tc.req))
 		if k == badArgs {
 			t.Errorf("%s: refused its arguments", tc.req)
 			continue
@@ -72,16 +72,55 @@ func TestHostRequest(t *testing.T) {
 		}
 	}
 	// Out-of-range arguments are refused, never read.
-	if k := hostRequest(make([]byte, 16), []uint32{0, 8, 16, 0, 4}); k != badArgs {
+	ctx := context.Background()
+	mem := append([]byte("text"), make([]byte, 16)...)
+	if k := hostRequest(ctx, mem, []uint32{0, 4, 8, 16, 0, 4}); k != badArgs {
 		t.Errorf("request past the memory: got %#x, want refused", k)
 	}
-	if k := hostRequest(make([]byte, 16), []uint32{9, 0, 1, 0, 4}); k != badArgs {
+	if k := hostRequest(ctx, mem, []uint32{0, 3, 4, 1, 0, 4}); k != badArgs {
 		t.Errorf("unknown built-in: got %#x, want refused", k)
 	}
 	// An output that does not fit returns its length and writes nothing.
-	mem := append([]byte(`{"api":1,"config":{},"files":[]}`), 0, 0xff)
-	if k := hostRequest(mem, []uint32{text, 0, uint32(len(mem) - 2), uint32(len(mem) - 1), 1}); k != 2 || mem[len(mem)-1] != 0xff {
+	mem = append([]byte(`text{"api":1,"config":{},"files":[]}`), 0, 0xff)
+	if k := hostRequest(ctx, mem, []uint32{0, 4, 4, uint32(len(mem) - 6), uint32(len(mem) - 1), 1}); k != 2 || mem[len(mem)-1] != 0xff {
 		t.Errorf("short output: got %d, wrote %#x", k, mem[len(mem)-1])
+	}
+}
+
+// TestHostCheck: the host reads the file from the run's /src, skips what
+// is not a regular file there, and refuses paths that are not paths.
+func TestHostCheck(t *testing.T) {
+	t.Parallel()
+	src := fstest.MapFS{"a.txt": {Data: []byte("one\r\n")}, "dir/b.txt": {Data: []byte("two\n")}}
+	ctx := wasm.WithSource(context.Background(), src)
+	name, config := []byte("text"), []byte(`{"eol":"lf"}`)
+	for _, tc := range []struct {
+		path, want string
+		err        bool
+	}{
+		{"a.txt", `"rule":"crlf"`, false},
+		{"dir/b.txt", "", false},
+		{"dir", "", false},
+		{"missing.txt", "", false},
+		{"../a.txt", "not a valid path", true},
+		{"/a.txt", "not a valid path", true},
+		{".", "not a valid path", true},
+	} {
+		k, out := callHost(ctx, hostCheck, name, []byte(tc.path), config)
+		if k == badArgs {
+			t.Errorf("%s: refused its arguments", tc.path)
+			continue
+		}
+		if isErr := k&0x80000000 != 0; isErr != tc.err || !strings.Contains(out, tc.want) || tc.want == "" && out != "" {
+			t.Errorf("%s: got %q (error %v), want %q (error %v)", tc.path, out, isErr, tc.want, tc.err)
+		}
+	}
+	// Without a tree, there is nothing to read.
+	if k, out := callHost(context.Background(), hostCheck, name, []byte("a.txt"), config); k != 0 || out != "" {
+		t.Errorf("no /src: got %d %q", k, out)
+	}
+	if k, _ := callHost(ctx, hostCheck, []byte("nope"), []byte("a.txt"), config); k != badArgs {
+		t.Errorf("unknown built-in: got %#x, want refused", k)
 	}
 }
 

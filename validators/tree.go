@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strconv"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
@@ -44,6 +45,24 @@ func (t *MemTree) ReadBlob(hash string) ([]byte, error) {
 		return nil, fmt.Errorf("blob %s: %w", hash, fs.ErrNotExist)
 	}
 	return b, nil
+}
+
+// NewAddedTree returns the tree of the regular files (mode 100644) with
+// the given contents by path, and its files as changes that add them, as
+// "git aos validate PATH..." judges them. Its entries are named by their
+// place rather than by git's blob ids, which would cost a hash of every
+// file and are never compared here: no two trees of these ever meet.
+func NewAddedTree(files map[string][]byte) (*MemTree, []engine.Change) {
+	t := &MemTree{files: make(map[string]engine.Entry, len(files)), blobs: make(map[string][]byte, len(files))}
+	changes := make([]engine.Change, 0, len(files))
+	for p, data := range files {
+		id := "mem:" + strconv.Itoa(len(changes))
+		t.files[p] = engine.Entry{Mode: aos.ModeFile, Hash: id}
+		t.blobs[id] = data
+		changes = append(changes, engine.Change{Path: p, Status: aos.StatusAdded, Mode: aos.ModeFile, Hash: id})
+	}
+	sort.Slice(changes, func(i, j int) bool { return changes[i].Path < changes[j].Path })
+	return t, changes
 }
 
 // BlobSize implements [engine.Base].

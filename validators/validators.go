@@ -13,7 +13,8 @@
 // # Isolation
 //
 // The built-in module is ours and embedded; it runs in this process, and
-// its heavy scanning runs natively in the host function aos_builtin.check.
+// its scanning runs natively in the host function aos_builtin.check, over
+// the bytes every validator of a run shares.
 // A project's module runs in a child process ([Options.Child]) killed at
 // its deadline, so that its code runs at full speed without per-loop
 // checks and nothing it does can stall or crash git-aos. docs/validators.md
@@ -24,6 +25,7 @@ package validators
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -93,6 +95,9 @@ type validator struct {
 	paths  *policy.GlobSet
 	module []byte
 	sum    string
+	// config is what the module gets: the manifest's config, with what
+	// the host read for it (wp-core's checksums).
+	config json.RawMessage
 }
 
 // Set is the validators of one manifest, ready to run.
@@ -137,7 +142,7 @@ func NewSet(m *aos.Manifest, base engine.Base, opts Options) (*Set, error) {
 	sort.Strings(names)
 	for _, name := range names {
 		spec := m.Validators[name]
-		v := &validator{name: name, spec: spec}
+		v := &validator{name: name, spec: spec, config: spec.Config}
 		paths := spec.Paths
 		if len(paths) == 0 {
 			paths = []string{"**"}
@@ -229,14 +234,17 @@ type result struct {
 // a record of each run in name order, and an error naming each validator
 // that failed to run. It implements [engine.ValidateFunc].
 func (s *Set) Validate(ctx context.Context, st *engine.State, changes []engine.Change) ([]aos.Finding, []aos.ValidatorRecord, error) {
-	src := newSharedFS(st.FS(s.visible))
+	src := newSharedFS(st, s.visible)
+	if err := src.preload(s.reads(changes)); err != nil {
+		return nil, nil, err
+	}
 	n := s.opts.Parallel
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
 	p := pool.NewWithResults[result]().WithMaxGoroutines(n)
 	for _, v := range s.list {
-		p.Go(func() result { return s.run(ctx, v, st, src, changes) })
+		p.Go(func() result { return s.run(ctx, v, src, changes) })
 	}
 	results := p.Wait() // in completion order
 	sort.Slice(results, func(i, j int) bool { return results[i].record.Name < results[j].record.Name })
@@ -259,15 +267,15 @@ func (s *Set) Validate(ctx context.Context, st *engine.State, changes []engine.C
 	return findings, records, errors.Join(errs...)
 }
 
-func (s *Set) run(ctx context.Context, v *validator, st *engine.State, src fs.FS, changes []engine.Change) result {
+func (s *Set) run(ctx context.Context, v *validator, src *sharedFS, changes []engine.Change) result {
 	rec := aos.ValidatorRecord{Name: v.name, Builtin: v.spec.Builtin, Module: v.spec.Module, SHA256: v.sum}
-	files, err := s.selectFiles(v, st, changes)
+	files, err := s.selectFiles(v, src, changes)
 	if err != nil {
 		rec.Error = err.Error()
 		return result{record: rec, err: err}
 	}
 	rec.Files = len(files)
-	req, err := abi.Request{Validator: v.name, Config: v.spec.Config, Files: files}.Encode()
+	req, err := abi.Request{Validator: v.name, Config: v.config, Files: files}.Encode()
 	if err != nil {
 		rec.Error = err.Error()
 		return result{record: rec, err: err}
@@ -303,7 +311,7 @@ func (s *Set) run(ctx context.Context, v *validator, st *engine.State, src fs.FS
 
 // selectFiles returns the changed files v sees: those its paths match,
 // that are visible, in path order.
-func (s *Set) selectFiles(v *validator, st *engine.State, changes []engine.Change) ([]aos.ChangedFile, error) {
+func (s *Set) selectFiles(v *validator, src *sharedFS, changes []engine.Change) ([]aos.ChangedFile, error) {
 	var out []aos.ChangedFile
 	for _, c := range changes {
 		if !s.visible(c.Path) || hasDotGit(c.Path) {
@@ -319,7 +327,7 @@ func (s *Set) selectFiles(v *validator, st *engine.State, changes []engine.Chang
 		case c.Status == aos.StatusDeleted:
 			size, err = s.base.BlobSize(c.Hash)
 		default:
-			size, err = st.Size(c.Path)
+			size, err = src.size(c.Path)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("size of %s: %w", c.Path, err)
@@ -341,46 +349,136 @@ func hasDotGit(p string) bool {
 
 // sharedFS serialises reads of the staged tree, whose git storage is not
 // safe for concurrent use, and keeps what it read: every validator reads
-// the same changed files.
+// the same changed files. It serves the tree at /src for modules, and its
+// bytes, shared and never copied, to the built-ins' host functions.
 type sharedFS struct {
 	mu    sync.Mutex
+	st    *engine.State
 	fsys  fs.FS
+	vis   func(string) bool
 	files map[string][]byte
 }
 
-func newSharedFS(fsys fs.FS) *sharedFS {
-	return &sharedFS{fsys: fsys, files: map[string][]byte{}}
+func newSharedFS(st *engine.State, visible func(string) bool) *sharedFS {
+	return &sharedFS{st: st, fsys: st.FS(visible), vis: visible, files: map[string][]byte{}}
+}
+
+// reads returns the changed files some validator of s reads: those that
+// exist, are visible, and are selected by a validator's paths and, for a
+// built-in, of a kind it reads.
+func (s *Set) reads(changes []engine.Change) []string {
+	var out []string
+	for _, c := range changes {
+		if c.Status == aos.StatusDeleted || !s.visible(c.Path) || hasDotGit(c.Path) {
+			continue
+		}
+		for _, v := range s.list {
+			if _, ok := v.paths.Match(c.Path); ok && (v.spec.Builtin == "" || kinds.Wants(v.spec.Builtin, c.Path)) {
+				out = append(out, c.Path)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// preload reads the regular files at paths at once, for the validators
+// to share.
+func (s *sharedFS) preload(paths []string) error {
+	var files []string
+	for _, p := range paths {
+		if mode, ok := s.st.Lookup(p); ok && (mode == aos.ModeFile || mode == aos.ModeExecutable) {
+			files = append(files, p)
+		}
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	data, err := s.st.ReadFiles(files)
+	if err != nil {
+		return fmt.Errorf("read the changed files: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for p, b := range data {
+		s.files[p] = b
+	}
+	return nil
+}
+
+// errNotFile means a path of the staged tree is not a regular file that
+// validators see.
+var errNotFile = errors.New("not a regular file")
+
+// bytes returns the content of the visible regular file name, read once;
+// callers must not modify it.
+func (s *sharedFS) bytes(name string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if data, ok := s.files[name]; ok {
+		return data, nil
+	}
+	mode, ok := s.st.Lookup(name)
+	if !ok || !s.vis(name) {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
+	}
+	if mode != aos.ModeFile && mode != aos.ModeExecutable {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: errNotFile}
+	}
+	data, err := s.st.Read(name)
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	s.files[name] = data
+	return data, nil
+}
+
+// size returns the size of the staged file name, from what was read
+// when it was.
+func (s *sharedFS) size(name string) (int64, error) {
+	s.mu.Lock()
+	data, ok := s.files[name]
+	s.mu.Unlock()
+	if ok {
+		return int64(len(data)), nil
+	}
+	return s.st.Size(name)
 }
 
 func (s *sharedFS) Open(name string) (fs.File, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if data, ok := s.files[name]; ok {
+	data, ok := s.files[name]
+	s.mu.Unlock()
+	if ok {
 		return s.file(name, data)
 	}
+	s.mu.Lock()
 	f, err := s.fsys.Open(name)
 	if err != nil {
+		s.mu.Unlock()
 		return nil, err
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
+		s.mu.Unlock()
 		return nil, err
 	}
 	if fi.IsDir() {
 		ents, err := fs.ReadDir(s.fsys, name)
 		f.Close()
+		s.mu.Unlock()
 		if err != nil {
 			return nil, err
 		}
 		return &memDir{info: fi, ents: ents}, nil
 	}
-	data, err := io.ReadAll(f)
 	f.Close()
+	s.mu.Unlock()
+	data, err = s.bytes(name)
 	if err != nil {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+		return nil, err
 	}
-	s.files[name] = data
 	return s.file(name, data)
 }
 

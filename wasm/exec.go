@@ -22,11 +22,27 @@ import (
 )
 
 // HostFunc is a function the host offers to trusted modules, called with
-// the module's memory and its i32 arguments, returning one i32. It must not
-// keep mem after it returns.
+// the context of the run, the module's memory and its i32 arguments,
+// returning one i32. It must not keep mem after it returns. [Source]
+// returns the tree of the run from ctx.
 type HostFunc struct {
 	Params int
-	Func   func(mem []byte, args []uint32) uint32
+	Func   func(ctx context.Context, mem []byte, args []uint32) uint32
+}
+
+type sourceKey struct{}
+
+// Source returns the tree a run mounts at /src ([Job.Src]), for the host
+// functions it calls; nil when it mounts none.
+func Source(ctx context.Context) fs.FS {
+	fsys, _ := ctx.Value(sourceKey{}).(fs.FS)
+	return fsys
+}
+
+// WithSource returns ctx carrying fsys as the tree [Source] returns, as a
+// run gives it to the host functions it calls.
+func WithSource(ctx context.Context, fsys fs.FS) context.Context {
+	return context.WithValue(ctx, sourceKey{}, fsys)
 }
 
 // HostModule is a set of host functions imported under one module name.
@@ -137,7 +153,7 @@ func instantiateHost(ctx context.Context, rt wazero.Runtime, h *HostModule) erro
 			for i := range args {
 				args[i] = api.DecodeU32(stack[i])
 			}
-			stack[0] = api.EncodeU32(fn.Func(mem, args))
+			stack[0] = api.EncodeU32(fn.Func(ctx, mem, args))
 		}), params, []api.ValueType{api.ValueTypeI32}).Export(name)
 	}
 	if _, err := b.Instantiate(ctx); err != nil {
@@ -244,6 +260,7 @@ func (e *engine) execute(ctx context.Context, c wazero.CompiledModule, job *Job,
 	fsc := wazero.NewFSConfig()
 	if fsys != nil {
 		fsc = fsc.WithFSMount(fsys, "/src")
+		ctx = WithSource(ctx, fsys)
 	}
 	var seed [32]byte
 	copy(seed[:], "git-aos validator seed, api 1")

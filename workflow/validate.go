@@ -184,11 +184,7 @@ func validateFiles(repo *gitops.Repo, dir string, paths []string, mopts Manifest
 			return nil, err
 		}
 	}
-	tree := validators.NewMemTree(files)
-	changes, err := validators.DiffTrees(nil, tree)
-	if err != nil {
-		return nil, err
-	}
+	tree, changes := validators.NewAddedTree(files)
 	return &validateInput{manifest: lm, base: head, tree: tree, changes: changes}, nil
 }
 

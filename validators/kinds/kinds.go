@@ -1,10 +1,10 @@
 // Package kinds names the built-in validators and the files each one reads.
-// It is shared by the built-in module (which must stay small: it imports
-// nothing else) and package rules.
+// It imports nothing, so that the checks' own packages and the programs
+// that compare them (validators/internal) share it.
 package kinds
 
-// Builtins are the names of the built-in validators, in the order of their
-// indexes in the host function aos_builtin.check.
+// Builtins are the names of the built-in validators, as the module's
+// argv[1] names them.
 var Builtins = []string{"php-malware", "secrets", "syntax", "text"}
 
 // Index returns the index of builtin in [Builtins], or -1.

@@ -355,7 +355,7 @@ func secretRules() []*Rule {
 			Pattern: regexp.MustCompile(`(?i)([a-z0-9_\-]{0,24}(?:key|secret|token|passw(?:or)?d|passwd|pwd|auth|credentials?|creds|api)[a-z0-9_.\-]{0,20})` +
 				`(?:\s+(?:string|str|\[\]byte))?(?:["']?[ \t]*(?::{1,3}=|\?=|\.=|=>|=|:)[ \t]*|["'][ \t]*,[ \t]*|>\s*)(["'\x60]?)([A-Za-z0-9_\-+/=.~]{16,128})(?:["'\x60<\s;,)]|\\[nr]|$)`),
 			Group:      3,
-			MinEntropy: 3.5,
+			MinEntropy: genericEntropy,
 			Near:       assigned,
 			Spill:      200,
 			Accept: func(s []byte) bool {
@@ -450,16 +450,33 @@ func assigned(data []byte, i int) bool {
 		if k < len(data) && (data[k] == '"' || data[k] == '\'' || data[k] == '`') {
 			k++
 		}
+		// The value the pattern would take: the run of secret bytes
+		// there, of 16 to 128 bytes, with a letter, a digit, at most one
+		// dot and the rule's entropy; anything else is never reported.
 		n := 0
-		for k+n < len(data) && n < 16 && secretByte(data[k+n]) {
+		var digit, letter bool
+		dots := 0
+		for k+n < len(data) && n <= 128 && secretByte(data[k+n]) {
+			switch c := data[k+n]; {
+			case '0' <= c && c <= '9':
+				digit = true
+			case c == '.':
+				dots++
+			case c != '_' && c != '-' && c != '+' && c != '/' && c != '=' && c != '~':
+				letter = true
+			}
 			n++
 		}
-		if n >= 16 {
+		if n >= 16 && n <= 128 && digit && letter && dots < 2 && Entropy(data[k:k+n]) >= genericEntropy {
 			return true
 		}
 	}
 	return false
 }
+
+// genericEntropy is the entropy, in bits per byte, that generic-secret's
+// value must reach.
+const genericEntropy = 3.5
 
 // vaultNear reports whether "s." at i-2 can start a Vault token: s.
 // follows a byte that ends a word and 24 letters or digits follow it.
