@@ -3,18 +3,22 @@ package validators
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/validators/kinds"
 	"github.com/architectos/aos/validators/rules"
 	"github.com/architectos/aos/wasm"
@@ -61,7 +65,7 @@ func checkerFor(builtin string, config []byte) (*rules.Checker, error) {
 	if c, ok := checkers[key]; ok {
 		return c, nil
 	}
-	c, err := rules.NewChecker(builtin, config, nil, rules.Parsers{YAML: cue.CheckYAML})
+	c, err := rules.NewChecker(builtin, config, nil, rules.Parsers{YAML: cue.CheckYAML, Checksums: loadedChecksums})
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +129,7 @@ func builtinOf(mem []byte, ptr, n uint32) (string, bool) {
 // reading stdin would), checks its api and the config, and returns the
 // config followed by the paths the built-in reads, sorted, each preceded
 // by a NUL byte.
-func hostRequest(_ context.Context, mem []byte, a []uint32) uint32 {
+func hostRequest(ctx context.Context, mem []byte, a []uint32) uint32 {
 	builtin, ok0 := builtinOf(mem, a[0], a[1])
 	req, ok1 := span(mem, a[2], a[3])
 	out, ok2 := span(mem, a[4], a[5])
@@ -140,8 +144,12 @@ func hostRequest(_ context.Context, mem []byte, a []uint32) uint32 {
 		return reply(out, fmt.Appendf(nil, "api %d is not supported (want %d)", r.API, abi.API), true)
 	}
 	config := bytes.TrimSpace(r.Config)
-	if _, err := checkerFor(builtin, config); err != nil {
+	c, err := checkerFor(builtin, config)
+	if err != nil {
 		return reply(out, []byte(err.Error()), true)
+	}
+	if sums := c.Checksums(); sums != nil {
+		return reply(out, corePaths(ctx, config, sums, &r), false)
 	}
 	paths := make([]string, 0, len(r.Files))
 	for _, f := range r.Files {
@@ -180,6 +188,9 @@ func hostCheck(ctx context.Context, mem []byte, a []uint32) uint32 {
 	name := string(path)
 	if !fs.ValidPath(name) || name == "." {
 		return reply(out, []byte("read /src/"+name+": not a valid path"), true)
+	}
+	if sums := c.Checksums(); sums != nil {
+		return reply(out, findingLines(coreCheck(wasm.Source(ctx), name, sums)), false)
 	}
 	var data []byte
 	switch src := wasm.Source(ctx).(type) {
@@ -225,4 +236,168 @@ func IsChild() bool { return wasm.IsChild() }
 // module, which runs in the parent, gets aos_builtin.
 func ChildMain(stdin io.Reader, stdout, stderr io.Writer) int {
 	return wasm.ChildMain(stdin, stdout, stderr)
+}
+
+// The checksums files of the wp-core validators, as NewSet read them
+// from base trees, by digest: the host functions find them there by the
+// digest NewSet writes into the validator's config.
+var (
+	checksumsMu sync.Mutex
+	checksums   = map[string]*rules.Checksums{}
+)
+
+func loadedChecksums(digest string) (*rules.Checksums, error) {
+	checksumsMu.Lock()
+	defer checksumsMu.Unlock()
+	if c, ok := checksums[digest]; ok {
+		return c, nil
+	}
+	return nil, fmt.Errorf("no checksums file was read with digest %q", digest)
+}
+
+// loadChecksums reads the checksums file that the wp-core validator name
+// configures from base, and returns the config the module gets: the
+// manifest's, with the digest of what was read.
+func loadChecksums(name string, config json.RawMessage, base engine.Base, files map[string]engine.Entry) (json.RawMessage, error) {
+	var cfg rules.CoreConfig
+	dec := json.NewDecoder(bytes.NewReader(config))
+	dec.DisallowUnknownFields()
+	if len(bytes.TrimSpace(config)) > 0 {
+		if err := dec.Decode(&cfg); err != nil {
+			return nil, fmt.Errorf("validator %s: config of wp-core: %w", name, err)
+		}
+	}
+	if cfg.Checksums == "" || cfg.Digest != "" {
+		return nil, fmt.Errorf("validator %s: config of wp-core: want {\"checksums\": FILE}, the checksums of WordPress's core files in the repository (git aos rescuewp checksums DIR writes them)", name)
+	}
+	e, ok := files[cfg.Checksums]
+	if !ok {
+		return nil, fmt.Errorf("validator %s: %w: checksums file %s is not in the base tree", name, ErrModule, cfg.Checksums)
+	}
+	if e.Mode != aos.ModeFile && e.Mode != aos.ModeExecutable {
+		return nil, fmt.Errorf("validator %s: %w: checksums file %s is not a regular file (mode %06o)", name, ErrModule, cfg.Checksums, e.Mode)
+	}
+	if size, err := base.BlobSize(e.Hash); err != nil || size > rules.MaxChecksumsSize {
+		return nil, fmt.Errorf("validator %s: %w: checksums file %s: size %d, %v", name, ErrModule, cfg.Checksums, size, err)
+	}
+	data, err := base.ReadBlob(e.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("validator %s: %w: read %s: %v", name, ErrModule, cfg.Checksums, err)
+	}
+	sums, err := rules.ParseChecksums(data)
+	if err != nil {
+		return nil, fmt.Errorf("validator %s: %w: %s: %v", name, ErrModule, cfg.Checksums, err)
+	}
+	sum := sha256.Sum256(data)
+	cfg.Digest = "sha256:" + hex.EncodeToString(sum[:])
+	checksumsMu.Lock()
+	if len(checksums) > 16 {
+		clear(checksums)
+	}
+	checksums[cfg.Digest] = sums
+	checksumsMu.Unlock()
+	return json.Marshal(cfg)
+}
+
+// corePaths is aos_builtin.request's answer for wp-core: the config,
+// then the paths to judge. When the request changes
+// wp-includes/version.php (a new version, or every file of a tree
+// judged as added), every core file of that version is judged with the
+// changed files of the core; otherwise the changed files the check
+// judges, deleted ones included (a missing core file is a finding).
+func corePaths(ctx context.Context, config []byte, sums *rules.Checksums, r *builtinRequest) []byte {
+	set := map[string]bool{}
+	full := false
+	for _, f := range r.Files {
+		if f.Path == rules.VersionFile {
+			full = true
+		}
+	}
+	version, verr := coreVersion(wasm.Source(ctx))
+	var these map[string]string
+	if verr == nil {
+		these, verr = sums.For(version)
+	}
+	if verr != nil {
+		// The check of version.php says why nothing can be judged.
+		set[rules.VersionFile] = true
+	} else {
+		if full {
+			for _, p := range rules.CoreFiles(these) {
+				set[p] = true
+			}
+		}
+		for _, f := range r.Files {
+			if f.Path != "" && rules.Judged(f.Path, these) && (f.Status != aos.StatusDeleted || !full) {
+				set[f.Path] = true
+			}
+		}
+	}
+	paths := slices.Sorted(maps.Keys(set))
+	b := append([]byte(nil), config...)
+	for _, p := range paths {
+		if strings.IndexByte(p, 0) < 0 {
+			b = append(append(b, 0), p...)
+		}
+	}
+	return b
+}
+
+// coreVersion returns the WordPress version of the tree src.
+func coreVersion(src fs.FS) (string, error) {
+	f := coreFile(src, rules.VersionFile)
+	if f.Kind != "file" {
+		return "", fmt.Errorf("%s is not a file of the tree", rules.VersionFile)
+	}
+	return rules.WordPressVersion(f.Data)
+}
+
+// coreCheck judges path of src for wp-core.
+func coreCheck(src fs.FS, path string, sums *rules.Checksums) []rules.Finding {
+	version, err := coreVersion(src)
+	var these map[string]string
+	if err == nil {
+		these, err = sums.For(version)
+	}
+	if err != nil {
+		if path != rules.VersionFile {
+			return nil
+		}
+		return []rules.Finding{{Path: path, Rule: "version", Severity: rules.Error,
+			Message: "cannot tell which WordPress the core is, so no core file can be judged: " + err.Error()}}
+	}
+	return rules.CheckCore(path, coreFile(src, path), version, these)
+}
+
+// coreFile returns what src holds at p for wp-core: the staged tree's
+// own entry, symlinks and submodules included, when src is a run's
+// shared tree.
+func coreFile(src fs.FS, p string) rules.CoreFile {
+	if s, ok := src.(*sharedFS); ok {
+		mode, ok := s.st.Lookup(p)
+		switch {
+		case !ok || !s.vis(p):
+			return rules.CoreFile{}
+		case mode == aos.ModeSymlink:
+			return rules.CoreFile{Kind: "symlink"}
+		case mode == aos.ModeGitlink:
+			return rules.CoreFile{Kind: "submodule"}
+		}
+		data, err := s.bytes(p)
+		if err != nil {
+			return rules.CoreFile{}
+		}
+		return rules.CoreFile{Kind: "file", Data: data}
+	}
+	if src == nil {
+		return rules.CoreFile{}
+	}
+	if fi, err := fs.Stat(src, p); err != nil || !fi.Mode().IsRegular() {
+		return rules.CoreFile{}
+	}
+	data, err := fs.ReadFile(src, p)
+	if err != nil {
+		return rules.CoreFile{}
+	}
+	return rules.CoreFile{Kind: "file", Data: data}
 }

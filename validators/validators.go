@@ -156,6 +156,16 @@ func NewSet(m *aos.Manifest, base engine.Base, opts Options) (*Set, error) {
 				return nil, fmt.Errorf("validator %s: no built-in validator %q (want one of %s)", name, spec.Builtin, strings.Join(kinds.Builtins, ", "))
 			}
 			v.module = BuiltinModule
+			if spec.Builtin == "wp-core" {
+				if files == nil {
+					if files, err = base.Files(); err != nil {
+						return nil, fmt.Errorf("validator %s: %w", name, err)
+					}
+				}
+				if v.config, err = loadChecksums(name, spec.Config, base, files); err != nil {
+					return nil, err
+				}
+			}
 		case spec.Module != "" && spec.Builtin == "":
 			if files == nil {
 				if files, err = base.Files(); err != nil {

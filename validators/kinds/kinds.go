@@ -5,7 +5,7 @@ package kinds
 
 // Builtins are the names of the built-in validators, as the module's
 // argv[1] names them.
-var Builtins = []string{"php-malware", "secrets", "syntax", "text"}
+var Builtins = []string{"php-malware", "secrets", "syntax", "text", "wp-core"}
 
 // Index returns the index of builtin in [Builtins], or -1.
 func Index(builtin string) int {

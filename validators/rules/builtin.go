@@ -29,7 +29,13 @@ func NativeMatch(set int, data []byte) []Match { return Set(set).Match(data) }
 // Checker runs one built-in over files.
 type Checker struct {
 	check func(path string, data []byte) []Finding
+	core  *Checksums
 }
+
+// Checksums returns the checksums of a wp-core checker, which judges
+// paths of a tree with [CheckCore] rather than files one by one; nil for
+// the other built-ins.
+func (c *Checker) Checksums() *Checksums { return c.core }
 
 // NewChecker returns the checker of the named built-in with its config
 // (a JSON object; fields it does not know are an error). match runs the
@@ -78,6 +84,22 @@ func NewChecker(builtin string, config []byte, match MatchFunc, ps Parsers) (*Ch
 			return nil, fmt.Errorf("syntax: no YAML parser")
 		}
 		return &Checker{check: ps.Syntax}, nil
+	case "wp-core":
+		var cfg CoreConfig
+		if err := decode(&cfg); err != nil {
+			return nil, err
+		}
+		if cfg.Checksums == "" {
+			return nil, fmt.Errorf("config of wp-core: checksums names no file (the checksums of WordPress's core files, as git aos rescuewp checksums writes them)")
+		}
+		if ps.Checksums == nil {
+			return nil, fmt.Errorf("wp-core: no checksums were loaded")
+		}
+		sums, err := ps.Checksums(cfg.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("wp-core: checksums %s: %w", cfg.Checksums, err)
+		}
+		return &Checker{core: sums, check: func(string, []byte) []Finding { return nil }}, nil
 	case "text":
 		var cfg TextConfig
 		if err := decode(&cfg); err != nil {

@@ -19,11 +19,14 @@ import (
 // ("json", "yaml", "toml" or "go"), or "" if it does not check p.
 func SyntaxLanguage(p string) string { return kinds.SyntaxLanguage(p) }
 
-// Parsers are the parsers that the syntax built-in borrows from the
-// packages that own them. YAML parses every document of data and returns
-// the first error's line and message, or 0 and "" (cue.CheckYAML).
+// Parsers are what the built-ins borrow from the packages that own it.
+// YAML parses every document of data and returns the first error's line
+// and message, or 0 and "" (cue.CheckYAML), for the syntax built-in.
 type Parsers struct {
 	YAML func(data []byte) (line int, msg string)
+	// Checksums returns the checksums file of the wp-core built-in that
+	// the host read and parsed, by its digest ([CoreConfig.Digest]).
+	Checksums func(digest string) (*Checksums, error)
 }
 
 // Syntax parses data as the language of path and reports the first error,
