@@ -13,6 +13,7 @@ const (
 	FileDelete         DirectiveType = "FILE_DELETE"
 	Diff               DirectiveType = "DIFF"
 	ApplyPatch         DirectiveType = "APPLY_PATCH"
+	Quarantine         DirectiveType = "QUARANTINE"
 	RunTests           DirectiveType = "RUN_TESTS"
 	BuildTarget        DirectiveType = "BUILD"
 	SandboxExec        DirectiveType = "SANDBOX_EXEC"
@@ -24,13 +25,13 @@ const (
 // DirectiveTypes lists every directive type in the order of the spec.
 var DirectiveTypes = []DirectiveType{
 	FileRead, LS, Stat, FileWrite, FileAppend, FileDelete, Diff, ApplyPatch,
-	RunTests, BuildTarget, SandboxExec, GetManifest, GetEnvironmentInfo, GetHistory,
+	Quarantine, RunTests, BuildTarget, SandboxExec, GetManifest, GetEnvironmentInfo, GetHistory,
 }
 
 // Writes reports whether directives of type t change the tree.
 func (t DirectiveType) Writes() bool {
 	switch t {
-	case FileWrite, FileAppend, FileDelete, ApplyPatch:
+	case FileWrite, FileAppend, FileDelete, ApplyPatch, Quarantine:
 		return true
 	}
 	return false
@@ -83,4 +84,6 @@ type Directive struct {
 	Target     string   `json:"target,omitempty"`
 	Tool       string   `json:"tool,omitempty"`
 	Args       []string `json:"args,omitempty"`
+	// Reason is why QUARANTINE moves its file, for the record.
+	Reason string `json:"reason,omitempty"`
 }

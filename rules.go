@@ -58,6 +58,11 @@ const (
 	RulePatchMode  Rule = "patch.mode"  // a file is given a mode that git does not know
 )
 
+// Quarantine (docs/spec.md 4.9).
+const (
+	RuleQuarantineExists Rule = "quarantine.exists" // the file QUARANTINE would make is there already
+)
+
 // The plan document and plan commits (docs/spec.md 3, 6.2, 6.3).
 const (
 	RulePlanSyntax    Rule = "plan.syntax"    // the plan is not one valid YAML or JSON document

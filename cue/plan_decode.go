@@ -23,6 +23,7 @@ var directiveFields = map[aos.DirectiveType]map[string]bool{
 	aos.FileAppend:         {"path": true, "content": false, "content_base64": false, "executable": false},
 	aos.Diff:               {"path": true, "against": false},
 	aos.ApplyPatch:         {"patch": true},
+	aos.Quarantine:         {"path": true, "reason": false},
 	aos.RunTests:           {"suite": false},
 	aos.BuildTarget:        {"target": true},
 	aos.SandboxExec:        {"tool": true, "args": false},
@@ -182,7 +183,7 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 		}
 		d.FieldPos[k.str] = v.pos
 		switch k.str {
-		case "path", "against", "patch", "suite", "target", "tool", "content":
+		case "path", "against", "patch", "suite", "target", "tool", "content", "reason":
 			s, ok := p.str(v, i, k.str)
 			if !ok {
 				continue
@@ -202,6 +203,8 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 				d.Tool = s
 			case "content":
 				d.Content = []byte(s)
+			case "reason":
+				d.Reason = s
 			}
 		case "content_base64":
 			s, ok := p.str(v, i, k.str)

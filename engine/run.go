@@ -183,6 +183,8 @@ func (r *runner) directive(d *aos.Directive, o *aos.Outcome) {
 		r.diff(d, o)
 	case aos.ApplyPatch:
 		r.applyPatch(d, o)
+	case aos.Quarantine:
+		r.quarantine(d, o)
 	case aos.RunTests, aos.BuildTarget, aos.SandboxExec:
 		r.job(d, o)
 	case aos.GetManifest:

@@ -244,6 +244,10 @@ type result struct {
 // a record of each run in name order, and an error naming each validator
 // that failed to run. It implements [engine.ValidateFunc].
 func (s *Set) Validate(ctx context.Context, st *engine.State, changes []engine.Change) ([]aos.Finding, []aos.ValidatorRecord, error) {
+	changes, err := s.unquarantined(changes)
+	if err != nil {
+		return nil, nil, err
+	}
 	src := newSharedFS(st, s.visible)
 	if err := src.preload(s.reads(changes)); err != nil {
 		return nil, nil, err
@@ -371,6 +375,39 @@ type sharedFS struct {
 
 func newSharedFS(st *engine.State, visible func(string) bool) *sharedFS {
 	return &sharedFS{st: st, fsys: st.FS(visible), vis: visible, files: map[string][]byte{}}
+}
+
+// unquarantined returns changes without the files that a quarantine
+// moved in from the base (docs/spec.md 4.9): under aos-rescue/quarantine/,
+// where QUARANTINE puts the file of its origin, with the content the
+// base holds there. Validators do not read them; anything else in the
+// quarantine they judge as any change.
+func (s *Set) unquarantined(changes []engine.Change) ([]engine.Change, error) {
+	var base map[string]engine.Entry
+	out := changes[:0:0]
+	for _, c := range changes {
+		origin, ok := aos.QuarantineOrigin(c.Path)
+		if !ok || c.Status == aos.StatusDeleted || c.Mode != aos.ModeFile {
+			out = append(out, c)
+			continue
+		}
+		if base == nil {
+			var err error
+			if base, err = s.base.Files(); err != nil {
+				return nil, fmt.Errorf("read base tree: %w", err)
+			}
+		}
+		was, ok := base[origin]
+		hash := c.Hash
+		if c.Data != nil || hash == "" {
+			hash = engine.BlobID(c.Data)
+		}
+		if ok && (was.Mode == aos.ModeFile || was.Mode == aos.ModeExecutable) && was.Hash == hash {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // reads returns the changed files some validator of s reads: those that

@@ -525,6 +525,9 @@ func touched(p *aos.Plan) (paths map[string]bool, dirs []string) {
 		switch d.Type {
 		case aos.LS:
 			dirs = append(dirs, d.Path)
+		case aos.Quarantine:
+			paths[d.Path] = true
+			paths[aos.QuarantinePath(d.Path)] = true
 		case aos.ApplyPatch:
 			if fps, err := patch.Parse(d.Patch); err == nil {
 				for _, fp := range fps {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -430,5 +431,32 @@ func TestParallelPlansOnDifferentBranches(t *testing.T) {
 		if err != nil || !v.Report.OK {
 			t.Errorf("verify %d: %v %+v", i, err, v)
 		}
+	}
+}
+
+// TestStalenessQuarantine: a QUARANTINE touches its file and its place in
+// the quarantine; a commit that fills that place since the plan's base
+// makes the plan stale.
+func TestStalenessQuarantine(t *testing.T) {
+	t.Parallel()
+	files := maps.Clone(siteFiles)
+	files["project.yml"] = strings.Replace(siteManifest, "notes/**]", "notes/**, aos-rescue/**]", 1)
+	dir := newRepo(t, files)
+	named := git(t, dir, "rev-parse", "HEAD")
+	dest := aos.QuarantinePath("wp-content/index.php")
+	commitFiles(t, dir, "fill the place", map[string]string{dest: "<?php // earlier\n"})
+	plan := "version: 1\nid: q-1\nbase: " + named + "\ngoal: quarantine\ndirectives:\n  - type: QUARANTINE\n    path: wp-content/index.php\n"
+	res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, plan)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stale string
+	for _, v := range res.Report.Violations {
+		if v.Rule == aos.RulePlanStale {
+			stale = v.Message
+		}
+	}
+	if !strings.Contains(stale, dest) {
+		t.Errorf("want plan.stale naming %s, got %+v", dest, res.Report.Violations)
 	}
 }
