@@ -81,6 +81,7 @@ const (
 const (
 	RuleTreeNonCanonical   Rule = "tree.noncanonical"   // a tree is not as git writes it: a name twice, unsorted entries, a bad name or mode
 	RuleCommitNonCanonical Rule = "commit.noncanonical" // a commit is not as git writes it: headers missing, repeated or out of order, or a NUL byte
+	RuleCommitMessage      Rule = "commit.message"      // a commit message's Aos- trailers have more than one reading, or are unknown, repeated or incomplete
 )
 
 // What directives ask of the repository and the manifest (docs/spec.md
@@ -111,6 +112,7 @@ const (
 // Verifying result commits (docs/spec.md 8, 11).
 const (
 	RuleVerifyMismatch Rule = "verify.mismatch" // the result commit, its trailers or its tree are not what its plan commit makes
+	RuleVerifyMessage  Rule = "verify.message"  // the result commit's message is not the one its plan and run record make
 	RuleVerifyRejected Rule = "verify.rejected" // the plan of the result commit is rejected when run again
 	RuleVerifyPolicy   Rule = "verify.policy"   // the plan of the result commit is rejected under the server policy
 	RuleVerifyJob      Rule = "verify.job"      // a job run again disagrees with its record: exit status or build outputs

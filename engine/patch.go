@@ -58,6 +58,27 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 				ok = false
 				continue
 			}
+		}
+		newMode := f.NewMode
+		if newMode == 0 {
+			newMode = oldMode
+		}
+		// Every entry the patch leaves needs the policy of its mode
+		// when the patch makes it: a new file, the target of a copy or
+		// a rename (a new path), a new mode, and any change to a
+		// symlink or a gitlink, whose content is where it points:
+		// retargeting one is making it anew (docs/spec.md 4.5).
+		if f.Op != patch.Delete {
+			makes := f.Op == patch.Add || f.Op == patch.Copy || f.Op == patch.Rename || newMode != oldMode
+			special := newMode == aos.ModeSymlink || newMode == aos.ModeGitlink
+			if (makes || special) && !r.deny(d, f.NewPath, r.pol.Mode(newMode)) {
+				ok = false
+				if oldMode == aos.ModeGitlink || newMode == aos.ModeGitlink {
+					continue // a gitlink's content is no blob to patch
+				}
+			}
+		}
+		if f.OldPath != "" {
 			var err error
 			if old, err = r.st.Read(f.OldPath); err != nil {
 				r.violate(d, f.OldPath, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
@@ -87,15 +108,6 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 		}
 		if f.Op == patch.Delete || f.Op == patch.Rename {
 			if !r.deleteAllowed(d, f.OldPath, fmt.Sprintf("patch %ss %s", f.Op, f.OldPath)) {
-				ok = false
-			}
-		}
-		newMode := f.NewMode
-		if newMode == 0 {
-			newMode = oldMode
-		}
-		if f.Op == patch.Add || (f.NewMode != 0 && f.NewMode != oldMode) {
-			if !r.deny(d, f.NewPath, r.pol.Mode(newMode)) {
 				ok = false
 			}
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/gitops/trailer"
 	"github.com/architectos/aos/hooks/receive"
 	"github.com/architectos/aos/policy"
 	"github.com/architectos/aos/workflow"
@@ -443,7 +444,7 @@ func (c *checker) judgeCommits(ctx context.Context, u receive.Update, kind refKi
 			return err
 		}
 		infos[id] = info
-		if workflow.IsResultCommitMessage(info.Message) && len(info.Parents) == 1 {
+		if claim, _, _ := trailer.ReadClaim(info.Message); claim == trailer.ResultClaim && len(info.Parents) == 1 {
 			c.covered[info.Parents[0]] = true
 		}
 	}
@@ -452,7 +453,7 @@ func (c *checker) judgeCommits(ctx context.Context, u receive.Update, kind refKi
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if c.covered[id] && workflow.IsPlanCommitMessage(infos[id].Message) {
+		if claim, _, _ := trailer.ReadClaim(infos[id].Message); c.covered[id] && claim == trailer.PlanClaim {
 			deferred = append(deferred, id)
 			continue
 		}
@@ -465,8 +466,9 @@ func (c *checker) judgeCommits(ctx context.Context, u receive.Update, kind refKi
 	}
 	for _, id := range deferred {
 		if c.verified[id] {
+			_, tr, _ := trailer.ReadClaim(infos[id].Message)
 			c.res.Commits = append(c.res.Commits, CommitVerdict{ID: id, Kind: PlanCommit,
-				PlanID: workflow.Trailers(infos[id].Message)[workflow.TrailerPlanID], VerifiedBy: c.verifiedBy[id]})
+				PlanID: tr[workflow.TrailerPlanID], VerifiedBy: c.verifiedBy[id]})
 			continue
 		}
 		if err := c.commit(ctx, u, kind, lm, infos[id]); err != nil {
@@ -498,8 +500,16 @@ func (c *checker) commit(ctx context.Context, u receive.Update, kind refKind, lm
 	// .aos/, which the workspace rules protect from directives.
 	var exempt map[string]bool
 	var rep *aos.Report
+	claim, _, cerr := trailer.ReadClaim(info.Message)
 	switch {
-	case workflow.IsResultCommitMessage(info.Message):
+	case cerr != nil:
+		// Trailers that git and git-aos, or two of git's own readers,
+		// take for different things: refused whoever pushes them, as
+		// a false claim is.
+		c.res.Commits = append(c.res.Commits, CommitVerdict{ID: id, Kind: OtherCommit})
+		c.reject(u, id, "", aos.RuleCommitMessage, "%s", cerr.Error())
+		return nil
+	case claim == trailer.ResultClaim:
 		v, err := workflow.VerifyCommit(ctx, c.repo, id, workflow.VerifyOptions{Manifest: lm, Plain: c.plain[lm], Runtime: c.opts.Runtime, RerunJobs: c.rerun})
 		if err != nil {
 			return err
@@ -513,7 +523,7 @@ func (c *checker) commit(ctx context.Context, u receive.Update, kind refKind, lm
 			c.verified[info.Parents[0]] = true
 			c.verifiedBy[info.Parents[0]] = id
 		}
-	case workflow.IsPlanCommitMessage(info.Message):
+	case claim == trailer.PlanClaim:
 		pc, err := workflow.CheckPlanCommit(ctx, c.repo, id, lm)
 		if err != nil {
 			return err
@@ -537,8 +547,18 @@ func (c *checker) commit(ctx context.Context, u receive.Update, kind refKind, lm
 	}
 	verified := rep != nil
 	agent := c.res.Agent
+	// bound says whether the pusher's commits keep the workspace
+	// content rules: an agent's always, a human's on protected and
+	// agent branches unless protect.humans is allow. Verifying a plan or
+	// result commit does not replace them: it proves that the commit is
+	// what its plan makes, not that the commit is one the rules allow.
+	bound := agent || (kind != otherRef && lm.Protect.Humans != "allow")
 	switch {
 	case verified:
+		if bound {
+			return c.content(u, info, lm, exempt)
+		}
+		return nil
 	case kind == agentRef:
 		c.reject(u, id, "", aos.RuleProtectAgentBranch, "agent branches accept only plan commits and verified result commits")
 		return nil

@@ -116,10 +116,11 @@ func TestJudgeRangeMerges(t *testing.T) {
 }
 
 // TestJudgeRangeTrailerAfterDivider: trailers after a "---" line, which
-// git's trailer parser does not see, are a claim all the same: the forged
-// result commit is verified, and refused. With the divider inside the
-// trailer block, no parser sees a claim, and the commit is refused as a
-// human's change.
+// git interpret-trailers does not see and git log --format=%(trailers)
+// does, or a divider inside the trailer block, which hides them from both
+// while each line still reads as a trailer: a message with more than one
+// reading is refused as commit.message, whoever pushes it (docs/spec.md
+// 7.1).
 func TestJudgeRangeTrailerAfterDivider(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n"})
@@ -136,8 +137,8 @@ func TestJudgeRangeTrailerAfterDivider(t *testing.T) {
 		kind    hooks.CommitKind
 		rule    string
 	}{
-		{"---\n\n", hooks.ResultCommit, "verify.mismatch"},
-		{"---\n", hooks.OtherCommit, "workspace.read_only"},
+		{"---\n\n", hooks.OtherCommit, "commit.message"},
+		{"---\n", hooks.OtherCommit, "commit.message"},
 	} {
 		c.git("commit", "-q", "--amend", "-m", msg[:i]+tc.divider+msg[i:])
 		forged := c.git("rev-parse", "HEAD")

@@ -11,6 +11,7 @@ import (
 	"github.com/architectos/aos/cue"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/gitops/trailer"
 	"github.com/architectos/aos/patch"
 )
 
@@ -181,8 +182,11 @@ func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunR
 	if err != nil {
 		return nil, nil, err
 	}
-	p.commit = gitops.NewCommit{Tree: tree, Parents: []string{baseID}, Author: author, Committer: committer,
-		Message: planMessage(plan, engine.Digest(data))}
+	msg := planMessage(plan, engine.Digest(data))
+	if v := messageViolation("plan commit", msg, trailer.PlanClaim); v != nil {
+		return nil, rejected(v...), nil
+	}
+	p.commit = gitops.NewCommit{Tree: tree, Parents: []string{baseID}, Author: author, Committer: committer, Message: msg}
 	if p.commitID, err = repo.WriteCommit(p.commit, gitops.HashOnly); err != nil {
 		return nil, nil, err
 	}
@@ -409,14 +413,18 @@ func readPlanCommit(repo *gitops.Repo, id string) (*planCommit, *RunResult, erro
 		return nil, rejected(aos.Violation{Directive: -1, Rule: aos.RulePlanCommit,
 			Message: fmt.Sprintf("commit %.12s is not a plan commit: ", id) + fmt.Sprintf(format, args...)}), nil
 	}
-	tr := Trailers(info.Message)
-	if tr[TrailerRun] != "" {
+	claim, tr, err := trailer.ReadClaim(info.Message)
+	if err != nil {
+		return nil, rejected(aos.Violation{Directive: -1, Rule: aos.RuleCommitMessage,
+			Message: fmt.Sprintf("commit %.12s: %v", id, err)}), nil
+	}
+	if claim == trailer.ResultClaim {
 		return bad("it is the result commit of plan %q (already applied; check it with git aos verify)", tr[TrailerPlanID])
 	}
-	planID, digest := tr[TrailerPlanID], tr[TrailerPlanDigest]
-	if planID == "" || digest == "" {
+	if claim != trailer.PlanClaim {
 		return bad("its message has no %s and %s trailers", TrailerPlanID, TrailerPlanDigest)
 	}
+	planID, digest := tr[TrailerPlanID], tr[TrailerPlanDigest]
 	if len(info.Parents) != 1 {
 		return bad("it has %d parents, not one", len(info.Parents))
 	}
@@ -469,6 +477,13 @@ func readPlanCommit(repo *gitops.Repo, id string) (*planCommit, *RunResult, erro
 	}
 	if (ext == ".json") != (plan.Format == "json") {
 		return bad("%s holds a %s plan", d.Path, plan.Format)
+	}
+	// The whole message is the plan's: reviewers read it.
+	if want := planMessage(plan, digest); info.Message != want {
+		return bad("its message is not the one its plan makes: %s", firstLineDiff(want, info.Message))
+	}
+	if h := extraHeaders(info); len(h) > 0 {
+		return bad("it has a %s header, which git-aos does not write", h[0])
 	}
 	return &planCommit{info: info, plan: plan, data: data, path: d.Path, base: base}, nil, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/architectos/aos/cue"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/gitops/trailer"
 	"github.com/architectos/aos/policy"
 )
 
@@ -198,6 +199,7 @@ func CheckPlan(ctx context.Context, opts CheckOptions) (rep *aos.Report, err err
 	if v := checkLimits(plan, len(data), lm.Manifest); len(v) > 0 {
 		return &aos.Report{Violations: v}, nil
 	}
+	msgV := messageViolation("plan commit", planMessage(plan, engine.Digest(data)), trailer.PlanClaim)
 	res, err := engine.Run(ctx, plan, tree, engine.Options{
 		Manifest: lm.Manifest,
 		Rules:    lm.Rules,
@@ -208,7 +210,7 @@ func CheckPlan(ctx context.Context, opts CheckOptions) (rep *aos.Report, err err
 	if err != nil {
 		return nil, err
 	}
-	r := &aos.Report{OK: res.OK(), Violations: res.Violations, Approvals: res.Approvals}
+	r := &aos.Report{OK: res.OK() && len(msgV) == 0, Violations: append(res.Violations, msgV...), Approvals: res.Approvals}
 	r.Sort()
 	return r, nil
 }

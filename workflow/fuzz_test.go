@@ -46,27 +46,3 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
-
-// FuzzTrailers: commit messages come from anyone who can push; reading
-// their trailers must not fail, and a message without a blank line has
-// none.
-func FuzzTrailers(f *testing.F) {
-	msg, err := os.ReadFile(filepath.Join("testdata", "golden", "rescue-1.message.txt"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(string(msg))
-	f.Add("subject only")
-	f.Add("subject\n\nAos-Run: x\nnot a trailer")
-	f.Fuzz(func(t *testing.T, m string) {
-		tr := Trailers(m)
-		if !bytes.Contains([]byte(m), []byte("\n\n")) && tr != nil {
-			t.Fatalf("trailers %v in a message without a body", tr)
-		}
-		for k := range tr {
-			if k == "" || bytes.ContainsAny([]byte(k), " \t\n") {
-				t.Fatalf("bad key %q", k)
-			}
-		}
-	})
-}

@@ -6,6 +6,7 @@ import (
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/gitops/trailer"
 )
 
 // PlanCommitCheck is the verdict of [CheckPlanCommit].
@@ -48,13 +49,17 @@ func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *Load
 }
 
 // IsResultCommitMessage reports whether a commit message claims a result
-// commit (it has an Aos-Run trailer), and IsPlanCommitMessage whether it
-// claims a plan commit. A claim is only a claim: [VerifyCommit] and
+// commit, and IsPlanCommitMessage whether it claims a plan commit
+// ([trailer.ReadClaim]); a message whose claim has more than one reading
+// claims neither. A claim is only a claim: [VerifyCommit] and
 // [CheckPlanCommit] decide.
-func IsResultCommitMessage(msg string) bool { return Trailers(msg)[TrailerRun] != "" }
+func IsResultCommitMessage(msg string) bool {
+	claim, _, err := trailer.ReadClaim(msg)
+	return err == nil && claim == trailer.ResultClaim
+}
 
 // IsPlanCommitMessage: see [IsResultCommitMessage].
 func IsPlanCommitMessage(msg string) bool {
-	tr := Trailers(msg)
-	return tr[TrailerRun] == "" && tr[TrailerPlanID] != ""
+	claim, _, err := trailer.ReadClaim(msg)
+	return err == nil && claim == trailer.PlanClaim
 }

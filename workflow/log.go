@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/gitops/trailer"
 )
 
 // LogEntry is one run of the audit log, read from a result commit and its
@@ -62,7 +63,7 @@ func History(ctx context.Context, repo *gitops.Repo, commit string, limit int) (
 func readLog(ctx context.Context, repo *gitops.Repo, args []string, limit int) ([]LogEntry, error) {
 	// Result commits carry the Aos-Run trailer; let git filter by message
 	// so that a long history costs one pass.
-	ids, err := repo.RevList(append([]string{"--grep=^" + TrailerRun + ": "}, args...)...)
+	ids, err := repo.RevList(append([]string{"--regexp-ignore-case", "--grep=^aos-run[[:blank:]]*:"}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -92,16 +93,21 @@ func readEntry(repo *gitops.Repo, id string) (LogEntry, bool, error) {
 	if err != nil {
 		return LogEntry{}, false, err
 	}
-	tr := Trailers(info.Message)
-	runPath := tr[TrailerRun]
-	if runPath == "" || tr[TrailerPlanID] == "" {
+	claim, tr, cerr := trailer.ReadClaim(info.Message)
+	if cerr == nil && claim != trailer.ResultClaim {
 		return LogEntry{}, false, nil
 	}
+	runPath := tr[TrailerRun]
 	e := LogEntry{Commit: id, PlanID: tr[TrailerPlanID], Result: tr[TrailerResult],
 		Author: fmt.Sprintf("%s <%s>", info.Author.Name, info.Author.Email),
 		Date:   info.Author.When.Format(time.RFC3339)}
 	if len(info.Parents) > 0 {
 		e.PlanCommit = info.Parents[0]
+	}
+	if cerr != nil {
+		// It claims to be a run, and its message has no one reading.
+		e.Error = cerr.Error()
+		return e, true, nil
 	}
 	data, _, ok, err := repo.ReadPath(id, runPath)
 	switch {

@@ -1,7 +1,6 @@
 package workflow
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/gitops/trailer"
 )
 
 // RecordVersion is the version of the run record format.
@@ -152,32 +152,12 @@ func recordChanges(changes []engine.Change) []RecordChange {
 
 // Trailer keys of plan and result commits (docs/spec.md 7.1).
 const (
-	TrailerPlanID         = "Aos-Plan-Id"
-	TrailerPlanDigest     = "Aos-Plan-Digest"
-	TrailerManifestDigest = "Aos-Manifest-Digest"
-	TrailerRun            = "Aos-Run"
-	TrailerResult         = "Aos-Result"
+	TrailerPlanID         = trailer.PlanID
+	TrailerPlanDigest     = trailer.PlanDigest
+	TrailerManifestDigest = trailer.ManifestDigest
+	TrailerRun            = trailer.Run
+	TrailerResult         = trailer.Result
 )
-
-// Trailers returns the trailers of a commit message: the "Key: value"
-// lines of its last paragraph, when every line of it is one.
-func Trailers(msg string) map[string]string {
-	msg = strings.TrimRight(msg, "\n")
-	i := strings.LastIndex(msg, "\n\n")
-	if i < 0 {
-		return nil
-	}
-	out := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(msg[i+2:]))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ": ")
-		if !ok || k == "" || strings.ContainsAny(k, " \t") {
-			return nil
-		}
-		out[k] = strings.TrimSpace(v)
-	}
-	return out
-}
 
 // GoalLine is the first line of a plan's goal, cut to n characters, or
 // "(no goal)": the goal as commit subjects and the audit log show it.

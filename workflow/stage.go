@@ -7,6 +7,7 @@ import (
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/gitops/trailer"
 )
 
 // stageInput is a plan about to run on its base.
@@ -97,6 +98,11 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 		return nil, err
 	}
 	st.record = buildRecord(in, res, changes)
+	if v := messageViolation("result commit", resultMessage(st.record, st.runPath), trailer.ResultClaim); v != nil {
+		st.report.OK, st.report.Violations = false, append(st.report.Violations, v...)
+		st.record = nil
+		return st, nil
+	}
 	data, err := st.record.Encode()
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/gitops/trailer"
 )
 
 // VerifyOptions configure [Verify] and [VerifyCommit].
@@ -99,11 +100,18 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	if err != nil {
 		return nil, err
 	}
-	tr := Trailers(info.Message)
+	claim, tr, err := trailer.ReadClaim(info.Message)
+	if err != nil {
+		out.Report = &aos.Report{Violations: []aos.Violation{{Directive: -1, Rule: aos.RuleCommitMessage,
+			Message: fmt.Sprintf("commit %.12s: %v", id, err)}}}
+		return out, nil
+	}
 	out.PlanID = tr[TrailerPlanID]
-	for _, k := range []string{TrailerPlanID, TrailerPlanDigest, TrailerManifestDigest, TrailerRun, TrailerResult} {
-		if tr[k] == "" {
-			return fail("not a result commit: its message has no %s trailer", k)
+	if claim != trailer.ResultClaim {
+		for _, k := range trailer.ResultKeys {
+			if tr[k] == "" {
+				return fail("not a result commit: its message has no %s trailer", k)
+			}
 		}
 	}
 	if len(info.Parents) != 1 {
@@ -176,6 +184,20 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 		return nil, err
 	}
 	if want == info.Tree {
+		// The tree is the plan's; so must be the whole message, which
+		// reviewers read: its subject, goal, directives, changes,
+		// checks and approvals are regenerated from the plan and the run
+		// record, author and committer aside.
+		if msg := resultMessage(st.record, runPath); info.Message != msg {
+			out.Report = &aos.Report{Violations: []aos.Violation{{Directive: -1, Rule: aos.RuleVerifyMessage,
+				Message: fmt.Sprintf("commit %.12s: its message is not the one its plan and run record make: %s", id, firstLineDiff(msg, info.Message))}}}
+			return out, nil
+		}
+		if h := extraHeaders(info); len(h) > 0 {
+			out.Report = &aos.Report{Violations: []aos.Violation{{Directive: -1, Rule: aos.RuleVerifyMessage,
+				Message: fmt.Sprintf("commit %.12s has a %s header, which git-aos does not write (git shows the message through it)", id, h[0])}}}
+			return out, nil
+		}
 		out.Report = &aos.Report{OK: true, Findings: st.report.Findings, Approvals: st.report.Approvals}
 		if enforce != nil {
 			return verifyUnder(ctx, out, in, enforce)
