@@ -123,6 +123,7 @@ const (
 	RuleProtectRefNamespace   Rule = "protect.ref_namespace"    // the ref is outside the namespaces that may change
 	RuleProtectNotCommit      Rule = "protect.not_commit"       // the ref points at something other than a commit
 	RuleProtectDelete         Rule = "protect.delete"           // a protected branch is deleted
+	RuleProtectCreate         Rule = "protect.create"           // an agent creates a protected branch
 	RuleProtectNonFastForward Rule = "protect.non_fast_forward" // a protected branch moves to a commit that does not descend from it
 	RuleProtectAgent          Rule = "protect.agent"            // an agent pushes a commit other than a plan or verified result to a protected branch
 	RuleProtectAgentBranch    Rule = "protect.agent_branch"     // an agent branch receives a commit other than a plan or verified result

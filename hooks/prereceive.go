@@ -99,12 +99,12 @@ type Result struct {
 // IsAgentBranch reports whether branch (a short name) matches
 // protect.agent_branches of lm.
 func IsAgentBranch(lm *workflow.LoadedManifest, branch string) bool {
-	return lm != nil && policy.MatchName(lm.Protect.AgentBranches, branch)
+	return lm != nil && policy.MatchNameFolded(lm.Protect.AgentBranches, branch)
 }
 
 // IsAgentLogin reports whether login matches protect.agents of lm.
 func IsAgentLogin(lm *workflow.LoadedManifest, login string) bool {
-	return lm != nil && login != "" && policy.MatchName(lm.Protect.Agents, login)
+	return lm != nil && login != "" && policy.MatchNameFolded(lm.Protect.Agents, login)
 }
 
 // OK reports whether the push is accepted.
@@ -144,6 +144,7 @@ type checker struct {
 	res       *Result
 	policy    string
 	defBranch string // full ref of the default branch
+	defTip    string // its tip before the push
 	def       *workflow.LoadedManifest
 	manifests map[string]*workflow.LoadedManifest // by commit
 	// plain is each manifest of manifests without the server policy,
@@ -253,6 +254,7 @@ func (c *checker) loadRules() error {
 		return aos.WithHint(fmt.Errorf("%w: the default branch %s (the repository's HEAD), which the rules are read from, does not exist yet", ErrNoTrustedManifest, strings.TrimPrefix(def, "refs/heads/")),
 			"push its first commit before installing the hook, or point HEAD at the branch that holds the manifest (git symbolic-ref HEAD refs/heads/main)")
 	}
+	c.defTip = tip
 	if c.def, err = c.manifestAt(tip); err != nil {
 		return err
 	}
@@ -265,7 +267,7 @@ func (c *checker) loadRules() error {
 	if err := checkPatterns(c.protected, c.agentRefs, p.Agents); err != nil {
 		return err
 	}
-	if c.res.User != "" && policy.MatchName(p.Agents, c.res.User) {
+	if c.res.User != "" && policy.MatchNameFolded(p.Agents, c.res.User) {
 		c.res.Agent = true
 	}
 	if c.res.User != "" {
@@ -329,12 +331,12 @@ func checkPatterns(lists ...[]string) error {
 
 func (c *checker) isProtected(ref string) bool {
 	b, ok := strings.CutPrefix(ref, "refs/heads/")
-	return ok && policy.MatchName(c.protected, b)
+	return ok && policy.MatchNameFolded(c.protected, b)
 }
 
 func (c *checker) isAgentBranch(ref string) bool {
 	b, ok := strings.CutPrefix(ref, "refs/heads/")
-	return ok && policy.MatchName(c.agentRefs, b)
+	return ok && policy.MatchNameFolded(c.agentRefs, b)
 }
 
 func (c *checker) reject(u receive.Update, commit, p string, rule aos.Rule, format string, args ...any) {
@@ -383,9 +385,23 @@ func (c *checker) update(ctx context.Context, u receive.Update) error {
 		c.reject(u, "", "", aos.RuleProtectNotCommit, "%.12s is not a commit or a tag of one", u.New)
 		return nil
 	}
+	// Every ref is judged by the default branch's manifest as it is
+	// now, never by the ref's own tip: a protected branch created or
+	// kept at an old commit would otherwise pick its own rules.
 	lm := c.def
 	var commits []string
-	if u.Creation() {
+	switch {
+	case u.Creation() && kind == protectedRef && c.res.Agent:
+		c.reject(u, "", "", aos.RuleProtectCreate, "agent %s may not create a protected branch", printable(c.res.User))
+		return nil
+	case u.Creation() && kind == protectedRef:
+		// Creating a protected branch is an update like any other: the
+		// commits it brings that the default branch does not hold are
+		// judged, against it.
+		if commits, err = c.repo.RevList("--reverse", "--topo-order", newCommit, "^"+c.defTip); err != nil {
+			return err
+		}
+	case u.Creation():
 		args := []string{"--reverse", "--topo-order", newCommit}
 		if len(c.tips) > 0 {
 			args = append(append(args, "--not"), c.tips...)
@@ -393,7 +409,7 @@ func (c *checker) update(ctx context.Context, u receive.Update) error {
 		if commits, err = c.repo.RevList(args...); err != nil {
 			return err
 		}
-	} else {
+	default:
 		oldCommit, err := c.repo.PeelToCommit(u.Old)
 		if err != nil {
 			return err
@@ -409,10 +425,6 @@ func (c *checker) update(ctx context.Context, u receive.Update) error {
 			if !ff {
 				c.reject(u, "", "", aos.RuleProtectNonFastForward, "a protected branch only moves forward: %.12s is not an ancestor of %.12s", oldCommit, newCommit)
 				return nil
-			}
-			// A protected branch is judged by its own rules.
-			if lm, err = c.manifestAt(oldCommit); err != nil {
-				return err
 			}
 		}
 		args := []string{"--reverse", "--topo-order", newCommit}

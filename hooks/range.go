@@ -71,7 +71,7 @@ func JudgeRange(ctx context.Context, opts RangeOptions) (*Result, error) {
 			continue
 		}
 		known = append(known, printable(l))
-		if policy.MatchName(lm.Protect.Agents, l) {
+		if policy.MatchNameFolded(lm.Protect.Agents, l) {
 			c.res.Agent = true
 		}
 	}

@@ -216,3 +216,18 @@ func MatchName(patterns []string, name string) bool {
 	}
 	return false
 }
+
+// MatchNameFolded reports whether name matches one of patterns when both
+// are folded ([FoldPath]): protected branches, agent branches and
+// agents' logins are compared so, since refs/heads/MAIN is main on a
+// server whose file system ignores case, and logins are names people
+// spell as they like.
+func MatchNameFolded(patterns []string, name string) bool {
+	name = FoldPath(name)
+	for _, g := range patterns {
+		if ok, _ := doublestar.Match(FoldPath(g), name); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -6,6 +6,7 @@ package policy
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/architectos/aos"
@@ -98,13 +99,45 @@ func foldSegment(seg string) string {
 		if hfsIgnorable(r) {
 			continue
 		}
-		b.WriteRune(r)
+		b.WriteRune(foldRune(r))
 	}
-	s := strings.ToLower(b.String())
+	s := b.String()
 	if i := strings.IndexAny(s, `:\`); i >= 0 {
 		s = s[:i]
 	}
 	return strings.TrimRight(s, ". ")
+}
+
+// foldRune folds r as case-insensitive file systems compare names: to one
+// rune of its case-folding orbit, lower-cased, so that K, k and the
+// Kelvin sign, or S, s and the long s, fold alike.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r
+	}
+	least := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < least {
+			least = f
+		}
+	}
+	return unicode.ToLower(least)
+}
+
+// FoldPath returns p as a file system that ignores case and the aliases
+// of Windows and HFS+ may store it: each segment lower-cased by case
+// folding, without the code points HFS+ ignores, an NTFS stream suffix, or
+// trailing dots and spaces. Two paths with the same fold name the same
+// file on some checkout (docs/spec.md 4.2).
+func FoldPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = foldSegment(s)
+	}
+	return strings.Join(segs, "/")
 }
 
 // IsDotGit reports whether an OS could take the path segment seg for
