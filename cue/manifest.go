@@ -158,6 +158,7 @@ func LoadManifest(src Source, repoPath string, pol *Source) (*aos.Manifest, erro
 		return nil, &ManifestError{Errors: []Error{{Pos: aos.Position{File: src.Name, Line: 1, Col: 1}, Msg: "a manifest must be a mapping of sections"}}}
 	}
 	srcs := []cuelang.Value{data}
+	var closed []Error
 	v := sch.Unify(data)
 	digest := sha256.Sum256(src.Data)
 	m := &aos.Manifest{Source: repoPath, Digest: "sha256:" + hex.EncodeToString(digest[:])}
@@ -168,6 +169,7 @@ func LoadManifest(src Source, repoPath string, pol *Source) (*aos.Manifest, erro
 		}
 		v = v.Unify(pv)
 		srcs = append(srcs, pv)
+		closed = closureErrors(pv, data)
 		pd := sha256.Sum256(pol.Data)
 		m.Digest += "+sha256:" + hex.EncodeToString(pd[:])
 	}
@@ -185,6 +187,7 @@ func LoadManifest(src Source, repoPath string, pol *Source) (*aos.Manifest, erro
 	}
 	resolve(m)
 	errs = append(errs, semanticChecks(srcs, m)...)
+	errs = append(errs, closed...)
 	if len(errs) > 0 {
 		return nil, &ManifestError{Errors: dedupSort(errs)}
 	}

@@ -529,10 +529,16 @@ func TestLargePush(t *testing.T) {
 	expectAccepted(t, out, ok)
 }
 
+// serverPolicy denies humans' own commits and leaves which branches are
+// protected and who is an agent to the repository.
+const serverPolicy = "protect: {humans: \"deny\", branches: [...string], agents: [...string]}\n"
+
 func TestServerPolicy(t *testing.T) {
 	t.Parallel()
 	policy := filepath.Join(t.TempDir(), "policy.cue")
-	writeFile(t, policy, "protect: humans: \"deny\"\n")
+	// The policy names protect, so it says which of its fields the
+	// repository keeps (docs/spec.md 2.6): branches and agents.
+	writeFile(t, policy, serverPolicy)
 	// The manifest leaves humans at its default, which the policy
 	// tightens; a manifest saying humans: workspace would conflict.
 	manifest := strings.Replace(testManifest, "  humans: workspace\n", "", 1)
@@ -546,7 +552,7 @@ func TestServerPolicy(t *testing.T) {
 
 	// A policy in the repository's git directory applies without --policy.
 	s2 := newServer(t, manifest, map[string]string{"src/a.txt": "a\n"})
-	writeFile(t, filepath.Join(s2.bare, "aos-policy.cue"), "protect: humans: \"deny\"\n")
+	writeFile(t, filepath.Join(s2.bare, "aos-policy.cue"), serverPolicy)
 	c2 := s2.clone(t)
 	c2.write("src/a.txt", "a2\n")
 	c2.commit("edit")
