@@ -369,12 +369,17 @@ func claimsPlan(repo *gitops.Repo, ref, tip string) error {
 		return err
 	}
 	b := strings.TrimPrefix(ref, "refs/heads/")
-	tr := Trailers(info.Message)
-	switch {
-	case tr[TrailerRun] != "":
+	claim, tr, err := trailer.ReadClaim(info.Message)
+	if err != nil {
+		// A message with more than one reading claims something: it is
+		// judged, and refused as commit.message, by readPlanCommit.
+		return nil
+	}
+	switch claim {
+	case trailer.ResultClaim:
 		return aos.Usage(aos.WithHint(fmt.Errorf("the tip of %s (%.12s) is the result commit of plan %q: it is applied already", b, tip, tr[TrailerPlanID]),
 			"check it with git aos verify "+b))
-	case tr[TrailerPlanID] == "":
+	case trailer.NoClaim:
 		return aos.Usage(aos.WithHint(fmt.Errorf("the tip of %s (%.12s) is not a plan commit: its message has no %s trailer", b, tip, TrailerPlanID),
 			"apply a branch that git aos propose made, as in git aos apply aos/<id>"))
 	}

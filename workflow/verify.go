@@ -73,11 +73,13 @@ func claimsResult(repo *gitops.Repo, rev, id string) error {
 	if err != nil {
 		return err
 	}
-	tr := Trailers(info.Message)
-	if tr[TrailerRun] != "" {
+	claim, tr, err := trailer.ReadClaim(info.Message)
+	if err != nil || claim == trailer.ResultClaim {
+		// A message with more than one reading claims something: it is
+		// judged, and refused as commit.message, by VerifyCommit.
 		return nil
 	}
-	if tr[TrailerPlanID] != "" {
+	if claim == trailer.PlanClaim {
 		return aos.Usage(aos.WithHint(fmt.Errorf("%s (%.12s) is the plan commit of plan %q, not a result commit: there is nothing to verify yet", rev, id, tr[TrailerPlanID]),
 			"apply it first (git aos apply aos/"+tr[TrailerPlanID]+"), then verify the result commit apply adds"))
 	}
