@@ -356,12 +356,14 @@ func TestEnvironmentInfoHidesValues(t *testing.T) {
 func TestVerifyUnderPolicy(t *testing.T) {
 	t.Parallel()
 	pol := filepath.Join(t.TempDir(), "org.cue")
-	if err := os.WriteFile(pol, []byte("policies: allow_delete: false\n"), 0o644); err != nil {
+	if err := os.WriteFile(pol, []byte("policies: {allow_delete: false, require_approval: _}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// The site manifest says allow_delete: true; unified with a policy
 	// pinning false it is an error, so the policy here tightens a field
-	// the manifest leaves open instead.
+	// the manifest leaves open instead, and leaves require_approval to
+	// the repository (a policy closes the fields of policies it does not
+	// name, docs/spec.md 2.6).
 	strictSrc := strings.Replace(siteManifest, "  allow_delete: true\n", "", 1)
 	dir2 := newRepo(t, map[string]string{"project.yml": strictSrc, "wp-content/a.txt": "a\n", "wp-content/b.txt": "b\n"})
 	plain2, err := loadManifest(srcOf("project.yml", strictSrc), "project.yml", "")
@@ -390,7 +392,7 @@ func TestVerifyUnderPolicy(t *testing.T) {
 	// A plan that writes a file larger than the policy allows: it passes
 	// the repository's manifest, and verify under the policy refuses it.
 	tight := filepath.Join(t.TempDir(), "tight.cue")
-	if err := os.WriteFile(tight, []byte("policies: max_file_size_kb: 1\n"), 0o644); err != nil {
+	if err := os.WriteFile(tight, []byte("policies: {max_file_size_kb: 1, require_approval: _}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	strict3, err := loadManifest(srcOf("project.yml", strictSrc), "project.yml", tight)
