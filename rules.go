@@ -25,6 +25,7 @@ const (
 	RulePathDotSegment    Rule = "path.dot_segment"    // the path has a . or .. segment
 	RulePathGit           Rule = "path.git"            // a segment of the path is .git on some operating system
 	RulePathThroughFile   Rule = "path.through_file"   // the path lies beneath an existing file
+	RulePathCollision     Rule = "path.collision"      // the path adds a name that is another entry's where case and trailing dots and spaces are ignored
 	RulePathNotFound      Rule = "path.not_found"      // the path read, appended to, deleted or diffed does not exist, or is ignored
 	RulePathNotFile       Rule = "path.not_file"       // the path read is a directory, or the file appended to is not a regular file
 	RulePathNotDir        Rule = "path.not_dir"        // the path LS lists is a file

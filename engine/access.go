@@ -84,6 +84,9 @@ func (r *runner) canWrite(d *aos.Directive, p string) ([]string, bool) {
 		r.violate(d, p, aos.RulePathThroughFile, fmt.Sprintf("%s is a file, not a directory", q))
 		return nil, false
 	}
+	if !r.collides(d, p) {
+		ok = false
+	}
 	if r.st.IsDir(p) {
 		for _, q := range r.st.under(p) {
 			if !r.visible(q) {
@@ -104,6 +107,41 @@ func (r *runner) canWrite(d *aos.Directive, p string) ([]string, bool) {
 		}
 	}
 	return deletes, ok
+}
+
+// collides reports, and returns false, when writing p would make an entry
+// that shares its name with a visible one where case is ignored (policy
+// .FoldPath): src/CONFIG/app.ini next to src/config/app.ini is one file
+// on macOS and Windows checkouts. Only the first level that p adds is
+// new; an entry hidden by the ignored globs is not compared, so that the
+// answer tells nothing of it (ignored paths are judged folded anyway).
+func (r *runner) collides(d *aos.Directive, p string) bool {
+	dir := "."
+	for rest := p; ; {
+		name, tail, deeper := strings.Cut(rest, "/")
+		q := name
+		if dir != "." {
+			q = dir + "/" + name
+		}
+		if _, exists := r.st.kids[dir][name]; !exists {
+			if other, ok := r.st.foldSibling(dir, name); ok {
+				o := other
+				if dir != "." {
+					o = dir + "/" + other
+				}
+				_, isFile := r.st.files[o]
+				if (isFile && r.visible(o)) || (!isFile && r.dirVisible(o)) {
+					r.violate(d, p, aos.RulePathCollision, fmt.Sprintf("%q and the existing %q are one name on checkouts that ignore case and trailing dots and spaces (macOS, Windows)", q, o))
+					return false
+				}
+			}
+			return true
+		}
+		if !deeper {
+			return true
+		}
+		dir, rest = q, tail
+	}
 }
 
 // deleteAllowed judges the deletion of q, a side effect of d.

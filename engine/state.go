@@ -8,11 +8,13 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/policy"
 )
 
 // Entry is a file of a tree: a blob, symlink or gitlink.
@@ -55,6 +57,10 @@ type State struct {
 	// kids maps a directory ("." for the root) to the names of its
 	// entries, each with the number of files at or beneath it.
 	kids map[string]map[string]int
+	// folds maps a directory to its entries' names by their fold
+	// (policy.FoldPath), built for a directory when first asked and kept
+	// up to date after.
+	folds map[string]map[string][]string
 }
 
 // NewState stages an empty overlay on base.
@@ -84,10 +90,19 @@ func (s *State) addDirs(p string, delta int) {
 			s.kids[dir] = k
 		}
 		name := p[i+1:]
+		before := k[name]
 		if k[name] += delta; k[name] == 0 {
 			delete(k, name)
 			if len(k) == 0 {
 				delete(s.kids, dir)
+			}
+		}
+		if fi := s.folds[dir]; fi != nil {
+			switch f := policy.FoldPath(name); {
+			case before == 0 && k[name] > 0:
+				fi[f] = append(fi[f], name)
+			case before > 0 && k[name] == 0:
+				fi[f] = slices.DeleteFunc(fi[f], func(n string) bool { return n == name })
 			}
 		}
 		if i < 0 {
@@ -99,6 +114,30 @@ func (s *State) addDirs(p string, delta int) {
 			delete(s.dirs, p)
 		}
 	}
+}
+
+// foldSibling returns an entry of directory d ("." for the root) that is
+// not named name and folds as it does: the two would be one file where
+// case is ignored.
+func (s *State) foldSibling(d, name string) (string, bool) {
+	fi := s.folds[d]
+	if fi == nil {
+		if s.folds == nil {
+			s.folds = map[string]map[string][]string{}
+		}
+		fi = map[string][]string{}
+		for n := range s.kids[d] {
+			f := policy.FoldPath(n)
+			fi[f] = append(fi[f], n)
+		}
+		s.folds[d] = fi
+	}
+	for _, n := range fi[policy.FoldPath(name)] {
+		if n != name {
+			return n, true
+		}
+	}
+	return "", false
 }
 
 // children returns the names of the entries of directory d ("." for the

@@ -3,6 +3,7 @@ package gitops
 import (
 	"sort"
 
+	"github.com/architectos/aos/policy"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 )
@@ -176,6 +177,72 @@ func (r *Repo) ownDir(m plumbing.Hash, parents []plumbing.Hash, prefix string, o
 		}
 		if err := r.ownDir(x.hash, sub, p+"/", out); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// Collision is an entry that a tree adds next to another one of the same
+// directory with the same name where case and the aliases of Windows and
+// HFS+ are ignored ([policy.FoldPath]): Path and Other are one file on a
+// macOS or Windows checkout.
+type Collision struct{ Path, Other string }
+
+// FoldCollisions lists the entries of tree b (files and directories)
+// that are not in tree a at their place and fold as another entry of
+// their directory in b does (tree ids; "" is the empty tree), sorted by
+// path. Entries both trees hold are not compared with each other, and
+// subtrees with the same id on both sides are not read: the cost follows
+// the change, not the tree.
+func (r *Repo) FoldCollisions(a, b string) ([]Collision, error) {
+	var out []Collision
+	if err := r.foldDir(hashOf(a), hashOf(b), "", &out); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+func (r *Repo) foldDir(a, b plumbing.Hash, prefix string, out *[]Collision) error {
+	if a == b || b.IsZero() {
+		return nil
+	}
+	ea, err := r.entries(a, prefix)
+	if err != nil {
+		return err
+	}
+	eb, err := r.entries(b, prefix)
+	if err != nil {
+		return err
+	}
+	var folds map[string][]string
+	for name, y := range eb {
+		x, old := ea[name]
+		if !old {
+			if folds == nil {
+				folds = make(map[string][]string, len(eb))
+				for n := range eb {
+					f := policy.FoldPath(n)
+					folds[f] = append(folds[f], n)
+				}
+			}
+			others := folds[policy.FoldPath(name)]
+			sort.Strings(others)
+			for _, o := range others {
+				if o != name {
+					*out = append(*out, Collision{Path: prefix + name, Other: prefix + o})
+					break
+				}
+			}
+		}
+		if y.mode == filemode.Dir {
+			var sub plumbing.Hash
+			if old && x.mode == filemode.Dir {
+				sub = x.hash
+			}
+			if err := r.foldDir(sub, y.hash, prefix+name+"/", out); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -43,7 +43,8 @@ func (c *checker) evilMerge(u receive.Update, info *gitops.CommitInfo) error {
 }
 
 // content judges the changes of a commit against its first parent by the
-// workspace rules, path safety, modes and sizes.
+// workspace rules (each path in each of its folded forms), path safety,
+// modes, sizes and collisions where case is ignored.
 func (c *checker) content(u receive.Update, info *gitops.CommitInfo, lm *workflow.LoadedManifest, exempt map[string]bool) error {
 	parentTree := ""
 	if len(info.Parents) > 0 {
@@ -109,6 +110,15 @@ func (c *checker) content(u receive.Update, info *gitops.CommitInfo, lm *workflo
 			}
 			deny(pol.Size(n))
 		}
+	}
+	// A path the commit adds that is an entry next to it where case is
+	// ignored: one file on macOS and Windows checkouts.
+	cols, err := c.repo.FoldCollisions(parentTree, info.Tree)
+	if err != nil {
+		return err
+	}
+	for _, col := range cols {
+		c.reject(u, info.ID, col.Path, aos.RulePathCollision, "%q and %q are one name on checkouts that ignore case and trailing dots and spaces (macOS, Windows)", col.Path, col.Other)
 	}
 	return nil
 }

@@ -10,8 +10,69 @@ import (
 // Rules are a manifest's workspace rules, compiled: which paths are
 // visible and which may be written (docs/spec.md 4.2 and 4.3).
 type Rules struct {
-	readOnly, writable, ignored *GlobSet
+	readOnly, writable, ignored *foldedSet
 	manifest                    string
+}
+
+// foldedSet is a list of globs compiled twice: as written, and folded
+// ([FoldPath]) to be matched against folded paths. A path is matched in
+// both forms: on a checkout that ignores case or the aliases of Windows
+// and HFS+, src/CONFIG/app.ini and src/config./app.ini are
+// src/config/app.ini (docs/spec.md 4.2).
+type foldedSet struct {
+	plain, folded *GlobSet
+	// same is true when folding changes no glob: a path that folding
+	// does not change then matches the same globs in both forms.
+	same bool
+}
+
+func compileFolded(patterns []string) (*foldedSet, error) {
+	plain, err := CompileGlobs(patterns)
+	if err != nil {
+		return nil, err
+	}
+	fs := &foldedSet{plain: plain, folded: plain, same: true}
+	folded := make([]string, len(patterns))
+	for i, g := range patterns {
+		if folded[i] = FoldPath(g); folded[i] != g {
+			fs.same = false
+		}
+	}
+	if !fs.same {
+		if fs.folded, err = CompileGlobs(folded); err != nil {
+			// A glob that folding makes malformed ("[Z-a]") is
+			// matched as written only.
+			fs.folded = plain
+		}
+	}
+	return fs, nil
+}
+
+// match returns the first glob matching p, as written or folded.
+func (s *foldedSet) match(p string) (string, bool) {
+	if g, ok := s.plain.Match(p); ok {
+		return g, true
+	}
+	if f := FoldPath(p); f != p || !s.same {
+		if i := s.folded.match(f); i >= 0 {
+			return s.plain.patterns[i], true
+		}
+	}
+	return "", false
+}
+
+// matchBoth reports whether p matches a glob as written and, folded, a
+// folded glob: a path that any of its forms leaves out is left out.
+func (s *foldedSet) matchBoth(p string) bool {
+	if _, ok := s.plain.Match(p); !ok {
+		return false
+	}
+	f := FoldPath(p)
+	if f == p && s.same {
+		return true
+	}
+	_, ok := s.folded.Match(f)
+	return ok
 }
 
 // NewRules compiles the workspace globs of ws. manifestPath is the
@@ -19,30 +80,33 @@ type Rules struct {
 func NewRules(ws aos.Workspace, manifestPath string) (*Rules, error) {
 	r := &Rules{manifest: manifestPath}
 	var err error
-	if r.readOnly, err = CompileGlobs(ws.ReadOnly); err != nil {
+	if r.readOnly, err = compileFolded(ws.ReadOnly); err != nil {
 		return nil, fmt.Errorf("workspace.read_only: %w", err)
 	}
-	if r.writable, err = CompileGlobs(ws.Writable); err != nil {
+	if r.writable, err = compileFolded(ws.Writable); err != nil {
 		return nil, fmt.Errorf("workspace.writable: %w", err)
 	}
-	if r.ignored, err = CompileGlobs(ws.Ignored); err != nil {
+	if r.ignored, err = compileFolded(ws.Ignored); err != nil {
 		return nil, fmt.Errorf("workspace.ignored: %w", err)
 	}
 	return r, nil
 }
 
-// Visible reports whether p is visible to plans: not matched by an ignored
-// glob, and not .git. p must have passed [CheckPath].
+// Visible reports whether p is visible to plans: matched by no ignored
+// glob, in any of its forms (as written, and folded as a file system that
+// ignores case folds it). p must have passed [CheckPath].
 func (r *Rules) Visible(p string) bool {
-	_, ign := r.ignored.Match(p)
+	_, ign := r.ignored.match(p)
 	return !ign
 }
 
 // MayHideBeneath reports whether an ignored glob could match a path beneath
-// dir, whatever the tree holds. A write that replaces a directory is
-// refused when it may, so that the answer reveals nothing of what the
-// directory hides (docs/spec.md 4.4).
-func (r *Rules) MayHideBeneath(dir string) bool { return r.ignored.CouldMatchBeneath(dir) }
+// dir, in any of its forms, whatever the tree holds. A write that replaces
+// a directory is refused when it may, so that the answer reveals nothing
+// of what the directory hides (docs/spec.md 4.4).
+func (r *Rules) MayHideBeneath(dir string) bool {
+	return r.ignored.plain.CouldMatchBeneath(dir) || r.ignored.folded.CouldMatchBeneath(FoldPath(dir))
+}
 
 // Denial says why a path may not be written.
 type Denial struct {
@@ -52,17 +116,25 @@ type Denial struct {
 
 // CanWrite reports whether a plan may create, change or delete p; it
 // returns nil when it may. p must have passed [CheckPath].
+// The path is judged in each of its forms (as written, and folded as a
+// file system that ignores case folds it), under the most restrictive
+// rule any of them meets: src/CONFIG/app.ini is read-only where
+// src/config/** is.
 func (r *Rules) CanWrite(p string) *Denial {
-	if _, ign := r.ignored.Match(p); ign {
+	if _, ign := r.ignored.match(p); ign {
 		return &Denial{aos.RuleWorkspaceNotWritable, "path is not writable"}
 	}
 	if why := r.Protected(p); why != "" {
 		return &Denial{aos.RuleWorkspaceProtected, "path is always protected: " + why}
 	}
-	if g, ok := r.readOnly.Match(p); ok {
-		return &Denial{aos.RuleWorkspaceReadOnly, fmt.Sprintf("path is read-only (workspace.read_only %q)", g)}
+	if g, ok := r.readOnly.match(p); ok {
+		msg := fmt.Sprintf("path is read-only (workspace.read_only %q)", g)
+		if _, exact := r.readOnly.plain.Match(p); !exact {
+			msg = fmt.Sprintf("path is read-only: it is %s on checkouts that ignore case and trailing dots and spaces (workspace.read_only %q)", FoldPath(p), g)
+		}
+		return &Denial{aos.RuleWorkspaceReadOnly, msg}
 	}
-	if _, ok := r.writable.Match(p); ok {
+	if r.writable.matchBoth(p) {
 		return nil
 	}
 	return &Denial{aos.RuleWorkspaceNotWritable, "path matches no workspace.writable glob"}
