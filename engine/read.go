@@ -89,11 +89,12 @@ func (r *runner) stat(d *aos.Directive, o *aos.Outcome) {
 		}
 		reply.Size = size
 	}
-	if f.changed {
-		reply.BlobID = BlobID(f.data)
-	} else {
-		reply.BlobID = f.hash
+	id, err := r.st.BlobOf(d.Path)
+	if err != nil {
+		r.violate(d, d.Path, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
+		return
 	}
+	reply.BlobID = id
 	o.Size = reply.Size
 	r.res.Replies[d.Index] = reply
 }
@@ -138,7 +139,7 @@ func (r *runner) ls(d *aos.Directive, o *aos.Outcome) {
 			if f.changed {
 				e.Size = int64(len(f.data))
 			} else if f.mode != aos.ModeGitlink {
-				e.Size, _ = r.st.base.BlobSize(f.hash)
+				e.Size, _ = r.st.baseSize(p, f.hash)
 			}
 		}
 		seen[name] = e
@@ -188,6 +189,7 @@ func (r *runner) diff(d *aos.Directive, o *aos.Outcome) {
 			r.violate(d, p, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
 			return
 		}
+		old = r.st.viewOf(p, old)
 		oldMode = e.Mode
 	}
 	var cur []byte

@@ -36,6 +36,10 @@ type Options struct {
 	History func() (any, error)
 	// EnvInfo answers GET_ENVIRONMENT_INFO.
 	EnvInfo func() any
+	// View rewrites what reads of base files answer (past run records,
+	// redacted through the current ignored rules); nil reads them as
+	// they are.
+	View *View
 }
 
 // Result is the outcome of a run.
@@ -117,6 +121,7 @@ func newRunner(ctx context.Context, base Base, opts Options, n int) (*runner, er
 	if err != nil {
 		return nil, err
 	}
+	st.SetView(opts.View)
 	pol, err := policy.NewPolicies(opts.Manifest)
 	if err != nil {
 		return nil, err

@@ -61,6 +61,87 @@ type State struct {
 	// (policy.FoldPath), built for a directory when first asked and kept
 	// up to date after.
 	folds map[string]map[string][]string
+	// view rewrites what reads of base files answer; viewed caches its
+	// answers by path.
+	view   *View
+	viewed map[string][]byte
+}
+
+// View rewrites what a read of a file of the base answers, for every
+// reader: the directives, job workspaces and validators. The run records
+// of past runs are read so, through the current ignored rules
+// (docs/spec.md 6.5). A plan cannot write the files a view covers.
+type View struct {
+	// Covers reports whether the file at p is read through Apply; it is
+	// asked for every file read, and should be cheap.
+	Covers func(p string) bool
+	// Apply returns what a read of the file at p, holding data,
+	// answers.
+	Apply func(p string, data []byte) []byte
+}
+
+// SetView makes reads of base files answer through v (nil: as they are).
+func (s *State) SetView(v *View) { s.view, s.viewed = v, nil }
+
+// covered reports whether reads of the base's file p go through the view.
+func (s *State) covered(p string) bool { return s.view != nil && s.view.Covers(p) }
+
+// viewOf returns what a read of p answers for content data of another
+// tree (DIFF against).
+func (s *State) viewOf(p string, data []byte) []byte {
+	if s.covered(p) {
+		return s.view.Apply(p, data)
+	}
+	return data
+}
+
+// baseRead returns what a read of the base's blob hash at p answers.
+func (s *State) baseRead(p, hash string) ([]byte, error) {
+	if !s.covered(p) {
+		return s.base.ReadBlob(hash)
+	}
+	if b, ok := s.viewed[p]; ok {
+		return b, nil
+	}
+	data, err := s.base.ReadBlob(hash)
+	if err != nil {
+		return nil, err
+	}
+	b := s.view.Apply(p, data)
+	if s.viewed == nil {
+		s.viewed = map[string][]byte{}
+	}
+	s.viewed[p] = b
+	return b, nil
+}
+
+// baseSize returns the size of what a read of the base's blob hash at p
+// answers.
+func (s *State) baseSize(p, hash string) (int64, error) {
+	if !s.covered(p) {
+		return s.base.BlobSize(hash)
+	}
+	b, err := s.baseRead(p, hash)
+	return int64(len(b)), err
+}
+
+// BlobOf returns the blob id of what a read of the staged file at p
+// answers.
+func (s *State) BlobOf(p string) (string, error) {
+	f, ok := s.files[p]
+	switch {
+	case !ok:
+		return "", fs.ErrNotExist
+	case f.changed:
+		return BlobID(f.data), nil
+	case f.mode == aos.ModeGitlink || !s.covered(p):
+		return f.hash, nil
+	}
+	b, err := s.baseRead(p, f.hash)
+	if err != nil {
+		return "", err
+	}
+	return BlobID(b), nil
 }
 
 // NewState stages an empty overlay on base.
@@ -204,7 +285,7 @@ func (s *State) Read(p string) ([]byte, error) {
 	if f.data != nil || f.changed {
 		return f.data, nil
 	}
-	return s.base.ReadBlob(f.hash)
+	return s.baseRead(p, f.hash)
 }
 
 // Size returns the size of the staged file at p.
@@ -216,7 +297,7 @@ func (s *State) Size(p string) (int64, error) {
 	if f.changed {
 		return int64(len(f.data)), nil
 	}
-	return s.base.BlobSize(f.hash)
+	return s.baseSize(p, f.hash)
 }
 
 func (s *State) put(p string, mode uint32, data []byte) {
@@ -365,7 +446,7 @@ func (f *stagedFS) Open(name string) (fs.File, error) {
 	data := fl.data
 	if !fl.changed {
 		var err error
-		if data, err = f.s.base.ReadBlob(fl.hash); err != nil {
+		if data, err = f.s.baseRead(name, fl.hash); err != nil {
 			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 		}
 	}
@@ -383,7 +464,7 @@ func (f *stagedFS) stat(name string) (fs.FileInfo, error) {
 	size := int64(len(fl.data))
 	if !fl.changed {
 		var err error
-		if size, err = f.s.base.BlobSize(fl.hash); err != nil {
+		if size, err = f.s.baseSize(name, fl.hash); err != nil {
 			return nil, err
 		}
 	}

@@ -160,7 +160,7 @@ func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunR
 	// full right after, which checks everything plan check does, so it
 	// does not run the plan twice.
 	if check {
-		res, err := engine.Run(ctx, plan, base, engine.Options{Manifest: p.lm.Manifest, Rules: p.lm.Rules,
+		res, err := engine.Run(ctx, plan, base, engine.Options{Manifest: p.lm.Manifest, Rules: p.lm.Rules, View: newRedactor(p.lm).view(),
 			Tree: func(rev string) (engine.Base, error) { return repo.RevTree(rev) }})
 		if err != nil {
 			return nil, nil, err

@@ -203,6 +203,7 @@ func CheckPlan(ctx context.Context, opts CheckOptions) (rep *aos.Report, err err
 	res, err := engine.Run(ctx, plan, tree, engine.Options{
 		Manifest: lm.Manifest,
 		Rules:    lm.Rules,
+		View:     newRedactor(lm).view(),
 		Tree: func(rev string) (engine.Base, error) {
 			return repo.RevTree(rev)
 		},

@@ -38,7 +38,7 @@ func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *Load
 		out.Report = &aos.Report{Violations: v}
 		return out, nil
 	}
-	res, err := engine.Run(ctx, pc.plan, pc.base, engine.Options{Manifest: lm.Manifest, Rules: lm.Rules,
+	res, err := engine.Run(ctx, pc.plan, pc.base, engine.Options{Manifest: lm.Manifest, Rules: lm.Rules, View: newRedactor(lm).view(),
 		Tree: func(rev string) (engine.Base, error) { return repo.RevTree(rev) }})
 	if err != nil {
 		return nil, err

@@ -35,6 +35,9 @@ type RunOutcome struct {
 	Findings   []aos.Finding         `json:"findings"`
 	Jobs       []aos.JobRecord       `json:"jobs"`
 	Approvals  []aos.Approval        `json:"approvals"`
+	// Redacted says that what the current ignored rules hide was
+	// removed (docs/spec.md 6.5); a record as written never says so.
+	Redacted bool `json:"redacted,omitempty"`
 }
 
 // RecordPlan identifies the plan of a run.
@@ -58,6 +61,9 @@ type RecordManifest struct {
 type RecordDirective struct {
 	aos.Outcome
 	ReplyDigest string `json:"reply_digest,omitempty"`
+	// Redacted says that the outcome's paths, sizes and digests were
+	// removed, as the current ignored rules hide what they describe.
+	Redacted bool `json:"redacted,omitempty"`
 }
 
 // RecordChange is a file the run changed.

@@ -41,13 +41,17 @@ type staged struct {
 // it passes, prepares the result commit's tree and run record.
 func stage(ctx context.Context, in *stageInput) (*staged, error) {
 	m := in.lm.Manifest
+	redact := newRedactor(in.lm)
 	opts := engine.Options{
 		Manifest: m,
 		Rules:    in.lm.Rules,
 		Apply:    true,
+		View:     redact.view(),
 		Tree:     func(rev string) (engine.Base, error) { return in.repo.RevTree(rev) },
 		History: func() (any, error) {
-			return History(ctx, in.repo, in.base.Commit, historyLimit)
+			h, err := History(ctx, in.repo, in.base.Commit, historyLimit)
+			redact.entries(h)
+			return h, err
 		},
 		EnvInfo: func() any { return environmentInfo(m, in.rt) },
 	}
