@@ -259,7 +259,7 @@ func (s *State) ReadFiles(paths []string) (map[string][]byte, error) {
 	}
 	keep := func(h string, data []byte) error {
 		for _, p := range byHash[h] {
-			out[p] = data
+			out[p] = s.viewOf(p, data)
 		}
 		return nil
 	}
