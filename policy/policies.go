@@ -20,16 +20,17 @@ type Policies struct {
 	suites []string
 	// outputs are the build targets that stage files back (a write).
 	outputs map[string]bool
-	// approvals are the compiled paths of each require_approval rule; nil
-	// for a rule that names no paths.
-	approvals []*GlobSet
+	// approvals are the compiled paths of each require_approval rule,
+	// matched in each form of a path (a rule asks for a review of what
+	// any form matches); nil for a rule that names no paths.
+	approvals []*FoldedGlobs
 }
 
 // NewPolicies compiles the policies of m. It fails on a require_approval
 // glob that the manifest loader would have refused.
 func NewPolicies(m *aos.Manifest) (*Policies, error) {
 	p := &Policies{p: m.Policies, suites: m.Policies.RequiredSuites, outputs: map[string]bool{},
-		approvals: make([]*GlobSet, len(m.Policies.RequireApproval))}
+		approvals: make([]*FoldedGlobs, len(m.Policies.RequireApproval))}
 	if len(p.suites) == 0 {
 		p.suites = slices.Sorted(maps.Keys(m.Tests))
 	}
@@ -42,7 +43,7 @@ func NewPolicies(m *aos.Manifest) (*Policies, error) {
 		if len(rule.Paths) == 0 {
 			continue
 		}
-		set, err := CompileGlobs(rule.Paths)
+		set, err := CompileFoldedGlobs(rule.Paths)
 		if err != nil {
 			return nil, fmt.Errorf("policies.require_approval[%d].paths: %w", i, err)
 		}

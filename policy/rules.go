@@ -10,28 +10,30 @@ import (
 // Rules are a manifest's workspace rules, compiled: which paths are
 // visible and which may be written (docs/spec.md 4.2 and 4.3).
 type Rules struct {
-	readOnly, writable, ignored *foldedSet
+	readOnly, writable, ignored *FoldedGlobs
 	manifest                    string
 }
 
-// foldedSet is a list of globs compiled twice: as written, and folded
+// FoldedGlobs are globs compiled twice: as written, and folded
 // ([FoldPath]) to be matched against folded paths. A path is matched in
 // both forms: on a checkout that ignores case or the aliases of Windows
 // and HFS+, src/CONFIG/app.ini and src/config./app.ini are
-// src/config/app.ini (docs/spec.md 4.2).
-type foldedSet struct {
+// src/config/app.ini (docs/spec.md 4.2). The workspace rules, the paths
+// of require_approval rules and of validators are matched so.
+type FoldedGlobs struct {
 	plain, folded *GlobSet
 	// same is true when folding changes no glob: a path that folding
 	// does not change then matches the same globs in both forms.
 	same bool
 }
 
-func compileFolded(patterns []string) (*foldedSet, error) {
+// CompileFoldedGlobs checks and compiles patterns, as written and folded.
+func CompileFoldedGlobs(patterns []string) (*FoldedGlobs, error) {
 	plain, err := CompileGlobs(patterns)
 	if err != nil {
 		return nil, err
 	}
-	fs := &foldedSet{plain: plain, folded: plain, same: true}
+	fs := &FoldedGlobs{plain: plain, folded: plain, same: true}
 	folded := make([]string, len(patterns))
 	for i, g := range patterns {
 		if folded[i] = FoldPath(g); folded[i] != g {
@@ -48,8 +50,9 @@ func compileFolded(patterns []string) (*foldedSet, error) {
 	return fs, nil
 }
 
-// match returns the first glob matching p, as written or folded.
-func (s *foldedSet) match(p string) (string, bool) {
+// Match returns the first glob matching p as written, or else folded as
+// a glob folded: the answer for a rule that restricts what it matches.
+func (s *FoldedGlobs) Match(p string) (string, bool) {
 	if g, ok := s.plain.Match(p); ok {
 		return g, true
 	}
@@ -63,7 +66,7 @@ func (s *foldedSet) match(p string) (string, bool) {
 
 // matchBoth reports whether p matches a glob as written and, folded, a
 // folded glob: a path that any of its forms leaves out is left out.
-func (s *foldedSet) matchBoth(p string) bool {
+func (s *FoldedGlobs) matchBoth(p string) bool {
 	if _, ok := s.plain.Match(p); !ok {
 		return false
 	}
@@ -80,13 +83,13 @@ func (s *foldedSet) matchBoth(p string) bool {
 func NewRules(ws aos.Workspace, manifestPath string) (*Rules, error) {
 	r := &Rules{manifest: manifestPath}
 	var err error
-	if r.readOnly, err = compileFolded(ws.ReadOnly); err != nil {
+	if r.readOnly, err = CompileFoldedGlobs(ws.ReadOnly); err != nil {
 		return nil, fmt.Errorf("workspace.read_only: %w", err)
 	}
-	if r.writable, err = compileFolded(ws.Writable); err != nil {
+	if r.writable, err = CompileFoldedGlobs(ws.Writable); err != nil {
 		return nil, fmt.Errorf("workspace.writable: %w", err)
 	}
-	if r.ignored, err = compileFolded(ws.Ignored); err != nil {
+	if r.ignored, err = CompileFoldedGlobs(ws.Ignored); err != nil {
 		return nil, fmt.Errorf("workspace.ignored: %w", err)
 	}
 	return r, nil
@@ -96,7 +99,7 @@ func NewRules(ws aos.Workspace, manifestPath string) (*Rules, error) {
 // glob, in any of its forms (as written, and folded as a file system that
 // ignores case folds it). p must have passed [CheckPath].
 func (r *Rules) Visible(p string) bool {
-	_, ign := r.ignored.match(p)
+	_, ign := r.ignored.Match(p)
 	return !ign
 }
 
@@ -121,13 +124,13 @@ type Denial struct {
 // rule any of them meets: src/CONFIG/app.ini is read-only where
 // src/config/** is.
 func (r *Rules) CanWrite(p string) *Denial {
-	if _, ign := r.ignored.match(p); ign {
+	if _, ign := r.ignored.Match(p); ign {
 		return &Denial{aos.RuleWorkspaceNotWritable, "path is not writable"}
 	}
 	if why := r.Protected(p); why != "" {
 		return &Denial{aos.RuleWorkspaceProtected, "path is always protected: " + why}
 	}
-	if g, ok := r.readOnly.match(p); ok {
+	if g, ok := r.readOnly.Match(p); ok {
 		msg := fmt.Sprintf("path is read-only (workspace.read_only %q)", g)
 		if _, exact := r.readOnly.plain.Match(p); !exact {
 			msg = fmt.Sprintf("path is read-only: it is %s on checkouts that ignore case and trailing dots and spaces (workspace.read_only %q)", FoldPath(p), g)

@@ -92,7 +92,7 @@ var ErrModule = errors.New("cannot load validator module")
 type validator struct {
 	name   string
 	spec   aos.ValidatorSpec
-	paths  *policy.GlobSet
+	paths  *policy.FoldedGlobs
 	module []byte
 	sum    string
 	// config is what the module gets: the manifest's config, with what
@@ -147,7 +147,7 @@ func NewSet(m *aos.Manifest, base engine.Base, opts Options) (*Set, error) {
 		if len(paths) == 0 {
 			paths = []string{"**"}
 		}
-		if v.paths, err = policy.CompileGlobs(paths); err != nil {
+		if v.paths, err = policy.CompileFoldedGlobs(paths); err != nil {
 			return nil, fmt.Errorf("validator %s: paths: %w", name, err)
 		}
 		switch {

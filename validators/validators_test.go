@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -309,5 +310,45 @@ func TestBuiltinImportRefused(t *testing.T) {
 		if !errors.Is(err, wasm.ErrCompile) || !strings.Contains(err.Error(), "imports aos_builtin.check") {
 			t.Fatalf("err = %v, want a compile error naming aos_builtin.check", err)
 		}
+	}
+}
+
+// TestPathsFolded: a validator's paths select a file in each of its
+// forms: WP-CONTENT/x.php and wp-content./x.php are wp-content/x.php on
+// checkouts that ignore case and trailing dots (docs/spec.md 4.2).
+func TestPathsFolded(t *testing.T) {
+	t.Parallel()
+	base := NewMemTree(map[string][]byte{"README.md": []byte("# project\n")})
+	shell := []byte("<?php\neval(base64_decode($_POST['x']));\n")
+	next := map[string][]byte{
+		"README.md":           []byte("# project\n"),
+		"WP-CONTENT/a.php":    shell,
+		"wp-content./b.php":   shell,
+		"Wp-Content/c.PHP":    shell,
+		"elsewhere/d.php":     shell,
+		"wp-content-x/e.php":  shell,
+		"wp-content/fine.php": []byte("<?php echo 1;\n"),
+	}
+	st, changes := stage(t, base, next)
+	m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{
+		"php": {Builtin: "php-malware", Paths: []string{"wp-content/**/*.php"}},
+	}}
+	set, err := NewSet(m, base, testOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := set.Validate(context.Background(), st, changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range got {
+		if !slices.Contains(paths, f.Path) {
+			paths = append(paths, f.Path)
+		}
+	}
+	slices.Sort(paths)
+	if want := []string{"WP-CONTENT/a.php", "Wp-Content/c.PHP", "wp-content./b.php"}; !slices.Equal(paths, want) {
+		t.Errorf("scanned %v, want %v", paths, want)
 	}
 }
