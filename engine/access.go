@@ -130,7 +130,7 @@ func (r *runner) collides(d *aos.Directive, p string) bool {
 					o = dir + "/" + other
 				}
 				_, isFile := r.st.files[o]
-				if (isFile && r.visible(o)) || (!isFile && r.dirVisible(o)) {
+				if ((isFile && r.visible(o)) || (!isFile && r.dirVisible(o))) && !r.goes(o, isFile) {
 					r.violate(d, p, aos.RulePathCollision, fmt.Sprintf("%q and the existing %q are one name on checkouts that ignore case and trailing dots and spaces (macOS, Windows)", q, o))
 					return false
 				}
@@ -142,6 +142,24 @@ func (r *runner) collides(d *aos.Directive, p string) bool {
 		}
 		dir, rest = q, tail
 	}
+}
+
+// goes reports whether the entry o leaves with the patch being judged: a
+// file it deletes or renames away, or a directory all of whose visible
+// files it does (what the directory hides is not told).
+func (r *runner) goes(o string, isFile bool) bool {
+	if len(r.leaving) == 0 {
+		return false
+	}
+	if isFile {
+		return r.leaving[o]
+	}
+	for _, q := range r.st.under(o) {
+		if r.visible(q) && !r.leaving[q] {
+			return false
+		}
+	}
+	return true
 }
 
 // deleteAllowed judges the deletion of q, a side effect of d.

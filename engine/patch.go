@@ -33,6 +33,13 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 	var results []result
 	var touched []string
 	var allDeletes []string
+	r.leaving = map[string]bool{}
+	defer func() { r.leaving = nil }()
+	for _, f := range files {
+		if f.Op == patch.Delete || f.Op == patch.Rename {
+			r.leaving[f.OldPath] = true
+		}
+	}
 	for _, f := range files {
 		if f.Binary && !r.deny(d, firstNonEmpty(f.NewPath, f.OldPath), r.pol.BinaryPatch()) {
 			ok = false

@@ -71,6 +71,9 @@ type runner struct {
 	// pending are jobs resolved but not run yet: consecutive RUN_TESTS
 	// run together (see flushJobs).
 	pending []pendingJob
+	// leaving holds the paths the patch being judged deletes or renames
+	// away: a name that folds as one of them is no collision.
+	leaving map[string]bool
 	// vis caches visible by path: rules are fixed for a run.
 	vis map[string]bool
 	// pol judges changes by the manifest's policies.
