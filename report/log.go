@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/architectos/aos/workflow"
@@ -26,12 +27,12 @@ func WriteLog(w io.Writer, asJSON bool, entries []workflow.LogEntry) error {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		fmt.Fprintf(&b, "run %s %.12s %s\n", e.PlanID, e.Commit, e.Result)
+		fmt.Fprintf(&b, "run %s %.12s %s%s\n", e.PlanID, e.Commit, e.Result, logState(e))
 		fmt.Fprintf(&b, "Author: %s\n", e.Author)
 		fmt.Fprintf(&b, "Date:   %s\n", e.Date)
 		fmt.Fprintf(&b, "Base:   %.12s (plan commit %.12s)\n", e.Base, e.PlanCommit)
 		if e.Goal != "" {
-			fmt.Fprintf(&b, "Goal:   %s\n", workflow.GoalLine(e.Goal, 200))
+			writeGoal(&b, e.Goal)
 		}
 		if e.Error != "" {
 			fmt.Fprintf(&b, "Error:  %s\n", e.Error)
@@ -64,4 +65,57 @@ func WriteLog(w io.Writer, asJSON bool, entries []workflow.LogEntry) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// logState is how the text log marks an entry: " (merged)", or
+// " (pending on aos/ID)" while only agent branches hold it.
+func logState(e workflow.LogEntry) string {
+	switch {
+	case e.State == "merged":
+		return " (merged)"
+	case e.State == "pending" && len(e.Branches) > 0:
+		return " (pending on " + strings.Join(e.Branches, ", ") + ")"
+	case e.State == "pending":
+		return " (pending)"
+	}
+	return ""
+}
+
+// maxGoalLines is how many lines of a goal the text log shows.
+const maxGoalLines = 20
+
+// writeGoal writes the whole goal, as git log writes a message: its
+// lines under the first, indented, at most maxGoalLines of them, with
+// characters a terminal would act on escaped.
+func writeGoal(b *strings.Builder, goal string) {
+	lines := strings.Split(strings.TrimSpace(goal), "\n")
+	for i, l := range lines {
+		if i == maxGoalLines {
+			fmt.Fprintf(b, "        (%d more lines)\n", len(lines)-i)
+			return
+		}
+		l = terminalSafe(strings.TrimRight(l, " \t\r"))
+		if i == 0 {
+			fmt.Fprintf(b, "Goal:   %s\n", l)
+		} else if l == "" {
+			b.WriteByte('\n')
+		} else {
+			fmt.Fprintf(b, "        %s\n", l)
+		}
+	}
+}
+
+// terminalSafe escapes the characters of s a terminal would act on (C0
+// and C1 controls, DEL) as Go does in a quoted string.
+func terminalSafe(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -2,10 +2,13 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/architectos/aos"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
 )
@@ -23,6 +26,11 @@ type LogEntry struct {
 	PlanBase   string         `json:"plan_base,omitempty"`
 	Result     string         `json:"result"`
 	Manifest   RecordManifest `json:"manifest"`
+	// State is "merged" when the run is in HEAD's history, "pending"
+	// when only an agent branch holds it ([Log] only).
+	State string `json:"state,omitempty"`
+	// Branches are the agent branches (aos/*) that hold a pending run.
+	Branches []string `json:"branches,omitempty"`
 	RunOutcome
 	// Error says why the run record could not be read; the entry then
 	// holds only what the commit message says.
@@ -31,26 +39,117 @@ type LogEntry struct {
 
 // LogOptions configure [Log].
 type LogOptions struct {
-	Dir   string
-	Range string // anything git rev-list takes; "" is HEAD
-	Limit int    // 0 is no limit
+	Dir string
+	// Range is anything git rev-list takes; "" is HEAD and every agent
+	// branch (refs/heads/aos/*).
+	Range string
+	// All reads the runs of every ref, as git log --all does.
+	All   bool
+	Limit int // 0 is no limit
 }
 
-// Log reads the audit log from history alone.
+// AgentBranches is the namespace of the branches propose and run create.
+const AgentBranches = "refs/heads/aos/"
+
+// Log reads the audit log from history alone (docs/spec.md 9): by
+// default the runs of HEAD and of every agent branch, so that a run just
+// made is listed before it is merged. Each entry says whether HEAD's
+// history holds it (merged) or only agent branches do (pending).
 func Log(ctx context.Context, opts LogOptions) ([]LogEntry, error) {
 	repo, err := openRepository(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
 	defer repo.Close()
-	rng := opts.Range
-	if rng == "" {
-		rng = "HEAD"
+	if opts.All && opts.Range != "" {
+		return nil, aos.Usage(fmt.Errorf("--all and a range %q: give one or the other", opts.Range))
 	}
-	if strings.HasPrefix(rng, "-") {
-		return nil, fmt.Errorf("range %q: a range may not start with '-'", rng)
+	head, err := repo.Resolve("HEAD")
+	if err != nil && !errors.Is(err, gitops.ErrUnknownRevision) {
+		return nil, err
 	}
-	return readLog(ctx, repo, strings.Fields(rng), opts.Limit)
+	agents, err := repo.Refs(AgentBranches)
+	if err != nil {
+		return nil, err
+	}
+	var args []string
+	switch {
+	case opts.All:
+		args = []string{"--all"}
+	case opts.Range != "":
+		if strings.HasPrefix(opts.Range, "-") {
+			return nil, aos.Usage(fmt.Errorf("range %q: a range may not start with '-'", opts.Range))
+		}
+		args = strings.Fields(opts.Range)
+	default:
+		if head != "" {
+			args = append(args, head)
+		}
+		for _, ref := range sortedKeys(agents) {
+			args = append(args, agents[ref])
+		}
+		if len(args) == 0 {
+			// No commit yet, and no agent branch: an empty log.
+			return []LogEntry{}, nil
+		}
+	}
+	entries, err := readLog(ctx, repo, args, opts.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return entries, markMerged(repo, head, agents, entries)
+}
+
+// markMerged sets the state of every entry: merged when HEAD's history
+// holds it, else pending, with the agent branches that hold it. It costs
+// one rev-list of HEAD's result commits and one of each agent branch's
+// commits not in HEAD.
+func markMerged(repo *gitops.Repo, head string, agents map[string]string, entries []LogEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	merged := map[string]bool{}
+	if head != "" {
+		ids, err := repo.RevList(append(runGrep, head)...)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			merged[id] = true
+		}
+	}
+	on := map[string][]string{}
+	for _, ref := range sortedKeys(agents) {
+		args := append(append([]string{}, runGrep...), agents[ref])
+		if head != "" {
+			args = append(args, "^"+head)
+		}
+		ids, err := repo.RevList(args...)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			on[id] = append(on[id], strings.TrimPrefix(ref, "refs/heads/"))
+		}
+	}
+	for i := range entries {
+		e := &entries[i]
+		if merged[e.Commit] {
+			e.State = "merged"
+		} else {
+			e.State, e.Branches = "pending", on[e.Commit]
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // History returns the audit log of commit's history, newest first, at
@@ -59,11 +158,16 @@ func History(ctx context.Context, repo *gitops.Repo, commit string, limit int) (
 	return readLog(ctx, repo, []string{commit}, limit)
 }
 
+// runGrep are the rev-list arguments that keep the commits whose message
+// has an Aos-Run trailer line, as git reads trailers: in any case, with
+// blanks before the colon.
+var runGrep = []string{"--regexp-ignore-case", "--grep=^aos-run[[:blank:]]*:"}
+
 // readLog lists result commits among the commits rev-list gives for args.
 func readLog(ctx context.Context, repo *gitops.Repo, args []string, limit int) ([]LogEntry, error) {
 	// Result commits carry the Aos-Run trailer; let git filter by message
 	// so that a long history costs one pass.
-	ids, err := repo.RevList(append([]string{"--regexp-ignore-case", "--grep=^aos-run[[:blank:]]*:"}, args...)...)
+	ids, err := repo.RevList(append(append([]string{"--date-order"}, runGrep...), args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func TestFlags(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := logOptions{Range: "main..aos/x", JSON: true, Limit: 5}
+		want := logOptions{Range: "main..aos/x", Format: "json", JSON: true, Limit: 5}
 		if diff := cmp.Diff(want, *o, cmpopts.IgnoreFields(logOptions{}, "factory")); diff != "" {
 			t.Error(diff)
 		}
