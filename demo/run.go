@@ -86,10 +86,13 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}
 	}
-	plans := filepath.Join(dir, "..", "plans")
+	// The plans are beside the repository, or in its .git when it is
+	// kept; the steps name them relative to it, as a user in it would.
+	rel := filepath.Join("..", "plans")
 	if opts.Keep != "" {
-		plans = filepath.Join(dir, ".git", "aos-demo-plans")
+		rel = filepath.Join(".git", "aos-demo-plans")
 	}
+	plans := filepath.Join(dir, rel)
 	if err := os.MkdirAll(plans, 0o755); err != nil {
 		return err
 	}
@@ -123,17 +126,21 @@ func Run(ctx context.Context, opts Options) error {
 		return c.Run()
 	}
 	const branch = "aos/rescue-hello-dolly"
-	fmt.Fprintf(w, "RescueWP demo in %s (jobs sandbox: %s)\n", dir, envType)
+	if opts.Keep != "" {
+		fmt.Fprintf(w, "RescueWP demo in %s, kept afterwards (jobs sandbox: %s)\n", dir, envType)
+	} else {
+		fmt.Fprintf(w, "RescueWP demo in a temporary repository, removed at the end: run git aos demo --keep DIR to keep one (jobs sandbox: %s)\n", envType)
+	}
 	fmt.Fprintln(w, "\n== 1. A plan that oversteps the manifest is rejected, with every reason")
-	if err := step(aos.ExitRejected, "the overreaching plan was not rejected", "plan", "check", filepath.Join(plans, "overreach.yaml")); err != nil {
+	if err := step(aos.ExitRejected, "the overreaching plan was not rejected", "plan", "check", filepath.Join(rel, "overreach.yaml")); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "\n== 2. A plan inside the manifest that smuggles in a web shell: the validators reject it")
-	if err := step(aos.ExitRejected, "the smuggling plan was not rejected", "run", filepath.Join(plans, "shortcut.yaml")); err != nil {
+	if err := step(aos.ExitRejected, "the smuggling plan was not rejected", "run", filepath.Join(rel, "shortcut.yaml")); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "\n== 3. The rescue plan is proposed on its own branch, then applied")
-	if err := step(aos.ExitOK, "propose failed", "propose", filepath.Join(plans, "rescue.yaml")); err != nil {
+	if err := step(aos.ExitOK, "propose failed", "propose", filepath.Join(rel, "rescue.yaml")); err != nil {
 		return err
 	}
 	if err := step(aos.ExitOK, "apply failed", "apply", branch); err != nil {
@@ -153,7 +160,11 @@ func Run(ctx context.Context, opts Options) error {
 	if err := show("status", "--short", "--branch"); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "\ndemo ok")
+	if opts.Keep != "" {
+		fmt.Fprintf(w, "\ndemo ok: the repository is in %s (cd there; git aos log, git aos verify %s)\n", dir, branch)
+	} else {
+		fmt.Fprintln(w, "\ndemo ok: the temporary repository is removed (git aos demo --keep DIR keeps one to explore)")
+	}
 	return nil
 }
 

@@ -30,6 +30,9 @@ const (
 type PlanSource struct {
 	File string
 	Data []byte
+	// Path, when set, is where File is read from (File relative to the
+	// command's working directory); File stays the name in positions.
+	Path string
 }
 
 func (s PlanSource) read() (name string, data []byte, err error) {
@@ -39,7 +42,11 @@ func (s PlanSource) read() (name string, data []byte, err error) {
 	case s.Data != nil:
 		return s.File, s.Data, nil
 	}
-	data, err = readArg("plan", s.File)
+	p := s.File
+	if s.Path != "" {
+		p = s.Path
+	}
+	data, err = readArgAt("plan", s.File, p)
 	if err != nil {
 		return "", nil, err
 	}

@@ -264,9 +264,18 @@ func resolveArg(repo *gitops.Repo, what, rev string) (string, error) {
 // "manifest", "policy"). One that does not exist, or is a directory, is a
 // usage error (docs/spec.md section 1).
 func readArg(what, file string) ([]byte, error) {
-	data, err := os.ReadFile(file)
+	return readArgAt(what, file, file)
+}
+
+// readArgAt is readArg of the file the command line names name, read at
+// path (name joined to the command's working directory).
+func readArgAt(what, name, path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
 	if err == nil {
 		return data, nil
+	}
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		pe.Path = name
 	}
 	err = fmt.Errorf("read %s: %w", what, err)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EISDIR) {

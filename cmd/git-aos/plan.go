@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/architectos/aos/report"
 	"github.com/architectos/aos/workflow"
@@ -90,6 +91,11 @@ func planCheckRun(ctx context.Context, opts *planCheckOptions) error {
 // planSource names a plan file, reading "-" from standard input.
 func planSource(f *factory, file string) (workflow.PlanSource, error) {
 	src := workflow.PlanSource{File: file}
+	if file != "-" && !filepath.IsAbs(file) && f.Dir != "" {
+		// Relative to the command's working directory, which is the
+		// process's own except for the steps of git aos demo.
+		src.Path = filepath.Join(f.Dir, file)
+	}
 	if file == "-" {
 		data, err := io.ReadAll(io.LimitReader(f.In, 1<<30))
 		if err != nil {
