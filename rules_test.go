@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/architectos/aos"
 )
 
 const module = "github.com/architectos/aos"
@@ -318,4 +320,18 @@ func packageDirs(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	return dirs
+}
+
+// TestRuleMeaning checks that Rule.Meaning, which SARIF rule descriptions
+// are made of, gives each registered rule the meaning of its comment.
+func TestRuleMeaning(t *testing.T) {
+	t.Parallel()
+	for _, r := range registry(t, "Rule") {
+		if got := aos.Rule(r.value).Meaning(); got != r.meaning {
+			t.Errorf("%s.Meaning() = %q, want %q", r.name, got, r.meaning)
+		}
+	}
+	if got := aos.ValidatorFinding("secrets", "aws-access-key-id").Meaning(); got != "" {
+		t.Errorf("a validator's rule has meaning %q, want none", got)
+	}
 }

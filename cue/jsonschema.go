@@ -1,6 +1,7 @@
 package cue
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -34,5 +35,12 @@ func JSONSchema() ([]byte, error) {
 	if err := json.Unmarshal(out, &pretty); err != nil {
 		return nil, err
 	}
-	return json.MarshalIndent(pretty, "", "  ")
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(pretty); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

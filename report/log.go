@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -17,10 +16,7 @@ func WriteLog(w io.Writer, asJSON bool, entries []workflow.LogEntry) error {
 		if entries == nil {
 			entries = []workflow.LogEntry{}
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(entries)
+		return encodeJSON(w, entries)
 	}
 	var b strings.Builder
 	for i, e := range entries {

@@ -19,6 +19,16 @@ import (
 // Formats lists the output format names accepted by --format.
 var Formats = []string{"text", "json", "sarif", "github"}
 
+// encodeJSON writes v as JSON indented by two spaces, ending in a
+// newline, with &, < and > as themselves: every JSON output is read by
+// programs and people, not embedded in HTML.
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
 // Write renders r to w in the named format.
 func Write(w io.Writer, format string, r *aos.Report) error {
 	if r.Violations == nil {
@@ -31,9 +41,7 @@ func Write(w io.Writer, format string, r *aos.Report) error {
 	case "", "text":
 		return writeText(w, r)
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return encodeJSON(w, r)
 	case "sarif":
 		return writeSARIF(w, r)
 	case "github":

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -48,9 +47,7 @@ func WriteRun(w io.Writer, format string, res *workflow.RunResult) error {
 		if res.Record != nil {
 			out.Changes = res.Record.Changes
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return encodeJSON(w, out)
 	case "", "text":
 		var b strings.Builder
 		for _, fd := range r.Findings {
@@ -80,12 +77,7 @@ func WriteRun(w io.Writer, format string, res *workflow.RunResult) error {
 // WriteReplies renders what each directive of a run returned, by index,
 // as JSON (--replies FILE).
 func WriteReplies(w io.Writer, replies []any) error {
-	b, err := json.MarshalIndent(replies, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
+	return encodeJSON(w, replies)
 }
 
 // WriteVerify renders the verdict of verify: in text, one line naming the

@@ -1,10 +1,10 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/architectos/aos"
 )
@@ -71,6 +71,7 @@ type sarifRegion struct {
 // problem is one line of any report: a violation, a finding or an
 // approval, in the terms the machine formats share.
 type problem struct {
+	kind    string // violation, finding or approval
 	rule    string // validator/rule for findings
 	level   string // error, warning or note
 	message string
@@ -85,7 +86,7 @@ type problem struct {
 func problems(r *aos.Report) []problem {
 	var out []problem
 	for _, v := range ownViolations(r) {
-		p := problem{rule: string(v.Rule), level: "error", message: violationMessage(v)}
+		p := problem{kind: "violation", rule: string(v.Rule), level: "error", message: violationMessage(v)}
 		switch {
 		case v.Pos.File != "":
 			p.file, p.line, p.col = v.Pos.File, v.Pos.Line, v.Pos.Col
@@ -99,7 +100,7 @@ func problems(r *aos.Report) []problem {
 		if level != "warning" && level != "note" {
 			level = "error"
 		}
-		out = append(out, problem{rule: f.Validator + "/" + f.Rule, level: level, message: f.Message, file: f.Path, line: f.Line, col: f.Column})
+		out = append(out, problem{kind: "finding", rule: f.Validator + "/" + f.Rule, level: level, message: f.Message, file: f.Path, line: f.Line, col: f.Column})
 	}
 	for _, a := range r.Approvals {
 		msg := "approval required for the plan's " + a.Subject()
@@ -115,9 +116,27 @@ func problems(r *aos.Report) []problem {
 		if a.Reason != "" {
 			msg += ": " + a.Reason
 		}
-		out = append(out, problem{rule: "approval/" + a.Rule, level: "note", message: msg, file: a.Path})
+		out = append(out, problem{kind: "approval", rule: "approval/" + a.Rule, level: "note", message: msg, file: a.Path})
 	}
 	return out
+}
+
+// describe is the description of p's rule, as SARIF lists it once for
+// all its results: the registry's meaning of a violation's rule (docs/spec.md
+// section 12), what a validator's or an approval's rule is, never the
+// message of one result.
+func (p problem) describe() string {
+	switch p.kind {
+	case "finding":
+		v, rule, _ := strings.Cut(p.rule, "/")
+		return fmt.Sprintf("rule %s of validator %s (validators.%s in the manifest); its findings of severity error reject the change", rule, v, v)
+	case "approval":
+		return fmt.Sprintf("the manifest's require_approval rule %s: the change needs a reviewer's approval", strings.TrimPrefix(p.rule, "approval/"))
+	}
+	if m := aos.Rule(p.rule).Meaning(); m != "" {
+		return m
+	}
+	return p.rule
 }
 
 // violationMessage is v's text without its position and rule, which the
@@ -145,7 +164,7 @@ func writeSARIF(w io.Writer, r *aos.Report) error {
 	descr := map[string]string{}
 	for _, p := range ps {
 		if _, ok := descr[p.rule]; !ok {
-			descr[p.rule] = p.message
+			descr[p.rule] = p.describe()
 		}
 	}
 	ids := make([]string, 0, len(descr))
@@ -179,10 +198,7 @@ func writeSARIF(w io.Writer, r *aos.Report) error {
 			Results: results,
 		}},
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(log)
+	return encodeJSON(w, log)
 }
 
 // Problem is one line of a report in the terms annotations and code

@@ -93,6 +93,13 @@ func TestScript(t *testing.T) {
 			e.Setenv("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
 			e.Setenv("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
 			e.Setenv("HOME", e.WorkDir)
+			// The module's own files (.pre-commit-hooks.yaml, README.md),
+			// for scripts that use them as users do.
+			src, err := filepath.Abs(filepath.Join("..", ".."))
+			if err != nil {
+				return err
+			}
+			e.Setenv("AOS_SOURCE", src)
 			// Compiled validator modules are shared by every script and
 			// kept across runs, keyed by each module's hash: compiling
 			// them under the race detector takes tens of seconds.
