@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/workflow"
@@ -148,4 +149,26 @@ func statusLetter(s aos.ChangeStatus) string {
 		return "?"
 	}
 	return strings.ToUpper(string(s)[:1])
+}
+
+// WriteProgress writes one progress line of a job, for a terminal: when
+// it starts, and when it ends with its exit code and duration.
+func WriteProgress(w io.Writer, p workflow.JobProgress) error {
+	j := p.Job
+	var line string
+	switch {
+	case !p.Done:
+		line = fmt.Sprintf("git-aos: directive %d: running %s %s ...\n", j.Directive, j.Kind, terminalSafe(j.Name))
+	case p.Err != nil:
+		line = fmt.Sprintf("git-aos: directive %d: %s %s could not run\n", j.Directive, j.Kind, terminalSafe(j.Name))
+	default:
+		r := p.Record
+		status := fmt.Sprintf("exit %d", r.ExitCode)
+		if r.TimedOut {
+			status = "timed out"
+		}
+		line = fmt.Sprintf("git-aos: directive %d: %s %s: %s in %s\n", j.Directive, j.Kind, terminalSafe(j.Name), status, time.Duration(r.DurationMs)*time.Millisecond)
+	}
+	_, err := io.WriteString(w, line)
+	return err
 }

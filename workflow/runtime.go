@@ -36,6 +36,32 @@ type RuntimeOptions struct {
 	Dir string
 	// Version is git-aos's version, for GET_ENVIRONMENT_INFO.
 	Version string
+	// Progress, when set, is told when each job starts and ends (the
+	// command line shows it on a terminal). It may be called from several
+	// goroutines at once.
+	Progress func(JobProgress)
+}
+
+// JobProgress is a job starting (Done false) or ending (Done true, with
+// its record; Err when it could not run).
+type JobProgress struct {
+	Job    engine.Job
+	Done   bool
+	Record aos.JobRecord
+	Err    error
+}
+
+// progressRunner tells progress about each job of runner.
+type progressRunner struct {
+	runner   engine.JobRunner
+	progress func(JobProgress)
+}
+
+func (p progressRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (engine.JobResult, error) {
+	p.progress(JobProgress{Job: job})
+	res, err := p.runner.Run(ctx, job, st)
+	p.progress(JobProgress{Job: job, Done: true, Record: res.Record, Err: err})
+	return res, err
 }
 
 // NewRuntime returns the runtime of git-aos: jobs run in the sandbox of
@@ -47,7 +73,13 @@ func NewRuntime(opts RuntimeOptions) *Runtime {
 	vopts := sync.OnceValues(func() (validators.Options, error) { return validatorOptions(opts.Dir) })
 	return &Runtime{
 		Version: opts.Version,
-		Jobs:    func(m *aos.Manifest) (engine.JobRunner, error) { return newJobRunner(opts.Dir, m) },
+		Jobs: func(m *aos.Manifest) (engine.JobRunner, error) {
+			jr, err := newJobRunner(opts.Dir, m)
+			if err != nil || opts.Progress == nil {
+				return jr, err
+			}
+			return progressRunner{jr, opts.Progress}, nil
+		},
 		Validators: func(ctx context.Context, m *aos.Manifest, base engine.Base) (engine.ValidateFunc, error) {
 			o, err := vopts()
 			if err != nil {

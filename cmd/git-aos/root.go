@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/report"
@@ -25,7 +26,18 @@ type factory struct {
 // runtime returns the runtime that runs plans, for commands that run
 // them.
 func (f *factory) runtime() *workflow.Runtime {
-	return workflow.NewRuntime(workflow.RuntimeOptions{Dir: f.Dir, Version: buildVersion()})
+	opts := workflow.RuntimeOptions{Dir: f.Dir, Version: buildVersion()}
+	if isTerminal(f.ErrOut) {
+		// Jobs can take minutes: a terminal shows each one start and
+		// end. Scripts and CI logs, which are not terminals, get none.
+		var mu sync.Mutex
+		opts.Progress = func(p workflow.JobProgress) {
+			mu.Lock()
+			defer mu.Unlock()
+			report.WriteProgress(f.ErrOut, p)
+		}
+	}
+	return workflow.NewRuntime(opts)
 }
 
 // usageError is a bad invocation: exit code 2, with a hint to see the
