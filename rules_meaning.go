@@ -55,5 +55,11 @@ var meanings = sync.OnceValue(func() map[string]string {
 // docs/spec.md section 12 gives it, or "" for a rule that is not
 // registered (a validator's finding, [ValidatorFinding]).
 func (r Rule) Meaning() string {
-	return meanings()[string(r)]
+	return RuleMeaning(string(r))
+}
+
+// RuleMeaning is [Rule.Meaning] of the rule named name, for reports that
+// carry rule names as strings.
+func RuleMeaning(name string) string {
+	return meanings()[name]
 }

@@ -133,7 +133,7 @@ func (p problem) describe() string {
 	case "approval":
 		return fmt.Sprintf("the manifest's require_approval rule %s: the change needs a reviewer's approval", strings.TrimPrefix(p.rule, "approval/"))
 	}
-	if m := aos.Rule(p.rule).Meaning(); m != "" {
+	if m := aos.RuleMeaning(p.rule); m != "" {
 		return m
 	}
 	return p.rule
