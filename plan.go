@@ -12,6 +12,7 @@ const (
 	FileAppend         DirectiveType = "FILE_APPEND"
 	FileDelete         DirectiveType = "FILE_DELETE"
 	Diff               DirectiveType = "DIFF"
+	Search             DirectiveType = "SEARCH"
 	ApplyPatch         DirectiveType = "APPLY_PATCH"
 	Quarantine         DirectiveType = "QUARANTINE"
 	RunTests           DirectiveType = "RUN_TESTS"
@@ -24,7 +25,7 @@ const (
 
 // DirectiveTypes lists every directive type in the order of the spec.
 var DirectiveTypes = []DirectiveType{
-	FileRead, LS, Stat, FileWrite, FileAppend, FileDelete, Diff, ApplyPatch,
+	FileRead, LS, Stat, FileWrite, FileAppend, FileDelete, Diff, Search, ApplyPatch,
 	Quarantine, RunTests, BuildTarget, SandboxExec, GetManifest, GetEnvironmentInfo, GetHistory,
 }
 
@@ -86,4 +87,7 @@ type Directive struct {
 	Args       []string `json:"args,omitempty"`
 	// Reason is why QUARANTINE moves its file, for the record.
 	Reason string `json:"reason,omitempty"`
+	// Pattern and Glob are SEARCH's regular expression and file glob.
+	Pattern string `json:"pattern,omitempty"`
+	Glob    string `json:"glob,omitempty"`
 }

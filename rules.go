@@ -90,6 +90,8 @@ const (
 const (
 	RuleDiffAgainst        Rule = "diff.against"        // the commit DIFF compares against cannot be resolved or read here
 	RuleHistoryRead        Rule = "history.read"        // GET_HISTORY cannot read the audit log
+	RuleSearchPattern      Rule = "search.pattern"      // the pattern of SEARCH is not an RE2 regular expression of at most 4,096 bytes
+	RuleSearchGlob         Rule = "search.glob"         // the glob of SEARCH is malformed, absolute, or has an empty, . or .. segment
 	RuleManifestTemplate   Rule = "manifest.template"   // a job's command holds a template that does not expand
 	RuleTestsUnknown       Rule = "tests.unknown"       // RUN_TESTS names no suite under tests
 	RuleTestsFailed        Rule = "tests.failed"        // a test suite exited non-zero or timed out

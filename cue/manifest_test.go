@@ -229,7 +229,7 @@ policies:
 				`m.yaml:15:5: tests.unit.working_dir: working_dir "../up": path has a ".." segment; paths must be canonical`,
 				`m.yaml:17:21: policies.max_file_size_kb: invalid value 0 (out of bound >0)`,
 				`m.yaml:18:21: policies.required_suites[0]: unknown suite "e2e" (not under tests)`,
-				`m.yaml:19:23: policies.denied_directives[0]: invalid value "RM_RF" (want one of "APPLY_PATCH", "BUILD", "DIFF", "FILE_APPEND", "FILE_DELETE", "FILE_READ", "FILE_WRITE", "GET_ENVIRONMENT_INFO", "GET_HISTORY", "GET_MANIFEST", "LS", "QUARANTINE", "RUN_TESTS", "SANDBOX_EXEC", "STAT")`,
+				`m.yaml:19:23: policies.denied_directives[0]: invalid value "RM_RF" (want one of "APPLY_PATCH", "BUILD", "DIFF", "FILE_APPEND", "FILE_DELETE", "FILE_READ", "FILE_WRITE", "GET_ENVIRONMENT_INFO", "GET_HISTORY", "GET_MANIFEST", "LS", "QUARANTINE", "RUN_TESTS", "SANDBOX_EXEC", "SEARCH", "STAT")`,
 			},
 		},
 		{

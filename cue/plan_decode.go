@@ -12,36 +12,6 @@ import (
 
 var planKeys = map[string]bool{"version": true, "id": true, "goal": true, "base": true, "directives": true}
 
-// directiveFields lists the parameters of each directive type, required
-// ones first marked with a true value.
-var directiveFields = map[aos.DirectiveType]map[string]bool{
-	aos.FileRead:           {"path": true},
-	aos.LS:                 {"path": true},
-	aos.Stat:               {"path": true},
-	aos.FileDelete:         {"path": true},
-	aos.FileWrite:          {"path": true, "content": false, "content_base64": false, "executable": false},
-	aos.FileAppend:         {"path": true, "content": false, "content_base64": false, "executable": false},
-	aos.Diff:               {"path": true, "against": false},
-	aos.ApplyPatch:         {"patch": true},
-	aos.Quarantine:         {"path": true, "reason": false},
-	aos.RunTests:           {"suite": false},
-	aos.BuildTarget:        {"target": true},
-	aos.SandboxExec:        {"tool": true, "args": false},
-	aos.GetManifest:        {},
-	aos.GetEnvironmentInfo: {},
-	aos.GetHistory:         {},
-}
-
-// DirectiveParams returns the parameter names of a directive type, sorted,
-// and whether the type exists.
-func DirectiveParams(t aos.DirectiveType) ([]string, bool) {
-	f, ok := directiveFields[t]
-	if !ok {
-		return nil, false
-	}
-	return slices.Sorted(maps.Keys(f)), true
-}
-
 func (p *parser) wantKind(n *node, k kind, directive int, field string) bool {
 	if n.kind == k {
 		return true
@@ -183,7 +153,7 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 		}
 		d.FieldPos[k.str] = v.pos
 		switch k.str {
-		case "path", "against", "patch", "suite", "target", "tool", "content", "reason":
+		case "path", "against", "patch", "suite", "target", "tool", "content", "reason", "pattern", "glob":
 			s, ok := p.str(v, i, k.str)
 			if !ok {
 				continue
@@ -205,6 +175,10 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 				d.Content = []byte(s)
 			case "reason":
 				d.Reason = s
+			case "pattern":
+				d.Pattern = s
+			case "glob":
+				d.Glob = s
 			}
 		case "content_base64":
 			s, ok := p.str(v, i, k.str)

@@ -221,9 +221,9 @@ func TestParsePlanErrors(t *testing.T) {
 		{name: "no type", doc: head + "directives:\n  - path: a\n",
 			want: []string{"plan.yaml:5:5: directive 0: directive has no type [plan.schema]"}},
 		{name: "unknown type", doc: head + "directives:\n  - type: SHELL\n    command: rm -rf /\n",
-			want: []string{`plan.yaml:5:11: directive 0 (SHELL): unknown directive type "SHELL" (known: FILE_READ, LS, STAT, FILE_WRITE, FILE_APPEND, FILE_DELETE, DIFF, APPLY_PATCH, QUARANTINE, RUN_TESTS, BUILD, SANDBOX_EXEC, GET_MANIFEST, GET_ENVIRONMENT_INFO, GET_HISTORY) [plan.directive]`}},
+			want: []string{`plan.yaml:5:11: directive 0 (SHELL): unknown directive type "SHELL" (known: FILE_READ, LS, STAT, FILE_WRITE, FILE_APPEND, FILE_DELETE, DIFF, SEARCH, APPLY_PATCH, QUARANTINE, RUN_TESTS, BUILD, SANDBOX_EXEC, GET_MANIFEST, GET_ENVIRONMENT_INFO, GET_HISTORY) [plan.directive]`}},
 		{name: "lower-case type", doc: head + "directives:\n  - type: file_read\n    path: a\n",
-			want: []string{`plan.yaml:5:11: directive 0 (file_read): unknown directive type "file_read" (known: FILE_READ, LS, STAT, FILE_WRITE, FILE_APPEND, FILE_DELETE, DIFF, APPLY_PATCH, QUARANTINE, RUN_TESTS, BUILD, SANDBOX_EXEC, GET_MANIFEST, GET_ENVIRONMENT_INFO, GET_HISTORY) [plan.directive]`}},
+			want: []string{`plan.yaml:5:11: directive 0 (file_read): unknown directive type "file_read" (known: FILE_READ, LS, STAT, FILE_WRITE, FILE_APPEND, FILE_DELETE, DIFF, SEARCH, APPLY_PATCH, QUARANTINE, RUN_TESTS, BUILD, SANDBOX_EXEC, GET_MANIFEST, GET_ENVIRONMENT_INFO, GET_HISTORY) [plan.directive]`}},
 		{name: "type integer", doc: head + "directives:\n  - type: 7\n",
 			want: []string{"plan.yaml:5:11: directive 0: type must be a string, not an integer (quote it) [plan.schema]"}},
 		{name: "extra field on a read", doc: head + "directives:\n  - type: FILE_READ\n    path: a\n    content: x\n",
@@ -280,7 +280,7 @@ func TestParsePlanErrors(t *testing.T) {
 		{name: "every error of every directive", doc: head + "directives:\n  - type: FILE_READ\n  - type: NOPE\n  - type: LS\n    path: 1\n",
 			want: []string{
 				"plan.yaml:5:5: directive 0 (FILE_READ): FILE_READ needs path [plan.schema]",
-				`plan.yaml:6:11: directive 1 (NOPE): unknown directive type "NOPE" (known: FILE_READ, LS, STAT, FILE_WRITE, FILE_APPEND, FILE_DELETE, DIFF, APPLY_PATCH, QUARANTINE, RUN_TESTS, BUILD, SANDBOX_EXEC, GET_MANIFEST, GET_ENVIRONMENT_INFO, GET_HISTORY) [plan.directive]`,
+				`plan.yaml:6:11: directive 1 (NOPE): unknown directive type "NOPE" (known: FILE_READ, LS, STAT, FILE_WRITE, FILE_APPEND, FILE_DELETE, DIFF, SEARCH, APPLY_PATCH, QUARANTINE, RUN_TESTS, BUILD, SANDBOX_EXEC, GET_MANIFEST, GET_ENVIRONMENT_INFO, GET_HISTORY) [plan.directive]`,
 				"plan.yaml:8:11: directive 2 (LS): path must be a string, not an integer (quote it) [plan.schema]",
 			}},
 

@@ -78,6 +78,9 @@ type runner struct {
 	vis map[string]bool
 	// pol judges changes by the manifest's policies.
 	pol *policy.Policies
+	// abort is why the run stopped in the middle of a directive (its
+	// context ended); the run then fails with it.
+	abort error
 }
 
 // Run interprets plan against base. It returns an error only when the run
@@ -99,17 +102,30 @@ func Run(ctx context.Context, plan *aos.Plan, base Base, opts Options) (*Result,
 			return nil, err
 		}
 		r.step(i, &plan.Directives[i])
+		if r.abort != nil {
+			return nil, r.abort
+		}
 	}
+	return r.finish(plan.Directives)
+}
+
+// finish judges the plan of directives ds as a whole once each has run:
+// the last job batch, require_tests_on_write, the validators on the
+// final state when applying, and the size approvals.
+func (r *runner) finish(ds []aos.Directive) (*Result, error) {
 	r.flushJobs()
-	if i, den := r.pol.TestsOnWrite(plan.Directives); den != nil {
-		r.deny(&plan.Directives[i], "", den)
+	if r.abort != nil {
+		return nil, r.abort
 	}
-	if opts.Apply && r.res.OK() {
+	if i, den := r.pol.TestsOnWrite(ds); den != nil {
+		r.deny(&ds[i], "", den)
+	}
+	if r.opts.Apply && r.res.OK() {
 		r.validate()
 	}
 	// A job or validator that ctx stopped did not fail: the run did not
 	// end, and has no verdict.
-	if err := ctx.Err(); err != nil {
+	if err := r.ctx.Err(); err != nil {
 		return nil, err
 	}
 	if err := r.sizeApprovals(); err != nil {
@@ -189,6 +205,8 @@ func (r *runner) directive(d *aos.Directive, o *aos.Outcome) {
 		r.delete(d, o)
 	case aos.Diff:
 		r.diff(d, o)
+	case aos.Search:
+		r.search(d, o)
 	case aos.ApplyPatch:
 		r.applyPatch(d, o)
 	case aos.Quarantine:

@@ -231,3 +231,29 @@ func MatchNameFolded(patterns []string, name string) bool {
 	}
 	return false
 }
+
+// SearchGlob is the glob of a SEARCH directive (docs/spec.md 4.10): with a
+// /, it is matched against a file's path from the repository root;
+// without, against the file's name alone, as .gitignore reads globs.
+type SearchGlob struct {
+	pattern string
+	name    bool
+}
+
+// CompileSearchGlob checks pattern as a workspace glob ([CheckGlob]) and
+// compiles it as a SEARCH glob.
+func CompileSearchGlob(pattern string) (*SearchGlob, error) {
+	if err := CheckGlob(pattern); err != nil {
+		return nil, err
+	}
+	return &SearchGlob{pattern: pattern, name: !strings.Contains(pattern, "/")}, nil
+}
+
+// Match reports whether the file at path p matches the glob.
+func (g *SearchGlob) Match(p string) bool {
+	if g.name {
+		p = p[strings.LastIndexByte(p, '/')+1:]
+	}
+	ok, _ := doublestar.Match(g.pattern, p)
+	return ok
+}

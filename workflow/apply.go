@@ -555,6 +555,14 @@ func touched(p *aos.Plan) (paths map[string]bool, dirs []string) {
 		case aos.Quarantine:
 			paths[d.Path] = true
 			paths[aos.QuarantinePath(d.Path)] = true
+		case aos.Search:
+			// Every file beneath the path, or the file it names.
+			if d.Path == "" {
+				dirs = append(dirs, ".")
+			} else {
+				dirs = append(dirs, d.Path)
+				paths[d.Path] = true
+			}
 		case aos.ApplyPatch:
 			if fps, err := patch.Parse(d.Patch); err == nil {
 				for _, fp := range fps {
