@@ -50,7 +50,7 @@ func NewSession(ctx context.Context, base Base, opts Options) (*Session, error) 
 // checkpoint is where a runner's results stood before a directive.
 type checkpoint struct {
 	violations, jobs, findings, validators, approvals, outcomes int
-	gen, valGen                                                  int
+	gen, valGen                                                 int
 }
 
 func (r *runner) checkpoint() checkpoint {
