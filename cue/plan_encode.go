@@ -36,7 +36,8 @@ var ErrNotEncodable = errors.New("directive cannot be written as a plan")
 // written as content_base64. The encoding is checked by parsing it:
 // a directive that does not read back as itself is written again more
 // plainly, and one that never does is an error wrapping
-// [ErrNotEncodable].
+// [ErrNotEncodable]. An id or goal that no plan may have is the
+// parser's [*PlanError].
 func EncodePlan(p *aos.Plan) ([]byte, error) {
 	styles := make([]style, len(p.Directives))
 	for range styleCount {
@@ -74,6 +75,11 @@ func mismatches(data []byte, p *aos.Plan) ([]int, error) {
 		}
 		var bad []int
 		for _, v := range pe.Violations {
+			if v.Directive < 0 {
+				// The document's own fields (an id or goal a plan may
+				// not have): no encoding changes that.
+				return nil, pe
+			}
 			bad = append(bad, v.Directive)
 		}
 		return bad, nil
@@ -211,7 +217,7 @@ func mapping() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} }
 
 // plainRe is the strings written plain in the natural style: nothing YAML
 // could read as another type, an indicator or a comment.
-var plainRe = regexp.MustCompile(`^[A-Za-z_/][A-Za-z0-9_./@+=-]*$`)
+var plainRe = regexp.MustCompile(`^[A-Za-z_/](?:[A-Za-z0-9_./@+=, -]*[A-Za-z0-9_./@+=-])?$`)
 
 // str is s as a string scalar in style st.
 func str(s string, st style) *yaml.Node {

@@ -54,6 +54,10 @@ type Result struct {
 	// Replies hold what each directive returns to the plan's author
 	// (file contents, listings, diffs), by directive index.
 	Replies []any
+	// Changed holds, by directive index, the paths each directive
+	// changed (writes, patches, a build's outputs), compared with the
+	// staged tree before it.
+	Changed [][]PathChange
 }
 
 // OK reports whether the plan passed.
@@ -147,7 +151,7 @@ func newRunner(ctx context.Context, base Base, opts Options, n int) (*runner, er
 	}
 	return &runner{ctx: ctx, opts: opts, m: opts.Manifest, st: st, pol: pol, valGen: -1,
 		argRe: map[string]*regexp.Regexp{}, vis: map[string]bool{},
-		res: &Result{State: st, Outcomes: make([]aos.Outcome, n), Replies: make([]any, n)}}, nil
+		res: &Result{State: st, Outcomes: make([]aos.Outcome, n), Replies: make([]any, n), Changed: make([][]PathChange, n)}}, nil
 }
 
 // step runs d, directive i, and records its outcome.
@@ -158,6 +162,11 @@ func (r *runner) step(i int, d *aos.Directive) {
 	o := &r.res.Outcomes[i]
 	*o = aos.Outcome{Index: i, Type: d.Type, Path: d.Path, Status: aos.OutcomeOK}
 	before := len(r.res.Violations)
+	r.st.journal = map[string]*file{}
+	defer func() {
+		r.res.Changed[i] = r.st.changed()
+		r.st.journal = nil
+	}()
 	if r.deny(d, d.Path, r.pol.Directive(d.Type)) {
 		r.directive(d, o)
 		if len(r.res.Violations) == before && !d.Type.Writes() {

@@ -36,6 +36,9 @@ type Step struct {
 	Findings []aos.Finding
 	// Approvals are the reviews its changes ask for (docs/spec.md 4.7).
 	Approvals []aos.Approval
+	// Changed are the paths it changed, compared with the staged tree
+	// before it.
+	Changed []PathChange
 }
 
 // NewSession starts a session on base.
@@ -69,6 +72,7 @@ func (r *runner) rollback(c checkpoint) {
 	res.Approvals = res.Approvals[:c.approvals]
 	res.Outcomes = res.Outcomes[:c.outcomes]
 	res.Replies = res.Replies[:c.outcomes]
+	res.Changed = res.Changed[:c.outcomes]
 	r.gen, r.valGen = c.gen, c.valGen
 	r.pending = nil
 	r.abort = nil
@@ -84,12 +88,14 @@ func (s *Session) Do(ctx context.Context, d aos.Directive) (Step, error) {
 	c := r.checkpoint()
 	r.res.Outcomes = append(r.res.Outcomes, aos.Outcome{})
 	r.res.Replies = append(r.res.Replies, nil)
+	r.res.Changed = append(r.res.Changed, nil)
 	r.step(d.Index, &d)
 	r.flushJobs()
 	res := r.res
 	st := Step{
 		Outcome:    res.Outcomes[d.Index],
 		Reply:      res.Replies[d.Index],
+		Changed:    res.Changed[d.Index],
 		Violations: slices.Clone(res.Violations[c.violations:]),
 		Jobs:       slices.Clone(res.Jobs[c.jobs:]),
 		Findings:   slices.Clone(res.Findings[c.findings:]),
@@ -143,5 +149,6 @@ func (s *Session) Finish(ctx context.Context) (*Result, error) {
 	out.Validators = slices.Clone(res.Validators)
 	out.Jobs = slices.Clone(res.Jobs)
 	out.Replies = slices.Clone(res.Replies)
+	out.Changed = slices.Clone(res.Changed)
 	return &out, nil
 }

@@ -65,6 +65,9 @@ type State struct {
 	// answers by path.
 	view   *View
 	viewed map[string][]byte
+	// journal, while a directive runs, holds each path it changed with
+	// the file there before (nil for none).
+	journal map[string]*file
 }
 
 // View rewrites what a read of a file of the base answers, for every
@@ -142,6 +145,17 @@ func (s *State) BlobOf(p string) (string, error) {
 		return "", err
 	}
 	return BlobID(b), nil
+}
+
+// note records p's file before a change, the first time p changes while
+// a directive runs.
+func (s *State) note(p string) {
+	if s.journal == nil {
+		return
+	}
+	if _, ok := s.journal[p]; !ok {
+		s.journal[p] = s.files[p]
+	}
 }
 
 // NewState stages an empty overlay on base.
@@ -301,6 +315,7 @@ func (s *State) Size(p string) (int64, error) {
 }
 
 func (s *State) put(p string, mode uint32, data []byte) {
+	s.note(p)
 	if data == nil {
 		data = []byte{}
 	}
@@ -312,6 +327,7 @@ func (s *State) put(p string, mode uint32, data []byte) {
 
 func (s *State) remove(p string) {
 	if _, ok := s.files[p]; ok {
+		s.note(p)
 		delete(s.files, p)
 		s.addDirs(p, -1)
 	}
@@ -335,6 +351,52 @@ func (s *State) under(d string) []string {
 		walk(d)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// PathChange is a path one directive changed, compared with the staged
+// tree before it (docs/spec.md 13.2): its status and, unless deleted, its
+// new mode, size and blob id.
+type PathChange struct {
+	Path   string           `json:"path"`
+	Status aos.ChangeStatus `json:"status"`
+	Mode   string           `json:"mode,omitempty"`
+	Size   int64            `json:"size,omitempty"`
+	Blob   string           `json:"blob,omitempty"`
+}
+
+// changed returns the paths the journal holds, with how they changed,
+// sorted; content written back unchanged is not a change.
+func (s *State) changed() []PathChange {
+	var out []PathChange
+	for p, before := range s.journal {
+		now, ok := s.files[p]
+		switch {
+		case !ok && before == nil:
+			continue
+		case !ok:
+			out = append(out, PathChange{Path: p, Status: aos.StatusDeleted})
+			continue
+		}
+		blob := now.hash
+		if now.changed {
+			blob = BlobID(now.data)
+		}
+		size, _ := s.Size(p)
+		c := PathChange{Path: p, Status: aos.StatusAdded, Mode: fmt.Sprintf("%o", now.mode), Size: size, Blob: blob}
+		if before != nil {
+			prev := before.hash
+			if before.changed {
+				prev = BlobID(before.data)
+			}
+			if prev == blob && before.mode == now.mode {
+				continue
+			}
+			c.Status = aos.StatusModified
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
 

@@ -38,3 +38,14 @@ func WriteRejected(w io.Writer, summary string) error {
 	_, err := fmt.Fprintf(w, "git-aos: %s\n", summary)
 	return err
 }
+
+// WriteHints prints what the user is to do next, one "git-aos: hint: HINT"
+// line each, as [WriteError] prints an error's hints.
+func WriteHints(w io.Writer, hints []string) error {
+	var b strings.Builder
+	for _, h := range hints {
+		fmt.Fprintf(&b, "git-aos: hint: %s\n", h)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

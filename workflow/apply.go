@@ -275,8 +275,15 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 		return rej, err
 	}
 	defer p.repo.Close()
+	return p.run(ctx, opts.Runtime, nil, "aos run ")
+}
+
+// run stages a prepared plan with jobs (nil: the runtime's sandbox) and,
+// when it passes, writes both commits and creates the branch at the
+// result commit.
+func (p *proposal) run(ctx context.Context, rt *Runtime, jobs engine.JobRunner, reflog string) (*RunResult, error) {
 	in := &stageInput{repo: p.repo, plan: p.plan, planData: p.data, planPath: p.path, base: p.base,
-		planTree: p.commit.Tree, planCommit: p.commitID, lm: p.lm, rt: opts.Runtime}
+		planTree: p.commit.Tree, planCommit: p.commitID, lm: p.lm, rt: rt, jobs: jobs}
 	st, err := stage(ctx, in)
 	if err != nil {
 		return nil, err
@@ -291,10 +298,10 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.repo.UpdateRefs("aos run "+p.plan.ID, gitops.RefUpdate{Ref: p.branch, Old: gitops.ZeroID, New: resultID}); err != nil {
+	if err := p.repo.UpdateRefs(reflog+p.plan.ID, gitops.RefUpdate{Ref: p.branch, Old: gitops.ZeroID, New: resultID}); err != nil {
 		return nil, refError(p.branch, err)
 	}
-	res = st.result()
+	res := st.result()
 	res.Branch, res.PlanCommit, res.ResultCommit = p.branch, p.commitID, resultID
 	return res, nil
 }

@@ -40,41 +40,9 @@ type staged struct {
 // stage runs the plan against its base with jobs and validators and, when
 // it passes, prepares the result commit's tree and run record.
 func stage(ctx context.Context, in *stageInput) (*staged, error) {
-	m := in.lm.Manifest
-	redact := newRedactor(in.lm)
-	opts := engine.Options{
-		Manifest: m,
-		Rules:    in.lm.Rules,
-		Apply:    true,
-		View:     redact.view(),
-		Tree:     func(rev string) (engine.Base, error) { return in.repo.RevTree(rev) },
-		History: func() (any, error) {
-			h, err := History(ctx, in.repo, in.base.Commit, historyLimit)
-			redact.entries(h)
-			return h, err
-		},
-		EnvInfo: func() any { return environmentInfo(m, in.rt) },
-	}
-	var pre []aos.Violation
-	switch {
-	case in.jobs != nil:
-		opts.Jobs = in.jobs
-	case in.rt != nil && in.rt.Jobs != nil:
-		jr, err := in.rt.Jobs(m)
-		if err != nil {
-			opts.Jobs = failingJobs{err}
-		} else {
-			opts.Jobs = jr
-		}
-	}
-	switch v, err := validatorsOf(ctx, in.rt, m, in.base); {
-	case errors.Is(err, errNoValidators):
-		pre = append(pre, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsUnavailable,
-			Message: err.Error() + "; the plan is not accepted unvalidated"})
-	case err != nil:
-		pre = append(pre, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsLoad, Message: err.Error()})
-	default:
-		opts.Validate = v
+	opts, pre, err := engineOptions(ctx, in.repo, in.base, in.lm, in.rt, in.jobs)
+	if err != nil {
+		return nil, err
 	}
 	stale, err := staleViolation(in.repo, in.plan, in.base)
 	if err != nil {
@@ -122,6 +90,51 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 	}
 	st.changes = append(st.changes, gitops.TreeChange{Path: st.runPath, Mode: aos.ModeFile, Data: data})
 	return st, nil
+}
+
+// engineOptions are the options a plan runs with on base, applied: jobs
+// in the runtime's sandbox (or jobs, when set), validators, DIFF against
+// other commits, the history and the environment of base. pre are the
+// violations that reject any plan before it runs: validators that cannot
+// be loaded.
+func engineOptions(ctx context.Context, repo *gitops.Repo, base *gitops.Tree, lm *LoadedManifest, rt *Runtime, jobs engine.JobRunner) (engine.Options, []aos.Violation, error) {
+	m := lm.Manifest
+	redact := newRedactor(lm)
+	opts := engine.Options{
+		Manifest: m,
+		Rules:    lm.Rules,
+		Apply:    true,
+		View:     redact.view(),
+		Tree:     func(rev string) (engine.Base, error) { return repo.RevTree(rev) },
+		History: func() (any, error) {
+			h, err := History(ctx, repo, base.Commit, historyLimit)
+			redact.entries(h)
+			return h, err
+		},
+		EnvInfo: func() any { return environmentInfo(m, rt) },
+	}
+	var pre []aos.Violation
+	switch {
+	case jobs != nil:
+		opts.Jobs = jobs
+	case rt != nil && rt.Jobs != nil:
+		jr, err := rt.Jobs(m)
+		if err != nil {
+			opts.Jobs = failingJobs{err}
+		} else {
+			opts.Jobs = jr
+		}
+	}
+	switch v, err := validatorsOf(ctx, rt, m, base); {
+	case errors.Is(err, errNoValidators):
+		pre = append(pre, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsUnavailable,
+			Message: err.Error() + "; the plan is not accepted unvalidated"})
+	case err != nil:
+		pre = append(pre, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsLoad, Message: err.Error()})
+	default:
+		opts.Validate = v
+	}
+	return opts, pre, nil
 }
 
 // buildRecord makes the run record of a passing run.

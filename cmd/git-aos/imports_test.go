@@ -17,6 +17,7 @@ func TestImports(t *testing.T) {
 		"github.com/architectos/aos/workflow": true,
 		"github.com/architectos/aos/hooks":    true,
 		"github.com/architectos/aos/github":   true,
+		"github.com/architectos/aos/mcp":      true,
 		"github.com/architectos/aos/demo":     true,
 		"github.com/architectos/aos/report":   true,
 	}

@@ -18,10 +18,41 @@ func newCmdPlan(f *factory) *cobra.Command {
 		Long: `A plan is a YAML or JSON document of directives (docs/spec.md section 3) that an
 agent commits to change a repository.`,
 		Example: `  git aos plan check plan.yaml
-  git aos plan check --format json plan.json`,
+  git aos plan check --format json plan.json
+  git aos plan schema > plan.schema.json`,
 	}
-	cmd.AddCommand(newCmdPlanCheck(f, nil))
+	cmd.AddCommand(newCmdPlanCheck(f, nil), newCmdPlanSchema(f, nil))
 	return cmd
+}
+
+type planSchemaOptions struct {
+	*factory
+}
+
+func newCmdPlanSchema(f *factory, runF func(context.Context, *planSchemaOptions) error) *cobra.Command {
+	opts := &planSchemaOptions{factory: f}
+	return &cobra.Command{
+		Use:   "schema",
+		Short: "Print the plan format as JSON Schema",
+		Long: `Schema prints the plan format as a JSON Schema document (draft 2020-12): the
+plan, and in $defs the schema of each directive type with its parameters,
+generated from the table the parser reads. The MCP tools' input schemas
+are these directive schemas. The parser's own rules beyond a schema
+(duplicate keys, YAML anchors, base64, the size limits) are docs/spec.md
+section 3.`,
+		Example: `  git aos plan schema > plan.schema.json`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			schema, err := workflow.PlanSchema()
+			if err != nil {
+				return err
+			}
+			return report.WriteSchema(opts.Out, schema)
+		},
+	}
 }
 
 type planCheckOptions struct {

@@ -99,6 +99,9 @@ GitHub:
   pr           push an agent branch and open or update its pull request
   ci           the Action: judge a pull request, report, hold it for approvals
 
+Agents:
+  mcp          serve the directives as MCP tools; mcp config sets up a client
+
 Servers:
   hook         the pre-receive gatekeeper: install it, or run it
   cache        compile validator modules ahead of their first use
@@ -141,6 +144,7 @@ func newCmdRoot(f *factory) *cobra.Command {
 		newCmdLog(f, nil),
 		newCmdManifest(f),
 		newCmdValidate(f, nil),
+		newCmdMCP(f, nil),
 		newCmdHook(f),
 		newCmdPR(f, nil),
 		newCmdCI(f, nil),
