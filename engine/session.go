@@ -120,9 +120,6 @@ func (s *Session) Directives() []aos.Directive { return slices.Clone(s.kept) }
 // Len is the number of directives kept.
 func (s *Session) Len() int { return len(s.kept) }
 
-// State is the staged tree after the kept directives.
-func (s *Session) State() *State { return s.r.st }
-
 // Finish returns what [Run] would return for the kept directives, judged
 // as a whole (require_tests_on_write, the validators on the final state,
 // the size approvals), and leaves the session as it was: it may go on.

@@ -238,7 +238,7 @@ func (s *server) do(ctx context.Context, req *sdk.CallToolRequest, t tool, param
 		params = json.RawMessage("{}")
 	}
 	if t.typ.IsJob() {
-		defer s.progress(ctx, req, t)()
+		defer s.progress(ctx, req, t, deadline(sess.Manifest().Manifest, t.typ, params))()
 	}
 	r, err := sess.Do(ctx, t.typ, params)
 	if err != nil {
@@ -282,7 +282,7 @@ func refusal(r *workflow.Reply) error {
 // progress sends the client progress notifications every second while a
 // job runs, when the call asked for them; the returned function stops
 // them.
-func (s *server) progress(ctx context.Context, req *sdk.CallToolRequest, t tool) func() {
+func (s *server) progress(ctx context.Context, req *sdk.CallToolRequest, t tool, total int) func() {
 	tok := req.Params.GetProgressToken()
 	if tok == nil {
 		return func() {}
@@ -302,8 +302,8 @@ func (s *server) progress(ctx context.Context, req *sdk.CallToolRequest, t tool)
 				return
 			case now := <-tick.C:
 				secs := now.Sub(start).Seconds()
-				err := req.Session.NotifyProgress(ctx, &sdk.ProgressNotificationParams{ProgressToken: tok, Progress: secs,
-					Message: fmt.Sprintf("%s running for %.0f s", t.name, secs)})
+				err := req.Session.NotifyProgress(ctx, &sdk.ProgressNotificationParams{ProgressToken: tok, Progress: secs, Total: float64(total),
+					Message: fmt.Sprintf("%s running for %.0f s of at most %d s", t.name, secs, total)})
 				if err != nil {
 					return
 				}
@@ -314,6 +314,23 @@ func (s *server) progress(ctx context.Context, req *sdk.CallToolRequest, t tool)
 		close(done)
 		<-stopped
 	}
+}
+
+// deadline is how long the job a call asks for may run, in seconds, or 0
+// when the manifest names no such job (the engine refuses it then).
+func deadline(m *aos.Manifest, t aos.DirectiveType, params json.RawMessage) int {
+	var p struct{ Suite, Target, Tool string }
+	json.Unmarshal(params, &p)
+	switch t {
+	case aos.RunTests:
+		if p.Suite == "" {
+			p.Suite = "default"
+		}
+		return m.Tests[p.Suite].TimeoutSeconds
+	case aos.BuildTarget:
+		return m.Build.Targets[p.Target].TimeoutSeconds
+	}
+	return m.Tools[p.Tool].TimeoutSeconds
 }
 
 // window is the part of n items that offset and limit show.

@@ -34,9 +34,12 @@ import (
 //     on the same base with every ignored file deleted, the commits the
 //     caller names or makes aside.
 //
-// A new read directive (SEARCH) is a new entry in probes; a new front end
-// (the MCP tools) is a new entry in frontEnds, returning what its caller
-// sees.
+// The front ends are plan check, run and the MCP tools (each directive a
+// call of its tool in one session, then plan_status; ignored_mcp_test.go).
+// A new read directive is a new entry in probes, as SEARCH is (by path,
+// beneath a path, by a glob naming the path or its file name, and over the
+// whole tree in random plans); a new front end is a new entry in
+// frontEnds, returning what its caller sees.
 
 // probeSeeds is how many random repositories are checked.
 var probeSeeds = flag.Int("probe-seeds", 8, "random repositories TestIgnoredAnswersAsMissing checks")
@@ -61,6 +64,10 @@ var probes = []probe{
 	}},
 	{"FILE_READ beneath", false, func(p, _, _, _ string) string { return dir("FILE_READ", p+"/x1abc") }},
 	{"STAT beneath", false, func(p, _, _, _ string) string { return dir("STAT", p+"/x1abc") }},
+	{"SEARCH", false, func(p, _, _, _ string) string { return search("line|dir", "path", p) }},
+	{"SEARCH beneath", false, func(p, _, _, _ string) string { return search("line", "path", p+"/x1abc") }},
+	{"SEARCH glob", false, func(p, _, _, _ string) string { return search("line|dir", "glob", p) }},
+	{"SEARCH name glob", false, func(p, _, _, _ string) string { return search("line|dir", "glob", path.Base(p)) }},
 	{"APPLY_PATCH copy source", false, func(p, fresh, _, _ string) string {
 		return patchDirective(fmt.Sprintf("diff --git a/%s b/%s\nsimilarity index 100%%\ncopy from %s\ncopy to %s\n", p, fresh, p, fresh))
 	}},
@@ -85,6 +92,11 @@ var probes = []probe{
 }
 
 func dir(typ, p string) string { return fmt.Sprintf("  - type: %s\n    path: %s\n", typ, p) }
+
+// search is a SEARCH for pattern with one more parameter, path or glob.
+func search(pattern, key, value string) string {
+	return fmt.Sprintf("  - type: SEARCH\n    pattern: %q\n    %s: %q\n", pattern, key, value)
+}
 
 func patchDirective(patch string) string {
 	var b strings.Builder
@@ -458,6 +470,10 @@ func (r *probeRepo) randomDirectives() string {
 			b.WriteString("  - type: GET_HISTORY\n")
 		case k == 1:
 			b.WriteString("  - type: GET_MANIFEST\n")
+		case k == 2:
+			// The whole tree: ignored files are neither searched nor
+			// counted.
+			b.WriteString("  - type: SEARCH\n    pattern: \"line [0-9]+ 1\"\n")
 		case p == "." && k < 6:
 			b.WriteString(dir("LS", "."))
 		case p == ".":

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -376,5 +377,56 @@ func TestSessionPinsDiffAgainst(t *testing.T) {
 	}
 	if data := git(t, dir, "show", "aos/pinned^:.aos/plans/pinned.yaml"); !strings.Contains(data, `against: "`+first+`"`) {
 		t.Errorf("plan does not pin against:\n%s", data)
+	}
+}
+
+// TestReplies labels the replies of a run: each directive's index, type
+// and status, with what it read, what it changed, its job and why it was
+// refused.
+func TestReplies(t *testing.T) {
+	t.Parallel()
+	dir := newRepo(t, sessionFiles)
+	repo := openRepo(t, dir)
+	defer repo.Close()
+	base, err := repo.RevTree("HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm, err := ManifestFromTree(base, ManifestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, _, err := engineOptions(ctx(), repo, base, lm, bwrapRuntime, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := cue.ParsePlan("p.yaml", []byte(`version: 1
+id: replies
+goal: label
+directives:
+  - type: FILE_READ
+    path: src/a.txt
+  - type: FILE_WRITE
+    path: src/a.txt
+    content: "new\n"
+  - type: RUN_TESTS
+  - type: FILE_WRITE
+    path: vendor/lib.go
+    content: "x"
+`), cue.PlanLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := engine.Run(ctx(), plan, base, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Replies(res)
+	if len(got) != 4 || got[0].Type != aos.FileRead || got[0].Reply.(engine.FileReply).Content != "alpha\n" ||
+		got[1].Status != aos.OutcomeOK || len(got[1].Changes) != 1 || got[1].Changes[0].Status != aos.StatusModified ||
+		got[2].Job == nil || got[2].Job.Name != "default" || got[2].Job.ExitCode != 0 ||
+		got[3].Status != aos.OutcomeRejected || got[3].Violations[0].Rule != aos.RuleWorkspaceReadOnly || got[3].Directive != 3 {
+		b, _ := json.MarshalIndent(got, "", "  ")
+		t.Errorf("replies %s", b)
 	}
 }
