@@ -226,3 +226,5 @@ func (c *client) refused(name string, args map[string]any, rule string) result {
 	}
 	return r
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -123,10 +123,21 @@ type Denial struct {
 // file system that ignores case folds it), under the most restrictive
 // rule any of them meets: src/CONFIG/app.ini is read-only where
 // src/config/** is.
+//
+// An ignored path is refused as the rules below would refuse it were it
+// not ignored, so that the answer tells nothing a missing path's does not;
+// where they would allow it, as not writable (a write there must not
+// replace what is hidden, and that answer alone tells it apart).
 func (r *Rules) CanWrite(p string) *Denial {
-	if _, ign := r.ignored.Match(p); ign {
+	den := r.canWriteVisible(p)
+	if _, ign := r.ignored.Match(p); ign && den == nil {
 		return &Denial{aos.RuleWorkspaceNotWritable, "path is not writable"}
 	}
+	return den
+}
+
+// canWriteVisible judges a write of p by every rule but the ignored globs.
+func (r *Rules) canWriteVisible(p string) *Denial {
 	if why := r.Protected(p); why != "" {
 		return &Denial{aos.RuleWorkspaceProtected, "path is always protected: " + why}
 	}
