@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/architectos/aos/gh/ghtest"
 	"github.com/architectos/aos/mcp"
 	toml "github.com/pelletier/go-toml/v2"
 )
@@ -162,5 +163,61 @@ func TestClientConfig(t *testing.T) {
 	}
 	if _, _, err := mcp.ClientConfig("emacs", "/x", "/y"); err == nil {
 		t.Error("an unknown client is accepted")
+	}
+}
+
+// TestSubmitOpensPullRequest: submit with open_pr pushes aos/<id> and opens
+// its pull request as git aos pr does, here on a GitHub API double reached
+// as GitHub Enterprise Server is.
+func TestSubmitOpensPullRequest(t *testing.T) {
+	t.Parallel()
+	dir := newRepo(t, appFiles)
+	origin := filepath.Join(t.TempDir(), "origin.git")
+	git(t, dir, "clone", "-q", "--bare", dir, origin)
+	git(t, dir, "remote", "add", "origin", origin)
+	git(t, dir, "fetch", "-q", "origin")
+	git(t, dir, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
+	srv := ghtest.NewServer(t)
+	repo := &ghtest.Repo{Owner: "octo-org", Name: "site"}
+	srv.Serve(repo)
+	c := connectEnv(t, dir, "", []string{"GITHUB_TOKEN=" + ghtest.Token, "GITHUB_API_URL=" + srv.URL, "GITHUB_REPOSITORY=octo-org/site"})
+	c.ok("write_file", map[string]any{"path": "docs/NOTES.md", "content": "notes\n"}, nil)
+	c.ok("run_tests", nil, nil)
+	var sub struct {
+		Branch       string
+		ResultCommit string `json:"result_commit"`
+		PullRequest  *struct {
+			Number  int
+			URL     string
+			Created bool
+		} `json:"pull_request"`
+		Warning string
+	}
+	c.ok("submit", map[string]any{"id": "notes", "goal": "Add notes", "open_pr": true}, &sub)
+	if sub.PullRequest == nil || sub.PullRequest.Number != 1 || !sub.PullRequest.Created {
+		t.Fatalf("submit %+v\n%s", sub, c.stderr)
+	}
+	if got := git(t, origin, "rev-parse", "refs/heads/aos/notes"); got != sub.ResultCommit {
+		t.Errorf("origin has aos/notes at %s, the result is %s", got, sub.ResultCommit)
+	}
+	p := repo.PR(1)
+	if p == nil || p.Head != "aos/notes" || p.Base != "main" || !p.Draft || !strings.Contains(p.Title, "Add notes (notes)") || strings.Join(p.Reviewers, ",") != "alice" {
+		t.Errorf("pull request %+v", p)
+	}
+	// Without GitHub, the branch is made and the answer says why there
+	// is no pull request.
+	c2 := connectEnv(t, dir, "", []string{"GITHUB_TOKEN=", "GH_TOKEN=", "GITHUB_API_URL=" + srv.URL, "GITHUB_REPOSITORY=octo-org/site"})
+	c2.ok("write_file", map[string]any{"path": "docs/MORE.md", "content": "more\n"}, nil)
+	c2.ok("run_tests", nil, nil)
+	var more struct {
+		PullRequest *struct{ Number int } `json:"pull_request"`
+		Warning     string
+	}
+	c2.ok("submit", map[string]any{"id": "more", "goal": "Add more", "open_pr": true}, &more)
+	if more.PullRequest != nil || !strings.Contains(more.Warning, "aos/more is made") || !strings.Contains(more.Warning, "hint: set GITHUB_TOKEN") {
+		t.Errorf("without a token: %+v", more)
+	}
+	if git(t, dir, "rev-parse", "aos/more") == "" {
+		t.Error("no branch")
 	}
 }

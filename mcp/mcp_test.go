@@ -138,8 +138,15 @@ type client struct {
 // pv ("" for the SDK's latest).
 func connect(t testing.TB, dir, pv string, args ...string) *client {
 	t.Helper()
+	return connectEnv(t, dir, pv, nil, args...)
+}
+
+// connectEnv is connect with more environment variables for the server.
+func connectEnv(t testing.TB, dir, pv string, env []string, args ...string) *client {
+	t.Helper()
 	c := &client{t: t, stderr: &syncBuffer{}}
 	cmd := exec.Command(binary, append([]string{"mcp", "--repo", dir}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = c.stderr
 	cl := sdk.NewClient(&sdk.Implementation{Name: "aos-test", Version: "v0"}, &sdk.ClientOptions{
 		ProgressNotificationHandler: func(_ context.Context, req *sdk.ProgressNotificationClientRequest) {

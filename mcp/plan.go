@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/github"
 	"github.com/architectos/aos/workflow"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -74,9 +75,6 @@ func (s *server) submit(ctx context.Context, _ *sdk.CallToolRequest, in SubmitIn
 	if err != nil {
 		return nil, nil, errorText(err)
 	}
-	if in.OpenPR && s.opts.PR == nil {
-		return nil, nil, &toolError{"open_pr: this server cannot open pull requests\nhint: submit without open_pr, then run git aos pr aos/" + in.ID}
-	}
 	res, err := sess.Submit(ctx, workflow.SubmitOptions{ID: in.ID, Goal: in.Goal})
 	if err != nil {
 		return nil, nil, errorText(err)
@@ -95,11 +93,16 @@ func (s *server) submit(ctx context.Context, _ *sdk.CallToolRequest, in SubmitIn
 		out.Approvals = []aos.Approval{}
 	}
 	if in.OpenPR {
-		pr, err := s.opts.PR(ctx, out.Branch)
+		// As git aos pr aos/<id> does: push the branch, open or update
+		// its pull request.
+		pr, err := github.PR(ctx, github.PROptions{Dir: s.opts.Dir, Branch: out.Branch})
 		if err != nil {
 			out.Warning = fmt.Sprintf("the branch %s is made, and its pull request is not: %s", out.Branch, errorText(err))
 		} else {
-			out.PullRequest = pr
+			out.PullRequest = &PullRequest{Number: pr.PR.Number, URL: pr.PR.URL, Created: pr.Created}
+			if len(pr.Warnings) > 0 {
+				out.Warning = strings.Join(pr.Warnings, "; ")
+			}
 		}
 	}
 	return nil, out, nil

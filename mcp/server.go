@@ -13,7 +13,6 @@ package mcp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -35,9 +34,6 @@ type Options struct {
 	// Log receives diagnostics; nil discards them. Never the protocol's
 	// output.
 	Log io.Writer
-	// PR opens or updates the pull request of an agent branch after a
-	// submit with open_pr (docs/github.md); nil refuses open_pr.
-	PR func(ctx context.Context, branch string) (*PullRequest, error)
 }
 
 // PullRequest is a pull request submit opened or updated.
@@ -150,5 +146,3 @@ func errorText(err error) error {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-var _ = fmt.Sprint
