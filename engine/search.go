@@ -8,6 +8,7 @@ import (
 	"regexp/syntax"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/architectos/aos"
@@ -56,7 +57,7 @@ func (r *runner) search(d *aos.Directive, o *aos.Outcome) {
 	if !reOK || !globOK || !pathOK {
 		return
 	}
-	s := searcher{re: re, lit: requiredLiteral(d.Pattern)}
+	s := searcher{re: re, needles: requiredNeedles(d.Pattern)}
 	reply := SearchReply{Matches: []SearchMatch{}}
 	for _, p := range files {
 		if err := r.ctx.Err(); err != nil {
@@ -134,9 +135,9 @@ func (r *runner) searchFiles(d *aos.Directive) ([]string, bool) {
 // searcher matches a pattern against each line of a file.
 type searcher struct {
 	re *regexp.Regexp
-	// lit is a string every match contains, or "": lines without it
-	// are not matched at all.
-	lit string
+	// needles, when set, are strings one of which every match holds:
+	// lines holding none are not matched at all.
+	needles []needle
 }
 
 // scan adds the matching lines of data to reply, and reports false when
@@ -145,23 +146,21 @@ func (s *searcher) scan(p string, data []byte, reply *SearchReply) bool {
 	if len(data) == 0 {
 		return true // no line at all
 	}
+	f := s.finder(data)
 	line := 1
 	pos := 0 // start of line number line
-	for pos <= len(data) {
+	for pos < len(data) {
 		start := pos
-		if s.lit != "" {
-			// Jump to the next line holding the literal, counting the
-			// lines passed: each byte is looked at once.
-			i := bytes.Index(data[pos:], []byte(s.lit))
-			if i < 0 {
+		if f != nil {
+			// Jump to the next line holding a needle, counting the lines
+			// passed: each byte is looked at a bounded number of times.
+			at := f.next(pos)
+			if at < 0 {
 				return true
 			}
-			start = pos + i
-			if j := bytes.LastIndexByte(data[pos:start], '\n'); j >= 0 {
+			if j := bytes.LastIndexByte(data[pos:at], '\n'); j >= 0 {
 				line += bytes.Count(data[pos:pos+j+1], []byte{'\n'})
 				start = pos + j + 1
-			} else {
-				start = pos
 			}
 		}
 		end := len(data)
@@ -175,16 +174,191 @@ func (s *searcher) scan(p string, data []byte, reply *SearchReply) bool {
 			}
 			reply.Matches = append(reply.Matches, SearchMatch{Path: p, Line: line, Column: loc[0] + 1, Text: lineText(text, loc[0])})
 		}
-		if end == len(data) {
-			return true
-		}
 		pos = end + 1
 		line++
-		if pos == len(data) {
-			return true // a final newline ends the last line
-		}
 	}
 	return true
+}
+
+// needle is a string a match holds, compared without regard to ASCII case
+// when fold is set.
+type needle struct {
+	s    []byte
+	fold bool
+}
+
+// finder finds the needles of a searcher in one file.
+type finder struct {
+	data, lower []byte
+	needles     []needle
+	at          []int // each needle's next offset, -1 for none left
+}
+
+func (s *searcher) finder(data []byte) *finder {
+	if len(s.needles) == 0 {
+		return nil
+	}
+	f := &finder{data: data, needles: s.needles, at: make([]int, len(s.needles))}
+	for i, n := range s.needles {
+		if n.fold && f.lower == nil {
+			f.lower = asciiLower(data)
+		}
+		f.at[i] = f.find(i, 0)
+	}
+	return f
+}
+
+// find returns needle i's first offset at or after from, or -1.
+func (f *finder) find(i, from int) int {
+	n := f.needles[i]
+	hay := f.data
+	if n.fold {
+		hay = f.lower
+	}
+	j := bytes.Index(hay[from:], n.s)
+	if j < 0 {
+		return -1
+	}
+	return from + j
+}
+
+// next returns the first offset at or after from where a needle starts,
+// or -1.
+func (f *finder) next(from int) int {
+	best := -1
+	for i, at := range f.at {
+		if at >= 0 && at < from {
+			at = f.find(i, from)
+			f.at[i] = at
+		}
+		if at >= 0 && (best < 0 || at < best) {
+			best = at
+		}
+	}
+	return best
+}
+
+// asciiLower returns data with ASCII letters lower-cased, byte for byte.
+func asciiLower(data []byte) []byte {
+	out := make([]byte, len(data))
+	for i, c := range data {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// maxNeedles bounds the strings a searcher looks for in each file.
+const maxNeedles = 16
+
+// requiredNeedles returns strings one of which every match of pattern
+// holds, or nil when there is no such set to rely on.
+func requiredNeedles(pattern string) []needle {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return required(re.Simplify())
+}
+
+// required returns a set of needles one of which every match of re holds,
+// or nil.
+func required(re *syntax.Regexp) []needle {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return literalNeedle(re)
+	case syntax.OpCapture, syntax.OpPlus:
+		return required(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return required(re.Sub[0])
+		}
+	case syntax.OpAlternate:
+		var out []needle
+		for _, sub := range re.Sub {
+			n := required(sub)
+			if n == nil || len(out)+len(n) > maxNeedles {
+				return nil
+			}
+			out = append(out, n...)
+		}
+		return out
+	case syntax.OpConcat:
+		var best []needle
+		for i := 0; i < len(re.Sub); i++ {
+			n := required(re.Sub[i])
+			// Adjacent literals of the same case make one longer needle.
+			for ; len(n) == 1 && i+1 < len(re.Sub) && re.Sub[i+1].Op == syntax.OpLiteral; i++ {
+				next := literalNeedle(re.Sub[i+1])
+				if next == nil || next[0].fold != n[0].fold {
+					break
+				}
+				n = []needle{{append(append([]byte{}, n[0].s...), next[0].s...), n[0].fold}}
+			}
+			if better(n, best) {
+				best = n
+			}
+		}
+		return best
+	}
+	return nil
+}
+
+// literalNeedle is the needle of a literal: its text, or for a literal
+// matched without regard to case its ASCII lower case, when no letter of
+// it folds to a character outside ASCII (K and S do: the Kelvin and long
+// s signs).
+func literalNeedle(re *syntax.Regexp) []needle {
+	if re.Flags&syntax.FoldCase == 0 {
+		s := string(re.Rune)
+		if s == "" || strings.ContainsRune(s, '\n') {
+			return nil
+		}
+		return []needle{{[]byte(s), false}}
+	}
+	b := make([]byte, 0, len(re.Rune))
+	for _, r := range re.Rune {
+		if r >= utf8.RuneSelf || r == '\n' {
+			return nil
+		}
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f >= utf8.RuneSelf {
+				return nil
+			}
+		}
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		b = append(b, byte(r))
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	return []needle{{b, true}}
+}
+
+// better reports whether needle set a narrows a search more than b: its
+// shortest needle is longer, or as long with fewer needles.
+func better(a, b []needle) bool {
+	switch {
+	case a == nil:
+		return false
+	case b == nil:
+		return true
+	}
+	short := func(ns []needle) int {
+		m := len(ns[0].s)
+		for _, n := range ns[1:] {
+			m = min(m, len(n.s))
+		}
+		return m
+	}
+	if sa, sb := short(a), short(b); sa != sb {
+		return sa > sb
+	}
+	return len(a) < len(b)
 }
 
 // lineText is the text of a matching line as a reply shows it: the line,
@@ -203,52 +377,4 @@ func lineText(line []byte, at int) string {
 		to--
 	}
 	return string(line[from:to])
-}
-
-// requiredLiteral returns a string that every match of pattern contains,
-// or "" when there is none to rely on (case folding, alternatives).
-func requiredLiteral(pattern string) string {
-	re, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return ""
-	}
-	lit := required(re.Simplify())
-	if strings.ContainsRune(lit, '\n') {
-		return ""
-	}
-	return lit
-}
-
-// required is the longest literal that every match of re holds.
-func required(re *syntax.Regexp) string {
-	switch re.Op {
-	case syntax.OpLiteral:
-		if re.Flags&syntax.FoldCase != 0 {
-			return ""
-		}
-		return string(re.Rune)
-	case syntax.OpCapture, syntax.OpPlus:
-		return required(re.Sub[0])
-	case syntax.OpRepeat:
-		if re.Min >= 1 {
-			return required(re.Sub[0])
-		}
-	case syntax.OpConcat:
-		best, run := "", ""
-		for _, sub := range re.Sub {
-			if sub.Op == syntax.OpLiteral && sub.Flags&syntax.FoldCase == 0 {
-				run += string(sub.Rune)
-				if len(run) > len(best) {
-					best = run
-				}
-				continue
-			}
-			run = ""
-			if s := required(sub); len(s) > len(best) {
-				best = s
-			}
-		}
-		return best
-	}
-	return ""
 }

@@ -129,6 +129,7 @@ func (s *syncBuffer) String() string {
 type client struct {
 	t        testing.TB
 	cs       *sdk.ClientSession
+	cmd      *exec.Cmd
 	stderr   *syncBuffer
 	mu       sync.Mutex
 	progress []*sdk.ProgressNotificationParams
@@ -159,7 +160,7 @@ func connectEnv(t testing.TB, dir, pv string, env []string, args ...string) *cli
 	if err != nil {
 		t.Fatalf("connect: %v\n%s", err, c.stderr)
 	}
-	c.cs = cs
+	c.cs, c.cmd = cs, cmd
 	t.Cleanup(func() { c.close() })
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -38,6 +39,99 @@ type Session struct {
 	// pre reject every directive: the validators cannot be loaded.
 	pre []aos.Violation
 	cur *sessionPlan
+	// blobs keeps the base's contents a session read, for the next
+	// reads and searches.
+	blobs *blobCache
+	// stopWarm ends the warming of blobs; warmed is closed when it has.
+	stopWarm context.CancelFunc
+	warmed   chan struct{}
+}
+
+// maxCachedBlobs bounds the bytes of base contents a session keeps.
+const maxCachedBlobs = 256 << 20
+
+// blobCache is a base whose blobs, once read, stay in memory up to max
+// bytes: a session reads and searches the same tree again and again.
+// Blobs are named by their content, so a kept one is never stale.
+type blobCache struct {
+	engine.Base
+	max  int
+	mu   sync.Mutex
+	n    int
+	data map[string][]byte
+}
+
+// maxWarmBlob is the largest blob warm reads ahead.
+const maxWarmBlob = 1 << 20
+
+// warm reads ahead the visible files of base up to the cache's budget, in
+// path order, so that a session's first search does not wait for the
+// pack: agents look around before they change anything. It reads through
+// a repository of its own, since go-git's storage is not to be shared
+// between goroutines, and stops when ctx ends.
+func (c *blobCache) warm(ctx context.Context, dir, commit string, lm *LoadedManifest) {
+	repo, err := gitops.Open(dir)
+	if err != nil {
+		return
+	}
+	defer repo.Close()
+	base, err := repo.CommitTree(commit)
+	if err != nil {
+		return
+	}
+	files, err := base.Files()
+	if err != nil {
+		return
+	}
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		e := files[p]
+		if ctx.Err() != nil || (e.Mode != aos.ModeFile && e.Mode != aos.ModeExecutable) || !lm.Rules.Visible(p) {
+			continue
+		}
+		c.mu.Lock()
+		_, have := c.data[e.Hash]
+		full := c.n >= c.max
+		c.mu.Unlock()
+		if full {
+			return
+		}
+		if have {
+			continue
+		}
+		if n, err := base.BlobSize(e.Hash); err != nil || n > maxWarmBlob {
+			continue
+		}
+		b, err := base.ReadBlob(e.Hash)
+		if err != nil {
+			return
+		}
+		c.keep(e.Hash, b)
+	}
+}
+
+// keep adds blob b to the cache when it fits.
+func (c *blobCache) keep(hash string, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.data[hash]; !ok && c.n+len(b) <= c.max {
+		c.data[hash] = b
+		c.n += len(b)
+	}
+}
+
+func (c *blobCache) ReadBlob(hash string) ([]byte, error) {
+	c.mu.Lock()
+	b, ok := c.data[hash]
+	c.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	b, err := c.Base.ReadBlob(hash)
+	if err != nil {
+		return nil, err
+	}
+	c.keep(hash, b)
+	return b, nil
 }
 
 // sessionPlan is the plan a session holds: the engine's session and the
@@ -61,6 +155,13 @@ func OpenSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 		repo.Close()
 		return nil, err
 	}
+	warm, stop := context.WithCancel(context.Background())
+	s.stopWarm = stop
+	s.warmed = make(chan struct{})
+	go func() {
+		defer close(s.warmed)
+		s.blobs.warm(warm, s.opts.Dir, s.base.Commit, s.lm)
+	}()
 	return s, nil
 }
 
@@ -97,7 +198,10 @@ func (s *Session) open(ctx context.Context) error {
 
 // reset starts an empty plan on the base.
 func (s *Session) reset(ctx context.Context, rec *jobRecorder) error {
-	eng, err := engine.NewSession(ctx, s.base, *s.eng)
+	if s.blobs == nil {
+		s.blobs = &blobCache{Base: s.base, max: maxCachedBlobs, data: map[string][]byte{}}
+	}
+	eng, err := engine.NewSession(ctx, s.blobs, *s.eng)
 	if err != nil {
 		return err
 	}
@@ -106,7 +210,11 @@ func (s *Session) reset(ctx context.Context, rec *jobRecorder) error {
 }
 
 // Close releases the repository.
-func (s *Session) Close() error { return s.repo.Close() }
+func (s *Session) Close() error {
+	s.stopWarm()
+	<-s.warmed
+	return s.repo.Close()
+}
 
 // Base is the commit the session stages on.
 func (s *Session) Base() string { return s.base.Commit }
