@@ -185,7 +185,7 @@ func (e *syntaxError) Error() string { return e.pos.String() + ": " + e.msg }
 
 // ParseDirective decodes one directive of type t from params, the JSON
 // object of its parameters without type, by the rules a plan holding it
-// is parsed by (docs/spec.md 13.2): a refusal is a [*PlanError] naming
+// is parsed by (docs/spec.md 14.2): a refusal is a [*PlanError] naming
 // directive index. name names params in positions.
 func ParseDirective(name string, t aos.DirectiveType, index int, params []byte) (*aos.Directive, error) {
 	p := &parser{file: name}

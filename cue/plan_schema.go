@@ -39,7 +39,7 @@ func PlanSchema() ([]byte, error) {
 
 // DirectiveSchema returns the JSON Schema of a directive type's
 // parameters without its type: the object an MCP tool takes for it
-// (docs/spec.md 13.2). It has no top-level oneOf, which clients refuse,
+// (docs/spec.md 14.2). It has no top-level oneOf, which clients refuse,
 // so that the parser alone requires exactly one of content and
 // content_base64. ok is false for an unknown type.
 func DirectiveSchema(t aos.DirectiveType) (schema map[string]any, ok bool) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -309,8 +310,12 @@ func required(re *syntax.Regexp) []needle {
 // literalNeedle is the needle of a literal: its text, or for a literal
 // matched without regard to case its ASCII lower case, when no letter of
 // it folds to a character outside ASCII (K and S do: the Kelvin and long
-// s signs).
+// s signs). A literal holding U+FFFD has none: the regexp matches it
+// against any byte that is not UTF-8, which its encoding is not.
 func literalNeedle(re *syntax.Regexp) []needle {
+	if slices.Contains(re.Rune, utf8.RuneError) {
+		return nil
+	}
 	if re.Flags&syntax.FoldCase == 0 {
 		s := string(re.Rune)
 		if s == "" || strings.ContainsRune(s, '\n') {

@@ -8,7 +8,7 @@ import (
 )
 
 // Session runs a plan one directive at a time, as an agent adds them
-// (docs/spec.md 13.1). Each directive is judged at its place after the
+// (docs/spec.md 14.1). Each directive is judged at its place after the
 // ones the session kept, with jobs and validators as in [Run]; one that
 // does not pass is undone and not kept. So a session always holds what
 // [Run] would make of its kept directives, run as a plan with the same

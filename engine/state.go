@@ -355,7 +355,7 @@ func (s *State) under(d string) []string {
 }
 
 // PathChange is a path one directive changed, compared with the staged
-// tree before it (docs/spec.md 13.2): its status and, unless deleted, its
+// tree before it (docs/spec.md 14.2): its status and, unless deleted, its
 // new mode, size and blob id.
 type PathChange struct {
 	Path   string           `json:"path"`

@@ -15,7 +15,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// The measurements of docs/spec.md 13 (docs/RATIONALE.md, "MCP server"):
+// The measurements of docs/spec.md 14 (docs/RATIONALE.md, "MCP server"):
 // through the real client, over stdio, on a repository of 10,000 files
 // holding 10 MB, with the built-in validators on. Run them with
 //

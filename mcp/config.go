@@ -15,7 +15,7 @@ const ServerName = "git-aos"
 
 // ClientConfig returns the configuration snippet client reads to start
 // this server, exe being git-aos's absolute path and repo the
-// repository's, and says where it goes (docs/spec.md 13.5, docs/mcp.md).
+// repository's, and says where it goes (docs/spec.md 14.5, docs/mcp.md).
 func ClientConfig(client, exe, repo string) (snippet []byte, where string, err error) {
 	args := []string{"mcp", "--repo", repo}
 	switch client {

@@ -6,7 +6,7 @@ import (
 	"github.com/architectos/aos/workflow"
 )
 
-// The structured answers of the tools (docs/spec.md 13.2). Their JSON
+// The structured answers of the tools (docs/spec.md 14.2). Their JSON
 // Schemas, inferred from these types, are the tools' output schemas.
 
 // ReadFileOutput is what read_file shows of a file.

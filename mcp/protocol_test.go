@@ -16,7 +16,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// The tools and their directives (docs/spec.md 13.2).
+// The tools and their directives (docs/spec.md 14.2).
 var toolTypes = map[string]aos.DirectiveType{
 	"read_file": aos.FileRead, "list_directory": aos.LS, "stat": aos.Stat, "search": aos.Search,
 	"diff": aos.Diff, "get_manifest": aos.GetManifest, "get_environment_info": aos.GetEnvironmentInfo,
@@ -133,7 +133,7 @@ func checkTool(t *testing.T, tool *sdk.Tool, typ aos.DirectiveType) {
 }
 
 // violationLine is a violation as plan check prints it, without a
-// position (docs/spec.md 13.3).
+// position (docs/spec.md 14.3).
 var violationLine = regexp.MustCompile(`^directive \d+ \([A-Z_]+\): (\S.*: )?\S.* \[[a-z_]+\.[a-z_./]+\]$`)
 
 // TestToolErrors: every class of rule refuses a call with a tool error

@@ -1,7 +1,7 @@
 // Package mcp is the MCP front end of git-aos: `git aos mcp` serves the
 // Model Context Protocol on standard input and output, with one tool per
 // directive and the plan tools plan_status, submit and discard
-// (docs/spec.md section 13). It is the only user of the MCP Go SDK.
+// (docs/spec.md section 14). It is the only user of the MCP Go SDK.
 //
 // A server is one [workflow.Session]: every tool call is a directive that
 // the session judges exactly as plan check and apply judge a plan's
@@ -44,7 +44,7 @@ type PullRequest struct {
 }
 
 // Instructions tell the model how to work with the server
-// (docs/spec.md 13.5).
+// (docs/spec.md 14.5).
 const Instructions = `This server is the only way to change this git repository: every tool is a directive of an ArchitectOS plan, judged by the repository's manifest as it is called, and staged in memory on the base commit. Nothing reaches the repository until submit.
 
 Work in this order:
@@ -57,7 +57,7 @@ Work in this order:
 Ignored paths look exactly like missing ones. Paths are relative to the repository root.`
 
 // Serve serves one session on in and out until in ends or ctx is done
-// (docs/spec.md 13). The repository and base are opened first: an error
+// (docs/spec.md 14). The repository and base are opened first: an error
 // there is returned before anything is served. The manifest and the
 // validators load while the handshake is answered; when they cannot load,
 // every tool call is refused with the reason.
@@ -131,7 +131,7 @@ func (s *server) close() {
 }
 
 // toolError is what a refused call tells the model: the text of a tool
-// result with isError set (docs/spec.md 13.3).
+// result with isError set (docs/spec.md 14.3).
 type toolError struct{ text string }
 
 func (e *toolError) Error() string { return e.text }

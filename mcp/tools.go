@@ -26,7 +26,7 @@ const (
 	pageMatches        // search
 )
 
-// Paging defaults and caps (docs/spec.md 13.2).
+// Paging defaults and caps (docs/spec.md 14.2).
 const (
 	defaultLines   = 2000
 	maxTextBytes   = 256 << 10
@@ -36,7 +36,7 @@ const (
 	maxErrorOutput = 32 << 10 // of a failed job's output in a tool error
 )
 
-// tool is a directive tool (docs/spec.md 13.2).
+// tool is a directive tool (docs/spec.md 14.2).
 type tool struct {
 	name        string
 	typ         aos.DirectiveType
@@ -255,7 +255,7 @@ func (s *server) do(ctx context.Context, req *sdk.CallToolRequest, t tool, param
 
 // refusal is the tool error of a refused directive: its violations as
 // plan check prints them, then the end of a failed job's output
-// (docs/spec.md 13.3).
+// (docs/spec.md 14.3).
 func refusal(r *workflow.Reply) error {
 	var b strings.Builder
 	for _, v := range r.Violations {

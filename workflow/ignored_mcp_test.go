@@ -15,7 +15,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// toolOf names the MCP tool of each directive type (docs/spec.md 13.2).
+// toolOf names the MCP tool of each directive type (docs/spec.md 14.2).
 var toolOf = map[aos.DirectiveType]string{
 	aos.FileRead: "read_file", aos.LS: "list_directory", aos.Stat: "stat", aos.Search: "search",
 	aos.Diff: "diff", aos.GetManifest: "get_manifest", aos.GetEnvironmentInfo: "get_environment_info",

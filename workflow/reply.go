@@ -6,7 +6,7 @@ import (
 )
 
 // Reply is what one directive answers its author, labelled with its place
-// in the plan and its type (docs/spec.md 6.5, 13.2). Front ends that show
+// in the plan and its type (docs/spec.md 6.5, 14.2). Front ends that show
 // directives' answers (the MCP tools, plan check's replies) render it.
 type Reply struct {
 	Directive int               `json:"directive"`

@@ -26,7 +26,7 @@ type SessionOptions struct {
 
 // Session is a plan in the making: directives judged one at a time as an
 // agent sends them, staged in memory on the base commit with its manifest,
-// as a run of the plan of the directives kept so far (docs/spec.md 13).
+// as a run of the plan of the directives kept so far (docs/spec.md 14).
 // Nothing is written to the repository until [Session.Submit]. A Session
 // is safe for concurrent use; its calls are judged one at a time.
 type Session struct {
@@ -299,7 +299,7 @@ func directiveSize(d *aos.Directive) (int, error) {
 	return len(b) - planHeader, nil
 }
 
-// SessionStatus is where a session stands (docs/spec.md 13.4).
+// SessionStatus is where a session stands (docs/spec.md 14.4).
 type SessionStatus struct {
 	Base string `json:"base"`
 	// OK is whether submit would pass now.
@@ -400,7 +400,7 @@ type SubmitResult struct {
 
 // Submit writes the plan of the session's directives and runs it as
 // git aos run does on the session's base, taking each job's result from
-// the session rather than running it again (docs/spec.md 13.4). When the
+// the session rather than running it again (docs/spec.md 14.4). When the
 // plan passes, the session starts again, empty, on the same base; a plan
 // that does not pass is a result whose report says why, and the session
 // stays as it was.
@@ -577,7 +577,7 @@ func ResolveBase(dir, rev string) (string, error) {
 func PlanSchema() ([]byte, error) { return cue.PlanSchema() }
 
 // DirectiveSchema returns the JSON Schema of the parameters of directive
-// type t, the input of its MCP tool (docs/spec.md 13.2).
+// type t, the input of its MCP tool (docs/spec.md 14.2).
 func DirectiveSchema(t aos.DirectiveType) (map[string]any, bool) { return cue.DirectiveSchema(t) }
 
 // DirectiveDoc says what directive type t does, in one sentence.

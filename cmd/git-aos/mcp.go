@@ -40,7 +40,7 @@ git aos mcp config CLIENT prints the configuration a client needs.
 
 Exit codes: 0 when the client closes the session, 1 error (no repository,
 no such base), 2 usage, 130 interrupted. The specification is
-docs/spec.md section 13; docs/mcp.md is the set-up guide.`,
+docs/spec.md section 14; docs/mcp.md is the set-up guide.`,
 		Example: `  git aos mcp --repo ~/src/site
   git aos mcp config claude > .mcp.json`,
 		Args: noArgs,
