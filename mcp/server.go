@@ -62,7 +62,7 @@ Ignored paths look exactly like missing ones. Paths are relative to the reposito
 // validators load while the handshake is answered; when they cannot load,
 // every tool call is refused with the reason.
 func Serve(ctx context.Context, opts Options, in io.ReadCloser, out io.WriteCloser) error {
-	base, err := workflow.ResolveBase(opts.Dir, opts.Base)
+	base, err := workflow.ResolveSession(workflow.SessionOptions{Dir: opts.Dir, Base: opts.Base, Policy: opts.Policy})
 	if err != nil {
 		return err
 	}

@@ -552,23 +552,32 @@ func stateDigest(st *engine.State) (string, error) {
 	return engine.Digest([]byte(b.String())), nil
 }
 
-// ResolveBase returns the commit that rev ("" is HEAD) names in the
-// repository holding dir, as a session would stage on.
-func ResolveBase(dir, rev string) (string, error) {
-	repo, err := openRepository(dir)
+// ResolveSession checks what a session is opened with before it opens:
+// it returns the commit that opts.Base ("" is HEAD) names in the
+// repository holding opts.Dir, and reads the policy file. A base that
+// names no commit and a policy file that does not exist are usage errors
+// (docs/spec.md section 1), as for every command.
+func ResolveSession(opts SessionOptions) (string, error) {
+	repo, err := openRepository(opts.Dir)
 	if err != nil {
 		return "", err
 	}
 	defer repo.Close()
+	rev := opts.Base
 	if rev == "" {
 		rev = "HEAD"
 	}
-	id, err := repo.Resolve(rev)
+	id, err := resolveArg(repo, "base", rev)
 	if err != nil {
-		return "", fmt.Errorf("base: %w", err)
+		return "", err
 	}
 	if _, err := repo.CommitTree(id); err != nil {
-		return "", fmt.Errorf("base %s: %w", rev, err)
+		return "", aos.Usage(fmt.Errorf("base %s: %w", rev, err))
+	}
+	if opts.Policy != "" {
+		if _, err := readArg("policy", opts.Policy); err != nil {
+			return "", err
+		}
 	}
 	return id, nil
 }

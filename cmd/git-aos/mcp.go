@@ -36,11 +36,9 @@ Nothing is written until the agent calls submit, which commits the plan of
 the directives that passed and its result on branch aos/<id>, as git aos
 run does. Standard output carries the protocol alone.
 
-git aos mcp config CLIENT prints the configuration a client needs.
-
-Exit codes: 0 when the client closes the session, 1 error (no repository,
-no such base), 2 usage, 130 interrupted. The specification is
-docs/spec.md section 14; docs/mcp.md is the set-up guide.`,
+git aos mcp config CLIENT prints the configuration a client needs. The
+specification is docs/spec.md section 14; docs/mcp.md is the set-up
+guide.`,
 		Example: `  git aos mcp --repo ~/src/site
   git aos mcp config claude > .mcp.json`,
 		Args: noArgs,
