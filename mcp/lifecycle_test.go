@@ -221,3 +221,44 @@ func TestSubmitOpensPullRequest(t *testing.T) {
 		t.Error("no branch")
 	}
 }
+
+// TestSubmitRefused: a submit of nothing, of a plan that does not pass as a
+// whole, under an id already used or one that is malformed is a tool
+// error naming the rule; it leaves no object and no ref, and the session
+// stays as it was, ready to submit under another id.
+func TestSubmitRefused(t *testing.T) {
+	t.Parallel()
+	dir := newRepo(t, appFiles)
+	git(t, dir, "branch", "aos/taken")
+	before := repoState(t, dir)
+	c := connect(t, dir, "")
+	if r := c.call("submit", map[string]any{"id": "empty", "goal": "nothing"}); !r.isError || !strings.Contains(r.text, "nothing to submit") || !strings.Contains(r.text, "\nhint: ") {
+		t.Errorf("empty submit: %+v", r)
+	}
+	c.ok("write_file", map[string]any{"path": "src/new.go", "content": "package main\n"}, nil)
+	// require_tests_on_write: no suite ran after the write.
+	c.refused("submit", map[string]any{"id": "untested", "goal": "untested"}, "policies.require_tests_on_write")
+	c.ok("run_tests", nil, nil)
+	c.refused("submit", map[string]any{"id": "taken", "goal": "taken"}, "plan.id_used")
+	// The input schema holds the id's pattern: the SDK refuses it first.
+	if r := c.call("submit", map[string]any{"id": "Not An Id", "goal": "g"}); !r.isError || !strings.Contains(r.text, "Not An Id") {
+		t.Errorf("malformed id: %+v", r)
+	}
+	c.refused("submit", map[string]any{"id": "ok-1", "goal": " "}, "plan.schema")
+	if after := repoState(t, dir); after != before {
+		t.Errorf("refused submits changed the repository:\n%s\n--- before:\n%s", after, before)
+	}
+	var st struct{ Directives []any }
+	c.ok("plan_status", nil, &st)
+	if len(st.Directives) != 2 {
+		t.Errorf("after refused submits the session holds %d directives, want 2", len(st.Directives))
+	}
+	var sub struct{ Branch string }
+	c.ok("submit", map[string]any{"id": "ok-1", "goal": "Add new.go"}, &sub)
+	if sub.Branch != "aos/ok-1" {
+		t.Errorf("branch %q", sub.Branch)
+	}
+	if out, code := aosCmd(t, dir, "verify", "aos/ok-1"); code != 0 {
+		t.Errorf("verify: exit %d\n%s", code, out)
+	}
+}

@@ -242,8 +242,9 @@ func TestSessionSubmitRefused(t *testing.T) {
 		t.Fatalf("untested: %v %+v", err, res)
 	}
 	mustPass(t, call(t, s, aos.RunTests, `{}`))
-	if _, err := s.Submit(ctx(), SubmitOptions{ID: "taken", Goal: "taken"}); err == nil || !strings.Contains(err.Error(), "already exists") {
-		t.Errorf("taken id: %v", err)
+	res, err = s.Submit(ctx(), SubmitOptions{ID: "taken", Goal: "taken"})
+	if err != nil || res.OK() || res.Report.Violations[0].Rule != aos.RulePlanIDUsed {
+		t.Fatalf("taken id: %v %+v", err, res)
 	}
 	res, err = s.Submit(ctx(), SubmitOptions{ID: "Not An Id", Goal: "g"})
 	if err != nil || res.OK() || res.Report.Violations[0].Rule != aos.RulePlanID {
