@@ -8,7 +8,7 @@ import (
 
 // FuzzSearchNeedles checks that the needles a searcher skips ahead to
 // never lose a match: searching with them finds exactly the matches of
-// matching every line (docs/spec.md 4.9).
+// matching every line (docs/spec.md 4.10).
 func FuzzSearchNeedles(f *testing.F) {
 	for _, s := range []struct{ pattern, data string }{
 		{`value_99[0-9] `, "x value_990 y\nvalue_99\nvalue_991 \n"},

@@ -22,7 +22,7 @@ var toolTypes = map[string]aos.DirectiveType{
 	"diff": aos.Diff, "get_manifest": aos.GetManifest, "get_environment_info": aos.GetEnvironmentInfo,
 	"get_history": aos.GetHistory, "write_file": aos.FileWrite, "append_file": aos.FileAppend,
 	"delete_file": aos.FileDelete, "apply_patch": aos.ApplyPatch, "run_tests": aos.RunTests,
-	"build": aos.BuildTarget, "sandbox_exec": aos.SandboxExec,
+	"build": aos.BuildTarget, "sandbox_exec": aos.SandboxExec, "quarantine_file": aos.Quarantine,
 }
 
 // TestProtocolVersions speaks each protocol version the issue names with
@@ -124,7 +124,7 @@ func checkTool(t *testing.T, tool *sdk.Tool, typ aos.DirectiveType) {
 	}
 	a := tool.Annotations
 	read := !typ.Writes() && !typ.IsJob()
-	if a == nil || a.ReadOnlyHint != read || a.OpenWorldHint == nil || *a.OpenWorldHint || a.DestructiveHint == nil || *a.DestructiveHint != (typ == aos.FileDelete) {
+	if a == nil || a.ReadOnlyHint != read || a.OpenWorldHint == nil || *a.OpenWorldHint || a.DestructiveHint == nil || *a.DestructiveHint != (typ == aos.FileDelete || typ == aos.Quarantine) {
 		t.Errorf("%s: annotations %+v", tool.Name, a)
 	}
 	if !strings.Contains(tool.Description, string(typ)) {
@@ -222,6 +222,7 @@ func TestIgnoredLikeMissing(t *testing.T) {
 		{"write_file", func(p string) map[string]any { return map[string]any{"path": p, "content": "x"} }},
 		{"append_file", func(p string) map[string]any { return map[string]any{"path": p, "content": "x"} }},
 		{"delete_file", func(p string) map[string]any { return map[string]any{"path": p} }},
+		{"quarantine_file", func(p string) map[string]any { return map[string]any{"path": p, "reason": "suspect"} }},
 		{"apply_patch", func(p string) map[string]any {
 			return map[string]any{"patch": "diff --git a/" + p + " b/" + p + "\n--- a/" + p + "\n+++ b/" + p + "\n@@ -1 +1 @@\n-s3cr3t\n+x\n"}
 		}},

@@ -62,6 +62,8 @@ var directiveTools = []tool{
 	{"write_file", aos.FileWrite, "Write a file", false, false, pageNone, ""},
 	{"append_file", aos.FileAppend, "Append to a file", false, false, pageNone, ""},
 	{"delete_file", aos.FileDelete, "Delete a file", false, true, pageNone, ""},
+	{"quarantine_file", aos.Quarantine, "Quarantine a file", false, true, pageNone,
+		"The file leaves its place for aos-rescue/quarantine/, under its path with every . written %2E, never executable; it is judged as a delete and a write."},
 	{"apply_patch", aos.ApplyPatch, "Apply a patch", false, false, pageNone,
 		"Prefer it for edits: the patch must apply exactly, and a hunk that does not is refused with its position."},
 	{"run_tests", aos.RunTests, "Run tests", false, false, pageNone,

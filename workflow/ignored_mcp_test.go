@@ -21,7 +21,7 @@ var toolOf = map[aos.DirectiveType]string{
 	aos.Diff: "diff", aos.GetManifest: "get_manifest", aos.GetEnvironmentInfo: "get_environment_info",
 	aos.GetHistory: "get_history", aos.FileWrite: "write_file", aos.FileAppend: "append_file",
 	aos.FileDelete: "delete_file", aos.ApplyPatch: "apply_patch", aos.RunTests: "run_tests",
-	aos.BuildTarget: "build", aos.SandboxExec: "sandbox_exec",
+	aos.BuildTarget: "build", aos.SandboxExec: "sandbox_exec", aos.Quarantine: "quarantine_file",
 }
 
 // mcpTools is the MCP front end of the property: each directive of the
@@ -108,6 +108,7 @@ func toolArgs(d aos.Directive) map[string]any {
 	set("tool", d.Tool)
 	set("pattern", d.Pattern)
 	set("glob", d.Glob)
+	set("reason", d.Reason)
 	if d.Type == aos.RunTests {
 		args["suite"] = d.Suite
 	}

@@ -77,6 +77,7 @@ var probes = []probe{
 	}},
 	{"FILE_APPEND", true, func(p, _, _, _ string) string { return dir("FILE_APPEND", p) + "    content: \"more\\n\"\n" }},
 	{"FILE_DELETE", true, func(p, _, _, _ string) string { return dir("FILE_DELETE", p) }},
+	{"QUARANTINE", true, func(p, _, _, _ string) string { return dir("QUARANTINE", p) + "    reason: \"suspect\"\n" }},
 	{"APPLY_PATCH modify", true, func(p, _, content, _ string) string {
 		return patchDirective(fmt.Sprintf("diff --git a/%s b/%s\n--- a/%s\n+++ b/%s\n@@ -1 +1 @@\n-%s\n+changed\n", p, p, p, p, firstOf(content)))
 	}},
