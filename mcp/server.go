@@ -49,7 +49,7 @@ const Instructions = `This server is the only way to change this git repository:
 
 Work in this order:
 1. Look: get_manifest says what you may read and write, which test suites, build targets and tools exist; list_directory, search and read_file show the files.
-2. Change: apply_patch (a unified git diff) or write_file, append_file, delete_file. A refused call changes nothing and tells you the rule it broke.
+2. Change: apply_patch (a unified git diff) or write_file, append_file, delete_file, quarantine_file. A refused call changes nothing and tells you the rule it broke.
 3. Test: run_tests (and build, sandbox_exec) run in the project's sandbox on your staged changes; a failing run is not recorded, so fix and run again.
 4. Review: plan_status shows your directives, the diff of your changes, the approvals they need, and whether submit would pass (for example because tests must run after the last write).
 5. Submit: submit {id, goal} commits your plan and its result on branch aos/<id> for review. discard drops everything instead.
