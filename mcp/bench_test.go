@@ -47,7 +47,7 @@ var (
 func benchRepo(b *testing.B) string {
 	b.Helper()
 	benchOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "aos-mcp-bench-")
+		dir, err := os.MkdirTemp(testTmp, "bench-")
 		if err != nil {
 			benchErr = err
 			return

@@ -30,11 +30,16 @@ var gitTestEnv = []string{
 	"GIT_COMMITTER_DATE=2026-01-02T03:04:05Z",
 }
 
+// testTmp is the directory of the binary and the benchmarks' repository,
+// removed when the tests end.
+var testTmp string
+
 func TestMain(m *testing.M) {
 	tmp, err := os.MkdirTemp("", "aos-mcp-test-")
 	if err != nil {
 		panic(err)
 	}
+	testTmp = tmp
 	// Built with the caller's environment (its Go caches), before HOME
 	// changes.
 	binary = filepath.Join(tmp, "git-aos")

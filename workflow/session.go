@@ -42,7 +42,9 @@ type Session struct {
 	// blobs keeps the base's contents a session read, for the next
 	// reads and searches.
 	blobs *blobCache
-	// stopWarm ends the warming of blobs; warmed is closed when it has.
+	// warm starts the warming of blobs once; stopWarm ends it, and
+	// warmed is closed when it has ended or never started.
+	warm     sync.Once
 	stopWarm context.CancelFunc
 	warmed   chan struct{}
 }
@@ -155,14 +157,22 @@ func OpenSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 		repo.Close()
 		return nil, err
 	}
-	warm, stop := context.WithCancel(context.Background())
-	s.stopWarm = stop
 	s.warmed = make(chan struct{})
-	go func() {
-		defer close(s.warmed)
-		s.blobs.warm(warm, s.opts.Dir, s.base.Commit, s.lm)
-	}()
 	return s, nil
+}
+
+// startWarm starts reading the base's blobs ahead, once: after the
+// session's first call, so that the first answer does not share the
+// processor with it.
+func (s *Session) startWarm() {
+	s.warm.Do(func() {
+		ctx, stop := context.WithCancel(context.Background())
+		s.stopWarm = stop
+		go func() {
+			defer close(s.warmed)
+			s.blobs.warm(ctx, s.opts.Dir, s.base.Commit, s.lm)
+		}()
+	})
 }
 
 func (s *Session) open(ctx context.Context) error {
@@ -211,7 +221,10 @@ func (s *Session) reset(ctx context.Context, rec *jobRecorder) error {
 
 // Close releases the repository.
 func (s *Session) Close() error {
-	s.stopWarm()
+	s.warm.Do(func() { close(s.warmed) }) // none starts after this
+	if s.stopWarm != nil {
+		s.stopWarm()
+	}
 	<-s.warmed
 	return s.repo.Close()
 }
@@ -230,6 +243,7 @@ func (s *Session) Manifest() *LoadedManifest { return s.lm }
 func (s *Session) Do(ctx context.Context, t aos.DirectiveType, params []byte) (*Reply, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.startWarm()
 	p := s.cur
 	index := p.eng.Len()
 	refuse := func(v ...aos.Violation) (*Reply, error) {
