@@ -113,6 +113,24 @@ func TestManifestDefaults(t *testing.T) {
 	}
 }
 
+// TestManifestValidatorDefaults checks that a validator setting nothing
+// gets the schema's paths and limits (docs/validators.md 1): the loader is
+// where they come from, as packages below take what they are given.
+func TestManifestValidatorDefaults(t *testing.T) {
+	t.Parallel()
+	m, err := LoadManifest(Source{Name: "project.yml", Data: []byte("project: {name: x}\nvalidators:\n  s: {builtin: secrets}\n  t: {builtin: text, paths: [src/**], timeout_ms: 100}\n")}, "project.yml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]aos.ValidatorSpec{
+		"s": {Builtin: "secrets", Paths: []string{"**"}, TimeoutMs: 5000, MemoryMB: 128, MaxOutputKB: 1024},
+		"t": {Builtin: "text", Paths: []string{"src/**"}, TimeoutMs: 100, MemoryMB: 128, MaxOutputKB: 1024},
+	}
+	if diff := cmp.Diff(want, m.Validators); diff != "" {
+		t.Errorf("validators (-want +got):\n%s", diff)
+	}
+}
+
 // TestManifestJobDefaults checks the defaults the loader fills in beyond
 // unification (docs/spec.md 2.2, 2.3, 10.1): every job and tool has a
 // deadline, 600 s unless given, whether the tool is a plain command or a
@@ -316,6 +334,19 @@ policies:
 			want: []string{
 				"m.yaml:3:23: policies.require_approval[0].larger_than: a size rule needs lines, files or both",
 				"m.yaml:3:44: policies.require_approval[0].larger_than.lines: invalid value 0 (out of bound >0)",
+			},
+		},
+		{
+			name: "validator paths empty",
+			src:  Source{"m.yaml", []byte("project: {name: x}\nvalidators:\n  s:\n    builtin: secrets\n    paths: []\n")},
+			want: []string{"m.yaml:5:5: validators.s.paths: an empty list selects no file, and the validator would pass every plan; leave paths out to check every changed file"},
+		},
+		{
+			name: "validator paths empty in CUE, beside a schema error",
+			src:  Source{"aos.cue", []byte("project: name: \"x\"\nvalidators: s: {builtin: \"secrets\", paths: [], pathz: 1}\n")},
+			want: []string{
+				"aos.cue:2:37: validators.s.paths: an empty list selects no file, and the validator would pass every plan; leave paths out to check every changed file",
+				"aos.cue:2:48: validators.s.pathz: field not allowed",
 			},
 		},
 		{

@@ -158,6 +158,11 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 		case vs.Builtin != "" && vs.SHA256 != "":
 			c.add(field+".sha256", "sha256 pins modules; built-ins are pinned by the binary")
 		}
+		// An absent paths is the schema's default; an empty one would
+		// select no file, and the validator would pass every plan.
+		if vs.Paths != nil && len(vs.Paths) == 0 {
+			c.add(field+".paths", "an empty list selects no file, and the validator would pass every plan; leave paths out to check every changed file")
+		}
 	}
 	for _, field := range []string{"protect.branches", "protect.agent_branches", "protect.agents"} {
 		var list []string

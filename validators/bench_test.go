@@ -118,7 +118,7 @@ func BenchmarkBuiltins(b *testing.B) {
 	b.Run("wasm", func(b *testing.B) {
 		base := NewMemTree(nil)
 		st, changes := stage(b, base, files)
-		set, err := NewSet(allBuiltins(), base, Options{CacheDir: b.TempDir()})
+		set, err := NewSet(loaded(b, allBuiltins()), base, Options{CacheDir: b.TempDir()})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -138,7 +138,7 @@ func BenchmarkBuiltins(b *testing.B) {
 			base := NewMemTree(nil)
 			st, changes := stage(b, base, files)
 			m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{name: {Builtin: name}}}
-			set, err := NewSet(m, base, Options{CacheDir: b.TempDir()})
+			set, err := NewSet(loaded(b, m), base, Options{CacheDir: b.TempDir()})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -164,7 +164,7 @@ func BenchmarkStart(b *testing.B) {
 	base := NewMemTree(map[string][]byte{"a.go": []byte("package a\n")})
 	st, changes := stage(b, base, map[string][]byte{"a.go": []byte("package a\n\nconst x = 1\n")})
 	run := func(b *testing.B, dir string) {
-		set, err := NewSet(allBuiltins(), base, Options{CacheDir: dir})
+		set, err := NewSet(loaded(b, allBuiltins()), base, Options{CacheDir: dir})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -205,7 +205,7 @@ func BenchmarkStart(b *testing.B) {
 		m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{"determinism": {Module: "v.wasm", SHA256: sum(mod)}}}
 		opts := testOptions(b)
 		opts.CacheDir = b.TempDir()
-		set, err := NewSet(m, base, opts)
+		set, err := NewSet(loaded(b, m), base, opts)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -236,7 +236,7 @@ func BenchmarkHostileStop(b *testing.B) {
 			if mode == "child" {
 				opts = testOptions(b)
 			}
-			set, err := NewSet(m, base, opts)
+			set, err := NewSet(loaded(b, m), base, opts)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -280,7 +280,7 @@ func BenchmarkWordPress(b *testing.B) {
 	base := NewMemTree(nil)
 	st, changes := stage(b, base, files)
 	run := func(b *testing.B, m *aos.Manifest) {
-		set, err := NewSet(m, base, Options{CacheDir: b.TempDir()})
+		set, err := NewSet(loaded(b, m), base, Options{CacheDir: b.TempDir()})
 		if err != nil {
 			b.Fatal(err)
 		}

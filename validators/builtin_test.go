@@ -143,7 +143,7 @@ func TestBuiltinModule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r.Run(context.Background(), wasm.Job{Name: "t", Args: []string{"text"}, Module: BuiltinModule, Host: HostModuleName, Stdin: req, Src: src})
+		return r.Run(context.Background(), wasm.Job{Name: "t", Args: []string{"text"}, Module: BuiltinModule, Host: HostModuleName, Stdin: req, Src: src, Limits: limits(defaults(t))})
 	}
 	got, err := run(`{"eol":"lf"}`)
 	if err != nil {
@@ -158,7 +158,7 @@ func TestBuiltinModule(t *testing.T) {
 	}
 	// Nothing to read: /src is not needed.
 	req, _ := abi.Request{Validator: "t"}.Encode()
-	if got, err := r.Run(context.Background(), wasm.Job{Name: "t", Args: []string{"text"}, Module: BuiltinModule, Host: HostModuleName, Stdin: req}); err != nil || len(got) != 0 {
+	if got, err := r.Run(context.Background(), wasm.Job{Name: "t", Args: []string{"text"}, Module: BuiltinModule, Host: HostModuleName, Stdin: req, Limits: limits(defaults(t))}); err != nil || len(got) != 0 {
 		t.Errorf("no files, no /src: %v, %v", got, err)
 	}
 	_, err = run(`{"eol":"x"}`)

@@ -88,6 +88,12 @@ func DefaultOptions(gitDir string) (Options, error) {
 // (which also wraps [wasm.ErrChecksum]).
 var ErrModule = errors.New("cannot load validator module")
 
+// ErrSpec is a validator without paths or with a limit that is not
+// positive. The manifest loader fills in the schema's defaults, so a spec
+// without them did not come from a loaded manifest; it is refused rather
+// than run over a guessed selection or limit.
+var ErrSpec = errors.New("needs paths and positive limits")
+
 // validator is one compiled entry of the manifest.
 type validator struct {
 	name   string
@@ -143,11 +149,11 @@ func NewSet(m *aos.Manifest, base engine.Base, opts Options) (*Set, error) {
 	for _, name := range names {
 		spec := m.Validators[name]
 		v := &validator{name: name, spec: spec, config: spec.Config}
-		paths := spec.Paths
-		if len(paths) == 0 {
-			paths = []string{"**"}
+		if len(spec.Paths) == 0 || spec.TimeoutMs <= 0 || spec.MemoryMB <= 0 || spec.MaxOutputKB <= 0 {
+			return nil, fmt.Errorf("validator %s: %w: paths %q, timeout_ms %d, memory_mb %d, max_output_kb %d",
+				name, ErrSpec, spec.Paths, spec.TimeoutMs, spec.MemoryMB, spec.MaxOutputKB)
 		}
-		if v.paths, err = policy.CompileFoldedGlobs(paths); err != nil {
+		if v.paths, err = policy.CompileFoldedGlobs(spec.Paths); err != nil {
 			return nil, fmt.Errorf("validator %s: paths: %w", name, err)
 		}
 		switch {
@@ -281,6 +287,15 @@ func (s *Set) Validate(ctx context.Context, st *engine.State, changes []engine.C
 	return findings, records, errors.Join(errs...)
 }
 
+// limits are the bounds of one run of a validator, as its spec gives them.
+func limits(spec aos.ValidatorSpec) wasm.Limits {
+	return wasm.Limits{
+		Timeout:     time.Duration(spec.TimeoutMs) * time.Millisecond,
+		MemoryMB:    spec.MemoryMB,
+		MaxOutputKB: spec.MaxOutputKB,
+	}
+}
+
 func (s *Set) run(ctx context.Context, v *validator, src *sharedFS, changes []engine.Change) result {
 	rec := aos.ValidatorRecord{Name: v.name, Builtin: v.spec.Builtin, Module: v.spec.Module, SHA256: v.sum}
 	files, err := s.selectFiles(v, src, changes)
@@ -299,11 +314,7 @@ func (s *Set) run(ctx context.Context, v *validator, src *sharedFS, changes []en
 		Module: v.module,
 		Stdin:  req,
 		Src:    src,
-		Limits: wasm.Limits{
-			Timeout:     time.Duration(v.spec.TimeoutMs) * time.Millisecond,
-			MemoryMB:    v.spec.MemoryMB,
-			MaxOutputKB: v.spec.MaxOutputKB,
-		},
+		Limits: limits(v.spec),
 	}
 	runner := s.modules
 	if v.spec.Builtin != "" {

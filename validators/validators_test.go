@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/cue"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/validators/rules"
 	"github.com/architectos/aos/wasm"
@@ -89,8 +90,53 @@ func stage(t testing.TB, base *MemTree, files map[string][]byte) (*engine.State,
 	return st, changes
 }
 
-func builtinManifest() *aos.Manifest {
-	return &aos.Manifest{
+// schemaSpec is what the manifest loader decodes for a validator that
+// sets nothing: the schema's paths and limits, defined there only.
+var schemaSpec = sync.OnceValues(func() (aos.ValidatorSpec, error) {
+	m, err := cue.LoadManifest(cue.Source{Name: "aos.yaml", Data: []byte("project: {name: t}\nvalidators: {v: {builtin: text}}\n")}, "aos.yaml", nil)
+	if err != nil {
+		return aos.ValidatorSpec{}, err
+	}
+	d := m.Validators["v"]
+	d.Builtin = ""
+	return d, nil
+})
+
+// defaults returns the schema's spec of a validator that sets nothing.
+func defaults(t testing.TB) aos.ValidatorSpec {
+	t.Helper()
+	d, err := schemaSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// loaded returns m with the paths and limits its validators leave unset
+// filled in from the schema, as the manifest loader fills them.
+func loaded(t testing.TB, m *aos.Manifest) *aos.Manifest {
+	t.Helper()
+	d := defaults(t)
+	for name, s := range m.Validators {
+		if s.Paths == nil {
+			s.Paths = d.Paths
+		}
+		if s.TimeoutMs == 0 {
+			s.TimeoutMs = d.TimeoutMs
+		}
+		if s.MemoryMB == 0 {
+			s.MemoryMB = d.MemoryMB
+		}
+		if s.MaxOutputKB == 0 {
+			s.MaxOutputKB = d.MaxOutputKB
+		}
+		m.Validators[name] = s
+	}
+	return m
+}
+
+func builtinManifest(t testing.TB) *aos.Manifest {
+	return loaded(t, &aos.Manifest{
 		Workspace: aos.Workspace{Ignored: []string{"node_modules/**"}},
 		Validators: map[string]aos.ValidatorSpec{
 			"secrets": {Builtin: "secrets", Paths: []string{"**"}},
@@ -98,7 +144,7 @@ func builtinManifest() *aos.Manifest {
 			"php":     {Builtin: "php-malware", Paths: []string{"wp-content/**"}},
 			"text":    {Builtin: "text", Config: json.RawMessage(`{"eol": "lf"}`)},
 		},
-	}
+	})
 }
 
 var token = "ghp_" + rules.Fake("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 36, 12)
@@ -122,11 +168,53 @@ func builtinTrees() (*MemTree, map[string][]byte) {
 	return base, next
 }
 
+// TestSpecRequired checks that a validator without paths or with a limit
+// that is not positive is refused when the set is built, naming it, and
+// never run over every file or under a guessed limit: the schema's
+// defaults are filled in by the manifest loader, and only there.
+func TestSpecRequired(t *testing.T) {
+	t.Parallel()
+	d := defaults(t)
+	if d.Paths == nil || d.TimeoutMs <= 0 || d.MemoryMB <= 0 || d.MaxOutputKB <= 0 {
+		t.Fatalf("schema defaults %+v", d)
+	}
+	cases := map[string]func(*aos.ValidatorSpec){
+		"no paths":      func(s *aos.ValidatorSpec) { s.Paths = nil },
+		"empty paths":   func(s *aos.ValidatorSpec) { s.Paths = []string{} },
+		"no timeout":    func(s *aos.ValidatorSpec) { s.TimeoutMs = 0 },
+		"no memory":     func(s *aos.ValidatorSpec) { s.MemoryMB = 0 },
+		"no output cap": func(s *aos.ValidatorSpec) { s.MaxOutputKB = 0 },
+		"negative":      func(s *aos.ValidatorSpec) { s.TimeoutMs = -1 },
+	}
+	base := NewMemTree(map[string][]byte{"a.txt": []byte("a\n")})
+	for name, edit := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := d
+			s.Builtin = "text"
+			edit(&s)
+			m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{"ok": {Builtin: "secrets", Paths: d.Paths, TimeoutMs: d.TimeoutMs, MemoryMB: d.MemoryMB, MaxOutputKB: d.MaxOutputKB}, "t": s}}
+			_, err := NewSet(m, base, testOptions(t))
+			if !errors.Is(err, ErrSpec) || !strings.HasPrefix(err.Error(), "validator t: ") {
+				t.Fatalf("err = %v, want ErrSpec for validator t", err)
+			}
+		})
+	}
+	t.Run("complete", func(t *testing.T) {
+		t.Parallel()
+		s := d
+		s.Builtin = "text"
+		if _, err := NewSet(&aos.Manifest{Validators: map[string]aos.ValidatorSpec{"t": s}}, base, testOptions(t)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestBuiltins(t *testing.T) {
 	t.Parallel()
 	base, next := builtinTrees()
 	st, changes := stage(t, base, next)
-	set, err := NewSet(builtinManifest(), base, testOptions(t))
+	set, err := NewSet(builtinManifest(t), base, testOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +297,7 @@ func TestModules(t *testing.T) {
 		m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{
 			"echo": {Module: "tools/v.wasm", SHA256: strings.ToUpper(sum(mod)), Paths: []string{"*.txt"}, Config: json.RawMessage(`{"k": [1]}`)},
 		}}
-		v, err := New(context.Background(), m, base, testOptions(t))
+		v, err := New(context.Background(), loaded(t, m), base, testOptions(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,7 +325,7 @@ func TestModules(t *testing.T) {
 			"flood": {Module: "tools/v.wasm", SHA256: sum(mod), MaxOutputKB: 1},
 			"echo":  {Module: "tools/v.wasm", SHA256: sum(mod)},
 		}}
-		v, err := New(context.Background(), m, base, testOptions(t))
+		v, err := New(context.Background(), loaded(t, m), base, testOptions(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,7 +356,7 @@ func TestModules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{"v": tc.spec}}
-			_, err := New(context.Background(), m, base, testOptions(t))
+			_, err := New(context.Background(), loaded(t, m), base, testOptions(t))
 			if !errors.Is(err, tc.want) || !errors.Is(err, ErrModule) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
@@ -301,7 +389,7 @@ func TestBuiltinImportRefused(t *testing.T) {
 	base := NewMemTree(map[string][]byte{"v.wasm": importsBuiltin})
 	m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{"v": {Module: "v.wasm", SHA256: sum(importsBuiltin)}}}
 	for _, opts := range []Options{testOptions(t), {}} {
-		v, err := New(context.Background(), m, base, opts)
+		v, err := New(context.Background(), loaded(t, m), base, opts)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -244,7 +244,7 @@ func (m *limitMemory) Free() { m.buf = nil }
 // the module decided it; deciding about time limits is up to the caller,
 // from its context.
 func (e *engine) execute(ctx context.Context, c wazero.CompiledModule, job *Job, fsys fs.FS, stdout, stderr io.Writer) (out outcome) {
-	limits := job.Limits.withDefaults()
+	limits := job.Limits
 	for _, m := range c.ExportedMemories() {
 		if uint64(m.Min())<<16 > uint64(limits.MemoryMB)<<20 {
 			return outcome{Kind: "memory", Detail: fmt.Sprintf("declares %d pages of initial memory, over the limit of %d MB", m.Min(), limits.MemoryMB)}

@@ -124,7 +124,9 @@ func (r *Runner) Warm(ctx context.Context, modules ...[]byte) error {
 // within its limits, or prints a line that is not a finding, returns a
 // *[RunError]. Cancelling ctx returns ctx's error.
 func (r *Runner) Run(ctx context.Context, job Job) ([]aos.Finding, error) {
-	job.Limits = job.Limits.withDefaults()
+	if err := job.Limits.check(); err != nil {
+		return nil, err
+	}
 	if r.Child != nil {
 		return r.runChild(ctx, &job)
 	}

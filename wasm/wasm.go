@@ -33,32 +33,22 @@ import (
 	"time"
 )
 
-// Default limits, applied when a [Limits] field is zero.
-const (
-	DefaultTimeout     = 5 * time.Second
-	DefaultMemoryMB    = 128
-	DefaultMaxOutputKB = 1024
-)
-
-// Limits bound one run of a module.
+// Limits bound one run of a module. Every field must be positive: the
+// manifest's schema gives each validator its limits, so a zero is a
+// caller's mistake, refused with [ErrLimits] rather than run unbounded or
+// under a guessed limit.
 type Limits struct {
 	Timeout     time.Duration // CPU time of the run, compilation excluded (see watch.go)
 	MemoryMB    int           // linear memory of the module
 	MaxOutputKB int           // bytes written to stdout
 }
 
-// withDefaults returns l with zero fields set to the defaults.
-func (l Limits) withDefaults() Limits {
-	if l.Timeout <= 0 {
-		l.Timeout = DefaultTimeout
+// check refuses limits that are not all positive.
+func (l Limits) check() error {
+	if l.Timeout <= 0 || l.MemoryMB <= 0 || l.MaxOutputKB <= 0 {
+		return &RunError{Err: ErrLimits, Detail: fmt.Sprintf("time %v, memory %d MB, output %d KB", l.Timeout, l.MemoryMB, l.MaxOutputKB)}
 	}
-	if l.MemoryMB <= 0 {
-		l.MemoryMB = DefaultMemoryMB
-	}
-	if l.MaxOutputKB <= 0 {
-		l.MaxOutputKB = DefaultMaxOutputKB
-	}
-	return l
+	return nil
 }
 
 // Job is one run of a module.
@@ -93,6 +83,9 @@ var (
 	ErrCompile   = errors.New("is not a valid module")
 	ErrChild     = errors.New("sandbox process failed")
 	ErrChecksum  = errors.New("sha256 does not match")
+	// ErrLimits is a job with a limit that is not positive, refused
+	// before the module runs.
+	ErrLimits = errors.New("has a limit that is not positive")
 )
 
 // RunError is how a module failed to run.

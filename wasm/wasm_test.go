@@ -95,6 +95,9 @@ func srcFS() fstest.MapFS {
 	}
 }
 
+// timed returns limits with CPU time d and room for everything else.
+func timed(d time.Duration) Limits { return Limits{Timeout: d, MemoryMB: 128, MaxOutputKB: 1024} }
+
 func job(t testing.TB, name string, limits Limits) Job {
 	req, err := abi.Request{Validator: name, Files: []aos.ChangedFile{
 		{Path: "a.txt", Status: aos.StatusModified, Size: 23, Mode: "100644"},
@@ -146,7 +149,7 @@ func TestHostile(t *testing.T) {
 		detail string
 	}{
 		{"loop", short, ErrTimeout, "limit 500ms"},
-		{"grow", Limits{Timeout: 30 * time.Second, MemoryMB: 64}, ErrMemory, "limit 64 MB"},
+		{"grow", Limits{Timeout: 30 * time.Second, MemoryMB: 64, MaxOutputKB: 1024}, ErrMemory, "limit 64 MB"},
 		{"flood", short, ErrOutput, "limit 64 KB"},
 		{"exit", short, ErrExit, "status 7"},
 		{"panic", short, ErrExit, "status 2"},
@@ -193,7 +196,7 @@ func TestTimeoutPrecision(t *testing.T) {
 		t.Run(rc.name, func(t *testing.T) {
 			t.Parallel()
 			r := rc.r(t)
-			limits := Limits{Timeout: 300 * time.Millisecond}
+			limits := timed(300 * time.Millisecond)
 			j := job(t, "loop", limits)
 			if err := r.Warm(context.Background(), j.Module); err != nil {
 				t.Fatal(err)
@@ -224,7 +227,7 @@ func TestLoadedMachine(t *testing.T) {
 	for _, rc := range runners {
 		t.Run(rc.name, func(t *testing.T) {
 			r := rc.r(t)
-			big := Limits{Timeout: time.Minute}
+			big := timed(time.Minute)
 			if err := r.Warm(context.Background(), hostile(t)); err != nil {
 				t.Fatal(err)
 			}
@@ -237,7 +240,7 @@ func TestLoadedMachine(t *testing.T) {
 				t.Fatal(err)
 			}
 			alone := processCPU(t) - before
-			limits := Limits{Timeout: 2*alone + 100*time.Millisecond}
+			limits := timed(2*alone + 100*time.Millisecond)
 
 			// Four threads per CPU that burn CPU until the run ends, so the
 			// module's thread gets at most a fifth of a CPU and its run takes
@@ -297,7 +300,7 @@ func processCPU(t *testing.T) time.Duration {
 // /src, environment variables, writes. Each attempt must fail.
 func TestContained(t *testing.T) {
 	t.Parallel()
-	limits := Limits{Timeout: 30 * time.Second}
+	limits := timed(30 * time.Second)
 	want := map[string][]string{
 		"passwd": {"passwd"},
 		"escape": {"dotdot-file", "dotdot-dir", "symlink"},
@@ -340,7 +343,7 @@ func TestEcho(t *testing.T) {
 	for _, rc := range runners {
 		t.Run(rc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := rc.r(t).Run(context.Background(), job(t, "echo", Limits{Timeout: 30 * time.Second}))
+			got, err := rc.r(t).Run(context.Background(), job(t, "echo", timed(30*time.Second)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -358,7 +361,7 @@ func TestDeterministic(t *testing.T) {
 	var first []aos.Finding
 	for _, rc := range runners {
 		for i := 0; i < 2; i++ {
-			got, err := rc.r(t).Run(context.Background(), job(t, "determinism", Limits{Timeout: 30 * time.Second}))
+			got, err := rc.r(t).Run(context.Background(), job(t, "determinism", timed(30*time.Second)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -384,7 +387,7 @@ func TestHammer(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := rc.r(t).Run(context.Background(), job(t, mode, Limits{Timeout: 30 * time.Second}))
+			_, err := rc.r(t).Run(context.Background(), job(t, mode, timed(30*time.Second)))
 			if (mode == "echo") != (err == nil) {
 				t.Errorf("%s %s: %v", rc.name, mode, err)
 			}
@@ -402,9 +405,45 @@ func TestCancel(t *testing.T) {
 			t.Parallel()
 			ctx, cancel := context.WithCancel(context.Background())
 			time.AfterFunc(300*time.Millisecond, cancel)
-			_, err := rc.r(t).Run(ctx, job(t, "loop", Limits{Timeout: time.Minute}))
+			_, err := rc.r(t).Run(ctx, job(t, "loop", timed(time.Minute)))
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("err = %v, want context.Canceled", err)
+			}
+		})
+	}
+}
+
+// TestLimitsRequired checks that a job missing any limit is refused
+// before its module runs, in both isolation modes: the limits are the
+// manifest's, and this package guesses none (docs/validators.md 1).
+func TestLimitsRequired(t *testing.T) {
+	t.Parallel()
+	ok := timed(30 * time.Second)
+	cases := map[string]Limits{
+		"no time":         {MemoryMB: ok.MemoryMB, MaxOutputKB: ok.MaxOutputKB},
+		"no memory":       {Timeout: ok.Timeout, MaxOutputKB: ok.MaxOutputKB},
+		"no output":       {Timeout: ok.Timeout, MemoryMB: ok.MemoryMB},
+		"negative time":   {Timeout: -time.Second, MemoryMB: ok.MemoryMB, MaxOutputKB: ok.MaxOutputKB},
+		"negative memory": {Timeout: ok.Timeout, MemoryMB: -1, MaxOutputKB: ok.MaxOutputKB},
+		"negative output": {Timeout: ok.Timeout, MemoryMB: ok.MemoryMB, MaxOutputKB: -1},
+		"none":            {},
+	}
+	for _, rc := range runners {
+		for name, limits := range cases {
+			t.Run(rc.name+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				// "exit" exits 7 when it runs: ErrExit would mean it ran.
+				_, err := rc.r(t).Run(context.Background(), job(t, "exit", limits))
+				var re *RunError
+				if !errors.Is(err, ErrLimits) || !errors.As(err, &re) {
+					t.Fatalf("err = %v, want a RunError of ErrLimits", err)
+				}
+			})
+		}
+		t.Run(rc.name+"/all set", func(t *testing.T) {
+			t.Parallel()
+			if _, err := rc.r(t).Run(context.Background(), job(t, "exit", ok)); !errors.Is(err, ErrExit) {
+				t.Fatalf("err = %v, want ErrExit: the module runs", err)
 			}
 		})
 	}
@@ -415,7 +454,7 @@ func TestBadModule(t *testing.T) {
 	for _, rc := range runners {
 		t.Run(rc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := rc.r(t).Run(context.Background(), Job{Name: "x", Module: []byte("\x00asm\x01\x00\x00\x00garbage")})
+			_, err := rc.r(t).Run(context.Background(), Job{Name: "x", Module: []byte("\x00asm\x01\x00\x00\x00garbage"), Limits: timed(time.Minute)})
 			if !errors.Is(err, ErrCompile) {
 				t.Fatalf("err = %v, want ErrCompile", err)
 			}
