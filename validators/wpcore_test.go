@@ -49,10 +49,12 @@ func wordpressFiles(t testing.TB) (map[string][]byte, []byte) {
 	return files, enc
 }
 
-func coreManifest(config string) *aos.Manifest {
-	return &aos.Manifest{Validators: map[string]aos.ValidatorSpec{
+// coreManifest is a manifest whose one validator is wp-core with config,
+// as the loader gives it.
+func coreManifest(t testing.TB, config string) *aos.Manifest {
+	return loaded(t, &aos.Manifest{Validators: map[string]aos.ValidatorSpec{
 		"core": {Builtin: "wp-core", Config: json.RawMessage(config)},
-	}}
+	}})
 }
 
 // modeTree is a tree whose entries may be symlinks or submodules.
@@ -95,7 +97,7 @@ func TestWPCore(t *testing.T) {
 	files, sums := wordpressFiles(t)
 	files[checksumsPath] = sums
 	base := NewMemTree(files)
-	set, err := NewSet(coreManifest(`{"checksums": "`+checksumsPath+`"}`), base, Options{CacheDir: testCache})
+	set, err := NewSet(coreManifest(t, `{"checksums": "`+checksumsPath+`"}`), base, Options{CacheDir: testCache})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +229,7 @@ func TestWPCoreLoad(t *testing.T) {
 		{"a digest of its own", `{"checksums": "sums.json", "digest": "sha256:00"}`, map[string][]byte{"sums.json": []byte(good)}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := NewSet(coreManifest(tc.config), NewMemTree(tc.files), Options{})
+			_, err := NewSet(coreManifest(t, tc.config), NewMemTree(tc.files), Options{})
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -236,7 +238,7 @@ func TestWPCoreLoad(t *testing.T) {
 			}
 		})
 	}
-	if _, err := NewSet(coreManifest(`{"checksums": "sums.json"}`), NewMemTree(map[string][]byte{"sums.json": []byte(good)}), Options{}); err != nil {
+	if _, err := NewSet(coreManifest(t, `{"checksums": "sums.json"}`), NewMemTree(map[string][]byte{"sums.json": []byte(good)}), Options{}); err != nil {
 		t.Errorf("good checksums: %v", err)
 	}
 }
