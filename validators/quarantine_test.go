@@ -22,9 +22,9 @@ func TestQuarantineSkipped(t *testing.T) {
 		"wp-content/uploads/thumb.php": shell,
 		"wp-content/plugins/a/b.php":   other,
 	})
-	m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{
+	m := loaded(t, &aos.Manifest{Validators: map[string]aos.ValidatorSpec{
 		"php": {Builtin: "php-malware"},
-	}}
+	}})
 	set, err := NewSet(m, base, Options{CacheDir: testCache})
 	if err != nil {
 		t.Fatal(err)

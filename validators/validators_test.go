@@ -418,9 +418,9 @@ func TestPathsFolded(t *testing.T) {
 		"wp-content/fine.php": []byte("<?php echo 1;\n"),
 	}
 	st, changes := stage(t, base, next)
-	m := &aos.Manifest{Validators: map[string]aos.ValidatorSpec{
+	m := loaded(t, &aos.Manifest{Validators: map[string]aos.ValidatorSpec{
 		"php": {Builtin: "php-malware", Paths: []string{"wp-content/**/*.php"}},
-	}}
+	}})
 	set, err := NewSet(m, base, testOptions(t))
 	if err != nil {
 		t.Fatal(err)
