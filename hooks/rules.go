@@ -1,0 +1,158 @@
+package hooks
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/architectos/aos"
+	"github.com/architectos/aos/policy"
+	"github.com/architectos/aos/workflow"
+)
+
+// The rules a push is judged by: who pushes, the trusted manifest of the
+// default branch with the server policy, and which refs are protected or
+// agents' (docs/hooks.md).
+
+// identify reads the pusher's login from the server's environment and
+// logs push options, which grant nothing.
+func (c *checker) identify() {
+	names := IdentityEnv
+	if c.opts.UserEnv != "" {
+		names = []string{c.opts.UserEnv}
+	}
+	src := ""
+	for _, n := range names {
+		if v := strings.TrimSpace(c.opts.Getenv(n)); v != "" {
+			c.res.User, src = v, n
+			break
+		}
+	}
+	if n, err := strconv.Atoi(c.opts.Getenv("GIT_PUSH_OPTION_COUNT")); err == nil && n > 0 {
+		var o []string
+		for i := 0; i < n && i < 100; i++ {
+			o = append(o, strconv.Quote(c.opts.Getenv(fmt.Sprintf("GIT_PUSH_OPTION_%d", i))))
+		}
+		c.res.Log = append(c.res.Log, "push options (shown only, they grant nothing): "+strings.Join(o, " "))
+	}
+	if c.res.User == "" {
+		c.res.Log = append(c.res.Log, fmt.Sprintf("pusher unknown (none of %s is set): judged as an agent", strings.Join(names, ", ")))
+		c.res.Agent = true
+		return
+	}
+	c.res.Log = append(c.res.Log, fmt.Sprintf("pusher %s (from %s)", printable(c.res.User), src))
+}
+
+// loadRules reads the trusted manifest of the default branch and the
+// protect section.
+func (c *checker) loadRules() error {
+	c.policy = c.opts.Policy
+	if c.policy == "" {
+		p := filepath.Join(c.repo.GitDir, PolicyFileName)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			c.policy = p
+		}
+	}
+	def, err := c.repo.CurrentBranch()
+	if err != nil {
+		return err
+	}
+	if def == "" {
+		return fmt.Errorf("%w: the repository's HEAD names no branch", ErrNoTrustedManifest)
+	}
+	c.defBranch = def
+	tip, err := c.repo.RefTarget(def)
+	if err != nil {
+		return err
+	}
+	if tip == "" {
+		return aos.WithHint(fmt.Errorf("%w: the default branch %s (the repository's HEAD), which the rules are read from, does not exist yet", ErrNoTrustedManifest, strings.TrimPrefix(def, "refs/heads/")),
+			"push its first commit before installing the hook, or point HEAD at the branch that holds the manifest (git symbolic-ref HEAD refs/heads/main)")
+	}
+	c.defTip = tip
+	if c.def, err = c.manifestAt(tip); err != nil {
+		return err
+	}
+	p := c.def.Protect
+	c.protected = p.Branches
+	if len(c.protected) == 0 {
+		c.protected = []string{strings.TrimPrefix(def, "refs/heads/")}
+	}
+	c.agentRefs = p.AgentBranches
+	if err := checkPatterns(c.protected, c.agentRefs, p.Agents); err != nil {
+		return err
+	}
+	if c.res.User != "" && policy.MatchNameFolded(p.Agents, c.res.User) {
+		c.res.Agent = true
+	}
+	if c.res.User != "" {
+		role := "human"
+		if c.res.Agent {
+			role = "agent"
+		}
+		c.res.Log[len(c.res.Log)-1] += ": " + role
+	}
+	heads, err := c.repo.Refs("refs/heads/")
+	if err != nil {
+		return err
+	}
+	for ref, id := range heads {
+		if c.isProtected(ref) {
+			c.tips = append(c.tips, id)
+		}
+	}
+	sort.Strings(c.tips)
+	return nil
+}
+
+// manifestAt loads the manifest of a commit with the server policy.
+func (c *checker) manifestAt(commit string) (*workflow.LoadedManifest, error) {
+	if lm, ok := c.manifests[commit]; ok {
+		return lm, nil
+	}
+	t, err := c.repo.CommitTree(commit)
+	if err != nil {
+		return nil, err
+	}
+	lm, err := workflow.ManifestFromTree(t, workflow.ManifestOptions{Policy: c.policy})
+	if err != nil {
+		return nil, fmt.Errorf("trusted manifest at %.12s: %w", commit, err)
+	}
+	if c.policy != "" {
+		// Agents may run plans without the server's policy; their
+		// results verify under the plain manifest and must pass the
+		// policy as well (workflow.VerifyOptions.Plain).
+		plain, err := workflow.ManifestFromTree(t, workflow.ManifestOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("trusted manifest at %.12s: %w", commit, err)
+		}
+		c.plain[lm] = plain
+	}
+	c.manifests[commit] = lm
+	return lm, nil
+}
+
+// checkPatterns refuses a malformed pattern of the protect section.
+func checkPatterns(lists ...[]string) error {
+	for _, list := range lists {
+		for _, g := range list {
+			if err := policy.CheckPattern(g); err != nil {
+				return fmt.Errorf("protect: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (c *checker) isProtected(ref string) bool {
+	b, ok := strings.CutPrefix(ref, "refs/heads/")
+	return ok && policy.MatchNameFolded(c.protected, b)
+}
+
+func (c *checker) isAgentBranch(ref string) bool {
+	b, ok := strings.CutPrefix(ref, "refs/heads/")
+	return ok && policy.MatchNameFolded(c.agentRefs, b)
+}
