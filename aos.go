@@ -10,8 +10,8 @@
 // [Manifest]), staged against a base commit, validated, tested, and
 // committed together with its run record. Each stage lives in its own
 // package; package workflow sequences them into the use cases that every
-// front end calls, and holds the run record's format (workflow.RunRecord,
-// docs/spec.md 7.2).
+// front end calls; package workflow/record holds the run record's format
+// (docs/spec.md 7.2).
 package aos
 
 import (

@@ -13,6 +13,7 @@ import (
 	"github.com/architectos/aos/cue"
 	"github.com/architectos/aos/hooks"
 	"github.com/architectos/aos/workflow"
+	"github.com/architectos/aos/workflow/record"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -25,8 +26,8 @@ func applied() *workflow.RunResult {
 		Branch:       "refs/heads/aos/fix-login",
 		PlanCommit:   "1111111111111111111111111111111111111111",
 		ResultCommit: "2222222222222222222222222222222222222222",
-		Record: &workflow.RunRecord{Plan: workflow.RecordPlan{ID: "fix-login"},
-			RunOutcome: workflow.RunOutcome{Changes: []workflow.RecordChange{
+		Record: &record.Record{Plan: record.Plan{ID: "fix-login"},
+			Outcome: record.Outcome{Changes: []record.Change{
 				{Path: "db/1.sql", Status: aos.StatusAdded, Mode: "100644", Blob: "3333333333333333333333333333333333333333", Size: 12},
 				{Path: "old.txt", Status: aos.StatusDeleted, Mode: "100644", Blob: "4444444444444444444444444444444444444444"},
 			}}},

@@ -8,19 +8,20 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/workflow"
+	"github.com/architectos/aos/workflow/record"
 )
 
 // runJSON is the JSON output of propose, apply and run when the plan
 // passed.
 type runJSON struct {
-	OK           bool                    `json:"ok"`
-	Branch       string                  `json:"branch,omitempty"`
-	PlanCommit   string                  `json:"plan_commit,omitempty"`
-	ResultCommit string                  `json:"result_commit,omitempty"`
-	Violations   []aos.Violation         `json:"violations"`
-	Findings     []aos.Finding           `json:"findings"`
-	Approvals    []aos.Approval          `json:"approvals"`
-	Changes      []workflow.RecordChange `json:"changes,omitempty"`
+	OK           bool            `json:"ok"`
+	Branch       string          `json:"branch,omitempty"`
+	PlanCommit   string          `json:"plan_commit,omitempty"`
+	ResultCommit string          `json:"result_commit,omitempty"`
+	Violations   []aos.Violation `json:"violations"`
+	Findings     []aos.Finding   `json:"findings"`
+	Approvals    []aos.Approval  `json:"approvals"`
+	Changes      []record.Change `json:"changes,omitempty"`
 }
 
 // WriteRun renders the outcome of propose, apply or run. A rejected plan

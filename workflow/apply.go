@@ -12,6 +12,7 @@ import (
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
+	"github.com/architectos/aos/workflow/record"
 )
 
 // PlansDir and RunsDir hold plan files and run records in the tree.
@@ -68,7 +69,7 @@ type RunResult struct {
 	Branch       string // the full ref created or moved
 	PlanCommit   string
 	ResultCommit string
-	Record       *RunRecord
+	Record       *record.Record
 	// Replies hold what each directive returned, by index.
 	Replies []any
 }

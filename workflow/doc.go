@@ -30,5 +30,5 @@
 // A use case loads the manifest and the plan (package cue), stages the
 // plan against its base commit with the engine, runs validators and jobs,
 // and writes results as git objects and refs (package gitops): the plan
-// commit, the result commit and its run record ([RunRecord]).
+// commit, the result commit and its run record ([record.Record]).
 package workflow

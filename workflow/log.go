@@ -11,27 +11,28 @@ import (
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
+	"github.com/architectos/aos/workflow/record"
 )
 
 // LogEntry is one run of the audit log, read from a result commit and its
 // run record (docs/spec.md 9).
 type LogEntry struct {
-	Commit     string         `json:"commit"`
-	PlanCommit string         `json:"plan_commit"`
-	PlanID     string         `json:"plan_id"`
-	Goal       string         `json:"goal"`
-	Author     string         `json:"author"`
-	Date       string         `json:"date"`
-	Base       string         `json:"base"`
-	PlanBase   string         `json:"plan_base,omitempty"`
-	Result     string         `json:"result"`
-	Manifest   RecordManifest `json:"manifest"`
+	Commit     string          `json:"commit"`
+	PlanCommit string          `json:"plan_commit"`
+	PlanID     string          `json:"plan_id"`
+	Goal       string          `json:"goal"`
+	Author     string          `json:"author"`
+	Date       string          `json:"date"`
+	Base       string          `json:"base"`
+	PlanBase   string          `json:"plan_base,omitempty"`
+	Result     string          `json:"result"`
+	Manifest   record.Manifest `json:"manifest"`
 	// State is "merged" when the run is in HEAD's history, "pending"
 	// when only an agent branch holds it ([Log] only).
 	State string `json:"state,omitempty"`
 	// Branches are the agent branches (aos/*) that hold a pending run.
 	Branches []string `json:"branches,omitempty"`
-	RunOutcome
+	record.Outcome
 	// Error says why the run record could not be read; the entry then
 	// holds only what the commit message says.
 	Error string `json:"error,omitempty"`
@@ -220,13 +221,13 @@ func readEntry(repo *gitops.Repo, id string) (LogEntry, bool, error) {
 	case !ok:
 		e.Error = fmt.Sprintf("no run record at %s", runPath)
 	default:
-		rec, err := DecodeRecord(data)
+		rec, err := record.Decode(data)
 		if err != nil {
 			e.Error = err.Error()
 			break
 		}
 		e.Goal, e.Base, e.PlanBase, e.Manifest = rec.Plan.Goal, rec.Base, rec.Plan.Base, rec.Manifest
-		e.RunOutcome = rec.RunOutcome
+		e.Outcome = rec.Outcome
 		if rec.Result != e.Result {
 			e.Error = fmt.Sprintf("the run record says %q, the commit message %q", rec.Result, e.Result)
 		}

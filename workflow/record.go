@@ -1,7 +1,6 @@
 package workflow
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -9,120 +8,8 @@ import (
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops/trailer"
+	"github.com/architectos/aos/workflow/record"
 )
-
-// RecordVersion is the version of the run record format.
-const RecordVersion = 1
-
-// RunRecord is the run record of a result commit, .aos/runs/<id>.json
-// (docs/spec.md 7.2). It holds nothing that depends on the host or the
-// time except job durations, so that verify rebuilds it byte for byte.
-type RunRecord struct {
-	Version    int            `json:"version"`
-	Plan       RecordPlan     `json:"plan"`
-	Base       string         `json:"base"`
-	PlanCommit string         `json:"plan_commit"`
-	Manifest   RecordManifest `json:"manifest"`
-	Result     string         `json:"result"`
-	RunOutcome
-}
-
-// RunOutcome is what a run did, in the run record and the audit log.
-type RunOutcome struct {
-	Directives []RecordDirective     `json:"directives"`
-	Changes    []RecordChange        `json:"changes"`
-	Validators []aos.ValidatorRecord `json:"validators"`
-	Findings   []aos.Finding         `json:"findings"`
-	Jobs       []aos.JobRecord       `json:"jobs"`
-	Approvals  []aos.Approval        `json:"approvals"`
-	// Redacted says that what the current ignored rules hide was
-	// removed (docs/spec.md 6.5); a record as written never says so.
-	Redacted bool `json:"redacted,omitempty"`
-}
-
-// RecordPlan identifies the plan of a run.
-type RecordPlan struct {
-	ID     string `json:"id"`
-	Goal   string `json:"goal"`
-	File   string `json:"file"`
-	Digest string `json:"digest"`
-	Base   string `json:"base,omitempty"`
-}
-
-// RecordManifest identifies the manifest a run was judged by.
-type RecordManifest struct {
-	File         string `json:"file"`
-	Digest       string `json:"digest"`
-	PolicyDigest string `json:"policy_digest,omitempty"`
-}
-
-// RecordDirective is the outcome of one directive, with the digest of
-// what it returned to the plan's author.
-type RecordDirective struct {
-	aos.Outcome
-	ReplyDigest string `json:"reply_digest,omitempty"`
-	// Redacted says that the outcome's paths, sizes and digests were
-	// removed, as the current ignored rules hide what they describe.
-	Redacted bool `json:"redacted,omitempty"`
-}
-
-// RecordChange is a file the run changed.
-type RecordChange struct {
-	Path   string           `json:"path"`
-	Status aos.ChangeStatus `json:"status"`
-	Mode   string           `json:"mode"`
-	Blob   string           `json:"blob,omitempty"`
-	Size   int64            `json:"size"`
-}
-
-// Encode returns the record as written into the result commit.
-func (r *RunRecord) Encode() ([]byte, error) {
-	nonNil(r)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
-		return nil, fmt.Errorf("encode run record: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// nonNil makes empty lists encode as [].
-func nonNil(r *RunRecord) {
-	if r.Directives == nil {
-		r.Directives = []RecordDirective{}
-	}
-	if r.Changes == nil {
-		r.Changes = []RecordChange{}
-	}
-	if r.Validators == nil {
-		r.Validators = []aos.ValidatorRecord{}
-	}
-	if r.Findings == nil {
-		r.Findings = []aos.Finding{}
-	}
-	if r.Jobs == nil {
-		r.Jobs = []aos.JobRecord{}
-	}
-	if r.Approvals == nil {
-		r.Approvals = []aos.Approval{}
-	}
-}
-
-// DecodeRecord parses a run record strictly.
-func DecodeRecord(b []byte) (*RunRecord, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var r RunRecord
-	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("run record: %w", err)
-	}
-	if r.Version != RecordVersion {
-		return nil, fmt.Errorf("run record: version %d, want %d", r.Version, RecordVersion)
-	}
-	return &r, nil
-}
 
 // replyDigest is the digest of a directive's reply, or "" for replies that
 // describe the host rather than the tree.
@@ -138,10 +25,10 @@ func replyDigest(t aos.DirectiveType, reply any) string {
 }
 
 // recordChanges describes changes for the record.
-func recordChanges(changes []engine.Change) []RecordChange {
-	out := make([]RecordChange, 0, len(changes))
+func recordChanges(changes []engine.Change) []record.Change {
+	out := make([]record.Change, 0, len(changes))
 	for _, c := range changes {
-		rc := RecordChange{Path: c.Path, Status: c.Status, Mode: fmt.Sprintf("%06o", c.Mode)}
+		rc := record.Change{Path: c.Path, Status: c.Status, Mode: fmt.Sprintf("%06o", c.Mode)}
 		switch {
 		case c.Status == aos.StatusDeleted:
 			rc.Blob = c.Hash
@@ -192,7 +79,7 @@ func planMessage(p *aos.Plan, digest string) string {
 }
 
 // resultMessage is the message of a result commit (docs/spec.md 7.1).
-func resultMessage(rec *RunRecord, runPath string) string {
+func resultMessage(rec *record.Record, runPath string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "aos: %s: %s\n\n", rec.Plan.ID, GoalLine(rec.Plan.Goal, 50))
 	if g := strings.TrimSpace(rec.Plan.Goal); g != "" {
@@ -247,16 +134,4 @@ func resultMessage(rec *RunRecord, runPath string) string {
 		TrailerRun, runPath,
 		TrailerResult, rec.Result)
 	return b.String()
-}
-
-// Subject is what the directive acted on, for messages: its path, its
-// suite, target or tool, or the paths a patch changed.
-func (d RecordDirective) Subject() string {
-	switch {
-	case d.Path != "":
-		return d.Path
-	case d.Name != "":
-		return d.Name
-	}
-	return strings.Join(d.Paths, ", ")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/patch"
 	"github.com/architectos/aos/policy"
+	"github.com/architectos/aos/workflow/record"
 )
 
 // redactor removes from past runs what the current workspace rules hide,
@@ -48,7 +49,7 @@ func (x *redactor) hidden(p string) bool {
 // a path ignored now was visible: the size and digests of each LS whose
 // directory could hide an ignored path now, of each GET_HISTORY, and the
 // output tails and digests of its jobs are removed too.
-func (x *redactor) outcome(o *RunOutcome, m RecordManifest) bool {
+func (x *redactor) outcome(o *record.Outcome, m record.Manifest) bool {
 	same := m.Digest == x.digest && m.PolicyDigest == x.policy
 	changed := false
 	for i := range o.Directives {
@@ -80,7 +81,7 @@ func (x *redactor) outcome(o *RunOutcome, m RecordManifest) bool {
 		changed = true
 	}
 	n := len(o.Changes)
-	o.Changes = slices.DeleteFunc(o.Changes, func(c RecordChange) bool { return x.hidden(c.Path) })
+	o.Changes = slices.DeleteFunc(o.Changes, func(c record.Change) bool { return x.hidden(c.Path) })
 	m2 := len(o.Findings)
 	o.Findings = slices.DeleteFunc(o.Findings, func(f aos.Finding) bool { return x.hidden(f.Path) })
 	m3 := len(o.Approvals)
@@ -103,7 +104,7 @@ func (x *redactor) outcome(o *RunOutcome, m RecordManifest) bool {
 // entries redacts audit log entries in place.
 func (x *redactor) entries(es []LogEntry) {
 	for i := range es {
-		x.outcome(&es[i].RunOutcome, es[i].Manifest)
+		x.outcome(&es[i].Outcome, es[i].Manifest)
 	}
 }
 
@@ -132,11 +133,11 @@ func inDir(p, dir, ext string) bool {
 // redacted, encoded as git-aos writes records, or data itself when
 // nothing is to be removed or it is not a run record.
 func (x *redactor) record(data []byte) []byte {
-	rec, err := DecodeRecord(data)
+	rec, err := record.Decode(data)
 	if err != nil {
 		return data
 	}
-	if !x.outcome(&rec.RunOutcome, rec.Manifest) {
+	if !x.outcome(&rec.Outcome, rec.Manifest) {
 		return data
 	}
 	b, err := rec.Encode()

@@ -8,6 +8,7 @@ import (
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
+	"github.com/architectos/aos/workflow/record"
 )
 
 // stageInput is a plan about to run on its base.
@@ -32,7 +33,7 @@ type staged struct {
 	in      *stageInput
 	res     *engine.Result
 	report  *aos.Report
-	record  *RunRecord
+	record  *record.Record
 	changes []gitops.TreeChange // the tree changes of the result commit
 	runPath string
 }
@@ -138,16 +139,16 @@ func engineOptions(ctx context.Context, repo *gitops.Repo, base *gitops.Tree, lm
 }
 
 // buildRecord makes the run record of a passing run.
-func buildRecord(in *stageInput, res *engine.Result, changes []engine.Change) *RunRecord {
+func buildRecord(in *stageInput, res *engine.Result, changes []engine.Change) *record.Record {
 	m := in.lm.Manifest
-	rec := &RunRecord{
-		Version:    RecordVersion,
-		Plan:       RecordPlan{ID: in.plan.ID, Goal: in.plan.Goal, File: in.planPath, Digest: engine.Digest(in.planData), Base: in.plan.Base},
+	rec := &record.Record{
+		Version:    record.Version,
+		Plan:       record.Plan{ID: in.plan.ID, Goal: in.plan.Goal, File: in.planPath, Digest: engine.Digest(in.planData), Base: in.plan.Base},
 		Base:       in.base.Commit,
 		PlanCommit: in.planCommit,
-		Manifest:   RecordManifest{File: m.Source, Digest: m.Digest, PolicyDigest: in.lm.PolicyDigest},
+		Manifest:   record.Manifest{File: m.Source, Digest: m.Digest, PolicyDigest: in.lm.PolicyDigest},
 		Result:     "pass",
-		RunOutcome: RunOutcome{
+		Outcome: record.Outcome{
 			Changes:    recordChanges(changes),
 			Validators: res.Validators,
 			Findings:   res.Findings,
@@ -156,7 +157,7 @@ func buildRecord(in *stageInput, res *engine.Result, changes []engine.Change) *R
 		},
 	}
 	for i, o := range res.Outcomes {
-		rec.Directives = append(rec.Directives, RecordDirective{Outcome: o, ReplyDigest: replyDigest(o.Type, res.Replies[i])})
+		rec.Directives = append(rec.Directives, record.Directive{Outcome: o, ReplyDigest: replyDigest(o.Type, res.Replies[i])})
 	}
 	return rec
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
+	"github.com/architectos/aos/workflow/record"
 )
 
 // VerifyOptions configure [Verify] and [VerifyCommit].
@@ -160,7 +161,7 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	if !ok {
 		return fail("%s is missing", runPath)
 	}
-	recorded, err := DecodeRecord(recData)
+	recorded, err := record.Decode(recData)
 	if err != nil {
 		return fail("%s: %v", runPath, err)
 	}
@@ -303,7 +304,7 @@ func lineDiff(want, got []byte) string {
 type replayJobs struct {
 	repo   *gitops.Repo
 	commit string
-	rec    *RunRecord
+	rec    *record.Record
 }
 
 func (r *replayJobs) Run(_ context.Context, job engine.Job, _ *engine.State) (engine.JobResult, error) {
