@@ -4,7 +4,8 @@
 # It installs what the tests run for real (bubblewrap, podman with runc,
 # busybox-static for the test image, php-cli and WordPress for the RescueWP
 # checks, wabt's wat2wasm that assembles the built-in module, pre-commit
-# for the hook of .pre-commit-hooks.yaml, MediaWiki and
+# for the hook of .pre-commit-hooks.yaml, zsh and man-db for completion and
+# man pages, MediaWiki and
 # phpMyAdmin unpacked as clean PHP) when they are
 # missing and the machine has apt-get, then runs the gofmt check, go vet,
 # deadcode and every test under the race detector.
@@ -22,6 +23,8 @@ command -v wat2wasm >/dev/null 2>&1 || need="$need wabt"
 command -v git >/dev/null 2>&1 || need="$need git"
 command -v pgrep >/dev/null 2>&1 || need="$need procps"
 command -v pre-commit >/dev/null 2>&1 || need="$need pre-commit"
+command -v zsh >/dev/null 2>&1 || need="$need zsh"
+command -v manpath >/dev/null 2>&1 || need="$need man-db"
 if [ -n "$need" ]; then
 	if ! command -v apt-get >/dev/null 2>&1; then
 		echo "test.sh: missing:$need (install them, then run again)" >&2

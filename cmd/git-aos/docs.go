@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -17,27 +18,98 @@ func newCmdDocs(f *factory) *cobra.Command {
 		Short: "Generate documentation",
 		Long: `Docs generates documentation from the commands themselves: man pages, so
 that "git aos --help" works once they are installed.`,
-		Example: `  git aos docs man ~/.local/share/man/man1 && man git-aos`,
+		Example: `  git aos docs man && git aos --help`,
 	}
 	cmd.AddCommand(&cobra.Command{
-		Use:   "man DIR",
-		Short: "Write man pages for every command into DIR",
-		Long: `Man writes a man page (section 1) for git-aos and each of its commands into DIR,
-so that "git aos --help", which makes git run "man git-aos", finds one.
-Install them into a directory on MANPATH, such as /usr/local/share/man/man1.`,
-		Example: `  git aos docs man /usr/local/share/man/man1
-  git aos docs man ~/.local/share/man/man1 && man git-aos`,
-		Args: exactArgs(1),
+		Use:   "man [DIR]",
+		Short: "Write man pages for every command where man finds them",
+		Long: `Man writes a man page (section 1) for git-aos and each of its commands, so
+that "git aos --help", which makes git run "man git-aos", finds one.
+
+Without DIR they go beside the binary, into ../share/man/man1 of the
+directory git-aos is in: man looks there for every directory on PATH
+(~/go/bin gives ~/go/share/man, /usr/local/bin /usr/local/share/man).
+With DIR they go there. Either way, man is asked (manpath) whether it
+searches the directory; when it does not, the line to add to the shell's
+profile is printed.`,
+		Example: `  git aos docs man
+  git aos docs man ~/.local/share/man/man1
+  sudo git aos docs man /usr/local/share/man/man1`,
+		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := writeManPages(cmd.Root(), args[0])
+			dir := ""
+			if len(args) == 1 {
+				dir = args[0]
+			} else {
+				var err error
+				if dir, err = manDirBesideBinary(); err != nil {
+					return err
+				}
+			}
+			n, err := writeManPages(cmd.Root(), dir)
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(f.Out, "wrote %d man pages to %s\n", n, args[0])
+			if _, err := fmt.Fprintf(f.Out, "wrote %d man pages to %s\n", n, dir); err != nil {
+				return err
+			}
+			found, known := manSearches(dir)
+			switch {
+			case found:
+				_, err = fmt.Fprintln(f.Out, "man finds them: git aos --help and man git-aos work")
+			case known:
+				_, err = fmt.Fprintf(f.Out, "man does not look in %s: add this line to your shell's profile\n  export MANPATH=\"%s:$MANPATH\"\n", filepath.Dir(absDir(dir)), filepath.Dir(absDir(dir)))
+			default:
+				_, err = fmt.Fprintf(f.Out, "manpath is not installed here to say whether man looks in %s; if it does not:\n  export MANPATH=\"%s:$MANPATH\"\n", filepath.Dir(absDir(dir)), filepath.Dir(absDir(dir)))
+			}
 			return err
 		},
 	})
 	return cmd
+}
+
+// manDirBesideBinary is ../share/man/man1 of the directory that holds
+// this executable (symlinks resolved), where man-db looks for the pages
+// of the programs on PATH.
+func manDirBesideBinary() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find the git-aos binary: %w", err)
+	}
+	if e, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = e
+	}
+	return filepath.Join(filepath.Dir(filepath.Dir(exe)), "share", "man", "man1"), nil
+}
+
+func absDir(dir string) string {
+	if a, err := filepath.Abs(dir); err == nil {
+		return a
+	}
+	return dir
+}
+
+// manSearches asks man's own manpath whether it searches the man
+// directory that holds dir (its parent, as man1 is a section of it).
+// known is false when manpath cannot be run here.
+func manSearches(dir string) (found, known bool) {
+	out, err := exec.Command("manpath", "-q").Output()
+	if err != nil {
+		return false, false
+	}
+	want := filepath.Dir(absDir(dir))
+	if w, err := filepath.EvalSymlinks(want); err == nil {
+		want = w
+	}
+	for _, p := range strings.Split(strings.TrimSpace(string(out)), ":") {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		if filepath.Clean(p) == want {
+			return true, true
+		}
+	}
+	return false, true
 }
 
 // writeManPages writes one roff page per command of the tree under root.
@@ -48,7 +120,7 @@ func writeManPages(root *cobra.Command, dir string) (int, error) {
 	n := 0
 	var walk func(c *cobra.Command) error
 	walk = func(c *cobra.Command) error {
-		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+		if c.Hidden || c.Name() == "help" {
 			return nil
 		}
 		name := strings.ReplaceAll(c.CommandPath(), " ", "-")

@@ -18,7 +18,7 @@ func TestEveryCommandHasExamples(t *testing.T) {
 	root := newCmdRoot(&factory{In: strings.NewReader(""), Out: &buf, ErrOut: &buf, Dir: t.TempDir()})
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
-		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+		if c.Hidden || c.Name() == "help" {
 			return
 		}
 		if strings.TrimSpace(c.Example) == "" {
@@ -46,7 +46,7 @@ func TestRootHelpNamesEveryCommand(t *testing.T) {
 	root := newCmdRoot(&factory{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard, Dir: t.TempDir()})
 	n := 0
 	for _, c := range root.Commands() {
-		if !c.IsAvailableCommand() || c.Name() == "help" || c.Name() == "completion" {
+		if !c.IsAvailableCommand() || c.Name() == "help" {
 			continue
 		}
 		n++

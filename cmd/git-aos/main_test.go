@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -100,6 +101,16 @@ func TestScript(t *testing.T) {
 				return err
 			}
 			e.Setenv("AOS_SOURCE", src)
+			// Go's caches, for scripts that build git-aos as the README
+			// says: HOME is the script's own.
+			out, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE").Output()
+			if err != nil {
+				return fmt.Errorf("go env: %v", err)
+			}
+			if dirs := strings.Fields(string(out)); len(dirs) == 2 {
+				e.Setenv("AOS_GOCACHE", dirs[0])
+				e.Setenv("AOS_GOMODCACHE", dirs[1])
+			}
 			// Compiled validator modules are shared by every script and
 			// kept across runs, keyed by each module's hash: compiling
 			// them under the race detector takes tens of seconds.

@@ -106,7 +106,8 @@ Servers:
   hook         the pre-receive gatekeeper: install it, or run it
   cache        compile validator modules ahead of their first use
 
-And: demo (the RescueWP example end to end), docs (man pages), version.
+And: demo (the RescueWP example end to end), docs (man pages), completion
+(bash and zsh), version.
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 rejected by policy, 130 interrupted.
 The plan format, manifest and rules are specified in docs/spec.md.`
@@ -152,10 +153,12 @@ func newCmdRoot(f *factory) *cobra.Command {
 		newCmdDemo(f, nil),
 		newCmdDocs(f),
 		newCmdVersion(f),
+		newCmdCompletion(f),
 	)
 	root.SetHelpCommand(newCmdHelp(f))
 	strictGroups(root, f)
 	documentExitCodes(root)
+	completeFormats(root)
 	return root
 }
 
