@@ -127,6 +127,7 @@ const (
 	RuleProtectNotCommit      Rule = "protect.not_commit"       // the ref points at something other than a commit
 	RuleProtectDelete         Rule = "protect.delete"           // a protected branch is deleted
 	RuleProtectCreate         Rule = "protect.create"           // an agent creates a protected branch
+	RuleProtectFirstPush      Rule = "protect.first_push"       // the default branch does not exist yet, and the push is not an identified pusher creating it, alone, at a commit with a valid manifest
 	RuleProtectNonFastForward Rule = "protect.non_fast_forward" // a protected branch moves to a commit that does not descend from it
 	RuleProtectAgent          Rule = "protect.agent"            // an agent pushes a commit other than a plan or verified result to a protected branch
 	RuleProtectAgentBranch    Rule = "protect.agent_branch"     // an agent branch receives a commit other than a plan or verified result

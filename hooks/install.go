@@ -3,6 +3,7 @@ package hooks
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -56,6 +57,104 @@ type Installed struct {
 	// FsckObjects reports that receive.fsckObjects was set to true, so
 	// that git refuses objects it would not write before the hook runs.
 	FsckObjects bool
+	// UserEnv is the variable the hook reads the pusher's login from, or
+	// "" for the first of IdentityEnv that is set.
+	UserEnv string
+	// Server is the git server the repository's place suggests
+	// ([ServerGitea], ...), or "" when it says nothing.
+	Server string
+}
+
+// The servers [Install] recognises by where their repositories live, and
+// the variable each sets to the pusher's login.
+const (
+	ServerGitHub   = "GitHub Enterprise Server" // GITHUB_USER_LOGIN
+	ServerGitLab   = "GitLab"                   // GL_USERNAME
+	ServerGitea    = "Gitea or Forgejo"         // GITEA_PUSHER_NAME
+	ServerGitolite = "Gitolite"                 // GL_USER
+)
+
+// ServerUserEnv is the variable a recognised server sets to the pusher's
+// login.
+var ServerUserEnv = map[string]string{
+	ServerGitHub:   "GITHUB_USER_LOGIN",
+	ServerGitLab:   "GL_USERNAME",
+	ServerGitea:    "GITEA_PUSHER_NAME",
+	ServerGitolite: "GL_USER",
+}
+
+// IdentityKnown reports whether the hook will know who pushes: --user-env
+// names the variable, or the server is one that sets a variable of
+// IdentityEnv. Otherwise a server that sets none (ssh, git daemon, one
+// that sets another) has every push judged as an agent's.
+func (in *Installed) IdentityKnown() bool {
+	if in.UserEnv != "" {
+		return true
+	}
+	v := ServerUserEnv[in.Server]
+	for _, n := range IdentityEnv {
+		if v == n {
+			return true
+		}
+	}
+	return false
+}
+
+// guessServer says which git server keeps its repositories where gitDir
+// is, from the marks each leaves: "" when none.
+func guessServer(gitDir string) string {
+	slash := filepath.ToSlash(gitDir)
+	has := func(name string) bool { _, err := os.Stat(filepath.Join(gitDir, name)); return err == nil }
+	switch {
+	case strings.Contains(slash, "/data/user/repositories/"):
+		return ServerGitHub
+	case strings.Contains(slash, "/@hashed/") || strings.Contains(slash, "/gitlab/") || strings.Contains(slash, "/git-data/repositories/"):
+		return ServerGitLab
+	case strings.Contains(slash, "/gitea-repositories/") || strings.Contains(slash, "/forgejo-repositories/") || has("hooks/pre-receive.d"):
+		return ServerGitea
+	case has("gl-conf") || strings.Contains(slash, "/gitolite/") || has("hooks/gitolite-admin"):
+		return ServerGitolite
+	}
+	return ""
+}
+
+// openBare opens the bare repository dir names, as a server keeps it: a
+// missing path, a file, a directory that is no repository (or only inside
+// one) and a working tree's repository are refused, each naming dir and
+// what to give instead (exit 2: dir names nothing the hook can gate).
+func openBare(dir string) (*gitops.Repo, error) {
+	hint := "name the bare repository the server serves, such as /srv/git/site.git (git init --bare makes one; git clone --bare copies one)"
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return nil, aos.Usage(aos.WithHint(fmt.Errorf("hook install: --repo %s: %w", dir, errors.Unwrap(err)), hint))
+	case !fi.IsDir():
+		return nil, aos.Usage(aos.WithHint(fmt.Errorf("hook install: --repo %s is not a directory", dir), hint))
+	}
+	repo, err := gitops.OpenWithObjectDirs(dir, nil)
+	if errors.Is(err, gitops.ErrNotRepository) {
+		return nil, aos.Usage(aos.WithHint(fmt.Errorf("hook install: --repo %s is not a git repository", dir), hint))
+	}
+	if err != nil {
+		return nil, err
+	}
+	abs, _ := filepath.Abs(dir)
+	if a, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = a
+	}
+	gitDir := repo.GitDir
+	if g, err := filepath.EvalSymlinks(gitDir); err == nil {
+		gitDir = g
+	}
+	switch {
+	case repo.WorkTree != "":
+		repo.Close()
+		return nil, aos.Usage(aos.WithHint(fmt.Errorf("hook install: --repo %s is a working tree's repository, not a bare one: pushes to a server reach its bare repository, whose hook judges them", dir), hint))
+	case gitDir != abs:
+		repo.Close()
+		return nil, aos.Usage(aos.WithHint(fmt.Errorf("hook install: --repo %s is not a repository but a directory inside %s", dir, repo.GitDir), "name the repository itself: --repo "+repo.GitDir))
+	}
+	return repo, nil
 }
 
 // Install writes the pre-receive hook of a repository: a script that runs
@@ -67,7 +166,7 @@ type Installed struct {
 // the hook runs. The validator modules of the default branch's manifest
 // are then compiled, so that the first push does not pay for it.
 func Install(ctx context.Context, opts InstallOptions) (*Installed, error) {
-	repo, err := gitops.OpenWithObjectDirs(opts.Repo, nil)
+	repo, err := openBare(opts.Repo)
 	if err != nil {
 		return nil, err
 	}
@@ -127,6 +226,7 @@ func Install(ctx context.Context, opts InstallOptions) (*Installed, error) {
 		return nil, err
 	}
 	out.Warm, out.WarmErr = workflow.WarmCache(ctx, workflow.WarmOptions{Dir: repo.GitDir})
+	out.UserEnv, out.Server = opts.UserEnv, guessServer(repo.GitDir)
 	if def, err := repo.CurrentBranch(); err == nil && def != "" {
 		if tip, err := repo.RefTarget(def); err == nil && tip == "" {
 			out.Unborn = strings.TrimPrefix(def, "refs/heads/")

@@ -180,6 +180,12 @@ func PreReceive(ctx context.Context, opts Options, updates []receive.Update) (*R
 	c := &checker{opts: opts, repo: opts.Repo, res: &Result{}, manifests: map[string]*workflow.LoadedManifest{},
 		plain: map[*workflow.LoadedManifest]*workflow.LoadedManifest{}}
 	c.identify()
+	if first, err := c.firstPush(updates); first || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return c.res, nil
+	}
 	if err := c.loadRules(); err != nil {
 		return nil, err
 	}
@@ -250,7 +256,7 @@ func (c *checker) update(ctx context.Context, u receive.Update) error {
 	var commits []string
 	switch {
 	case u.Creation() && kind == protectedRef && c.res.Agent:
-		c.reject(u, "", "", aos.RuleProtectCreate, "agent %s may not create a protected branch", printable(c.res.User))
+		c.reject(u, "", "", aos.RuleProtectCreate, "%s may not create a protected branch", c.agentName())
 		return nil
 	case u.Creation() && kind == protectedRef:
 		// Creating a protected branch is an update like any other: the
@@ -433,7 +439,7 @@ func (c *checker) commit(ctx context.Context, u receive.Update, kind refKind, lm
 		c.reject(u, id, "", aos.RuleProtectAgentBranch, "agent branches accept only plan commits and verified result commits")
 		return nil
 	case kind == protectedRef && agent:
-		c.reject(u, id, "", aos.RuleProtectAgent, "agent %s may push only plan commits and verified result commits to a protected branch", printable(c.res.User))
+		c.reject(u, id, "", aos.RuleProtectAgent, "%s may push only plan commits and verified result commits to a protected branch", c.agentName())
 		return nil
 	case kind == protectedRef:
 		switch lm.Protect.Humans {

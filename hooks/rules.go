@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/hooks/receive"
 	"github.com/architectos/aos/policy"
 	"github.com/architectos/aos/workflow"
 )
@@ -46,16 +47,83 @@ func (c *checker) identify() {
 	c.res.Log = append(c.res.Log, fmt.Sprintf("pusher %s (from %s)", printable(c.res.User), src))
 }
 
+// firstPush judges a push to a repository whose default branch does not
+// exist yet, as when the hook is installed before the first push: there
+// is no manifest to read rules from, nor to say who is an agent. An
+// identified pusher may create the default branch, alone in the push,
+// with a tip that holds a manifest that loads (with the server policy);
+// everything else is rejected (protect.first_push), and the log says
+// which case it is. It returns false when the default branch exists.
+func (c *checker) firstPush(updates []receive.Update) (bool, error) {
+	def, err := c.repo.CurrentBranch()
+	if err != nil || def == "" {
+		return false, err
+	}
+	if tip, err := c.repo.RefTarget(def); err != nil || tip != "" {
+		return false, err
+	}
+	c.policy = c.serverPolicy()
+	short := strings.TrimPrefix(def, "refs/heads/")
+	c.res.Log = append(c.res.Log, fmt.Sprintf("the default branch %s (HEAD) does not exist yet: there are no rules to judge by until it holds a manifest", short))
+	for _, u := range updates {
+		switch {
+		case u.Ref != def || !u.Creation():
+			c.reject(u, "", "", aos.RuleProtectFirstPush, "the default branch %s does not exist yet, and its manifest holds the rules: push it alone first", short)
+		case c.res.User == "":
+			c.reject(u, "", "", aos.RuleProtectFirstPush, "only an identified pusher may create the default branch %s, and the server set none of %s (docs/hooks.md, Identity)", short, c.identityVars())
+		default:
+			commit, err := c.repo.PeelToCommit(u.New)
+			if err != nil {
+				return true, err
+			}
+			if commit == "" {
+				c.reject(u, "", "", aos.RuleProtectNotCommit, "%.12s is not a commit or a tag of one", u.New)
+				continue
+			}
+			if _, err := c.manifestAt(commit); err != nil {
+				c.reject(u, commit, "", aos.RuleProtectFirstPush, "the first commit of the default branch %s must hold a valid manifest, which every later push is judged by: %v", short, err)
+				continue
+			}
+			c.res.Log = append(c.res.Log, fmt.Sprintf("%s created by %s, with no rules to judge it by: from now on the manifest at its tip judges every push", short, printable(c.res.User)))
+		}
+	}
+	return true, nil
+}
+
+// identityVars are the variables the pusher's login is read from.
+func (c *checker) identityVars() string {
+	if c.opts.UserEnv != "" {
+		return c.opts.UserEnv
+	}
+	return strings.Join(IdentityEnv, ", ")
+}
+
+// agentName names the pusher, an agent, as the subject of a message: its
+// login, or why it has none.
+func (c *checker) agentName() string {
+	if c.res.User != "" {
+		return "agent " + printable(c.res.User)
+	}
+	return fmt.Sprintf("an unknown pusher (the server set none of %s; docs/hooks.md, Identity), judged as an agent,", c.identityVars())
+}
+
+// serverPolicy is the server policy file: --policy, else aos-policy.cue
+// in the git directory when it is a regular file, else "".
+func (c *checker) serverPolicy() string {
+	if c.opts.Policy != "" {
+		return c.opts.Policy
+	}
+	p := filepath.Join(c.repo.GitDir, PolicyFileName)
+	if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+		return p
+	}
+	return ""
+}
+
 // loadRules reads the trusted manifest of the default branch and the
 // protect section.
 func (c *checker) loadRules() error {
-	c.policy = c.opts.Policy
-	if c.policy == "" {
-		p := filepath.Join(c.repo.GitDir, PolicyFileName)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-			c.policy = p
-		}
-	}
+	c.policy = c.serverPolicy()
 	def, err := c.repo.CurrentBranch()
 	if err != nil {
 		return err

@@ -69,7 +69,13 @@ func TestResultsGolden(t *testing.T) {
 				Warm: &workflow.WarmResult{CacheDir: "/srv/git/site.git/aos/wasm-cache", Modules: 2}, Unborn: "main", FsckObjects: true})
 		}},
 		{"installed.warm-failed", func(w io.Writer) error {
-			return WriteInstalled(w, w, &hooks.Installed{Hook: "/srv/git/site.git/hooks/pre-receive", WarmErr: errors.New("disk full")})
+			return WriteInstalled(w, w, &hooks.Installed{Hook: "/srv/git/site.git/hooks/pre-receive", WarmErr: errors.New("disk full"), UserEnv: "GL_USERNAME"})
+		}},
+		{"installed.gitea", func(w io.Writer) error {
+			return WriteInstalled(w, w, &hooks.Installed{Hook: "/var/lib/gitea/data/gitea-repositories/org/site.git/hooks/pre-receive", Server: hooks.ServerGitea})
+		}},
+		{"installed.gitlab", func(w io.Writer) error {
+			return WriteInstalled(w, w, &hooks.Installed{Hook: "/var/opt/gitlab/git-data/repositories/@hashed/ab/cd/x.git/hooks/pre-receive", Server: hooks.ServerGitLab})
 		}},
 		{"warm.builtin", func(w io.Writer) error {
 			return WriteWarm(w, &workflow.WarmResult{CacheDir: "/home/u/.cache/git-aos/wasm", BuiltinOnly: true})

@@ -48,7 +48,16 @@ func WriteInstalled(w, warn io.Writer, res *hooks.Installed) error {
 		fmt.Fprintf(warn, "git-aos: warning: the hook is installed, but warming the WASM cache failed (%v); the first push compiles validators itself\n", res.WarmErr)
 	}
 	if res.Unborn != "" {
-		if _, err := fmt.Fprintf(w, "note: %s has no commit yet; until it holds a manifest every push is rejected\n", res.Unborn); err != nil {
+		if _, err := fmt.Fprintf(w, "note: %s has no commit yet: its first push, by an identified pusher, alone, with a valid manifest, creates it; until then every other push is rejected\n", res.Unborn); err != nil {
+			return err
+		}
+	}
+	if !res.IdentityKnown() {
+		fix := "--user-env NAME, the variable your server sets to the pusher's login (Gitea and Forgejo: GITEA_PUSHER_NAME; Gitolite: GL_USER; ssh: one the key's forced command sets; docs/hooks.md section 3)"
+		if v := hooks.ServerUserEnv[res.Server]; v != "" {
+			fix = fmt.Sprintf("--user-env %s: this looks like a %s repository, which names the pusher in %s", v, res.Server, v)
+		}
+		if _, err := fmt.Fprintf(warn, "git-aos: warning: the hook reads the pusher's login from %s, and every push is judged as an agent's when the server sets none of them\ngit-aos: hint: install again with %s\n", strings.Join(hooks.IdentityEnv, ", "), fix); err != nil {
 			return err
 		}
 	}
