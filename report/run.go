@@ -76,9 +76,12 @@ func WriteRun(w io.Writer, format string, res *workflow.RunResult) error {
 	return Write(w, format, r)
 }
 
-// WriteReplies renders what each directive of a run returned, by index,
-// as JSON (--replies FILE).
-func WriteReplies(w io.Writer, replies []any) error {
+// WriteReplies renders what each directive of a plan returned, by index,
+// as one JSON array (docs/spec.md 6.5: --replies).
+func WriteReplies(w io.Writer, replies []workflow.Reply) error {
+	if replies == nil {
+		replies = []workflow.Reply{}
+	}
 	return encodeJSON(w, replies)
 }
 

@@ -70,8 +70,12 @@ type RunResult struct {
 	PlanCommit   string
 	ResultCommit string
 	Record       *record.Record
-	// Replies hold what each directive returned, by index.
-	Replies []any
+	// Replies are what each directive returned, by index (docs/spec.md
+	// 6.5), as --replies writes them.
+	Replies []Reply
+	// Answers are the bare answers of the reads, by index, as the run
+	// record digests them.
+	Answers []any
 }
 
 // OK reports whether the plan passed.

@@ -114,10 +114,10 @@ func TestRunMakesTwoCommits(t *testing.T) {
 		}
 	}
 	// Replies: what the agent sees.
-	if got := res.Replies[1]; got == nil || !strings.Contains(fmt.Sprint(got), `hello`) {
+	if got := res.Answers[1]; got == nil || !strings.Contains(fmt.Sprint(got), `hello`) {
 		t.Errorf("FILE_READ reply: %v", got)
 	}
-	b, _ := json.Marshal(res.Replies[8])
+	b, _ := json.Marshal(res.Answers[8])
 	if strings.Contains(string(b), "cache") {
 		t.Errorf("GET_MANIFEST reveals ignored patterns: %s", b)
 	}

@@ -147,21 +147,45 @@ func ManifestSchema(f SchemaFormat) ([]byte, error) {
 type CheckOptions struct {
 	Dir      string // a directory inside the repository
 	Plan     PlanSource
-	Base     string // --base; "" uses the plan's base, else HEAD
+	Base     string // --base; "" is HEAD, as propose and run take it
 	Manifest ManifestOptions
+	// Version is git-aos's version, for GET_ENVIRONMENT_INFO.
+	Version string
+}
+
+// CheckResult is the verdict of [CheckPlanReplies].
+type CheckResult struct {
+	Report *aos.Report
+	// Replies answer the plan's directives from the base, by index: the
+	// reads as run would answer them, what the writes would change; no
+	// job runs. Nil when the plan could not be run at all (malformed,
+	// over its limits).
+	Replies []Reply
 }
 
 // CheckPlan checks a plan against the manifest without running anything or
 // writing anything (docs/spec.md 5). A malformed plan is reported as
 // violations, like a disallowed one.
-func CheckPlan(ctx context.Context, opts CheckOptions) (rep *aos.Report, err error) {
-	defer refuseObjects(&err, func(v aos.Violation) { rep = &aos.Report{Violations: []aos.Violation{v}} })
-	// The manifest depends on the plan's base, so the plan is parsed
-	// first, within the default limits; the manifest's are checked after.
+func CheckPlan(ctx context.Context, opts CheckOptions) (*aos.Report, error) {
+	res, err := CheckPlanReplies(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return res.Report, nil
+}
+
+// CheckPlanReplies is [CheckPlan] with the replies of the plan's
+// directives, answered from the base as run would answer them, through
+// the same redaction (docs/spec.md 5, 6.5): an agent looks around with
+// it without a branch or a commit, and without using up the plan's id.
+func CheckPlanReplies(ctx context.Context, opts CheckOptions) (out *CheckResult, err error) {
+	defer refuseObjects(&err, func(v aos.Violation) { out = &CheckResult{Report: &aos.Report{Violations: []aos.Violation{v}}} })
+	// The manifest's limits are checked once it is read: the plan is
+	// parsed first within the default limits.
 	plan, data, rej, err := parsePlan(opts.Plan, cue.PlanLimits{})
 	if rej != nil || err != nil {
 		if rej != nil {
-			return rej.Report, nil
+			return &CheckResult{Report: rej.Report}, nil
 		}
 		return nil, err
 	}
@@ -172,48 +196,57 @@ func CheckPlan(ctx context.Context, opts CheckOptions) (rep *aos.Report, err err
 	defer repo.Close()
 	baseRev := opts.Base
 	if baseRev == "" {
-		baseRev = plan.Base
-	}
-	if baseRev == "" {
 		baseRev = "HEAD"
 	}
-	var tree *gitops.Tree
-	if baseRev == plan.Base && opts.Base == "" {
-		// The plan's own base: not a name the command line gave.
-		if tree, err = repo.RevTree(baseRev); err != nil {
-			return nil, fmt.Errorf("the plan's base: %w", err)
-		}
-	} else {
-		id, err := resolveArg(repo, "base", baseRev)
-		if err != nil {
-			return nil, err
-		}
-		if tree, err = repo.CommitTree(id); err != nil {
-			return nil, err
-		}
+	id, err := resolveArg(repo, "base", baseRev)
+	if err != nil {
+		return nil, err
+	}
+	tree, err := repo.CommitTree(id)
+	if err != nil {
+		return nil, err
 	}
 	lm, err := ManifestFromTree(tree, opts.Manifest)
 	if err != nil {
 		return nil, err
 	}
 	if v := checkLimits(plan, len(data), lm.Manifest); len(v) > 0 {
-		return &aos.Report{Violations: v}, nil
+		return &CheckResult{Report: &aos.Report{Violations: v}}, nil
+	}
+	// As run judges it: a plan whose named base is behind this one in a
+	// path it touches is stale.
+	stale, err := staleViolation(repo, plan, tree)
+	if err != nil {
+		return nil, err
 	}
 	msgV := messageViolation("plan commit", planMessage(plan, engine.Digest(data)), trailer.PlanClaim)
+	redact := newRedactor(lm)
+	rt := &Runtime{Version: opts.Version}
 	res, err := engine.Run(ctx, plan, tree, engine.Options{
 		Manifest: lm.Manifest,
 		Rules:    lm.Rules,
-		View:     newRedactor(lm).view(),
+		View:     redact.view(),
 		Tree: func(rev string) (engine.Base, error) {
 			return repo.RevTree(rev)
 		},
+		History: func() (any, error) {
+			h, err := History(ctx, repo, tree.Commit, historyLimit)
+			redact.entries(h)
+			return h, err
+		},
+		EnvInfo: func() any { return environmentInfo(lm.Manifest, rt) },
 	})
 	if err != nil {
 		return nil, err
 	}
-	r := &aos.Report{OK: res.OK() && len(msgV) == 0, Violations: append(res.Violations, msgV...), Approvals: res.Approvals}
+	v := append(append(stale, res.Violations...), msgV...)
+	r := &aos.Report{OK: len(v) == 0, Violations: v, Approvals: res.Approvals}
 	r.Sort()
-	return r, nil
+	rep, err := replies(res, false)
+	if err != nil {
+		return nil, err
+	}
+	return &CheckResult{Report: r, Replies: rep}, nil
 }
 
 // checkLimits enforces the manifest's plan limits on a plan parsed with

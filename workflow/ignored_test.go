@@ -149,7 +149,7 @@ var frontEnds = []frontEnd{
 			// plan commit made of it.
 			whole += "record:\n" + strings.NewReplacer(res.Record.Base, "BASE", res.PlanCommit, "PLAN").Replace(string(b))
 		}
-		return perDirective(res.Report, res.Replies), whole
+		return perDirective(res.Report, res.Answers), whole
 	}},
 }
 

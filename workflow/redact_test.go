@@ -71,7 +71,7 @@ directives:
 	if err != nil || !before.OK() {
 		t.Fatalf("%v %+v", err, before)
 	}
-	b, _ := json.Marshal(before.Replies)
+	b, _ := json.Marshal(before.Answers)
 	for _, s := range secrets {
 		if !strings.Contains(string(b), s) {
 			t.Fatalf("before the path is ignored, the replies do not hold %q:\n%s", s, b)
@@ -81,7 +81,7 @@ directives:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := before.Replies[1].(engine.FileReply).BlobID; got != engine.BlobID(rec) {
+	if got := before.Answers[1].(engine.FileReply).BlobID; got != engine.BlobID(rec) {
 		t.Errorf("a record that hides nothing reads as another blob: %s", got)
 	}
 
@@ -92,7 +92,7 @@ directives:
 	if err != nil || !after.OK() {
 		t.Fatalf("%v %+v", err, after)
 	}
-	b, _ = json.Marshal(after.Replies)
+	b, _ = json.Marshal(after.Answers)
 	for _, s := range secrets {
 		if strings.Contains(string(b), s) {
 			t.Errorf("the replies hold %q once it is ignored:\n%s", s, b)
@@ -105,18 +105,18 @@ directives:
 			t.Errorf("the new record holds %q:\n%s", s, b)
 		}
 	}
-	hist := after.Replies[0].([]LogEntry)
+	hist := after.Answers[0].([]LogEntry)
 	if len(hist) != 1 || !hist[0].Redacted || hist[0].PlanID != "set-pin" {
 		t.Errorf("GET_HISTORY: %+v", hist)
 	}
-	if fr := after.Replies[1].(engine.FileReply); !strings.Contains(fr.Content, `"redacted": true`) || fr.BlobID != engine.BlobID([]byte(fr.Content)) {
+	if fr := after.Answers[1].(engine.FileReply); !strings.Contains(fr.Content, `"redacted": true`) || fr.BlobID != engine.BlobID([]byte(fr.Content)) {
 		t.Errorf("FILE_READ of the record: %+v", fr)
 	}
-	if st := after.Replies[2].(engine.StatReply); st.BlobID != after.Replies[1].(engine.FileReply).BlobID {
+	if st := after.Answers[2].(engine.StatReply); st.BlobID != after.Answers[1].(engine.FileReply).BlobID {
 		t.Errorf("STAT and FILE_READ of the record differ: %+v", st)
 	}
 	// The notes the first run wrote are still told.
-	if fr := after.Replies[1].(engine.FileReply); !strings.Contains(fr.Content, "notes/n.txt") {
+	if fr := after.Answers[1].(engine.FileReply); !strings.Contains(fr.Content, "notes/n.txt") {
 		t.Errorf("the record lost what is visible:\n%s", fr.Content)
 	}
 	v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: after.ResultCommit})

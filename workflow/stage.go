@@ -182,7 +182,9 @@ func (st *staged) commit(repo *gitops.Repo, author, committer gitops.Ident) (str
 func (st *staged) result() *RunResult {
 	r := &RunResult{Report: st.report, Record: st.record}
 	if st.res != nil {
-		r.Replies = st.res.Replies
+		r.Answers = st.res.Replies
+		// A state's changes are computed in memory and cannot fail.
+		r.Replies, _ = replies(st.res, true)
 	}
 	return r
 }

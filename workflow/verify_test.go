@@ -294,9 +294,9 @@ directives:
 	}
 	// GET_HISTORY of the second plan answers from the audit log of its
 	// base: the first run.
-	hist, ok := res2.Replies[1].([]LogEntry)
+	hist, ok := res2.Answers[1].([]LogEntry)
 	if !ok || len(hist) != 1 || hist[0].PlanID != "rescue-1" {
-		t.Fatalf("GET_HISTORY: %#v", res2.Replies[1])
+		t.Fatalf("GET_HISTORY: %#v", res2.Answers[1])
 	}
 	entries, err := Log(ctx(), LogOptions{Dir: dir, Range: "aos/notes-2"})
 	if err != nil {
@@ -329,7 +329,7 @@ func TestEnvironmentInfoHidesValues(t *testing.T) {
 	if err != nil || !res.OK() {
 		t.Fatalf("%v %+v", err, res)
 	}
-	b, _ := json.Marshal(res.Replies[0])
+	b, _ := json.Marshal(res.Answers[0])
 	s := string(b)
 	for _, want := range []string{`"os":"linux"`, `"aos_version":"v9.9.9"`, `"sandbox":"bwrap"`, `"git_version":"git version`, `"variables":["API_TOKEN"]`} {
 		if !strings.Contains(s, want) {

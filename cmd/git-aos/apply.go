@@ -55,7 +55,7 @@ The specification is docs/spec.md sections 6 and 7.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Policy, "policy", "", "organisation policy `FILE` (CUE) unified with the manifest")
 	fl.StringVar(&opts.Format, "format", "text", formatUsage)
-	fl.StringVar(&opts.Replies, "replies", "", "write what each directive returned, as JSON, to `FILE`")
+	fl.StringVar(&opts.Replies, "replies", "", "write what each directive returned, as JSON, to `FILE` (- for standard output)")
 	return cmd
 }
 

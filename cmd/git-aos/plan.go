@@ -62,6 +62,7 @@ type planCheckOptions struct {
 	Policy   string
 	Base     string
 	Format   string
+	Replies  string
 }
 
 func newCmdPlanCheck(f *factory, runF func(context.Context, *planCheckOptions) error) *cobra.Command {
@@ -71,12 +72,21 @@ func newCmdPlanCheck(f *factory, runF func(context.Context, *planCheckOptions) e
 		Short: "Check every directive of a plan without running anything",
 		Long: `Check decides whether every directive of PLAN is allowed by the manifest,
 without running anything and without writing anything. It reads the base
-tree (--base, else the plan's base, else HEAD) and the manifest committed
+tree (--base, default HEAD, as run takes it) and the manifest committed
 there (or -m FILE), simulates the plan's writes in order, applies its
 patches in memory, and reports every violation with its directive, path,
-rule and position. PLAN may be - for standard input.`,
+rule and position; a plan whose named base is behind in a path it touches
+is stale, as run would find it. PLAN may be - for standard input.
+
+--replies FILE writes what each directive returns, as run would return it,
+answered from the base: file contents, listings, diffs, the manifest, the
+audit log, and what each write would change; no job runs. It makes no
+branch and no commit, and the plan's id stays free: an agent looks around
+with it. --replies - writes them to standard output, and the report to
+standard error.`,
 		Example: `  git aos plan check plan.yaml
   git aos plan check --base main --format json plan.yaml
+  git aos plan check --replies - look.yaml
   cat plan.json | git aos plan check -`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -93,8 +103,9 @@ rule and position. PLAN may be - for standard input.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Manifest, "manifest", "m", "", "manifest `FILE` on disk (default: the one committed in the base)")
 	fl.StringVar(&opts.Policy, "policy", "", "organisation policy `FILE` (CUE) unified with the manifest")
-	fl.StringVar(&opts.Base, "base", "", "base `REV` the plan runs against (default: the plan's base, else HEAD)")
+	fl.StringVar(&opts.Base, "base", "", "base `REV` the plan runs against (default HEAD, as run)")
 	fl.StringVar(&opts.Format, "format", "text", formatUsage)
+	fl.StringVar(&opts.Replies, "replies", "", "write what each directive returns, as JSON, to `FILE` (- for standard output)")
 	return cmd
 }
 
@@ -103,14 +114,19 @@ func planCheckRun(ctx context.Context, opts *planCheckOptions) error {
 	if err != nil {
 		return err
 	}
-	r, err := workflow.CheckPlan(ctx, workflow.CheckOptions{
-		Dir: opts.Dir, Plan: src, Base: opts.Base,
+	res, err := workflow.CheckPlanReplies(ctx, workflow.CheckOptions{
+		Dir: opts.Dir, Plan: src, Base: opts.Base, Version: buildVersion(),
 		Manifest: workflow.ManifestOptions{File: opts.Manifest, Policy: opts.Policy},
 	})
 	if err != nil {
 		return err
 	}
-	if err := report.WriteChecked(opts.Out, opts.Format, "plan", r); err != nil {
+	out, err := writeReplies(opts.factory, opts.Replies, res.Replies)
+	if err != nil {
+		return err
+	}
+	r := res.Report
+	if err := report.WriteChecked(out, opts.Format, "plan", r); err != nil {
 		return err
 	}
 	if !r.OK {

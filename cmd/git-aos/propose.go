@@ -65,20 +65,39 @@ func proposeRun(ctx context.Context, opts *proposeOptions) error {
 }
 
 // writeRun renders the outcome of propose, apply or run, and writes the
-// directives' replies to the file replies when it is set.
+// directives' replies to the file replies when it is set ("-": standard
+// output, the report then going to standard error).
 func writeRun(f *factory, format, replies string, res *workflow.RunResult) error {
-	if replies != "" && res.Replies != nil {
-		if err := writeFile(replies, func(w io.Writer) error { return report.WriteReplies(w, res.Replies) }); err != nil {
-			return fmt.Errorf("write replies: %w", err)
-		}
+	out, err := writeReplies(f, replies, res.Replies)
+	if err != nil {
+		return err
 	}
-	if err := report.WriteRun(f.Out, format, res); err != nil {
+	if err := report.WriteRun(out, format, res); err != nil {
 		return err
 	}
 	if !res.OK() {
 		return rejected(report.Rejection("plan", res.Report), res.Report)
 	}
 	return nil
+}
+
+// writeReplies writes replies to the file name, or to standard output
+// when it is "-", and returns where the report goes: standard output, or
+// standard error when the replies took it.
+func writeReplies(f *factory, name string, replies []workflow.Reply) (io.Writer, error) {
+	switch name {
+	case "":
+		return f.Out, nil
+	case "-":
+		if err := report.WriteReplies(f.Out, replies); err != nil {
+			return nil, err
+		}
+		return f.ErrOut, nil
+	}
+	if err := writeFile(name, func(w io.Writer) error { return report.WriteReplies(w, replies) }); err != nil {
+		return nil, fmt.Errorf("write replies: %w", err)
+	}
+	return f.Out, nil
 }
 
 // writeFile writes the file name with write.

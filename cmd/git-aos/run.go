@@ -44,7 +44,7 @@ the plan passes: a rejected plan leaves no branch and no ref behind.
 	fl.StringVar(&opts.Base, "base", "", "base `REV` the plan commit is made on (default HEAD)")
 	fl.StringVar(&opts.Policy, "policy", "", "organisation policy `FILE` (CUE) unified with the manifest")
 	fl.StringVar(&opts.Format, "format", "text", formatUsage)
-	fl.StringVar(&opts.Replies, "replies", "", "write what each directive returned, as JSON, to `FILE`")
+	fl.StringVar(&opts.Replies, "replies", "", "write what each directive returned, as JSON, to `FILE` (- for standard output)")
 	return cmd
 }
 
