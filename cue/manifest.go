@@ -175,7 +175,7 @@ func LoadManifest(src Source, repoPath string, pol *Source) (*aos.Manifest, erro
 	}
 	var errs []Error
 	if err := v.Validate(cuelang.Concrete(true), cuelang.Final()); err != nil {
-		errs = convertErrors(err, src.Name)
+		errs = explain(convertErrors(err, src.Name), sch)
 		// Decode what can be decoded, so the semantic checks still report
 		// their errors alongside the schema's.
 		if b, err := data.MarshalJSON(); err == nil {

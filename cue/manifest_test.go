@@ -178,7 +178,7 @@ func TestManifestErrors(t *testing.T) {
 		{
 			name: "unknown field writeable",
 			src:  Source{"m.yaml", []byte("project: {name: x}\nworkspace:\n  writeable: [src/**]\n")},
-			want: []string{"m.yaml:3:3: workspace.writeable: field not allowed"},
+			want: []string{"m.yaml:3:3: workspace.writeable: field not allowed (did you mean writable?)"},
 		},
 		{
 			name: "unknown top-level section",
@@ -239,7 +239,7 @@ policies:
 `)},
 			want: []string{
 				`m.yaml:2:9: project.name: invalid value "" (out of bound !="")`,
-				`m.yaml:4:3: workspace.writeable: field not allowed`,
+				`m.yaml:4:3: workspace.writeable: field not allowed (did you mean writable?)`,
 				`m.yaml:5:14: workspace.writable[0]: glob "[a" is malformed`,
 				`m.yaml:6:1: environment: environment type "docker" needs an image`,
 				"m.yaml:11:5: tools.lint.args_pattern: invalid regular expression: error parsing regexp: missing closing ): `((`",
@@ -266,7 +266,7 @@ policies:
 			name:   "policy unknown field is an error in the policy",
 			src:    Source{"aos.cue", []byte("project: name: \"x\"\n")},
 			policy: &Source{"org.cue", []byte("policies: allow_deletes: false\n")},
-			want:   []string{"org.cue:1:11: policies.allow_deletes: field not allowed"},
+			want:   []string{"org.cue:1:11: policies.allow_deletes: field not allowed (did you mean allow_delete?)"},
 		},
 		{
 			name: "tool of the wrong type",

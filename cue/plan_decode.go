@@ -40,7 +40,8 @@ func (p *parser) decodePlan(root *node, plan *aos.Plan, lim PlanLimits) {
 	}
 	for i, k := range root.keys {
 		if !planKeys[k.str] {
-			p.errAt(k.pos, -1, aos.RulePlanSchema, "unknown field %q (a plan has version, id, goal, base and directives)", k.str)
+			p.errAt(k.pos, -1, aos.RulePlanSchema, "unknown field %q%s (a plan has version, id, goal, base and directives)", k.str,
+				didYouMean(k.str, slices.Sorted(maps.Keys(planKeys))))
 			_ = root.vals[i]
 		}
 	}
@@ -144,7 +145,8 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 			if len(fields) > 0 {
 				allowed = strings.Join(slices.Sorted(maps.Keys(fields)), ", ")
 			}
-			p.errAt(k.pos, i, aos.RulePlanSchema, "unknown field %q for %s (its fields: %s)", k.str, d.Type, allowed)
+			p.errAt(k.pos, i, aos.RulePlanSchema, "unknown field %q for %s%s (its fields: %s)", k.str, d.Type,
+				didYouMean(k.str, slices.Sorted(maps.Keys(fields))), allowed)
 			continue
 		}
 		v := n.vals[j]

@@ -235,7 +235,7 @@ func TestParsePlanErrors(t *testing.T) {
 		{name: "case-different field", doc: head + "directives:\n  - type: FILE_READ\n    Path: a\n",
 			want: []string{
 				"plan.yaml:5:5: directive 0 (FILE_READ): FILE_READ needs path [plan.schema]",
-				`plan.yaml:6:5: directive 0 (FILE_READ): unknown field "Path" for FILE_READ (its fields: path) [plan.schema]`,
+				`plan.yaml:6:5: directive 0 (FILE_READ): unknown field "Path" for FILE_READ, did you mean "path"? (its fields: path) [plan.schema]`,
 			}},
 		{name: "missing params", doc: head + "directives:\n  - type: BUILD\n  - type: SANDBOX_EXEC\n  - type: APPLY_PATCH\n  - type: DIFF\n",
 			want: []string{
@@ -313,7 +313,11 @@ func TestParsePlanErrors(t *testing.T) {
 		{name: "YAML syntax", doc: head + "directives: [{type: LS\n",
 			want: []string{"plan.yaml:4: YAML: did not find expected ',' or '}' [plan.syntax]"}},
 		{name: "YAML tab indentation", doc: head + "directives:\n\t- type: LS\n",
-			want: []string{"plan.yaml:5: YAML: found character that cannot start any token [plan.syntax]"}},
+			want: []string{"plan.yaml:5:1: YAML: a tab cannot indent YAML: indent with spaces [plan.syntax]"}},
+		{name: "YAML tab in a block scalar", doc: head + "directives:\n  - type: FILE_WRITE\n    path: a\n    content: |\n      one\n\ttwo\n",
+			want: []string{"plan.yaml:9:1: YAML: a tab cannot indent YAML: indent with spaces [plan.syntax]"}},
+		{name: "YAML tab after spaces", doc: head + "directives:\n  - type: LS\n  \t path: a\n",
+			want: []string{"plan.yaml:6:3: YAML: a tab cannot indent YAML: indent with spaces [plan.syntax]"}},
 		{name: "YAML control character", doc: head + "directives:\n  - type: LS\n    path: \"a\x01\"\n",
 			want: []string{"plan.yaml:6:13: YAML: control characters are not allowed [plan.syntax]"}},
 		{name: "invalid UTF-8", doc: head + "directives:\n  - type: LS\n    path: caf\xe9\n",
@@ -324,8 +328,8 @@ func TestParsePlanErrors(t *testing.T) {
 			want: []string{
 				`plan.json:1:1: version is required (version: 1) [plan.schema]`,
 				`plan.json:1:1: id is required [plan.schema]`,
-				`plan.json:1:2: unknown field "Version" (a plan has version, id, goal, base and directives) [plan.schema]`,
-				`plan.json:1:16: unknown field "ID" (a plan has version, id, goal, base and directives) [plan.schema]`,
+				`plan.json:1:2: unknown field "Version", did you mean "version"? (a plan has version, id, goal, base and directives) [plan.schema]`,
+				`plan.json:1:16: unknown field "ID", did you mean "id"? (a plan has version, id, goal, base and directives) [plan.schema]`,
 				`plan.json:1:55: directive 0: directive has no type [plan.schema]`,
 			}},
 		{name: "JSON duplicate key", file: "plan.json", doc: "{\"version\": 1, \"id\": \"p\", \"goal\": \"g\",\n \"directives\": [{\"type\": \"FILE_READ\", \"path\": \"a\", \"path\": \".git/config\"}]}",

@@ -70,6 +70,10 @@ func yamlErr(name string, data []byte, err error) error {
 		msg = m[2]
 	}
 	pos := aos.Position{File: name, Line: line}
+	if tab, ok := tabPos(data, line, msg); ok {
+		tab.File = name
+		return &syntaxError{tab, "YAML: a tab cannot indent YAML: indent with spaces"}
+	}
 	switch {
 	case yamlParserProblems[msg]:
 		pos.Line++
@@ -80,6 +84,69 @@ func yamlErr(name string, data []byte, err error) error {
 		pos.Line, pos.Col = 1, 1
 	}
 	return &syntaxError{pos, "YAML: " + msg}
+}
+
+// tabPos finds the tab that the YAML parser's message msg, given at
+// line, is about: YAML forbids tabs in indentation, and the parser names
+// the line before the tab's inside block scalars. It is the first line
+// from line on whose leading whitespace holds a tab less indented than the
+// line before it (a tab after a block's indentation is content, as in a
+// Makefile), else the first from line on with a tab in its leading
+// whitespace; ok is false when msg is not about a tab or none is found.
+func tabPos(data []byte, line int, msg string) (aos.Position, bool) {
+	if !strings.Contains(msg, "tab character") && msg != "found character that cannot start any token" {
+		return aos.Position{}, false
+	}
+	lines := strings.Split(string(data), "\n")
+	start := max(line, 1) - 1
+	if msg == "found character that cannot start any token" {
+		// Only a tab at that very line is about indentation.
+		if start >= len(lines) {
+			return aos.Position{}, false
+		}
+		if i, ok := leadingTab(lines[start]); ok {
+			return aos.Position{Line: start + 1, Col: i + 1}, true
+		}
+		return aos.Position{}, false
+	}
+	prev := 0
+	for j := start - 1; j >= 0; j-- {
+		if strings.TrimSpace(lines[j]) != "" {
+			prev = len(lines[j]) - len(strings.TrimLeft(lines[j], " \t"))
+			break
+		}
+	}
+	first := aos.Position{}
+	for j := start; j < len(lines); j++ {
+		i, ok := leadingTab(lines[j])
+		if ok {
+			if i < max(prev, 1) {
+				return aos.Position{Line: j + 1, Col: i + 1}, true
+			}
+			if first.Line == 0 {
+				first = aos.Position{Line: j + 1, Col: i + 1}
+			}
+		}
+		if strings.TrimSpace(lines[j]) != "" {
+			prev = len(lines[j]) - len(strings.TrimLeft(lines[j], " \t"))
+		}
+	}
+	return first, first.Line > 0
+}
+
+// leadingTab returns the index of the first tab in the leading
+// whitespace of l.
+func leadingTab(l string) (int, bool) {
+	for i := 0; i < len(l); i++ {
+		switch l[i] {
+		case '\t':
+			return i, true
+		case ' ':
+			continue
+		}
+		return 0, false
+	}
+	return 0, false
 }
 
 // controlCharPos returns the position of the first character the YAML

@@ -196,7 +196,36 @@ func (r *runner) deny(d *aos.Directive, p string, den *policy.Denial) bool {
 }
 
 func (r *runner) violate(d *aos.Directive, p string, rule aos.Rule, msg string) {
-	r.res.Violations = append(r.res.Violations, aos.Violation{Directive: d.Index, Type: d.Type, Path: p, Rule: rule, Message: msg, Pos: d.Pos})
+	r.res.Violations = append(r.res.Violations, aos.Violation{Directive: d.Index, Type: d.Type, Path: p, Rule: rule, Message: msg, Pos: fieldPos(d, p, rule)})
+}
+
+// fieldPos is where in the plan a violation of rule about path p points:
+// the parameter it is about (path:, patch:, against:, suite:, target:,
+// tool:, args:) when the plan gives it, else the directive.
+func fieldPos(d *aos.Directive, p string, rule aos.Rule) aos.Position {
+	var field string
+	switch {
+	case rule == aos.RulePoliciesDeniedDirectives:
+		field = "type"
+	case rule == aos.RuleDiffAgainst:
+		field = "against"
+	case d.Type == aos.ApplyPatch && p != "":
+		field = "patch"
+	case p != "" && p == d.Path:
+		field = "path"
+	case rule == aos.RuleToolsArgsPattern:
+		field = "args"
+	case d.Type == aos.RunTests:
+		field = "suite"
+	case d.Type == aos.BuildTarget:
+		field = "target"
+	case d.Type == aos.SandboxExec:
+		field = "tool"
+	}
+	if pos, ok := d.FieldPos[field]; ok && pos.Line > 0 {
+		return pos
+	}
+	return d.Pos
 }
 
 // directive dispatches d to the handler of its type.
