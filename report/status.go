@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -98,5 +99,46 @@ func WriteSchema(w io.Writer, schema []byte) error {
 		schema = append(schema[:len(schema):len(schema)], '\n')
 	}
 	_, err := w.Write(schema)
+	return err
+}
+
+// WriteDrift writes the note that the working tree's manifest is not the
+// committed one: judged says whether the command judged by the committed
+// one (plan check) or checked the working tree's (manifest check).
+func WriteDrift(w io.Writer, d *workflow.ManifestDrift, judged bool) error {
+	if d == nil {
+		return nil
+	}
+	committed := fmt.Sprintf("%s committed at %.12s", d.Name, d.Commit)
+	if d.Name == "" {
+		committed = fmt.Sprintf("no manifest committed at %.12s", d.Commit)
+	}
+	wt := filepath.Base(d.File) + " in the working tree"
+	if d.File == "" {
+		wt = "no manifest in the working tree"
+	}
+	var line string
+	switch {
+	case judged && d.Name != "":
+		line = fmt.Sprintf("note: judged by the manifest %s; %s differs, and counts once committed\n", committed, wt)
+	case judged:
+		line = fmt.Sprintf("note: judged by -m; %s\n", committed)
+	default:
+		line = fmt.Sprintf("note: checked %s, which differs from the %s: plan check, run and the hook judge by that one until this one is committed\n", wt, committed)
+		if d.Name == "" {
+			line = fmt.Sprintf("note: checked %s, and there is %s: plan check, run and the hook find none until this one is committed\n", wt, committed)
+		}
+	}
+	_, err := io.WriteString(w, line)
+	return err
+}
+
+// WriteValidateNote writes which manifest judged a commit when it was not
+// its parent's.
+func WriteValidateNote(w io.Writer, res *workflow.ValidateResult) error {
+	if res.OwnManifest == "" {
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "note: the parent of %.12s has no manifest: judged by the %s that commit adds\n", res.Commit, res.OwnManifest)
 	return err
 }

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -96,6 +97,49 @@ type ManifestCheckOptions struct {
 type ManifestCheck struct {
 	File     string // the file checked
 	Manifest *LoadedManifest
+	// Drift is set when the file is the working tree's manifest and HEAD
+	// commits another (or none): plan check, run and the hook judge by
+	// HEAD's.
+	Drift *ManifestDrift
+}
+
+// ManifestDrift says that the working tree's manifest is not the one
+// committed at Commit, which the commands that judge plans read
+// (docs/spec.md 2.1).
+type ManifestDrift struct {
+	// File is the working tree's manifest, "" when it has none.
+	File string
+	// Commit is the commit read; Name its manifest, "" when it has none.
+	Commit, Name string
+}
+
+// manifestDrift compares the working tree's manifest with the one
+// committed in t: nil when they are the same file with the same bytes,
+// or when neither exists, or outside a working tree.
+func manifestDrift(repo *gitops.Repo, t *gitops.Tree) *ManifestDrift {
+	if repo.WorkTree == "" {
+		return nil
+	}
+	file, ferr := gitops.FindManifestFile(repo.WorkTree)
+	var disk []byte
+	if ferr == nil {
+		disk, ferr = os.ReadFile(file)
+	}
+	name, data, terr := t.FindManifest()
+	switch {
+	case ferr != nil && terr != nil:
+		return nil
+	case ferr == nil && terr == nil && filepath.Base(file) == name && bytes.Equal(disk, data):
+		return nil
+	}
+	d := &ManifestDrift{Commit: t.Commit}
+	if ferr == nil {
+		d.File = file
+	}
+	if terr == nil {
+		d.Name = name
+	}
+	return d
 }
 
 // CheckManifest validates a manifest on disk against the schema, unified
@@ -121,7 +165,16 @@ func CheckManifest(ctx context.Context, opts ManifestCheckOptions) (*ManifestChe
 	if err != nil {
 		return nil, err
 	}
-	return &ManifestCheck{File: file, Manifest: lm}, nil
+	c := &ManifestCheck{File: file, Manifest: lm}
+	if opts.File == "" {
+		if repo, err := gitops.Open(opts.Dir); err == nil {
+			if t, err := repo.RevTree("HEAD"); err == nil {
+				c.Drift = manifestDrift(repo, t)
+			}
+			repo.Close()
+		}
+	}
+	return c, nil
 }
 
 // SchemaFormat is a format of [ManifestSchema].
@@ -156,6 +209,9 @@ type CheckOptions struct {
 // CheckResult is the verdict of [CheckPlanReplies].
 type CheckResult struct {
 	Report *aos.Report
+	// Drift is set when the working tree's manifest is not the one
+	// committed at the base, which judged the plan (without -m).
+	Drift *ManifestDrift
 	// Replies answer the plan's directives from the base, by index: the
 	// reads as run would answer them, what the writes would change; no
 	// job runs. Nil when the plan could not be run at all (malformed,
@@ -246,7 +302,11 @@ func CheckPlanReplies(ctx context.Context, opts CheckOptions) (out *CheckResult,
 	if err != nil {
 		return nil, err
 	}
-	return &CheckResult{Report: r, Replies: rep}, nil
+	out = &CheckResult{Report: r, Replies: rep}
+	if opts.Manifest.File == "" {
+		out.Drift = manifestDrift(repo, tree)
+	}
+	return out, nil
 }
 
 // checkLimits enforces the manifest's plan limits on a plan parsed with

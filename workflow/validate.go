@@ -43,6 +43,9 @@ type ValidateResult struct {
 	Report *aos.Report
 	// Commit is the commit whose changes were validated; "" for Paths.
 	Commit string
+	// OwnManifest is set when Commit's parent has no manifest and the
+	// commit was judged by the manifest it adds, named here.
+	OwnManifest string
 }
 
 // Validate runs the manifest's validators the way apply runs them on a
@@ -100,7 +103,7 @@ func Validate(ctx context.Context, opts ValidateOptions) (res *ValidateResult, e
 	}
 	r.OK = len(r.Violations) == 0 && r.ErrorFindings() == 0
 	r.Sort()
-	return &ValidateResult{Report: r, Commit: in.commit}, nil
+	return &ValidateResult{Report: r, Commit: in.commit, OwnManifest: in.own}, nil
 }
 
 // errNoValidators means the manifest names validators and the runtime
@@ -126,6 +129,7 @@ type validateInput struct {
 	tree     engine.Base // what /src shows
 	changes  []engine.Change
 	commit   string
+	own      string // the commit's own manifest judged it
 }
 
 // validateCommit judges the changes of rev against its first parent.
@@ -152,7 +156,16 @@ func validateCommit(repo *gitops.Repo, rev string, mopts ManifestOptions) (*vali
 		}
 		parent, in.base, modules = pt, pt, pt
 	}
-	if in.manifest, err = ManifestFromTree(modules, mopts); err != nil {
+	in.manifest, err = ManifestFromTree(modules, mopts)
+	if errors.Is(err, gitops.ErrNoManifest) && parent != nil {
+		// The commit that adds the manifest: a local, read-only check may
+		// judge it by that manifest, and says so. Nothing else of the
+		// commit's chooses its judge: the parent had no rules at all.
+		if in.manifest, err = ManifestFromTree(tree, mopts); err == nil {
+			in.base, in.own = tree, in.manifest.Source
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	if in.changes, err = validators.DiffTrees(parent, tree); err != nil {

@@ -60,7 +60,10 @@ func manifestCheckRun(ctx context.Context, opts *manifestCheckOptions) error {
 	if err != nil {
 		return err
 	}
-	return report.WriteManifestCheck(opts.Out, c)
+	if err := report.WriteManifestCheck(opts.Out, c); err != nil {
+		return err
+	}
+	return report.WriteDrift(opts.ErrOut, c.Drift, false)
 }
 
 type manifestSchemaOptions struct {

@@ -126,6 +126,9 @@ func planCheckRun(ctx context.Context, opts *planCheckOptions) error {
 		return err
 	}
 	r := res.Report
+	if err := report.WriteDrift(opts.ErrOut, res.Drift, true); err != nil {
+		return err
+	}
 	if err := report.WriteChecked(out, opts.Format, "plan", r); err != nil {
 		return err
 	}

@@ -77,6 +77,9 @@ func validateRun(ctx context.Context, opts *validateOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := report.WriteValidateNote(opts.ErrOut, res); err != nil {
+		return err
+	}
 	if err := report.WriteValidate(opts.Out, opts.Format, res); err != nil {
 		return err
 	}
