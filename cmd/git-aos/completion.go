@@ -61,8 +61,8 @@ _git-aos in a directory of $fpath before compinit runs:
 }
 
 // completeFormats makes --format of every command complete its values:
-// the report formats, or text and json where the flag's usage names only
-// those (log).
+// the report formats, or those the flag's usage names (log: text and
+// json; manifest schema: json and cue).
 func completeFormats(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		completeFormats(sub)
@@ -72,7 +72,10 @@ func completeFormats(c *cobra.Command) {
 		return
 	}
 	values := report.Formats
-	if !strings.Contains(fl.Usage, "sarif") {
+	switch {
+	case strings.Contains(fl.Usage, "cue"):
+		values = []string{"json", "cue"}
+	case !strings.Contains(fl.Usage, "sarif"):
 		values = []string{"text", "json"}
 	}
 	c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))

@@ -68,33 +68,45 @@ func manifestCheckRun(ctx context.Context, opts *manifestCheckOptions) error {
 
 type manifestSchemaOptions struct {
 	*factory
-	CUE bool
+	Format string
+	CUE    bool
 }
 
 func newCmdManifestSchema(f *factory, runF func(context.Context, *manifestSchemaOptions) error) *cobra.Command {
 	opts := &manifestSchemaOptions{factory: f}
 	cmd := &cobra.Command{
 		Use:   "schema",
-		Short: "Print the manifest schema as JSON Schema (or CUE with --cue)",
+		Short: "Print the manifest schema as JSON Schema (or CUE with --format cue)",
 		Long: `Schema prints the manifest's schema as a JSON Schema document (draft 2020-12),
-for editors and YAML language servers, or the CUE schema itself with --cue.`,
+for editors and YAML language servers, or the CUE schema itself with
+--format cue (--cue is the same).`,
 		Example: `  git aos manifest schema > aos.schema.json
-  git aos manifest schema --cue`,
+  git aos manifest schema --format cue`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.CUE {
+				if cmd.Flags().Changed("format") && opts.Format != "cue" {
+					return usageErrorf("--cue is --format cue, and --format %s was given", opts.Format)
+				}
+				opts.Format = "cue"
+			}
+			if opts.Format != "json" && opts.Format != "cue" {
+				return usageErrorf("unknown format %q for manifest schema (want one of json, cue)", opts.Format)
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return manifestSchemaRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.CUE, "cue", false, "print the CUE schema instead")
+	cmd.Flags().StringVar(&opts.Format, "format", "json", "output `FORMAT`: json (JSON Schema), cue")
+	cmd.Flags().BoolVar(&opts.CUE, "cue", false, "the same as --format cue")
 	return cmd
 }
 
 func manifestSchemaRun(opts *manifestSchemaOptions) error {
 	format := workflow.SchemaJSON
-	if opts.CUE {
+	if opts.Format == "cue" {
 		format = workflow.SchemaCUE
 	}
 	b, err := workflow.ManifestSchema(format)
