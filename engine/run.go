@@ -222,7 +222,9 @@ func fieldPos(d *aos.Directive, p string, rule aos.Rule) aos.Position {
 	case d.Type == aos.SandboxExec:
 		field = "tool"
 	}
-	if pos, ok := d.FieldPos[field]; ok && pos.Line > 0 {
+	// A directive with no position (an MCP tool call's) has none of its
+	// parameters either.
+	if pos, ok := d.FieldPos[field]; ok && pos.Line > 0 && d.Pos.Line > 0 {
 		return pos
 	}
 	return d.Pos

@@ -298,9 +298,11 @@ func CheckPlanReplies(ctx context.Context, opts CheckOptions) (out *CheckResult,
 	v := append(append(stale, res.Violations...), msgV...)
 	r := &aos.Report{OK: len(v) == 0, Violations: v, Approvals: res.Approvals}
 	r.Sort()
-	rep, err := replies(res, false)
-	if err != nil {
-		return nil, err
+	rep := Replies(res)
+	for i := range rep {
+		if rep[i].Type.IsJob() && rep[i].Job == nil && rep[i].OK() {
+			rep[i].Note = "not run: plan check runs no job; run or apply runs it in the sandbox"
+		}
 	}
 	out = &CheckResult{Report: r, Replies: rep}
 	if opts.Manifest.File == "" {

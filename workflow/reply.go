@@ -30,6 +30,9 @@ type Reply struct {
 	Findings []aos.Finding `json:"findings,omitempty"`
 	// Approvals are the reviews its changes ask for (docs/spec.md 4.7).
 	Approvals []aos.Approval `json:"approvals,omitempty"`
+	// Note says why a job has no record: plan check runs none, and a
+	// rejected plan skips the jobs after its first violation.
+	Note string `json:"note,omitempty"`
 }
 
 // OK reports whether the directive passed.
@@ -57,6 +60,8 @@ func Replies(res *engine.Result) []Reply {
 		if o.Job > 0 && o.Job <= len(res.Jobs) {
 			j := res.Jobs[o.Job-1]
 			r.Job = &j
+		} else if o.Type.IsJob() && o.Status == aos.OutcomeSkipped {
+			r.Note = "not run: the plan was already rejected"
 		}
 		out[i] = r
 	}

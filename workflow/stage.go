@@ -183,8 +183,7 @@ func (st *staged) result() *RunResult {
 	r := &RunResult{Report: st.report, Record: st.record}
 	if st.res != nil {
 		r.Answers = st.res.Replies
-		// A state's changes are computed in memory and cannot fail.
-		r.Replies, _ = replies(st.res, true)
+		r.Replies = Replies(st.res)
 	}
 	return r
 }
