@@ -346,7 +346,7 @@ policies:
 			src:  Source{"aos.cue", []byte("project: name: \"x\"\nvalidators: s: {builtin: \"secrets\", paths: [], pathz: 1}\n")},
 			want: []string{
 				"aos.cue:2:37: validators.s.paths: an empty list selects no file, and the validator would pass every plan; leave paths out to check every changed file",
-				"aos.cue:2:48: validators.s.pathz: field not allowed",
+				"aos.cue:2:48: validators.s.pathz: field not allowed (did you mean paths?)",
 			},
 		},
 		{
