@@ -58,7 +58,7 @@ func (r *runner) search(d *aos.Directive, o *aos.Outcome) {
 	if !reOK || !globOK || !pathOK {
 		return
 	}
-	s := searcher{re: re, needles: requiredNeedles(d.Pattern)}
+	s := newSearcher(re, d.Pattern)
 	reply := SearchReply{Matches: []SearchMatch{}}
 	for _, p := range files {
 		if err := r.ctx.Err(); err != nil {
@@ -139,6 +139,18 @@ type searcher struct {
 	// needles, when set, are strings one of which every match holds:
 	// lines holding none are not matched at all.
 	needles []needle
+	// run, when set and needles are not, is a run of bytes every match
+	// holds: lines holding none are not matched at all.
+	run *classRun
+}
+
+// newSearcher is the searcher of a pattern re compiled from.
+func newSearcher(re *regexp.Regexp, pattern string) *searcher {
+	s := &searcher{re: re, needles: requiredNeedles(pattern)}
+	if s.needles == nil {
+		s.run = requiredRun(pattern)
+	}
+	return s
 }
 
 // scan adds the matching lines of data to reply, and reports false when
@@ -152,10 +164,16 @@ func (s *searcher) scan(p string, data []byte, reply *SearchReply) bool {
 	pos := 0 // start of line number line
 	for pos < len(data) {
 		start := pos
-		if f != nil {
-			// Jump to the next line holding a needle, counting the lines
-			// passed: each byte is looked at a bounded number of times.
-			at := f.next(pos)
+		if f != nil || s.run != nil {
+			// Jump to the next line holding a needle or the run, counting
+			// the lines passed: each byte is looked at a bounded number
+			// of times.
+			var at int
+			if f != nil {
+				at = f.next(pos)
+			} else {
+				at = s.run.next(data, pos)
+			}
 			if at < 0 {
 				return true
 			}
@@ -382,4 +400,111 @@ func lineText(line []byte, at int) string {
 		to--
 	}
 	return string(line[from:to])
+}
+
+// classRun is min bytes in a row, each of set: what X{min,} holds when X
+// is a class of ASCII characters.
+type classRun struct {
+	set [256]bool
+	min int
+}
+
+// minRun is the shortest run worth looking for first.
+const minRun = 3
+
+// next returns the offset of the first run at or after from, or -1. The
+// set holds no newline, so a run lies within one line.
+func (c *classRun) next(data []byte, from int) int {
+	n := 0
+	for i := from; i < len(data); i++ {
+		if !c.set[data[i]] {
+			n = 0
+			continue
+		}
+		if n++; n == c.min {
+			return i + 1 - c.min
+		}
+	}
+	return -1
+}
+
+// requiredRun returns a run of bytes every match of pattern holds, or nil.
+func requiredRun(pattern string) *classRun {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	r := runOf(re.Simplify())
+	if r == nil || r.min < minRun {
+		return nil
+	}
+	return r
+}
+
+// runOf returns the longest run of one class that every match of re
+// holds, or nil.
+func runOf(re *syntax.Regexp) *classRun {
+	switch re.Op {
+	case syntax.OpCapture, syntax.OpPlus:
+		return runOf(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min < 1 {
+			return nil
+		}
+		if re.Sub[0].Op == syntax.OpCharClass {
+			r := classOf(re.Sub[0])
+			if r != nil {
+				r.min = re.Min
+			}
+			return r
+		}
+		return runOf(re.Sub[0])
+	case syntax.OpCharClass:
+		return classOf(re)
+	case syntax.OpConcat:
+		// Adjacent runs of one class make one longer run: Simplify
+		// writes X{3} as XXX.
+		var best, cur *classRun
+		for _, sub := range re.Sub {
+			r := runOf(sub)
+			adjacent := sub.Op == syntax.OpCharClass || sub.Op == syntax.OpRepeat && sub.Sub[0].Op == syntax.OpCharClass
+			switch {
+			case r == nil:
+				cur = nil
+			case adjacent && cur != nil && cur.set == r.set:
+				cur.min += r.min
+			case adjacent:
+				cur = r
+			default:
+				cur = nil
+				if best == nil || r.min > best.min {
+					best = r
+				}
+			}
+			if cur != nil && (best == nil || cur.min > best.min) {
+				best = &classRun{set: cur.set, min: cur.min}
+			}
+		}
+		return best
+	}
+	return nil
+}
+
+// classOf is a run of one byte of class re, or nil when the class holds a
+// character outside ASCII: the regexp matches those, and U+FFFD against
+// any byte that is not UTF-8, as more than one byte.
+func classOf(re *syntax.Regexp) *classRun {
+	r := &classRun{min: 1}
+	for i := 0; i+1 < len(re.Rune); i += 2 {
+		lo, hi := re.Rune[i], re.Rune[i+1]
+		if hi >= utf8.RuneSelf {
+			return nil
+		}
+		for c := lo; c <= hi; c++ {
+			if c != '\n' {
+				r.set[c] = true
+			}
+		}
+	}
+	return r
 }

@@ -167,13 +167,15 @@ func BenchmarkWriteFile(b *testing.B) {
 }
 
 // BenchmarkSearch searches all 10 MB: a pattern with a literal every match
-// holds, one with none (each line is matched), and the first search of a
-// server, which reads every blob from the pack.
+// holds, one with a run of one class instead, one with neither (each line
+// is matched), and the first search of a server, which reads every blob
+// from the pack.
 func BenchmarkSearch(b *testing.B) {
 	dir := benchRepo(b)
 	for _, bc := range []struct{ name, pattern string }{
 		{"literal", `value_99[0-9] `},
-		{"no-literal", `[a-z]{7}[0-9]{6}`},
+		{"class-run", `[a-z]{7}[0-9]{6}`},
+		{"no-prefilter", `[a-z][0-9][a-z][0-9]`},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			c := connect(b, dir, "")
