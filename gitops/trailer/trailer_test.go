@@ -1,7 +1,6 @@
 package trailer
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math/rand"
@@ -74,18 +73,44 @@ func gitTrailers(t *testing.T, msg string, divider bool) ([]Trailer, bool) {
 	if !divider {
 		args = append(args, "--no-divider")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "git", args...)
+	// git 2.39 loops forever on some messages. A loop is told by the CPU
+	// time git burns, not by the wall clock, which a busy machine
+	// stretches: a message takes git a few milliseconds of CPU time.
+	cmd := exec.Command("git", args...)
 	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
 	cmd.Stdin = strings.NewReader(msg)
-	out, err := cmd.Output()
-	if ctx.Err() != nil {
-		return nil, false
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("git interpret-trailers: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(5 * time.Minute)
+	var err error
+wait:
+	for {
+		select {
+		case err = <-done:
+			break wait
+		case <-tick.C:
+			if cpuTime(cmd.Process.Pid) >= time.Second {
+				cmd.Process.Kill()
+				<-done
+				return nil, false
+			}
+		case <-deadline:
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("git interpret-trailers neither finished nor used a second of CPU time in 5 minutes on %q", msg)
+		}
 	}
 	if err != nil {
 		t.Fatalf("git interpret-trailers: %v", err)
 	}
+	out := stdout.String()
 	var ts []Trailer
 	for _, l := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
 		if l == "" {
@@ -95,6 +120,31 @@ func gitTrailers(t *testing.T, msg string, divider bool) ([]Trailer, bool) {
 		ts = append(ts, Trailer{Key: k, Value: strings.TrimPrefix(v, " ")})
 	}
 	return ts, true
+}
+
+// cpuTime is the CPU time a running process has used, from
+// /proc/PID/stat (utime and stime, fields 14 and 15, in clock ticks of
+// 1/100 s on Linux); 0 once it is gone.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		var n int64
+		fmt.Sscan(s, &n)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // TestAgainstGit compares Read with git interpret-trailers
