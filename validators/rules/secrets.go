@@ -380,7 +380,7 @@ func secretRules() []*Rule {
 				// A value without quotes is code more often than a
 				// secret: a member (a.b) or a low-entropy word is not one.
 				unquoted := len(g[2]) == 0 && (dottedName(g[3]) || Entropy(g[3]) < 4)
-				return publicName(g[1]) || unquoted
+				return publicName(g[1]) || fileName(g[1]) || unquoted
 			},
 			Good: []string{
 				`api_key = "your-api-key-here"`,
@@ -392,6 +392,8 @@ func secretRules() []*Rule {
 				`key: "incorrect-break-multiple-h1"`,
 				`openssl_sign($signHeader, $signature, $privKey, 'sha256WithRSAEncryption')`,
 				`define( 'AUTH_KEY', 'put your unique phrase here' );`,
+				`"wp-includes/css/wp-auth-check.css": "c27f2590f84cf5c5d4a57c6c221d8ed8",`,
+				`"wp-admin/js/application-passwords.min.js": "34d2b935825e3d74ee180f434be655fa",`,
 				`public_key = "9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit"`,
 				`"credentialId": "B9mTcFSck2LzJO2S3ols63",`,
 				`const keyStr = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"`,

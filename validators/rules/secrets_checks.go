@@ -160,6 +160,22 @@ func publicName(name []byte) bool {
 	return false
 }
 
+// fileName reports whether a generic-secret's name is the name of a
+// file, as in a list of checksums by path: it ends with the extension of
+// a source, asset or document file.
+func fileName(name []byte) bool {
+	i := bytes.LastIndexByte(name, '.')
+	if i <= 0 {
+		return false
+	}
+	switch string(bytes.ToLower(name[i+1:])) {
+	case "php", "inc", "js", "mjs", "ts", "css", "scss", "json", "html", "htm", "txt", "md", "xml",
+		"svg", "png", "jpg", "jpeg", "gif", "webp", "ico", "woff", "woff2", "ttf", "eot", "mo", "po", "pot", "map":
+		return true
+	}
+	return false
+}
+
 // sequential reports whether s holds a run of 8 bytes in alphabet order,
 // as alphabets and test strings do and random secrets do not.
 func sequential(s []byte) bool {
