@@ -52,7 +52,7 @@ func WriteLog(w io.Writer, asJSON bool, entries []workflow.LogEntry) error {
 			fmt.Fprintf(&b, "Job %s %s: exit %d\n", j.Kind, j.Name, j.ExitCode)
 		}
 		for _, a := range e.Approvals {
-			fmt.Fprintf(&b, "Approval required: %s: %s", a.Rule, a.Subject())
+			fmt.Fprintf(&b, "Approval required: %s: %s", a.Rule, approvalSubject(a))
 			if len(a.Reviewers) > 0 {
 				fmt.Fprintf(&b, " (%s)", strings.Join(a.Reviewers, ", "))
 			}

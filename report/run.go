@@ -63,7 +63,7 @@ func WriteRun(w io.Writer, format string, res *workflow.RunResult) error {
 				fmt.Fprintf(&b, "  %s %s\n", statusLetter(c.Status), c.Path)
 			}
 			for _, a := range r.Approvals {
-				fmt.Fprintf(&b, "approval required: %s: %s", a.Rule, a.Subject())
+				fmt.Fprintf(&b, "approval required: %s: %s", a.Rule, approvalSubject(a))
 				if len(a.Reviewers) > 0 {
 					fmt.Fprintf(&b, " (%s)", strings.Join(a.Reviewers, ", "))
 				}
@@ -94,19 +94,6 @@ func WriteVerify(w io.Writer, format string, res *workflow.VerifyResult) error {
 		return err
 	}
 	return Write(w, format, res.Report)
-}
-
-// WriteValidate renders the verdict of validate: its report, and in text
-// a last line counting the findings when nothing was rejected.
-func WriteValidate(w io.Writer, format string, res *workflow.ValidateResult) error {
-	if err := Write(w, format, res.Report); err != nil {
-		return err
-	}
-	if res.Report.OK && (format == "" || format == "text") {
-		_, err := fmt.Fprintf(w, "validate ok: %s\n", plural(len(res.Report.Findings), "finding"))
-		return err
-	}
-	return nil
 }
 
 // WriteChecked renders the verdict of plan check on a plan (what is
@@ -175,4 +162,14 @@ func WriteProgress(w io.Writer, p workflow.JobProgress) error {
 	}
 	_, err := io.WriteString(w, line)
 	return err
+}
+
+// approvalSubject is what an approval concerns: its path, the whole
+// change for a size rule, or its directive for a rule on directive types
+// alone.
+func approvalSubject(a aos.Approval) string {
+	if s := a.Subject(); s != "" {
+		return s
+	}
+	return fmt.Sprintf("directive %d", a.Directive)
 }
