@@ -142,3 +142,18 @@ func WriteValidateNote(w io.Writer, res *workflow.ValidateResult) error {
 	_, err := fmt.Fprintf(w, "note: the parent of %.12s has no manifest: judged by the %s that commit adds\n", res.Commit, res.OwnManifest)
 	return err
 }
+
+// WriteRescueInit renders what rescuewp init made, on w, and on warn
+// that the wp-core validator is off when no checksums were given.
+func WriteRescueInit(w, warn io.Writer, res *workflow.RescueInitResult) error {
+	if _, err := fmt.Fprintf(w, "%s: a repository of the WordPress %s site as found, commit %s, with the RescueWP manifest %s\n",
+		res.Dir, res.Version, res.Commit, res.Manifest); err != nil {
+		return err
+	}
+	if !res.WPCore {
+		fmt.Fprintf(warn, "git-aos: warning: no --checksums: the wp-core validator is off; the core is not compared with WordPress %s's checksums\n", res.Version)
+		fmt.Fprintf(warn, "git-aos: hint: git aos rescuewp checksums PRISTINE_DIR > sums.json, or fetch https://api.wordpress.org/core/checksums/1.0/?version=%s\n", res.Version)
+	}
+	_, err := fmt.Fprintf(w, "next: git aos validate --all (the assessment), then plans under the manifest\n")
+	return err
+}

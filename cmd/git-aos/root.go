@@ -150,6 +150,7 @@ func newCmdRoot(f *factory) *cobra.Command {
 		newCmdPR(f, nil),
 		newCmdCI(f, nil),
 		newCmdCache(f),
+		newCmdRescueWP(f),
 		newCmdDemo(f, nil),
 		newCmdDocs(f),
 		newCmdVersion(f),
