@@ -93,7 +93,10 @@ Audit:
 
 Checks:
   manifest     check the manifest, or print its schema
-  validate     run the manifest's validators over a commit or files
+  validate     run the manifest's validators over a commit, a tree or files
+
+RescueWP:
+  rescuewp     make a WordPress site a repository; checksums of its core
 
 GitHub:
   pr           push an agent branch and open or update its pull request
