@@ -73,6 +73,20 @@ type Tool struct {
 	ArgsPattern    string `json:"args_pattern,omitempty"`
 	Description    string `json:"description,omitempty"`
 	TimeoutSeconds int    `json:"timeout_seconds,omitempty"`
+	// Sockets are unix sockets of the host granted to the job, each at
+	// the same path in its sandbox (docs/spec.md 10.6).
+	Sockets []string `json:"sockets,omitempty"`
+	// Export, when set, takes the files the job leaves out of the
+	// sandbox into a host directory (docs/spec.md 10.6).
+	Export *Export `json:"export,omitempty"`
+}
+
+// Export says where the files a tool leaves go (docs/spec.md 10.6): the
+// job writes them under Mount in its sandbox, and they are moved into a
+// new directory under To on the host.
+type Export struct {
+	To    string `json:"to"`
+	Mount string `json:"mount"`
 }
 
 // Job is a test suite or build target: a command run by the shell of the
@@ -84,6 +98,9 @@ type Job struct {
 	// Outputs are globs of files a build target produces that are staged
 	// back into the tree (build targets only).
 	Outputs []string `json:"outputs,omitempty"`
+	// Sockets are unix sockets of the host granted to the job (docs/spec.md
+	// 10.6).
+	Sockets []string `json:"sockets,omitempty"`
 }
 
 // Build holds the named build targets.

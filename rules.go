@@ -101,6 +101,7 @@ const (
 	RuleToolsUnknown       Rule = "tools.unknown"       // SANDBOX_EXEC names no tool under tools
 	RuleToolsArgsPattern   Rule = "tools.args_pattern"  // an argument does not match the tool's args_pattern
 	RuleToolsFailed        Rule = "tools.failed"        // a tool exited non-zero or timed out
+	RuleToolsExport        Rule = "tools.export"        // the files a tool left for export cannot be moved out: not regular files, or nowhere to put them
 	RuleSandboxUnavailable Rule = "sandbox.unavailable" // a job cannot run: no sandbox, or its backend is missing
 )
 

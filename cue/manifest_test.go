@@ -181,6 +181,18 @@ func TestManifestErrors(t *testing.T) {
 			want: []string{"m.yaml:3:3: workspace.writeable: field not allowed (did you mean writable?)"},
 		},
 		{
+			name: "grants that pass the schema",
+			src: Source{"m.yaml", []byte("project: {name: x}\nworkspace: {root: /workspace/site}\ntools:\n  dump:\n    command: mysqldump\n    sockets: [/tmp/db.sock, /run/../etc/x, /workspace/site/db.sock]\n    export: {to: /var/backups/, mount: /proc/x}\ntests:\n  t:\n    command: \"true\"\n    sockets: [/usr/db.sock]\n")},
+			want: []string{
+				`m.yaml:6:15: tools.dump.sockets[0]: "/tmp/db.sock" is under /tmp, which the sandbox provides`,
+				`m.yaml:6:29: tools.dump.sockets[1]: "/run/../etc/x" is not a clean absolute path`,
+				`m.yaml:6:44: tools.dump.sockets[2]: "/workspace/site/db.sock" is in the workspace (/workspace/site)`,
+				`m.yaml:7:14: tools.dump.export.to: "/var/backups/" is not a clean absolute path`,
+				`m.yaml:7:33: tools.dump.export.mount: "/proc/x" is under /proc, which the sandbox provides`,
+				`m.yaml:11:15: tests.t.sockets[0]: "/usr/db.sock" is under /usr, which the sandbox provides`,
+			},
+		},
+		{
 			name: "unknown top-level section",
 			src:  Source{"m.yaml", []byte("project: {name: x}\npolicy:\n  allow_delete: true\n")},
 			want: []string{"m.yaml:2:1: policy: field not allowed"},
@@ -271,7 +283,7 @@ policies:
 		{
 			name: "tool of the wrong type",
 			src:  Source{"m.yaml", []byte("project: {name: x}\ntools:\n  lint: 5\n")},
-			want: []string{`m.yaml:3:9: tools.lint: invalid value 5 (want one of string, {command:(string & !=""),args_pattern?:string,description?:string,timeout_seconds?:(int & >0)})`},
+			want: []string{`m.yaml:3:9: tools.lint: invalid value 5 (want one of string, {command:(string & !=""),args_pattern?:string,description?:string,timeout_seconds?:(int & >0),sockets?:[...#HostPath],export?:{to:#HostPath,mount:(*"/export"|#HostPath)}})`},
 		},
 		{
 			name: "not a mapping",

@@ -102,6 +102,16 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 		if strings.Contains(t.Command, "{{") {
 			c.add("tools."+quoteSel(name), "tool commands are not templates; write the command itself")
 		}
+		checkSockets(c, "tools."+quoteSel(name), t.Sockets, m.Workspace.Mount)
+		if t.Export != nil {
+			field := "tools." + quoteSel(name) + ".export"
+			if !cleanAbs(t.Export.To) {
+				c.add(field+".to", "%q is not a clean absolute path", t.Export.To)
+			}
+			if err := grantable(t.Export.Mount, m.Workspace.Mount); err != nil {
+				c.add(field+".mount", "%v", err)
+			}
+		}
 	}
 	checkJob := func(field string, j aos.Job) {
 		if _, err := aos.ExpandTemplates(j.Command, m.Tools); err != nil {
@@ -110,6 +120,7 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 		if err := checkWorkingDir(j.WorkingDir, m.Workspace.Mount); err != nil {
 			c.add(field+".working_dir", "%v", err)
 		}
+		checkSockets(c, field, j.Sockets, m.Workspace.Mount)
 	}
 	for _, name := range slices.Sorted(maps.Keys(m.Tests)) {
 		checkJob("tests."+quoteSel(name), m.Tests[name])
@@ -198,6 +209,44 @@ func checkWorkingDir(dir, mount string) error {
 	}
 	if perr := policy.CheckPath(dir); perr != nil {
 		return fmt.Errorf("working_dir %q: %s", dir, perr.Msg)
+	}
+	return nil
+}
+
+// checkSockets checks the sockets a job is granted (docs/spec.md 10.6).
+func checkSockets(c *checker, field string, sockets []string, mount string) {
+	for i, s := range sockets {
+		if err := grantable(s, mount); err != nil {
+			c.add(fmt.Sprintf("%s.sockets[%d]", field, i), "%v", err)
+		}
+	}
+}
+
+// cleanAbs reports whether p is an absolute path with no ".", ".." or
+// empty segment, and not the root.
+func cleanAbs(p string) bool {
+	return strings.HasPrefix(p, "/") && p != "/" && path.Clean(p) == p
+}
+
+// sandboxOwn are the places of a sandbox that the sandbox itself makes;
+// a grant may not sit at or under one (docs/spec.md 2.5).
+var sandboxOwn = []string{"/proc", "/dev", "/sys", "/tmp", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/aos"}
+
+// grantable reports why p cannot be where a grant appears in a sandbox
+// whose workspace is at mount: not a clean absolute path, or at or under
+// the workspace or a place the sandbox makes itself.
+func grantable(p, mount string) error {
+	if !cleanAbs(p) {
+		return fmt.Errorf("%q is not a clean absolute path", p)
+	}
+	under := func(dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/") || dir == "/" }
+	if under(mount) {
+		return fmt.Errorf("%q is in the workspace (%s)", p, mount)
+	}
+	for _, d := range sandboxOwn {
+		if under(d) {
+			return fmt.Errorf("%q is under %s, which the sandbox provides", p, d)
+		}
 	}
 	return nil
 }

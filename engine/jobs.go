@@ -193,6 +193,7 @@ func (r *runner) resolveJob(d *aos.Directive) (Job, bool) {
 			return job, false
 		}
 		job.Kind, job.Name, spec = aos.JobTests, d.Suite, s
+		job.Sockets = s.Sockets
 	case aos.BuildTarget:
 		t, ok := m.Build.Targets[d.Target]
 		if !ok {
@@ -200,7 +201,7 @@ func (r *runner) resolveJob(d *aos.Directive) (Job, bool) {
 			return job, false
 		}
 		job.Kind, job.Name, spec = aos.JobBuild, d.Target, t
-		job.Outputs = t.Outputs
+		job.Outputs, job.Sockets = t.Outputs, t.Sockets
 	case aos.SandboxExec:
 		t, ok := m.Tools[d.Tool]
 		if !ok {
@@ -229,6 +230,10 @@ func (r *runner) resolveJob(d *aos.Directive) (Job, bool) {
 			}
 		}
 		job.Kind, job.Name, job.Args = aos.JobExec, d.Tool, d.Args
+		job.Sockets, job.Export = t.Sockets, t.Export
+		if t.Export != nil {
+			job.ExportName = fmt.Sprintf("%s.%d", r.planID, d.Index)
+		}
 		// Tools run at the workspace root.
 		spec = aos.Job{Command: t.Command, WorkingDir: ".", TimeoutSeconds: t.TimeoutSeconds}
 	}

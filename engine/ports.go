@@ -20,6 +20,13 @@ type Job struct {
 	Root       string // the workspace root inside the sandbox
 	Timeout    int    // seconds
 	Outputs    []string
+	// Sockets are the host's unix sockets the manifest grants the job
+	// (docs/spec.md 10.6).
+	Sockets []string
+	// Export, for a tool that has one, is where the files it leaves go,
+	// into a new directory named ExportName: "<plan id>.<directive>".
+	Export     *aos.Export
+	ExportName string
 }
 
 // JobResult is what a job did. Outputs are the files a build produced that

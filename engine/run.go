@@ -65,6 +65,7 @@ func (r *Result) OK() bool { return len(r.Violations) == 0 }
 
 type runner struct {
 	ctx    context.Context
+	planID string
 	opts   Options
 	m      *aos.Manifest
 	st     *State
@@ -101,6 +102,7 @@ func Run(ctx context.Context, plan *aos.Plan, base Base, opts Options) (*Result,
 	if err != nil {
 		return nil, err
 	}
+	r.planID = plan.ID
 	for i := range plan.Directives {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -60,6 +60,12 @@ func bwrapArgs(s Spec, v checked) ([]string, error) {
 	if v.gitDir != "" {
 		args = append(args, "--ro-bind", v.gitDir, path.Join(s.MountPoint, ".git"))
 	}
+	for _, sock := range v.sockets {
+		args = append(args, "--bind", sock, sock)
+	}
+	if v.export != "" {
+		args = append(args, "--bind", v.export, s.ExportMount)
+	}
 	args = append(args,
 		"--tmpfs", "/tmp",
 		"--proc", "/proc",

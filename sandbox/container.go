@@ -100,6 +100,12 @@ func containerArgs(s Spec, v checked, o containerOpts) ([]string, error) {
 	if v.gitDir != "" {
 		args = append(args, "--mount", "type=bind,source="+v.gitDir+",destination="+path.Join(s.MountPoint, ".git")+",readonly")
 	}
+	for _, sock := range v.sockets {
+		args = append(args, "--mount", "type=bind,source="+sock+",destination="+sock)
+	}
+	if v.export != "" {
+		args = append(args, "--mount", "type=bind,source="+v.export+",destination="+s.ExportMount)
+	}
 	args = append(args, "--workdir", wd)
 	for _, kv := range v.vars {
 		args = append(args, "--env", kv)

@@ -15,6 +15,9 @@ func hostPlan(s Spec, v checked) (procPlan, error) {
 	if v.gitDir != "" {
 		return procPlan{}, fmt.Errorf("environment.git needs a read-only mount, which the host backend cannot make; use bwrap or container: %w", ErrBadSpec)
 	}
+	if v.export != "" {
+		return procPlan{}, fmt.Errorf("a tool's export needs a mount, which the host backend cannot make; use bwrap or container: %w", ErrBadSpec)
+	}
 	argv := append([]string{"/bin/sh", "-c", v.script}, v.shArgs...)
 	return procPlan{
 		argv: argv,

@@ -30,6 +30,9 @@ type RunnerOptions struct {
 	// environment.git, it is mounted read-only at .git in every workspace;
 	// it is required then.
 	GitDir string
+	// Repo lists the repository's directories (its working tree and git
+	// directory): a tool's export may not go into one.
+	Repo []string
 }
 
 // JobRunner runs the jobs of one manifest's plans in the sandbox its
@@ -158,11 +161,25 @@ func (r *JobRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (
 	if r.env.Git {
 		spec.GitDir = r.opts.GitDir
 	}
+	spec.Sockets = job.Sockets
+	var staging string
+	if job.Export != nil {
+		if staging, err = r.exportStaging(job); err != nil {
+			return engine.JobResult{}, err
+		}
+		defer removeAll(staging)
+		spec.Export, spec.ExportMount = staging, job.Export.Mount
+	}
 	res, err := Run(ctx, spec)
 	if err != nil {
 		return engine.JobResult{}, err
 	}
 	out := engine.JobResult{Record: Record(job, res)}
+	if staging != "" && res.OK() {
+		if err := exportFiles(staging, job.Export.To, job.ExportName); err != nil {
+			return out, &engine.JobError{Rule: aos.RuleToolsExport, Msg: fmt.Sprintf("tool %q: export to %s: %v", job.Name, job.Export.To, err)}
+		}
+	}
 	if !res.OK() || len(job.Outputs) == 0 {
 		return out, nil
 	}
@@ -174,6 +191,103 @@ func (r *JobRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (
 		out.Outputs = append(out.Outputs, engine.OutputFile{Path: f.Path, Data: f.Content, Executable: f.Executable})
 	}
 	return out, nil
+}
+
+// exportStaging makes the directory a tool's export is written to: a new
+// directory of mode 0700 inside the export's destination (created 0700
+// when missing), so that the files are moved into place by one rename and
+// never copied. A destination inside the repository is refused.
+func (r *JobRunner) exportStaging(job engine.Job) (string, error) {
+	to := job.Export.To
+	fail := func(err error) (string, error) {
+		return "", &engine.JobError{Rule: aos.RuleToolsExport, Msg: fmt.Sprintf("tool %q: export to %s: %v", job.Name, to, err)}
+	}
+	if !filepath.IsAbs(to) || filepath.Clean(to) != to {
+		return fail(errors.New("not a clean absolute path"))
+	}
+	real, err := resolvePath(to)
+	if err != nil {
+		return fail(err)
+	}
+	for _, d := range r.opts.Repo {
+		rd, err := filepath.EvalSymlinks(d)
+		if err != nil {
+			return fail(err)
+		}
+		if real == rd || strings.HasPrefix(real, rd+string(filepath.Separator)) || strings.HasPrefix(rd, real+string(filepath.Separator)) {
+			return fail(fmt.Errorf("it overlaps the repository (%s): exports never go into a repository", d))
+		}
+	}
+	if job.ExportName == "" || strings.ContainsAny(job.ExportName, "/\x00") || strings.HasPrefix(job.ExportName, ".") {
+		return fail(fmt.Errorf("bad export name %q", job.ExportName))
+	}
+	if err := os.MkdirAll(real, 0o700); err != nil {
+		return fail(err)
+	}
+	if real, err = filepath.EvalSymlinks(real); err != nil {
+		return fail(err)
+	}
+	dir, err := os.MkdirTemp(real, ".aos-export-")
+	if err != nil {
+		return fail(err)
+	}
+	return dir, nil
+}
+
+// resolvePath returns p with the symlinks of its longest existing prefix
+// resolved, and the rest appended.
+func resolvePath(p string) (string, error) {
+	rest := ""
+	for {
+		r, err := filepath.EvalSymlinks(p)
+		if err == nil {
+			return filepath.Join(r, rest), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return "", err
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+		p = parent
+	}
+}
+
+// exportFiles checks what a tool left in staging (directories and
+// regular files only), makes directories 0700 and files 0600, and renames
+// staging to to/name, or the first free of name-2, name-3...: an export
+// never replaces another.
+func exportFiles(staging, to, name string) error {
+	err := filepath.WalkDir(staging, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(staging, p)
+		switch {
+		case d.IsDir():
+			return os.Chmod(p, 0o700)
+		case d.Type().IsRegular():
+			return os.Chmod(p, 0o600)
+		}
+		return fmt.Errorf("%s is a %s: only regular files and directories are exported", rel, fileKind(d.Type()))
+	})
+	if err != nil {
+		return err
+	}
+	for i := 1; i < 1000; i++ {
+		dst := filepath.Join(filepath.Dir(staging), name)
+		if i > 1 {
+			dst = fmt.Sprintf("%s-%d", dst, i)
+		}
+		err := unix.Renameat2(unix.AT_FDCWD, staging, unix.AT_FDCWD, dst, unix.RENAME_NOREPLACE)
+		if errors.Is(err, unix.EEXIST) || errors.Is(err, unix.ENOTEMPTY) {
+			continue
+		}
+		return err
+	}
+	return fmt.Errorf("%s: no free name", name)
 }
 
 // Record returns the run record of job from its result. Everything in it

@@ -49,6 +49,17 @@ type Spec struct {
 	// MountPoint/.git (environment.git). The host backend cannot mount
 	// it and rejects a Spec that sets it.
 	GitDir string
+	// Sockets are unix sockets of the host, each bound into the sandbox
+	// at the same path (docs/spec.md 10.6). Each must be a socket, not a
+	// symlink to one, when the job starts. The host backend isolates
+	// nothing: there they change nothing.
+	Sockets []string
+	// Export, when set, is a host directory bound writable at
+	// ExportMount, where the job leaves files to export (docs/spec.md
+	// 10.6). The host backend cannot mount it and rejects a Spec that
+	// sets it.
+	Export      string
+	ExportMount string
 }
 
 // TailLines is how many lines of output [Result.Tail] holds at most.
@@ -244,6 +255,8 @@ type checked struct {
 	shArgs  []string // "sh" and the untrusted args, after the script
 	limited bool     // environment.limits sets something
 	gitDir  string   // absolute, symlink-free GitDir, or ""
+	sockets []string // the sockets granted, each checked to be one
+	export  string   // absolute, symlink-free Export, or ""
 }
 
 // reservedMounts are paths a workspace may not be mounted over or under.
@@ -302,6 +315,39 @@ func check(s Spec) (checked, error) {
 		v.gitDir = g
 	}
 
+	for _, sock := range s.Sockets {
+		if !path.IsAbs(sock) || path.Clean(sock) != sock || sock == "/" || strings.ContainsAny(sock, ",:\n\"") {
+			return bad("socket %q is not a clean absolute path", sock)
+		}
+		for _, r := range reservedMounts {
+			if sock == r || strings.HasPrefix(sock, r+"/") && r != "/run" {
+				return bad("socket %s is under %s, which the sandbox provides", sock, r)
+			}
+		}
+		fi, err := os.Lstat(sock)
+		if err != nil {
+			return bad("socket %s: %v", sock, err)
+		}
+		if fi.Mode()&os.ModeSocket == 0 {
+			return bad("socket %s is a %s, not a unix socket", sock, fileKind(fi.Mode()))
+		}
+		v.sockets = append(v.sockets, sock)
+	}
+	if s.Export != "" {
+		e, err := filepath.EvalSymlinks(s.Export)
+		if err != nil {
+			return bad("export directory %s: %v", s.Export, err)
+		}
+		if fi, err := os.Stat(e); err != nil || !fi.IsDir() {
+			return bad("export directory %s is not a directory", s.Export)
+		}
+		em := s.ExportMount
+		if !path.IsAbs(em) || path.Clean(em) != em || em == "/" || strings.ContainsAny(em+e, ",:\n\"") {
+			return bad("export mount %q is not a clean absolute path below /", em)
+		}
+		v.export = e
+	}
+
 	mp := s.MountPoint
 	if !path.IsAbs(mp) || path.Clean(mp) != mp || mp == "/" || strings.ContainsAny(mp, ",:\n\"") {
 		return bad("mount point %q is not a clean absolute path below /", mp)
@@ -358,6 +404,23 @@ func check(s Spec) (checked, error) {
 	}
 	v.shArgs = append([]string{"sh"}, s.Args...)
 	return v, nil
+}
+
+// fileKind names the kind of file mode m is, for messages.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeSymlink != 0:
+		return "symlink"
+	case m.IsDir():
+		return "directory"
+	case m.IsRegular():
+		return "regular file"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&os.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
 }
 
 // checkWorkingDir checks that rel names a directory inside dir, resolving

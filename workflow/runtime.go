@@ -106,12 +106,18 @@ func validatorOptions(dir string) (validators.Options, error) {
 // when environment.git asks for it.
 func newJobRunner(dir string, m *aos.Manifest) (engine.JobRunner, error) {
 	var opts sandbox.RunnerOptions
-	if m.Environment.Git {
+	if m.Environment.Git || hasExports(m) {
 		repo, err := gitops.Open(dir)
 		if err != nil {
 			return nil, err
 		}
-		opts.GitDir = repo.GitDir
+		if m.Environment.Git {
+			opts.GitDir = repo.GitDir
+		}
+		opts.Repo = []string{repo.GitDir}
+		if repo.WorkTree != "" {
+			opts.Repo = append(opts.Repo, repo.WorkTree)
+		}
 		repo.Close()
 	}
 	jr, err := sandbox.NewJobRunner(m, opts)
@@ -119,6 +125,16 @@ func newJobRunner(dir string, m *aos.Manifest) (engine.JobRunner, error) {
 		return nil, err
 	}
 	return jr, nil
+}
+
+// hasExports reports whether a tool of m exports files.
+func hasExports(m *aos.Manifest) bool {
+	for _, t := range m.Tools {
+		if t.Export != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // IsSandboxChild reports whether this process is a sandbox process that
