@@ -182,7 +182,7 @@ func TestManifestErrors(t *testing.T) {
 		},
 		{
 			name: "grants that pass the schema",
-			src: Source{"m.yaml", []byte("project: {name: x}\nworkspace: {root: /workspace/site}\ntools:\n  dump:\n    command: mysqldump\n    sockets: [/tmp/db.sock, /run/../etc/x, /workspace/site/db.sock]\n    export: {to: /var/backups/, mount: /proc/x}\ntests:\n  t:\n    command: \"true\"\n    sockets: [/usr/db.sock]\n")},
+			src:  Source{"m.yaml", []byte("project: {name: x}\nworkspace: {root: /workspace/site}\ntools:\n  dump:\n    command: mysqldump\n    sockets: [/tmp/db.sock, /run/../etc/x, /workspace/site/db.sock]\n    export: {to: /var/backups/, mount: /proc/x}\ntests:\n  t:\n    command: \"true\"\n    sockets: [/usr/db.sock]\n")},
 			want: []string{
 				`m.yaml:6:15: tools.dump.sockets[0]: "/tmp/db.sock" is under /tmp, which the sandbox provides`,
 				`m.yaml:6:29: tools.dump.sockets[1]: "/run/../etc/x" is not a clean absolute path`,
