@@ -5,7 +5,8 @@
 # busybox-static for the test image, php-cli and WordPress for the RescueWP
 # checks, wabt's wat2wasm that assembles the built-in module, pre-commit
 # for the hook of .pre-commit-hooks.yaml, zsh and man-db for completion and
-# man pages, MediaWiki and
+# man pages, MariaDB for the database backup through a granted socket (the
+# test starts its own server), MediaWiki and
 # phpMyAdmin unpacked as clean PHP) when they are
 # missing and the machine has apt-get, then runs the gofmt check, go vet,
 # deadcode and every test under the race detector.
@@ -19,6 +20,7 @@ command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || need="$need runc"
 [ -x /usr/bin/busybox ] && /usr/bin/busybox --list >/dev/null 2>&1 || need="$need busybox-static"
 command -v php >/dev/null 2>&1 || need="$need php-cli"
 command -v wat2wasm >/dev/null 2>&1 || need="$need wabt"
+command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need="$need mariadb-server"
 [ -d /usr/share/wordpress ] || need="$need wordpress"
 command -v git >/dev/null 2>&1 || need="$need git"
 command -v pgrep >/dev/null 2>&1 || need="$need procps"
