@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/architectos/aos"
 )
 
 // mariadb is a MariaDB server the test started, in a temporary directory
@@ -216,5 +219,59 @@ tools:
 	}
 	if ents, _ := os.ReadDir(backups); len(ents) != 2 {
 		t.Errorf("backups holds %d entries after the refused export, want 2", len(ents))
+	}
+}
+
+// TestRescueInitDatabase: rescuewp init --db-socket gives the manifest a
+// db_dump tool that backs the site's database up from a plan, through
+// the socket alone, into the backups directory; names that would mean
+// something to YAML or the shell are refused.
+func TestRescueInitDatabase(t *testing.T) {
+	t.Parallel()
+	db := startMariaDB(t)
+	db.sql(t, "CREATE DATABASE wp_site; CREATE TABLE wp_site.wp_options (option_name VARCHAR(64), option_value TEXT); INSERT INTO wp_site.wp_options VALUES ('blogname', 'Rescued blog');")
+	site := filepath.Join(t.TempDir(), "site")
+	for p, c := range map[string]string{
+		"wp-includes/version.php": "<?php\n$wp_version = '6.1.9';\n",
+		"wp-config.php":           "<?php\ndefine( 'DB_NAME', 'wp_site' );\ndefine( 'DB_HOST', 'localhost' );\n",
+		"wp-content/index.php":    "<?php\n",
+	} {
+		os.MkdirAll(filepath.Dir(filepath.Join(site, p)), 0o755)
+		os.WriteFile(filepath.Join(site, p), []byte(c), 0o644)
+	}
+	for _, bad := range []RescueInitOptions{
+		{DBSocket: db.socket, DBName: "x; rm -rf /"},
+		{DBSocket: "relative.sock"},
+		{DBSocket: db.socket, Backups: "/var/backups/../etc"},
+		{DBSocket: db.socket, DBUser: "root --password=x"},
+	} {
+		bad.Dir = site
+		if _, err := RescueInit(ctx(), bad); !errors.Is(err, aos.ErrUsage) {
+			t.Errorf("%+v: %v, want a usage error", bad, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(site, ".git")); err == nil {
+		t.Fatal("a refused init made a repository")
+	}
+	backups := filepath.Join(t.TempDir(), "backups")
+	if _, err := RescueInit(ctx(), RescueInitOptions{Dir: site, DBSocket: db.socket, Backups: backups}); err != nil {
+		t.Fatal(err)
+	}
+	git(t, site, "config", "user.name", "Operator")
+	git(t, site, "config", "user.email", "op@example.com")
+	plan := "version: 1\nid: backup-db\ngoal: Back up the database before the rescue\ndirectives:\n  - type: SANDBOX_EXEC\n    tool: db_dump\n"
+	res, err := Run(ctx(), RunOptions{Dir: site, Plan: PlanSource{File: writePlan(t, plan)}, Runtime: NewRuntime(RuntimeOptions{Dir: site})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK() {
+		t.Fatalf("rejected: %+v %+v", res.Report.Violations, res.Record.Jobs)
+	}
+	dump, err := os.ReadFile(filepath.Join(backups, "backup-db.0", "wp_site.sql"))
+	if err != nil || !bytes.Contains(dump, []byte("'blogname','Rescued blog'")) {
+		t.Fatalf("dump: %v\n%.400s", err, dump)
+	}
+	if out := git(t, site, "log", "--all", "--format=", "--name-only"); strings.Contains(out, ".sql") {
+		t.Errorf("the dump is in history:\n%s", out)
 	}
 }

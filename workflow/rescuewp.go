@@ -34,6 +34,17 @@ type RescueInitOptions struct {
 	// Checksums is a checksums file on disk for the wp-core validator
 	// (the WordPress.org checksums API's shape); "" leaves wp-core off.
 	Checksums string
+	// DBSocket, when set, is the unix socket of the site's MariaDB or
+	// MySQL server: the manifest then has a db_dump tool that runs
+	// mysqldump with that socket granted, exporting the dump to Backups.
+	DBSocket string
+	// DBName is the database to dump; "" is wp-config.php's DB_NAME.
+	DBName string
+	// DBUser is the user mysqldump connects as; "" is root.
+	DBUser string
+	// Backups is the host directory dumps are exported to; "" is
+	// /var/backups/rescuewp/<project name>.
+	Backups string
 }
 
 // RescueInitResult is what [RescueInit] made.
@@ -92,8 +103,15 @@ func RescueInit(ctx context.Context, opts RescueInitOptions) (*RescueInitResult,
 	if err != nil {
 		return nil, err
 	}
+	name := siteName(dir)
+	var dump *dbDump
+	if opts.DBSocket != "" {
+		if dump, err = dumpTool(dir, name, opts); err != nil {
+			return nil, err
+		}
+	}
 	files := map[string][]byte{
-		RescueManifest: []byte(rescueManifest(siteName(dir), version, core, res.WPCore)),
+		RescueManifest: []byte(rescueManifest(name, version, core, res.WPCore, dump)),
 		rescueHtaccess: []byte(rescueHtaccessText),
 		rescueReadme:   []byte(rescueReadmeText),
 	}
@@ -199,8 +217,56 @@ func siteName(dir string) string {
 	return "rescuewp_" + n
 }
 
+// dbDump is the db_dump tool of the manifest.
+type dbDump struct {
+	socket, name, user, backups string
+}
+
+var (
+	dbNameRe   = regexp.MustCompile(`^[A-Za-z0-9_$-]{1,64}$`)
+	hostPathRe = regexp.MustCompile(`^(/[A-Za-z0-9_.@+-]+)+$`)
+	// defineRe finds wp-config.php's define( 'DB_NAME', '...' ).
+	defineRe = regexp.MustCompile(`define\(\s*['"]DB_NAME['"]\s*,\s*['"]([^'"]*)['"]\s*\)`)
+)
+
+// dumpTool checks the options of the db_dump tool: names mysqldump
+// takes as they are, and clean absolute paths, so that nothing in them
+// means anything to YAML or the shell.
+func dumpTool(dir, project string, opts RescueInitOptions) (*dbDump, error) {
+	d := &dbDump{socket: opts.DBSocket, name: opts.DBName, user: opts.DBUser, backups: opts.Backups}
+	if d.user == "" {
+		d.user = "root"
+	}
+	if d.backups == "" {
+		d.backups = "/var/backups/rescuewp/" + project
+	}
+	if d.name == "" {
+		cfg, err := os.ReadFile(filepath.Join(dir, "wp-config.php"))
+		if err != nil {
+			return nil, aos.Usage(fmt.Errorf("--db-socket without --db-name: %w", err))
+		}
+		m := defineRe.FindSubmatch(cfg)
+		if m == nil {
+			return nil, aos.Usage(errors.New("--db-socket without --db-name, and wp-config.php defines no DB_NAME"))
+		}
+		d.name = string(m[1])
+	}
+	for _, c := range []struct {
+		flag, v string
+		re      *regexp.Regexp
+	}{
+		{"--db-socket", d.socket, hostPathRe}, {"--backups", d.backups, hostPathRe},
+		{"--db-name", d.name, dbNameRe}, {"--db-user", d.user, dbNameRe},
+	} {
+		if !c.re.MatchString(c.v) || strings.Contains(c.v, "/../") || strings.Contains(c.v, "/./") || strings.HasSuffix(c.v, "/..") || strings.HasSuffix(c.v, "/.") {
+			return nil, aos.Usage(fmt.Errorf("%s %q: want %s", c.flag, c.v, map[bool]string{true: "a clean absolute path of letters, digits and ._@+-", false: "a name of letters, digits and _$-"}[c.re == hostPathRe]))
+		}
+	}
+	return d, nil
+}
+
 // rescueManifest is the manifest RescueInit writes (docs/rescuewp.md).
-func rescueManifest(name, version string, core []string, wpcore bool) string {
+func rescueManifest(name, version string, core []string, wpcore bool, dump *dbDump) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `# The RescueWP manifest (docs/rescuewp.md, whitepaper section 10.2), written
 # by git aos rescuewp init for WordPress %s.
@@ -235,7 +301,21 @@ environment:
 
 tools:
   php_lint: "php -l"
-
+`)
+	if dump != nil {
+		fmt.Fprintf(&b, `  # A backup of the database: mysqldump reaches the server only through
+  # its socket; the dump goes to %[4]s/<plan id>.<directive>/,
+  # never into the repository (docs/spec.md 10.6).
+  db_dump:
+    command: mysqldump --no-defaults --user=%[2]s --socket=%[1]s --single-transaction --skip-dump-date --result-file=/export/%[3]s.sql %[3]s
+    description: dump of the database %[3]s
+    timeout_seconds: 600
+    sockets: [%[1]s]
+    export:
+      to: %[4]s
+`, dump.socket, dump.user, dump.name, dump.backups)
+	}
+	b.WriteString(`
 tests:
   # php -l of every PHP file a plan may change, four at a time.
   php_lint:

@@ -69,6 +69,10 @@ type rescueInitOptions struct {
 	*factory
 	Site      string
 	Checksums string
+	DBSocket  string
+	DBName    string
+	DBUser    string
+	Backups   string
 }
 
 func newCmdRescueInit(f *factory, runF func(context.Context, *rescueInitOptions) error) *cobra.Command {
@@ -89,9 +93,16 @@ the checksums of the site's version; the file is kept in
 aos-rescue/wp-core-checksums.json. aos-rescue/ also gets an .htaccess that
 keeps the web server from serving anything under it, the quarantine first.
 
+With --db-socket SOCKET, the manifest also has a db_dump tool: mysqldump of
+the site's database (--db-name, else wp-config.php's DB_NAME) in bubblewrap,
+granted that socket alone, exporting the dump to --backups DIR, outside the
+repository (docs/spec.md 10.6): a plan backs the database up with
+SANDBOX_EXEC db_dump.
+
 DIR must not be a repository yet. Then git aos validate --all prints the
 assessment of the whole site.`,
 		Example: `  git aos rescuewp init /srv/www/site --checksums sums.json
+  git aos rescuewp init site --checksums sums.json --db-socket /run/mysqld/mysqld.sock
   cd /srv/www/site && git aos validate --all --format markdown`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -102,12 +113,18 @@ assessment of the whole site.`,
 			return rescueInitRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Checksums, "checksums", "", "checksums `FILE` of WordPress's core for the wp-core validator")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Checksums, "checksums", "", "checksums `FILE` of WordPress's core for the wp-core validator")
+	fl.StringVar(&opts.DBSocket, "db-socket", "", "unix `SOCKET` of the site's database server: adds the db_dump tool")
+	fl.StringVar(&opts.DBName, "db-name", "", "database `NAME` db_dump dumps (default: wp-config.php's DB_NAME)")
+	fl.StringVar(&opts.DBUser, "db-user", "", "`USER` mysqldump connects as (default root)")
+	fl.StringVar(&opts.Backups, "backups", "", "host `DIR` db_dump exports dumps to (default /var/backups/rescuewp/<project>)")
 	return cmd
 }
 
 func rescueInitRun(ctx context.Context, opts *rescueInitOptions) error {
-	res, err := workflow.RescueInit(ctx, workflow.RescueInitOptions{Dir: opts.Site, Checksums: opts.Checksums})
+	res, err := workflow.RescueInit(ctx, workflow.RescueInitOptions{Dir: opts.Site, Checksums: opts.Checksums,
+		DBSocket: opts.DBSocket, DBName: opts.DBName, DBUser: opts.DBUser, Backups: opts.Backups})
 	if err != nil {
 		return err
 	}
