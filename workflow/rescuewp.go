@@ -326,17 +326,23 @@ tests:
       exit 1
     timeout_seconds: 600
 
+# A site is judged whole (git aos validate --all) and sites are large:
+# each validator may use two minutes of CPU time rather than five seconds.
 validators:
   secrets:
     builtin: secrets
+    timeout_ms: 120000
   php:
     builtin: php-malware
+    timeout_ms: 120000
   syntax:
     builtin: syntax
+    timeout_ms: 120000
 `)
 	if wpcore {
 		fmt.Fprintf(&b, `  core:
     builtin: wp-core
+    timeout_ms: 120000
     config:
       checksums: %s
 `, RescueChecksumsFile)
