@@ -39,16 +39,22 @@ var closureSamples = map[string]string{
 	"tools.v.args_pattern":    "tools: {v: {command: lint, args_pattern: '^a$'}}",
 	"tools.v.description":     "tools: {v: {command: lint, description: d}}",
 	"tools.v.timeout_seconds": "tools: {v: {command: lint, timeout_seconds: 9}}",
+	"tools.v.sockets":         "tools: {v: {command: dump, sockets: [/run/db.sock]}}",
+	"tools.v.export":          "tools: {v: {command: dump, export: {to: /var/backups/x}}}",
+	"tools.v.export.to":       "tools: {v: {command: dump, export: {to: /var/backups/x, mount: /out}}}",
+	"tools.v.export.mount":    "tools: {v: {command: dump, export: {to: /var/backups/y, mount: /out}}}",
 
 	"tests.v.command":         "tests: {v: {command: make, working_dir: src}}",
 	"tests.v.working_dir":     "tests: {v: {command: make, working_dir: src}}",
 	"tests.v.timeout_seconds": "tests: {v: {command: make, timeout_seconds: 9}}",
+	"tests.v.sockets":         "tests: {v: {command: make, sockets: [/run/db.sock]}}",
 
 	"build.targets":                   "build: {targets: {v: {command: make}}}",
 	"build.targets.v.command":         "build: {targets: {v: {command: make, outputs: [dist/**]}}}",
 	"build.targets.v.outputs":         "build: {targets: {v: {command: make, outputs: [dist/**]}}}",
 	"build.targets.v.working_dir":     "build: {targets: {v: {command: make, working_dir: web}}}",
 	"build.targets.v.timeout_seconds": "build: {targets: {v: {command: make, timeout_seconds: 9}}}",
+	"build.targets.v.sockets":         "build: {targets: {v: {command: make, sockets: [/run/db.sock]}}}",
 
 	"policies.max_file_size_kb":       "policies: {max_file_size_kb: 9}",
 	"policies.allow_delete":           "policies: {allow_delete: true}",
