@@ -66,6 +66,9 @@ func bwrapArgs(s Spec, v checked) ([]string, error) {
 	if v.export != "" {
 		args = append(args, "--bind", v.export, s.ExportMount)
 	}
+	if v.changed != "" {
+		args = append(args, "--ro-bind", v.changed, ChangedPath)
+	}
 	args = append(args,
 		"--tmpfs", "/tmp",
 		"--proc", "/proc",
@@ -84,7 +87,11 @@ func bwrapArgs(s Spec, v checked) ([]string, error) {
 		"--new-session",
 		"--clearenv",
 	)
-	for _, kv := range cleanEnv(s.MountPoint, v.vars) {
+	env := cleanEnv(s.MountPoint, v.vars)
+	if v.changed != "" {
+		env = append(env, changedVar+"="+ChangedPath)
+	}
+	for _, kv := range env {
 		k, val, _ := strings.Cut(kv, "=")
 		args = append(args, "--setenv", k, val)
 	}

@@ -106,9 +106,15 @@ func containerArgs(s Spec, v checked, o containerOpts) ([]string, error) {
 	if v.export != "" {
 		args = append(args, "--mount", "type=bind,source="+v.export+",destination="+s.ExportMount)
 	}
+	if v.changed != "" {
+		args = append(args, "--mount", "type=bind,source="+v.changed+",destination="+ChangedPath+",readonly")
+	}
 	args = append(args, "--workdir", wd)
 	for _, kv := range v.vars {
 		args = append(args, "--env", kv)
+	}
+	if v.changed != "" {
+		args = append(args, "--env", changedVar+"="+ChangedPath)
 	}
 	// Merge standard error into standard output inside the container: the
 	// engine relays the two streams separately and would lose their order.

@@ -104,3 +104,34 @@ func TestGrantsRefused(t *testing.T) {
 		t.Errorf("the good grant: %v %+v", err, res)
 	}
 }
+
+// TestChangedFilesVariable: AOS_CHANGED_FILES names the list git-aos
+// wrote, whatever the manifest's variables say, and the list is
+// read-only in the sandbox.
+func TestChangedFilesVariable(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"bwrap", "podman", "host"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := backendNamed(t, name)
+			list := filepath.Join(t.TempDir(), "changed")
+			if err := os.WriteFile(list, []byte("a.php\x00b c.php\x00"), 0o444); err != nil {
+				t.Fatal(err)
+			}
+			s := b.spec(t, `echo "$AOS_CHANGED_FILES"; xargs -0 -n 1 echo < "$AOS_CHANGED_FILES"; if (echo x >> "$AOS_CHANGED_FILES") 2>/dev/null; then echo writable; fi`)
+			s.Env.Variables = map[string]string{"AOS_CHANGED_FILES": "/etc/passwd"}
+			s.Changed = list
+			res := mustRun(t, s)
+			want := ChangedPath + "\na.php\nb c.php"
+			if name == "host" {
+				want = list + "\na.php\nb c.php"
+				if os.Geteuid() == 0 {
+					want += "\nwritable" // root writes where it likes; the host isolates nothing
+				}
+			}
+			if got := strings.TrimSpace(string(res.Output)); res.ExitCode != 0 || got != want {
+				t.Errorf("exit %d, output:\n%s\nwant:\n%s", res.ExitCode, got, want)
+			}
+		})
+	}
+}

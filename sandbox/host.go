@@ -19,9 +19,13 @@ func hostPlan(s Spec, v checked) (procPlan, error) {
 		return procPlan{}, fmt.Errorf("a tool's export needs a mount, which the host backend cannot make; use bwrap or container: %w", ErrBadSpec)
 	}
 	argv := append([]string{"/bin/sh", "-c", v.script}, v.shArgs...)
+	env := cleanEnv(v.dir, v.vars)
+	if v.changed != "" {
+		env = append(env, changedVar+"="+v.changed)
+	}
 	return procPlan{
 		argv: argv,
-		env:  cleanEnv(v.dir, v.vars),
+		env:  env,
 		dir:  filepath.Join(v.dir, filepath.FromSlash(v.rel)),
 	}, nil
 }

@@ -139,7 +139,11 @@ func (r *JobRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (
 
 	r.mu.Lock()
 	fsys := st.FS(r.visible)
+	changes, err := st.Changes()
 	r.mu.Unlock()
+	if err != nil {
+		return engine.JobResult{}, fmt.Errorf("job workspace: %w", err)
+	}
 	if err := Materialize(ctx, ws, &lockedFS{fsys: fsys, mu: &r.mu}); err != nil {
 		return engine.JobResult{}, err
 	}
@@ -162,6 +166,9 @@ func (r *JobRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (
 		spec.GitDir = r.opts.GitDir
 	}
 	spec.Sockets = job.Sockets
+	if spec.Changed, err = r.writeChanged(tmp, changes); err != nil {
+		return engine.JobResult{}, err
+	}
 	var staging string
 	if job.Export != nil {
 		if staging, err = r.exportStaging(job); err != nil {
@@ -191,6 +198,26 @@ func (r *JobRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (
 		out.Outputs = append(out.Outputs, engine.OutputFile{Path: f.Path, Data: f.Content, Executable: f.Executable})
 	}
 	return out, nil
+}
+
+// writeChanged writes the list of AOS_CHANGED_FILES (docs/spec.md 10.3)
+// into dir, beside the workspace: the paths changes adds or modifies that
+// the workspace holds (visible regular files), sorted, each followed by a
+// NUL byte, read-only.
+func (r *JobRunner) writeChanged(dir string, changes []engine.Change) (string, error) {
+	var b strings.Builder
+	for _, c := range changes {
+		if c.Status == aos.StatusDeleted || (c.Mode != aos.ModeFile && c.Mode != aos.ModeExecutable) || !r.visible(c.Path) {
+			continue
+		}
+		b.WriteString(c.Path)
+		b.WriteByte(0)
+	}
+	p := filepath.Join(dir, "changed")
+	if err := os.WriteFile(p, []byte(b.String()), 0o444); err != nil {
+		return "", fmt.Errorf("job workspace: %w", err)
+	}
+	return p, nil
 }
 
 // exportStaging makes the directory a tool's export is written to: a new

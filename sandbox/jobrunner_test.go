@@ -91,6 +91,9 @@ func testManifest(b backend) *aos.Manifest {
 			"p1":      {Command: "sleep 1; echo 1", WorkingDir: ".", TimeoutSeconds: 60},
 			"p2":      {Command: "sleep 1; echo 2", WorkingDir: ".", TimeoutSeconds: 60},
 			"p3":      {Command: "sleep 1; echo 3", WorkingDir: ".", TimeoutSeconds: 60},
+			// The list of changed files, one per line, and that it lies
+			// outside the workspace.
+			"changed": {Command: `tr '\0' '\n' < "$AOS_CHANGED_FILES"; case "$AOS_CHANGED_FILES" in "$HOME"/*) echo inside;; *) echo outside;; esac`, WorkingDir: ".", TimeoutSeconds: 60},
 		},
 		Build: aos.Build{Targets: map[string]aos.Job{
 			"web":      {Command: "mkdir -p dist && echo built > dist/app.js && cp dist/keep.txt dist/copy.txt", WorkingDir: "web", TimeoutSeconds: 60, Outputs: []string{"web/dist/**"}},
@@ -320,6 +323,20 @@ func TestEngineJobs(t *testing.T) {
 				aos.Directive{Type: aos.SandboxExec, Tool: "words", Args: []string{"fine"}}),
 			rules:    []string{"tools.args_pattern"},
 			statuses: []aos.OutcomeStatus{rejected, skipped},
+		},
+		{
+			name: "AOS_CHANGED_FILES lists what the plan added or modified, visible",
+			plan: planOf(write("src/app.txt", "version 2\n"), write("src/new file.txt", "n\n"), write("web/dist/keep.txt", "old\n"),
+				aos.Directive{Type: aos.FileDelete, Path: "src/run.sh"}, runTests("changed")),
+			policy:   func(p *aos.Policies) { p.AllowDelete = true },
+			statuses: []aos.OutcomeStatus{ok, ok, ok, ok, ok},
+			tail:     []string{"src/app.txt", "src/new file.txt", "outside"},
+		},
+		{
+			name:     "AOS_CHANGED_FILES is empty without changes",
+			plan:     planOf(runTests("changed")),
+			statuses: []aos.OutcomeStatus{ok},
+			tail:     []string{"outside"},
 		},
 		{
 			name:     "consecutive suites share one validation",

@@ -60,7 +60,19 @@ type Spec struct {
 	// sets it.
 	Export      string
 	ExportMount string
+	// Changed, when set, is a host file listing the paths the plan has
+	// changed, each followed by a NUL byte: the job finds it through
+	// AOS_CHANGED_FILES, at [ChangedPath] inside bwrap and containers,
+	// at Changed itself on the host backend (docs/spec.md 10.3).
+	Changed string
 }
+
+// ChangedPath is where the list of changed files appears inside bwrap and
+// containers.
+const ChangedPath = "/aos/changed"
+
+// changedVar names the environment variable that names the list.
+const changedVar = "AOS_CHANGED_FILES"
 
 // TailLines is how many lines of output [Result.Tail] holds at most.
 const TailLines = 200
@@ -257,6 +269,7 @@ type checked struct {
 	gitDir  string   // absolute, symlink-free GitDir, or ""
 	sockets []string // the sockets granted, each checked to be one
 	export  string   // absolute, symlink-free Export, or ""
+	changed string   // absolute, symlink-free Changed, or ""
 }
 
 // reservedMounts are paths a workspace may not be mounted over or under.
@@ -348,6 +361,20 @@ func check(s Spec) (checked, error) {
 		v.export = e
 	}
 
+	if s.Changed != "" {
+		c, err := filepath.Abs(s.Changed)
+		if err == nil {
+			c, err = filepath.EvalSymlinks(c)
+		}
+		if err != nil {
+			return bad("changed files list %s: %v", s.Changed, err)
+		}
+		if fi, err := os.Stat(c); err != nil || !fi.Mode().IsRegular() || strings.ContainsAny(c, ",:\n\"") {
+			return bad("changed files list %s is not a regular file with a plain path", s.Changed)
+		}
+		v.changed = c
+	}
+
 	mp := s.MountPoint
 	if !path.IsAbs(mp) || path.Clean(mp) != mp || mp == "/" || strings.ContainsAny(mp, ",:\n\"") {
 		return bad("mount point %q is not a clean absolute path below /", mp)
@@ -388,6 +415,9 @@ func check(s Spec) (checked, error) {
 		}
 		if strings.ContainsRune(val, 0) {
 			return bad("variable %s holds a NUL byte", k)
+		}
+		if k == changedVar && s.Changed != "" {
+			continue // git-aos sets it (docs/spec.md 10.2)
 		}
 		v.vars = append(v.vars, k+"="+val)
 	}
