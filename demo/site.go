@@ -80,6 +80,13 @@ func RunSite(ctx context.Context, opts SiteOptions) error {
 		return aos.Usage(aos.WithHint(fmt.Errorf("--site %s: not a WordPress tree (no wp-includes/version.php)", opts.Site), "apt-get install wordpress, then --site /usr/share/wordpress"))
 	}
 	top := opts.Keep
+	if top != "" {
+		abs, err := filepath.Abs(top)
+		if err != nil {
+			return err
+		}
+		top = abs
+	}
 	if top == "" {
 		tmp, err := os.MkdirTemp("", "aos-demo-site-")
 		if err != nil {
@@ -113,7 +120,11 @@ func RunSite(ctx context.Context, opts SiteOptions) error {
 		return c.Run()
 	}
 
-	fmt.Fprintf(w, "RescueWP on the WordPress tree %s, in %s\n", opts.Site, top)
+	if opts.Keep != "" {
+		fmt.Fprintf(w, "RescueWP on the WordPress tree %s, in %s, kept afterwards\n", opts.Site, top)
+	} else {
+		fmt.Fprintf(w, "RescueWP on the WordPress tree %s, in a temporary directory, removed at the end: run git aos demo --site DIR --keep DIR to keep it\n", opts.Site)
+	}
 	fmt.Fprintln(w, "\n== 1. The checksums of the pristine tree; a copy of it, compromised")
 	sums := filepath.Join(top, "wp-core-checksums.json")
 	if err := step(aos.ExitOK, "checksums failed", top, "rescuewp", "checksums", "-o", sums, opts.Site); err != nil {
@@ -159,12 +170,14 @@ func RunSite(ctx context.Context, opts SiteOptions) error {
 	if err := os.MkdirAll(plans, 0o755); err != nil {
 		return err
 	}
-	overreach := filepath.Join(plans, "overreach.yaml")
-	rescue := filepath.Join(plans, "rescue.yaml")
-	if err := os.WriteFile(overreach, []byte(siteOverreach), 0o644); err != nil {
+	// The steps name the plans relative to the repository, as a user in
+	// it would.
+	overreach := filepath.Join("..", "plans", "overreach.yaml")
+	rescue := filepath.Join("..", "plans", "rescue.yaml")
+	if err := os.WriteFile(filepath.Join(plans, "overreach.yaml"), []byte(siteOverreach), 0o644); err != nil {
 		return err
 	}
-	if err := os.WriteFile(rescue, []byte(sitePlan(patch)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(plans, "rescue.yaml"), []byte(sitePlan(patch)), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "\n== 4. A plan that writes into WordPress's core is rejected")
@@ -195,7 +208,11 @@ func RunSite(ctx context.Context, opts SiteOptions) error {
 		return err
 	}
 	fmt.Fprintf(w, "\nrescuewp init in %s, whole demo in %s\n", initDone.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
-	fmt.Fprintln(w, "demo ok")
+	if opts.Keep != "" {
+		fmt.Fprintf(w, "demo ok: the site's repository is in %s (cd there; git aos log, git aos verify %s)\n", dir, branch)
+	} else {
+		fmt.Fprintln(w, "demo ok: the temporary directory is removed (--keep DIR keeps it to explore)")
+	}
 	return nil
 }
 
