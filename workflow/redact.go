@@ -129,23 +129,28 @@ func inDir(p, dir, ext string) bool {
 	return ok && rest != "" && strings.HasSuffix(rest, ext) && !strings.Contains(rest, "/")
 }
 
-// record returns what a read of the run record data answers: the record
-// redacted, encoded as git-aos writes records, or data itself when
-// nothing is to be removed or it is not a run record.
+// record returns what a read of the run record data answers: the record,
+// redacted, in the encoding git-aos writes records. Only what decodes as
+// a record is told, so nothing rides beside it (text after the record,
+// a key given twice whose first value the decoder drops); a file that is
+// not a record this version reads (another version, an unknown field,
+// not JSON) tells nothing but that.
 func (x *redactor) record(data []byte) []byte {
 	rec, err := record.Decode(data)
 	if err != nil {
-		return data
+		return unreadableRecord
 	}
-	if !x.outcome(&rec.Outcome, rec.Manifest) {
-		return data
-	}
+	x.outcome(&rec.Outcome, rec.Manifest)
 	b, err := rec.Encode()
 	if err != nil {
-		return data
+		return unreadableRecord
 	}
 	return b
 }
+
+// unreadableRecord is what a read of a file under .aos/runs/ answers when
+// it is not a run record this version of git-aos reads.
+var unreadableRecord = []byte("{\"redacted\": true, \"error\": \"not a run record this version of git-aos reads\"}\n")
 
 // redactedPlan is what a read of a plan file answers when the plan wrote
 // or read a path hidden now: the plan as JSON, each directive on a

@@ -1,13 +1,18 @@
 package workflow
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/policy"
+	"github.com/architectos/aos/workflow/record"
 )
 
 // TestHistoryRedacted: once a path is ignored, nothing a plan can read
@@ -122,5 +127,44 @@ directives:
 	v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: after.ResultCommit})
 	if err != nil || !v.Report.OK {
 		t.Fatalf("verify of the run that read the history: %v %+v", err, v.Report)
+	}
+}
+
+// TestRecordTellsOnlyTheRecord: a read of a file under .aos/runs/ tells
+// only what decodes as a run record, re-encoded, however the file's bytes
+// try to carry more: text after the record, a key given twice, an unknown
+// field, another version.
+func TestRecordTellsOnlyTheRecord(t *testing.T) {
+	t.Parallel()
+	rules, err := policy.NewRules(aos.Workspace{Writable: []string{"src/**"}, Ignored: []string{"secret/**"}}, "project.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &redactor{rules: rules}
+	canon, err := (&record.Record{Version: record.Version, Base: "b"}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leak := `"secret/pin.txt"`
+	body := strings.TrimSuffix(strings.TrimSpace(string(canon)), "}")
+	cases := []struct {
+		name, data string
+		want       []byte
+	}{
+		{"canonical", string(canon), canon},
+		{"text after the record", string(canon) + `{"changes": [{"path": ` + leak + `}]}`, canon},
+		{"a key given twice", body + `, "base": ` + leak + `, "base": "b"}`, canon},
+		{"unknown field", body + `, "leak": ` + leak + `}`, unreadableRecord},
+		{"another version", strings.Replace(string(canon), fmt.Sprintf(`"version": %d`, record.Version), `"version": 99`, 1), unreadableRecord},
+		{"not JSON", "secret/pin.txt 4821", unreadableRecord},
+	}
+	for _, c := range cases {
+		got := x.record([]byte(c.data))
+		if !bytes.Equal(got, c.want) {
+			t.Errorf("%s: read answers %q, want %q", c.name, got, c.want)
+		}
+		if strings.Contains(string(got), "secret/") {
+			t.Errorf("%s: the answer names a hidden path: %q", c.name, got)
+		}
 	}
 }
