@@ -46,11 +46,8 @@ type InstallOptions struct {
 type Installed struct {
 	// Hook is the path of the pre-receive script.
 	Hook string
-	// Warm is the compilation cache [workflow.WarmCache] filled, or nil
-	// when warming failed with WarmErr: the hook works without it, and
-	// the first push compiles what it needs.
-	Warm    *workflow.WarmResult
-	WarmErr error
+	// Warm is the compilation cache [workflow.WarmCache] filled.
+	Warm *workflow.WarmResult
 	// Unborn names the default branch when it has no commit yet: until
 	// it holds a manifest, every push is rejected.
 	Unborn string
@@ -161,10 +158,13 @@ func openBare(dir string) (*gitops.Repo, error) {
 // git-aos, by its absolute path, as "git-aos hook pre-receive" with the
 // options' flags (docs/hooks.md). The script is written to a temporary
 // file renamed into place, so git never runs half of one. An existing
-// hook that git-aos did not write is kept unless Force is set. It sets
-// receive.fsckObjects, so that git refuses non-canonical objects before
-// the hook runs. The validator modules of the default branch's manifest
-// are then compiled, so that the first push does not pay for it.
+// hook that git-aos did not write is kept unless Force is set. The
+// validator modules of the default branch's manifest are compiled first,
+// so that no push pays for it: when that fails (an unreadable manifest, a
+// cache directory other users can write, a full disk), Install returns
+// the error and writes no hook, since the hook would fail the same way.
+// It sets receive.fsckObjects, so that git refuses non-canonical objects
+// before the hook runs.
 func Install(ctx context.Context, opts InstallOptions) (*Installed, error) {
 	repo, err := openBare(opts.Repo)
 	if err != nil {
@@ -215,6 +215,10 @@ func Install(ctx context.Context, opts InstallOptions) (*Installed, error) {
 		return nil, aos.WithHint(fmt.Errorf("%s exists and was not written by git-aos", out.Hook),
 			"chain it from a new hook, or replace it with --force")
 	}
+	if out.Warm, err = workflow.WarmCache(ctx, workflow.WarmOptions{Dir: repo.GitDir}); err != nil {
+		return nil, aos.WithHint(fmt.Errorf("warm the compilation cache of validator modules: %w; the hook is not installed", err),
+			"fix what the error names and install again: every push would fail the same way")
+	}
 	// git checks every pushed object as git fsck --strict does before
 	// the hook runs: trees with a name twice or unsorted entries never
 	// reach the repository (docs/hooks.md, "Objects").
@@ -225,7 +229,6 @@ func Install(ctx context.Context, opts InstallOptions) (*Installed, error) {
 	if err := writeExecutable(dir, "pre-receive", script); err != nil {
 		return nil, err
 	}
-	out.Warm, out.WarmErr = workflow.WarmCache(ctx, workflow.WarmOptions{Dir: repo.GitDir})
 	out.UserEnv, out.Server = opts.UserEnv, guessServer(repo.GitDir)
 	if def, err := repo.CurrentBranch(); err == nil && def != "" {
 		if tip, err := repo.RefTarget(def); err == nil && tip == "" {

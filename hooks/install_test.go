@@ -31,7 +31,7 @@ func TestInstallOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	hook := filepath.Join(bare, "hooks", "pre-receive")
-	if res.Hook != hook || res.Unborn != "main" || res.WarmErr != nil || res.Warm == nil || !res.Warm.BuiltinOnly {
+	if res.Hook != hook || res.Unborn != "main" || res.Warm == nil || !res.Warm.BuiltinOnly {
 		t.Errorf("result %+v", res)
 	}
 	b, err := os.ReadFile(hook)

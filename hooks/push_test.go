@@ -596,8 +596,22 @@ func TestFailClosed(t *testing.T) {
 		}
 	})
 	t.Run("unreadable manifest", func(t *testing.T) {
-		s := newServer(t, "project: {name: demo\n", map[string]string{"src/a.txt": "a\n"})
+		// hook install refuses a broken manifest, so it breaks later, in
+		// a push the hook does not see.
+		s := newServer(t, testManifest, map[string]string{"src/a.txt": "a\n"})
 		c := s.clone(t)
+		c.write("project.yml", "project: {name: demo\n")
+		c.commit("break the manifest")
+		hook := filepath.Join(s.bare, "hooks", "pre-receive")
+		if err := os.Rename(hook, hook+".off"); err != nil {
+			t.Fatal(err)
+		}
+		if out, ok := c.push("alice", "main"); !ok {
+			t.Fatal(out)
+		}
+		if err := os.Rename(hook+".off", hook); err != nil {
+			t.Fatal(err)
+		}
 		c.write("src/a.txt", "a2\n")
 		c.commit("edit")
 		before := s.refs(t)

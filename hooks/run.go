@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/architectos/aos"
@@ -39,6 +40,11 @@ type HookOptions struct {
 // error, or a push that takes longer than the budget, is an error, and the
 // hook must reject the push then too. Past the budget it returns at once,
 // abandoning whatever still runs: the hook process is about to exit.
+//
+// The budget measures the judgement of the push: the time spent
+// preparing validators (compiling a module on a cold cache, or waiting
+// for another hook that compiles it) is not counted, since it says
+// nothing about the push and has limits of its own ([aos.PauseBudget]).
 func RunPreReceive(ctx context.Context, opts HookOptions) (*Result, error) {
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
@@ -50,8 +56,9 @@ func RunPreReceive(ctx context.Context, opts HookOptions) (*Result, error) {
 	if budget < 0 {
 		return nil, fmt.Errorf("the time budget must be positive, got %s", budget)
 	}
-	ctx, cancel := context.WithTimeout(ctx, budget)
-	defer cancel()
+	clock := newBudgetClock(ctx, budget)
+	defer clock.stop()
+	ctx = aos.WithBudgetPause(clock.ctx, clock.pause)
 	type outcome struct {
 		res *Result
 		err error
@@ -65,16 +72,105 @@ func RunPreReceive(ctx context.Context, opts HookOptions) (*Result, error) {
 	select {
 	case out = <-done:
 	case <-ctx.Done():
-		out.err = ctx.Err()
+		out.err = context.Cause(ctx)
 	}
-	if errors.Is(out.err, context.DeadlineExceeded) {
-		return nil, aos.WithHint(fmt.Errorf("the push took longer than the time budget of %s, so it is rejected (fail closed)", budget),
+	if errors.Is(out.err, errOverBudget) {
+		msg := fmt.Sprintf("judging the push took longer than the time budget of %s", budget)
+		if p := clock.paused(); p > 0 {
+			msg += fmt.Sprintf(" (not counting %s spent preparing validators)", p.Round(time.Millisecond))
+		}
+		return nil, aos.WithHint(errors.New(msg+", so it is rejected (fail closed)"),
 			"push fewer commits at once, or raise --budget where the server allows")
 	}
 	if out.err != nil {
 		return nil, fmt.Errorf("pre-receive: %w; the push is rejected (fail closed)", out.err)
 	}
 	return out.res, nil
+}
+
+// errOverBudget is the cause of a hook's context when the budget is spent.
+var errOverBudget = errors.New("over the time budget")
+
+// maxPreparation bounds, on the wall clock, the time the budget may stand
+// paused, so that a hook never waits without end; compiling has its own
+// tighter limits (of CPU time) in package wasm.
+const maxPreparation = 5 * time.Minute
+
+// errPreparation is the cause of a hook's context when preparing took
+// longer than maxPreparation.
+var errPreparation = fmt.Errorf("preparing validators took longer than %s", maxPreparation)
+
+// budgetClock cancels ctx with errOverBudget once it has run for budget,
+// not counting the time while at least one pause is in effect.
+type budgetClock struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	mu        sync.Mutex
+	left      time.Duration // budget left when the clock last started
+	since     time.Time     // when the clock last started
+	pauses    int
+	pausedFor time.Duration
+	timer     *time.Timer
+	backstop  *time.Timer
+	// pauseStart is when the current pause began.
+	pauseStart time.Time
+}
+
+func newBudgetClock(parent context.Context, budget time.Duration) *budgetClock {
+	c := &budgetClock{left: budget, since: time.Now()}
+	c.ctx, c.cancel = context.WithCancelCause(parent)
+	c.timer = time.AfterFunc(budget, func() { c.cancel(errOverBudget) })
+	c.backstop = time.AfterFunc(budget+maxPreparation, func() { c.cancel(errPreparation) })
+	return c
+}
+
+// pause stops the clock until the returned function is called.
+func (c *budgetClock) pause() (resume func()) {
+	c.mu.Lock()
+	if c.pauses == 0 {
+		now := time.Now()
+		if c.timer.Stop() {
+			c.left -= now.Sub(c.since)
+		}
+		c.pauseStart = now
+	}
+	c.pauses++
+	c.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.pauses--
+			if c.pauses > 0 || c.ctx.Err() != nil {
+				return
+			}
+			now := time.Now()
+			c.pausedFor += now.Sub(c.pauseStart)
+			c.since = now
+			c.timer = time.AfterFunc(max(c.left, 0), func() { c.cancel(errOverBudget) })
+		})
+	}
+}
+
+// paused returns the time the clock was stopped.
+func (c *budgetClock) paused() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.pausedFor
+	if c.pauses > 0 {
+		d += time.Since(c.pauseStart)
+	}
+	return d
+}
+
+func (c *budgetClock) stop() {
+	c.mu.Lock()
+	c.timer.Stop()
+	c.mu.Unlock()
+	c.backstop.Stop()
+	c.cancel(nil)
 }
 
 func preReceive(ctx context.Context, opts HookOptions) (*Result, error) {

@@ -68,9 +68,6 @@ func TestResultsGolden(t *testing.T) {
 			return WriteInstalled(w, w, &hooks.Installed{Hook: "/srv/git/site.git/hooks/pre-receive",
 				Warm: &workflow.WarmResult{CacheDir: "/srv/git/site.git/aos/wasm-cache", Modules: 2}, Unborn: "main", FsckObjects: true})
 		}},
-		{"installed.warm-failed", func(w io.Writer) error {
-			return WriteInstalled(w, w, &hooks.Installed{Hook: "/srv/git/site.git/hooks/pre-receive", WarmErr: errors.New("disk full"), UserEnv: "GL_USERNAME"})
-		}},
 		{"installed.gitea", func(w io.Writer) error {
 			return WriteInstalled(w, w, &hooks.Installed{Hook: "/var/lib/gitea/data/gitea-repositories/org/site.git/hooks/pre-receive", Server: hooks.ServerGitea})
 		}},

@@ -28,7 +28,7 @@ func WriteWarm(w io.Writer, res *workflow.WarmResult) error {
 }
 
 // WriteInstalled renders what hook install did on w, and on warn the
-// warning that the compilation cache could not be warmed.
+// warning that the hook may not learn who pushes.
 func WriteInstalled(w, warn io.Writer, res *hooks.Installed) error {
 	if _, err := fmt.Fprintf(w, "installed %s\n", res.Hook); err != nil {
 		return err
@@ -42,11 +42,6 @@ func WriteInstalled(w, warn io.Writer, res *hooks.Installed) error {
 		if err := WriteWarm(w, res.Warm); err != nil {
 			return err
 		}
-	}
-	if res.WarmErr != nil {
-		// The hook works without a warm cache; the first push compiles
-		// what it needs, within its budget or not.
-		fmt.Fprintf(warn, "git-aos: warning: the hook is installed, but warming the WASM cache failed (%v); the first push compiles validators itself\n", res.WarmErr)
 	}
 	if res.Unborn != "" {
 		if _, err := fmt.Fprintf(w, "note: %s has no commit yet: its first push, by an identified pusher, alone, with a valid manifest, creates it; until then every other push is rejected\n", res.Unborn); err != nil {

@@ -57,7 +57,7 @@ func child(stdin io.Reader, stdout io.Writer, hosts []HostModule) error {
 	if err != nil {
 		return exit(outcome{Kind: "compile", Detail: err.Error()})
 	}
-	c, err := e.compile(ctx, module)
+	c, err := e.compile(ctx, module, false)
 	if err != nil {
 		detail := err.Error()
 		if re, ok := err.(*RunError); ok {

@@ -9,11 +9,14 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/architectos/aos"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
@@ -56,19 +59,30 @@ type HostModule struct {
 // closeOnDone is set.
 type engine struct {
 	rt          wazero.Runtime
+	cache       wazero.CompilationCache
 	host        string
 	closeOnDone bool
+	// disk is the cache directory's entries (cache.go), nil when modules
+	// are cached in memory only; wazero's own cache then lives in stage,
+	// a directory of this process that exists only while a module
+	// compiles, and tag names wazero's runtime.
+	disk  *diskCache
+	stage string
+	tag   string
 
 	mu       sync.Mutex
 	compiled map[[32]byte]wazero.CompiledModule
 }
+
+// compilations counts the modules this process compiled rather than
+// loaded from a cache directory's entry, for tests.
+var compilations atomic.Int64
 
 // engines are shared by every run in a process, so a module is compiled
 // once per process.
 var (
 	enginesMu sync.Mutex
 	engines   = map[string]*engine{}
-	caches    = map[string]wazero.CompilationCache{}
 )
 
 // DropCompiled forgets every module compiled in this process, as a new
@@ -79,29 +93,9 @@ func DropCompiled() {
 	defer enginesMu.Unlock()
 	for k, e := range engines {
 		e.rt.Close(context.Background())
+		e.cache.Close(context.Background())
 		delete(engines, k)
 	}
-	for k, c := range caches {
-		c.Close(context.Background())
-		delete(caches, k)
-	}
-}
-
-func cacheFor(dir string) (wazero.CompilationCache, error) {
-	if c, ok := caches[dir]; ok {
-		return c, nil
-	}
-	var c wazero.CompilationCache
-	if dir == "" {
-		c = wazero.NewCompilationCache()
-	} else {
-		var err error
-		if c, err = wazero.NewCompilationCacheWithDir(dir); err != nil {
-			return nil, fmt.Errorf("open compilation cache: %w", err)
-		}
-	}
-	caches[dir] = c
-	return c, nil
 }
 
 // getEngine returns the process's engine for these settings, making it on
@@ -117,24 +111,39 @@ func getEngine(ctx context.Context, cacheDir string, closeOnDone bool, host *Hos
 	if e, ok := engines[key]; ok {
 		return e, nil
 	}
-	cache, err := cacheFor(cacheDir)
-	if err != nil {
-		return nil, err
+	e := &engine{host: name, closeOnDone: closeOnDone, compiled: map[[32]byte]wazero.CompiledModule{}}
+	if cacheDir == "" {
+		e.cache = wazero.NewCompilationCache()
+	} else {
+		var err error
+		if e.disk, err = openDiskCache(cacheDir); err != nil {
+			return nil, err
+		}
+		if e.stage, err = e.disk.stageDir(); err != nil {
+			return nil, err
+		}
+		e.cache, err = wazero.NewCompilationCacheWithDir(e.stage)
+		if err == nil {
+			e.tag, err = runtimeTag(e.stage)
+		}
+		os.RemoveAll(e.stage)
+		if err != nil {
+			return nil, fmt.Errorf("open compilation cache: %w", err)
+		}
 	}
 	cfg := wazero.NewRuntimeConfig().
-		WithCompilationCache(cache).
+		WithCompilationCache(e.cache).
 		WithCloseOnContextDone(closeOnDone).
 		WithDebugInfoEnabled(false)
-	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+	e.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, e.rt); err != nil {
 		return nil, fmt.Errorf("instantiate wasi: %w", err)
 	}
 	if host != nil {
-		if err := instantiateHost(ctx, rt, host); err != nil {
+		if err := instantiateHost(ctx, e.rt, host); err != nil {
 			return nil, err
 		}
 	}
-	e := &engine{rt: rt, host: name, closeOnDone: closeOnDone, compiled: map[[32]byte]wazero.CompiledModule{}}
 	engines[key] = e
 	return e, nil
 }
@@ -164,23 +173,95 @@ func instantiateHost(ctx context.Context, rt wazero.Runtime, h *HostModule) erro
 
 // compile returns the compiled module, compiling it on first use, and
 // checks that it imports only what the ABI (and its host module) offers.
-func (e *engine) compile(ctx context.Context, module []byte) (wazero.CompiledModule, error) {
+// With a cache directory, the module is loaded from its verified entry,
+// or compiled by one process at a time and stored (cache.go); an entry
+// that cannot be stored is an error only when store is set (warming the
+// cache), since the module itself is compiled all the same. The time spent
+// here is preparation, not judgement: it pauses a budget carried by ctx
+// ([aos.PauseBudget]).
+func (e *engine) compile(ctx context.Context, module []byte, store bool) (wazero.CompiledModule, error) {
 	sum := sha256.Sum256(module)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if c, ok := e.compiled[sum]; ok {
 		return c, nil
 	}
-	c, err := e.rt.CompileModule(ctx, module)
+	defer aos.PauseBudget(ctx)()
+	var c wazero.CompiledModule
+	var err, storeErr error
+	if e.disk == nil {
+		if c, err = e.rt.CompileModule(ctx, module); err != nil {
+			err = &RunError{Err: ErrCompile, Detail: err.Error()}
+		}
+	} else {
+		c, storeErr, err = e.compileCached(ctx, module, sum)
+	}
 	if err != nil {
-		return nil, &RunError{Err: ErrCompile, Detail: err.Error()}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
 	}
 	if err := e.checkImports(c); err != nil {
 		c.Close(ctx)
 		return nil, err
 	}
+	if store && storeErr != nil {
+		c.Close(ctx)
+		return nil, storeErr
+	}
 	e.compiled[sum] = c
 	return c, nil
+}
+
+// compileCached compiles module through the cache directory: from its
+// entry when one verifies, else by compiling it, one process at a time,
+// and storing the entry. storeErr is why the entry could not be stored.
+func (e *engine) compileCached(ctx context.Context, module []byte, sum [32]byte) (c wazero.CompiledModule, storeErr, err error) {
+	name := entryName(e.tag, sum, e.closeOnDone)
+	ent := e.disk.read(name, sum, e.closeOnDone, e.tag)
+	if ent == nil {
+		unlock, err := e.disk.lock(ctx, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer unlock()
+		// Another process may have stored it while this one waited.
+		ent = e.disk.read(name, sum, e.closeOnDone, e.tag)
+	}
+	defer os.RemoveAll(e.stage)
+	dir := filepath.Join(e.stage, e.tag)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("stage compiled module: %w", err)
+	}
+	var staged os.FileInfo
+	if ent != nil {
+		p := filepath.Join(dir, ent.key)
+		if err := os.WriteFile(p, ent.payload, 0o600); err != nil {
+			return nil, nil, fmt.Errorf("stage compiled module %s: %w", p, err)
+		}
+		if staged, err = os.Lstat(p); err != nil {
+			return nil, nil, fmt.Errorf("stage compiled module: %w", err)
+		}
+	}
+	if c, err = e.rt.CompileModule(ctx, module); err != nil {
+		return nil, nil, &RunError{Err: ErrCompile, Detail: err.Error()}
+	}
+	// wazero wrote a file when it compiled the module: no entry, one it
+	// could not load, or one for other CPU features.
+	p, key, err := stagedFile(dir)
+	if err != nil {
+		return c, fmt.Errorf("store compiled module: %w", err), nil
+	}
+	if fi, err := os.Lstat(p); err == nil && staged != nil && os.SameFile(fi, staged) {
+		return c, nil, nil
+	}
+	compilations.Add(1)
+	payload, err := os.ReadFile(p)
+	if err != nil {
+		return c, fmt.Errorf("store compiled module: %w", err), nil
+	}
+	return c, e.disk.write(name, &entry{sum: sum, checked: e.closeOnDone, tag: e.tag, key: key, payload: payload}), nil
 }
 
 func (e *engine) checkImports(c wazero.CompiledModule) error {

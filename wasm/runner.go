@@ -96,11 +96,6 @@ func (r *Runner) Warm(ctx context.Context, modules ...[]byte) error {
 	if len(modules) == 0 {
 		return nil
 	}
-	if r.CacheDir != "" {
-		if err := os.MkdirAll(r.CacheDir, 0o700); err != nil {
-			return fmt.Errorf("create compilation cache: %w", err)
-		}
-	}
 	// Modules are compiled by the engine that will run them: the one
 	// with the runner's host module, when it has one.
 	var host *HostModule
@@ -112,7 +107,7 @@ func (r *Runner) Warm(ctx context.Context, modules ...[]byte) error {
 		return err
 	}
 	for _, m := range modules {
-		if _, err := e.compile(ctx, m); err != nil {
+		if _, err := e.compile(ctx, m, true); err != nil {
 			return err
 		}
 	}
@@ -204,7 +199,7 @@ func (r *Runner) runInProcess(ctx context.Context, job *Job) ([]aos.Finding, err
 	if err != nil {
 		return nil, err
 	}
-	c, err := e.compile(ctx, job.Module)
+	c, err := e.compile(ctx, job.Module, false)
 	if err != nil {
 		return nil, err
 	}
@@ -256,8 +251,9 @@ func (r *Runner) runChild(ctx context.Context, job *Job) ([]aos.Finding, error) 
 		return nil, err
 	}
 	if r.CacheDir != "" {
-		if err := os.MkdirAll(r.CacheDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create compilation cache: %w", err)
+		// The sandbox process opens it too; its errors are ours.
+		if _, err := openDiskCache(r.CacheDir); err != nil {
+			return nil, err
 		}
 	}
 	cmd := exec.Command(r.Child[0], r.Child[1:]...)
@@ -292,6 +288,10 @@ func (r *Runner) runChild(ctx context.Context, job *Job) ([]aos.Finding, error) 
 		}()
 	}
 	watch(ctx)
+	// Until the module starts, the sandbox process loads or compiles it:
+	// preparation, which a time budget does not count.
+	resume := sync.OnceFunc(aos.PauseBudget(ctx))
+	defer resume()
 	// Before the module starts, only compiling runs: bound it on its own.
 	// Compiling counts CPU time too, so a loaded machine does not fail it.
 	var compileExpired atomic.Bool
@@ -337,6 +337,7 @@ loop:
 				break loop
 			}
 			started = true
+			resume()
 			compileWatch.close()
 			if compileExpired.Load() {
 				break loop // the watch killed the process

@@ -28,6 +28,9 @@ func TestMain(m *testing.M) {
 	if IsChild() {
 		os.Exit(ChildMain(os.Stdin, os.Stdout, os.Stderr))
 	}
+	if os.Getenv("AOS_WASM_TEST_HELPER") != "" {
+		os.Exit(helperMain())
+	}
 	dir, err := os.MkdirTemp("", "aos-wasm-test")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
