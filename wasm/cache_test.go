@@ -399,3 +399,27 @@ func assertNoDebrisExcept(t *testing.T, dir, keep string) {
 		t.Errorf("%s of a live process was removed", keep)
 	}
 }
+
+// FuzzDecodeEntry checks that decoding an entry never panics, and accepts
+// only the entry of the module, mode and runtime asked for, intact.
+func FuzzDecodeEntry(f *testing.F) {
+	sum := [32]byte{1, 2, 3}
+	const tag = "wazero-v1.12.0-amd64-linux"
+	good := (&entry{sum: sum, checked: true, tag: tag, key: "abcd", payload: []byte("compiled code")}).encode()
+	f.Add(good, true)
+	f.Add(good[:len(good)-1], true)
+	f.Add(good, false)
+	f.Add([]byte("AOSWASM1"), true)
+	f.Fuzz(func(t *testing.T, data []byte, checked bool) {
+		e, err := decodeEntry(data, sum, checked, tag)
+		if err != nil {
+			return
+		}
+		if e.sum != sum || e.checked != checked || e.tag != tag || !validKey(e.key) {
+			t.Fatalf("accepted an entry of another module, mode or runtime: %+v", e)
+		}
+		if again := e.encode(); !bytes.Equal(again, data) {
+			t.Fatalf("accepted bytes that are not the encoding of what they decode to")
+		}
+	})
+}
