@@ -17,6 +17,7 @@ package aos
 import (
 	"errors"
 	"fmt"
+	"syscall"
 )
 
 // Exit codes of git-aos. They are stable and documented in docs/spec.md.
@@ -36,6 +37,29 @@ var ErrRejected = errors.New("rejected by policy")
 // that does not exist, a revision that does not resolve, or a commit that
 // is not what the command works on (docs/spec.md section 1).
 var ErrUsage = errors.New("usage")
+
+// ErrDamaged is matched by errors about an object of the repository that
+// is missing or damaged. Such an error is the repository's state, never a
+// verdict on what is judged: it ends a command with exit 1, naming the
+// object, and a server rejects the push as it does for any error.
+var ErrDamaged = errors.New("the repository is damaged")
+
+// MachineFault reports whether err is the machine's or the repository's
+// failure rather than anything about what is judged: a damaged object
+// ([ErrDamaged]), a full disk or quota, an I/O error, a read-only file
+// system, no memory for a process. Such an error ends a command with exit
+// 1; it is never reported as a rejection.
+func MachineFault(err error) bool {
+	if errors.Is(err, ErrDamaged) {
+		return true
+	}
+	for _, e := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EIO, syscall.EROFS, syscall.ENOMEM} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
 
 // Position is a place in an input file. Line and Col are 1-based; zero means
 // unknown.

@@ -29,7 +29,6 @@ const (
 	RulePathNotFound      Rule = "path.not_found"      // the path read, appended to, deleted or diffed does not exist, or is ignored
 	RulePathNotFile       Rule = "path.not_file"       // the path read is a directory, or the file appended to is not a regular file
 	RulePathNotDir        Rule = "path.not_dir"        // the path LS lists is a file
-	RulePathRead          Rule = "path.read"           // the content of the path cannot be read from the repository
 )
 
 // Workspace access (docs/spec.md 4.2, 4.3).

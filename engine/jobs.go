@@ -90,6 +90,10 @@ func (r *runner) flushJobs() {
 // outputs.
 func (r *runner) jobDone(p pendingJob, jr JobResult, err error) {
 	d, o, job := p.d, p.o, p.job
+	if aos.MachineFault(err) {
+		r.fail(fmt.Errorf("directive %d (%s): %w", d.Index, d.Type, err))
+		return
+	}
 	if err != nil && !errors.Is(err, ErrBadOutputs) {
 		rule := aos.RuleSandboxUnavailable
 		if je := (*JobError)(nil); errors.As(err, &je) {
@@ -146,7 +150,12 @@ func (r *runner) stageOutputs(d *aos.Directive, o *aos.Outcome, outs []OutputFil
 			mode = aos.ModeExecutable
 		}
 		if cur, exists := r.st.files[f.Path]; exists && cur.mode == mode && r.visible(f.Path) {
-			if data, err := r.st.Read(f.Path); err == nil && bytes.Equal(data, f.Data) {
+			data, err := r.st.Read(f.Path)
+			if err != nil {
+				r.failRead(d, f.Path, err)
+				return false
+			}
+			if bytes.Equal(data, f.Data) {
 				continue
 			}
 		}

@@ -88,7 +88,7 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 		if f.OldPath != "" {
 			var err error
 			if old, err = r.st.Read(f.OldPath); err != nil {
-				r.violate(d, f.OldPath, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
+				r.failRead(d, f.OldPath, err)
 				ok = false
 				continue
 			}

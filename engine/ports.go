@@ -46,9 +46,11 @@ type OutputFile struct {
 // JobRunner runs jobs in a sandbox.
 type JobRunner interface {
 	// Run runs job on the staged tree st, which it only reads. An error
-	// means the job could not be run at all (no sandbox); a job that fails
-	// is a result with a non-zero exit code. The engine may call Run for
-	// several RUN_TESTS jobs at once on the same State.
+	// means the job could not be run at all (no sandbox): it rejects the
+	// plan, unless it is the machine's fault ([aos.MachineFault]: a full
+	// disk, a damaged object), which ends the run instead. A job that
+	// fails is a result with a non-zero exit code. The engine may call
+	// Run for several RUN_TESTS jobs at once on the same State.
 	Run(ctx context.Context, job Job, st *State) (JobResult, error)
 }
 
@@ -69,6 +71,20 @@ func (e *JobError) Error() string { return e.Msg }
 var ErrBadOutputs = errors.New("build outputs cannot be staged")
 
 // ValidateFunc runs the manifest's validators over the staged state and
-// its changes. An error means a validator could not run: the plan is
-// rejected with it.
+// its changes. An error wrapping a [*ValidatorFailed] means validators
+// could not run to their end within their limits: the plan is rejected
+// with it (validators.run). Any other error ends the run, and [Run]
+// returns it: the validators could not be run at all (a cache that cannot
+// be trusted, a sandbox process that cannot start, an object of the
+// repository that cannot be read), which is no verdict on the plan.
 type ValidateFunc func(ctx context.Context, st *State, changes []Change) ([]aos.Finding, []aos.ValidatorRecord, error)
+
+// ValidatorFailed is the error of a [ValidateFunc] whose validators ran
+// and failed: a module that trapped, exited non-zero, passed a limit or
+// printed what is not a finding.
+type ValidatorFailed struct{ Err error }
+
+func (e *ValidatorFailed) Error() string { return e.Err.Error() }
+
+// Unwrap returns the validators' errors.
+func (e *ValidatorFailed) Unwrap() error { return e.Err }

@@ -40,7 +40,7 @@ func (r *runner) quarantine(d *aos.Directive, o *aos.Outcome) {
 	}
 	data, err := r.st.Read(p)
 	if err != nil {
-		r.violate(d, p, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
+		r.failRead(d, p, err)
 		return
 	}
 	if !r.deny(d, dest, r.pol.Size(int64(len(data)))) {

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"unicode/utf8"
@@ -28,7 +29,7 @@ func (r *runner) fileRead(d *aos.Directive, o *aos.Outcome) {
 	}
 	data, err := r.st.Read(d.Path)
 	if err != nil {
-		r.violate(d, d.Path, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
+		r.failRead(d, d.Path, err)
 		return
 	}
 	mode, _ := r.st.Lookup(d.Path)
@@ -84,14 +85,14 @@ func (r *runner) stat(d *aos.Directive, o *aos.Outcome) {
 	if f.mode != aos.ModeGitlink {
 		size, err := r.st.Size(d.Path)
 		if err != nil {
-			r.violate(d, d.Path, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
+			r.failRead(d, d.Path, err)
 			return
 		}
 		reply.Size = size
 	}
 	id, err := r.st.BlobOf(d.Path)
 	if err != nil {
-		r.violate(d, d.Path, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
+		r.failRead(d, d.Path, err)
 		return
 	}
 	reply.BlobID = id
@@ -139,7 +140,11 @@ func (r *runner) ls(d *aos.Directive, o *aos.Outcome) {
 			if f.changed {
 				e.Size = int64(len(f.data))
 			} else if f.mode != aos.ModeGitlink {
-				e.Size, _ = r.st.baseSize(p, f.hash)
+				var err error
+				if e.Size, err = r.st.baseSize(p, f.hash); err != nil {
+					r.failRead(d, p, err)
+					return
+				}
 			}
 		}
 		seen[name] = e
@@ -173,12 +178,16 @@ func (r *runner) diff(d *aos.Directive, o *aos.Outcome) {
 			return
 		}
 		b, err := r.opts.Tree(d.Against)
+		if errors.Is(err, aos.ErrDamaged) {
+			r.failRead(d, d.Against, err)
+			return
+		}
 		if err != nil {
 			r.violate(d, p, aos.RuleDiffAgainst, fmt.Sprintf("cannot resolve %q: %v", d.Against, err))
 			return
 		}
 		if from, err = b.Files(); err != nil {
-			r.violate(d, p, aos.RuleDiffAgainst, fmt.Sprintf("cannot read %q: %v", d.Against, err))
+			r.failRead(d, d.Against, err)
 			return
 		}
 		fromBase = b
@@ -186,7 +195,7 @@ func (r *runner) diff(d *aos.Directive, o *aos.Outcome) {
 	if e, ok := from[p]; ok && visible {
 		var err error
 		if old, err = fromBase.ReadBlob(e.Hash); err != nil {
-			r.violate(d, p, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
+			r.failRead(d, p, err)
 			return
 		}
 		old = r.st.viewOf(p, old)
@@ -197,7 +206,7 @@ func (r *runner) diff(d *aos.Directive, o *aos.Outcome) {
 	if f, ok := r.st.files[p]; ok && visible {
 		var err error
 		if cur, err = r.st.Read(p); err != nil {
-			r.violate(d, p, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
+			r.failRead(d, p, err)
 			return
 		}
 		curMode = f.mode
@@ -233,6 +242,10 @@ func (r *runner) getHistory(d *aos.Directive, o *aos.Outcome) {
 		return
 	}
 	h, err := r.opts.History()
+	if errors.Is(err, aos.ErrDamaged) {
+		r.failRead(d, "the audit log", err)
+		return
+	}
 	if err != nil {
 		r.violate(d, "", aos.RuleHistoryRead, fmt.Sprintf("cannot read history: %v", err))
 		return

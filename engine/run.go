@@ -84,13 +84,31 @@ type runner struct {
 	// pol judges changes by the manifest's policies.
 	pol *policy.Policies
 	// abort is why the run stopped in the middle of a directive (its
-	// context ended); the run then fails with it.
+	// context ended, or a port failed: reading the base, running
+	// validators); the run then fails with it instead of a verdict, since
+	// it says nothing about the plan.
 	abort error
 }
 
+// fail records err as the run's failure, if it is the first; the run
+// stops at the end of the directive.
+func (r *runner) fail(err error) {
+	if r.abort == nil {
+		r.abort = err
+	}
+}
+
+// failRead fails the run on a read of path p for directive d that the
+// repository could not serve.
+func (r *runner) failRead(d *aos.Directive, p string, err error) {
+	r.fail(fmt.Errorf("directive %d (%s): read %s: %w", d.Index, d.Type, p, err))
+}
+
 // Run interprets plan against base. It returns an error only when the run
-// itself fails (an unreadable base, a cancelled ctx); a plan that is not
-// allowed yields a result with violations.
+// itself fails (a cancelled ctx, a base or validator that cannot serve
+// it: an object of the repository that cannot be read, a validator that
+// cannot start); a plan that is not allowed yields a result with
+// violations.
 //
 // The directives run in order (docs/spec.md 6.4): each is judged and its
 // writes staged, consecutive RUN_TESTS are batched (see flushJobs), then
@@ -133,6 +151,9 @@ func (r *runner) finish(ds []aos.Directive) (*Result, error) {
 	// end, and has no verdict.
 	if err := r.ctx.Err(); err != nil {
 		return nil, err
+	}
+	if r.abort != nil {
+		return nil, r.abort
 	}
 	if err := r.sizeApprovals(); err != nil {
 		return nil, err

@@ -75,7 +75,7 @@ func (r *runner) search(d *aos.Directive, o *aos.Outcome) {
 		}
 		data, err := r.st.Read(p)
 		if err != nil {
-			r.violate(d, p, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
+			r.failRead(d, p, err)
 			return
 		}
 		if bytes.IndexByte(data[:min(len(data), binaryProbe)], 0) >= 0 {

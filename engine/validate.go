@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/architectos/aos"
@@ -18,15 +19,20 @@ func (r *runner) validate() bool {
 	r.valGen = r.gen
 	changes, err := r.st.Changes()
 	if err != nil {
-		r.res.Violations = append(r.res.Violations, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsRun, Message: err.Error()})
+		r.fail(fmt.Errorf("validators: %w", err))
 		return false
 	}
 	findings, recs, err := r.opts.Validate(r.ctx, r.st, changes)
+	var failed *ValidatorFailed
+	if err != nil && (!errors.As(err, &failed) || aos.MachineFault(err)) {
+		r.fail(fmt.Errorf("validators: %w", err))
+		return false
+	}
 	r.mergeValidators(recs)
 	r.res.Findings = append(r.res.Findings, findings...)
 	ok := true
-	if err != nil {
-		r.res.Violations = append(r.res.Violations, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsRun, Message: err.Error()})
+	if failed != nil {
+		r.res.Violations = append(r.res.Violations, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsRun, Message: failed.Error()})
 		ok = false
 	}
 	for _, f := range findings {

@@ -26,7 +26,7 @@ func (r *runner) write(d *aos.Directive, o *aos.Outcome) {
 		}
 		old, err := r.st.Read(p)
 		if err != nil {
-			r.violate(d, p, aos.RulePathRead, fmt.Sprintf("cannot read: %v", err))
+			r.failRead(d, p, err)
 			return
 		}
 		data = append(append(make([]byte, 0, len(old)+len(data)), old...), data...)

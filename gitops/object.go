@@ -3,7 +3,6 @@ package gitops
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -167,28 +166,9 @@ func (r *Repo) readTree(h plumbing.Hash, prefix string) ([]treeEntry, error) {
 	}
 	data, err := r.readObject(plumbing.TreeObject, h)
 	if err != nil {
-		return nil, fmt.Errorf("read tree %s of %q: %w", h, prefix, err)
+		return nil, fmt.Errorf("read %s: %w", treeLabel(prefix), err)
 	}
 	return parseTree(h.String(), prefix, data)
-}
-
-// readObject returns the content of object h, which must be of type t.
-func (r *Repo) readObject(t plumbing.ObjectType, h plumbing.Hash) ([]byte, error) {
-	o, err := r.store.EncodedObject(t, h)
-	if err != nil {
-		return nil, err
-	}
-	rd, err := o.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer rd.Close()
-	b := make([]byte, 0, o.Size())
-	buf := bytes.NewBuffer(b)
-	if _, err := io.Copy(buf, rd); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // commitObj is a decoded commit.
@@ -211,7 +191,7 @@ func (r *Repo) readCommit(id string) (*commitObj, error) {
 	}
 	data, err := r.readObject(plumbing.CommitObject, h)
 	if err != nil {
-		return nil, fmt.Errorf("read commit %s: %w", id, err)
+		return nil, err
 	}
 	return parseCommit(id, data)
 }

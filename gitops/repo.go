@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/architectos/aos/policy"
 
@@ -34,6 +35,10 @@ type Repo struct {
 	store    storer.EncodedObjectStorer
 	closer   interface{ Close() error }
 	cat      *catFile
+
+	objOnce sync.Once // objectsDir
+	objDir  string
+	objErr  error
 }
 
 // Close releases the files the repository keeps open, and the git
@@ -129,25 +134,48 @@ type unknownRevisionError string
 func (e unknownRevisionError) Error() string        { return fmt.Sprintf("unknown revision %q", string(e)) }
 func (e unknownRevisionError) Is(target error) bool { return target == ErrUnknownRevision }
 
-// Resolve returns the commit id a revision names. A revision that names
-// nothing here is an error wrapping [ErrUnknownRevision].
+// Resolve returns the commit id a revision names, as git reads
+// revisions. A revision that names nothing here is an error wrapping
+// [ErrUnknownRevision]; one that names a commit the repository cannot
+// read (missing, damaged, not hashing to its id) is a [DamagedError]
+// naming that commit, not an unknown revision.
 func (r *Repo) Resolve(rev string) (string, error) {
-	h, err := r.r.ResolveRevision(plumbing.Revision(rev))
-	if err != nil {
-		if errors.Is(err, plumbing.ErrReferenceNotFound) {
-			return "", unknownRevisionError(rev)
+	if id, err := r.gitMaybe("rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}"); err == nil && plumbing.IsHash(id) {
+		if err := r.checkCommit(plumbing.NewHash(id)); err != nil {
+			return "", fmt.Errorf("resolve %q: %w", rev, err)
 		}
-		return "", fmt.Errorf("resolve %q: %w", rev, err)
+		return id, nil
 	}
-	if _, err := r.readCommit(h.String()); err != nil {
-		// go-git takes a full object id at its word: one that names no
+	// No commit: rev names nothing, another kind of object, or an
+	// object git cannot read, which git names without reading it.
+	id, err := r.gitMaybe("rev-parse", "--verify", "--quiet", "--end-of-options", rev)
+	if err != nil || !plumbing.IsHash(id) {
+		return "", unknownRevisionError(rev)
+	}
+	h := plumbing.NewHash(id)
+	if err := r.store.HasEncodedObject(h); errors.Is(err, plumbing.ErrObjectNotFound) && strings.EqualFold(id, rev) {
+		// git takes a full object id at its word: one that names no
 		// object was never a name of this repository.
-		if errors.Is(err, plumbing.ErrObjectNotFound) && strings.HasPrefix(h.String(), strings.ToLower(rev)) {
-			return "", unknownRevisionError(rev)
-		}
+		return "", unknownRevisionError(rev)
+	}
+	if err := r.checkCommit(h); err != nil {
 		return "", fmt.Errorf("resolve %q: %w", rev, err)
 	}
-	return h.String(), nil
+	return "", fmt.Errorf("resolve %q: %s does not peel to a commit", rev, id)
+}
+
+// checkCommit returns an error unless h is a commit that can be read: a
+// [DamagedError] when the object is missing or damaged.
+func (r *Repo) checkCommit(h plumbing.Hash) error {
+	o, err := r.store.EncodedObject(plumbing.AnyObject, h)
+	if err != nil {
+		return objectError("object", h, err)
+	}
+	if o.Type() != plumbing.CommitObject {
+		return fmt.Errorf("%s is a %s, not a commit", h, o.Type())
+	}
+	_, err = r.readCommit(h.String())
+	return err
 }
 
 // ErrNoManifest means a tree holds no manifest file.

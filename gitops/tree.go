@@ -3,7 +3,6 @@ package gitops
 import (
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 
@@ -82,14 +81,31 @@ func (t *Tree) ReadBlob(hash string) ([]byte, error) { return t.repo.ReadBlob(ha
 
 // ReadBlobs implements [engine.BlobsReader]: the blobs are read by one
 // git process, all requests sent at once.
+//
+// Each blob is checked against its id. git stops serving at an object it
+// cannot read (missing, or not zlib data); the blobs left are then read
+// through go-git, which names what is wrong with them ([DamagedError]).
 func (t *Tree) ReadBlobs(hashes []string, fn func(hash string, data []byte) error) error {
+	done := 0
 	if t.repo.cat != nil {
-		err := t.repo.cat.readMany(hashes, fn)
-		if !errors.Is(err, errNoBatch) {
+		var fnErr error
+		err := t.repo.cat.readMany(hashes, func(h string, data []byte) error {
+			if err := checkBlob(h, data); err != nil {
+				fnErr = err
+				return err
+			}
+			if err := fn(h, data); err != nil {
+				fnErr = err
+				return err
+			}
+			done++
+			return nil
+		})
+		if err == nil || fnErr != nil {
 			return err
 		}
 	}
-	for _, h := range hashes {
+	for _, h := range hashes[done:] {
 		data, err := t.repo.ReadBlob(h)
 		if err != nil {
 			return err
@@ -109,50 +125,28 @@ func (t *Tree) BlobSize(hash string) (int64, error) {
 	if ok {
 		return n, nil
 	}
-	if t.repo.cat != nil {
-		n, err := t.repo.cat.size(hash)
-		if err == nil {
-			t.mu.Lock()
-			t.sizes[hash] = n
-			t.mu.Unlock()
-		}
-		if !errors.Is(err, errNoBatch) {
-			return n, err
-		}
+	var err error
+	if data, served, cerr := t.repo.catBlob(hash); served {
+		n, err = int64(len(data)), cerr
+	} else {
+		n, err = t.repo.blobSize(plumbing.NewHash(hash))
 	}
-	o, err := t.repo.store.EncodedObject(plumbing.BlobObject, plumbing.NewHash(hash))
 	if err != nil {
-		return 0, fmt.Errorf("read blob %s: %w", hash, err)
+		return 0, err
 	}
-	n = o.Size()
 	t.mu.Lock()
 	t.sizes[hash] = n
 	t.mu.Unlock()
 	return n, nil
 }
 
-// ReadBlob returns the content of a blob.
+// ReadBlob returns the content of a blob, checked against its id: a blob
+// that cannot be read, or does not hash to its id, is a [DamagedError].
 func (r *Repo) ReadBlob(hash string) ([]byte, error) {
-	if r.cat != nil {
-		data, err := r.cat.read(hash)
-		if !errors.Is(err, errNoBatch) {
-			return data, err
-		}
+	if data, served, err := r.catBlob(hash); served {
+		return data, err
 	}
-	o, err := r.store.EncodedObject(plumbing.BlobObject, plumbing.NewHash(hash))
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", hash, err)
-	}
-	rd, err := o.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", hash, err)
-	}
-	defer rd.Close()
-	b, err := io.ReadAll(rd)
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", hash, err)
-	}
-	return b, nil
+	return r.readObject(plumbing.BlobObject, plumbing.NewHash(hash))
 }
 
 // ReadFile returns the content of the file at p in the tree.
@@ -209,4 +203,39 @@ func (r *Repo) TreeObject(id string) (*Tree, error) {
 		return nil, err
 	}
 	return &Tree{repo: r, root: h, sizes: map[string]int64{}}, nil
+}
+
+// catBlob reads blob hash through the cat-file process, checked against
+// its id. served is false when the process does not serve; the caller
+// reads through go-git then.
+func (r *Repo) catBlob(hash string) (data []byte, served bool, err error) {
+	if r.cat == nil {
+		return nil, false, nil
+	}
+	data, err = r.cat.read(hash)
+	switch {
+	case errors.Is(err, errNoBatch):
+		return nil, false, nil
+	case errors.Is(err, errObjectMissing):
+		return nil, true, objectError("blob", plumbing.NewHash(hash), plumbing.ErrObjectNotFound)
+	case errors.Is(err, errNotBlob):
+		return nil, true, damaged("blob", plumbing.NewHash(hash), err)
+	case err != nil:
+		return nil, true, err
+	}
+	return data, true, checkBlob(hash, data)
+}
+
+// checkBlob returns a [DamagedError] unless data hashes to the blob id
+// hash: git's cat-file serves a loose object's content without checking
+// it.
+func checkBlob(hash string, data []byte) error {
+	if len(hash) != 2*len(plumbing.Hash{}) {
+		return nil
+	}
+	h := plumbing.NewHash(hash)
+	if got := objectID(plumbing.BlobObject, data); got != h {
+		return damaged("blob", h, fmt.Errorf("its content hashes to %s", got))
+	}
+	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os/exec"
 	"path"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,28 +44,14 @@ func (hashOnly) put(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
 	return plumbing.ComputeHash(t, data), nil
 }
 
+// put writes one object, unless the repository has it, as a loose object
+// (see [Repo.writeLoose]).
 func (r *Repo) put(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
-	o := r.store.NewEncodedObject()
-	o.SetType(t)
-	o.SetSize(int64(len(data)))
-	w, err := o.Writer()
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	if _, err := w.Write(data); err != nil {
-		w.Close()
-		return plumbing.ZeroHash, err
-	}
-	if err := w.Close(); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	// The object is written only if it is missing; the id of one that
-	// exists is computed all the same.
-	h := o.Hash()
+	h := objectID(t, data)
 	if r.store.HasEncodedObject(h) == nil {
 		return h, nil
 	}
-	return r.store.SetEncodedObject(o)
+	return h, r.writeLoose([]pending{{t, h, data}})
 }
 
 // dirNode is a directory being rebuilt: its base tree entries, changed
@@ -121,7 +109,7 @@ func (r *Repo) BuildTree(base string, changes []TreeChange, sink ObjectSink) (st
 // it.
 func (r *Repo) writeDir(n *dirNode, sink ObjectSink, prefix string) (plumbing.Hash, bool, error) {
 	entries := map[string]treeEntry{}
-	base, err := r.readTree(n.base, prefix)
+	base, err := r.readTreeFrom(sink, n.base, prefix)
 	if err != nil {
 		return plumbing.ZeroHash, false, err
 	}
@@ -287,6 +275,20 @@ const ZeroID = "0000000000000000000000000000000000000000"
 // ErrRefMoved means a ref was not where a compare-and-swap expected it.
 var ErrRefMoved = errors.New("ref moved")
 
+// RefLockedError means git could not take the lock file of a ref (or of
+// packed-refs): another git process holds it, or one that was killed
+// left it behind. No ref moved.
+type RefLockedError struct {
+	Lock string // the lock file, as git names it
+	Msg  string // git's message
+}
+
+func (e *RefLockedError) Error() string { return e.Msg }
+
+// lockedRe finds the lock file in git's "Unable to create '...': File
+// exists." message.
+var lockedRe = regexp.MustCompile(`Unable to create '([^']+\.lock)': File exists`)
+
 // UpdateRefs moves every ref in one transaction of git update-ref: each
 // only if it still holds Old, all or none. git writes each ref through a
 // lock file renamed into place, so a process killed at any moment leaves
@@ -313,11 +315,18 @@ func (r *Repo) UpdateRefs(msg string, updates ...RefUpdate) error {
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
 		text := strings.TrimSpace(stderr.String())
-		text = strings.TrimPrefix(text, "fatal: ")
-		if strings.Contains(text, "cannot lock ref") || strings.Contains(text, "reference already exists") || strings.Contains(text, "but expected") || strings.Contains(text, "is at ") {
-			return fmt.Errorf("%w: %s", ErrRefMoved, text)
+		// git explains a held lock over several lines; its first says it.
+		first, _, _ := strings.Cut(text, "\n")
+		first = strings.TrimPrefix(strings.TrimPrefix(first, "fatal: "), "prepare: ")
+		if m := lockedRe.FindStringSubmatch(first); m != nil {
+			return &RefLockedError{Lock: filepath.Clean(m[1]), Msg: first}
 		}
-		return fmt.Errorf("git update-ref: %s", text)
+		for _, moved := range []string{"reference already exists", "but expected", "unable to resolve reference"} {
+			if strings.Contains(first, moved) {
+				return fmt.Errorf("%w: %s", ErrRefMoved, first)
+			}
+		}
+		return fmt.Errorf("git update-ref: %s", first)
 	}
 	return nil
 }

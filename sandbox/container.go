@@ -33,6 +33,8 @@ type containerOpts struct {
 	runtime string // OCI runtime, or ""
 	uid     int    // effective uid and gid of this process
 	gid     int
+	owner   string // this process's owner token (package owner)
+	host    string // this machine's name
 }
 
 // containerArgs returns the engine's arguments (after the program name) that
@@ -55,6 +57,8 @@ func containerArgs(s Spec, v checked, o containerOpts) ([]string, error) {
 	args := []string{
 		"run", "--rm",
 		"--name", o.name,
+		"--label", labelOwner + "=" + o.owner,
+		"--label", labelHost + "=" + o.host,
 		"--hostname", sandboxHostname,
 		"--cidfile", o.cidfile,
 		"--pull", "never",
@@ -130,11 +134,27 @@ func containerPlan(s Spec, v checked, b resolved) (procPlan, error) {
 	if err != nil {
 		return procPlan{}, err
 	}
-	tmp, err := os.MkdirTemp("", "aos-job-")
+	sup, err := theSupervisor()
+	if err != nil {
+		return procPlan{}, err
+	}
+	tmp, unwatchDir, err := makeWatchedDir(sup, os.TempDir())
 	if err != nil {
 		return procPlan{}, fmt.Errorf("container id file: %w", err)
 	}
-	cleanup := func() { os.RemoveAll(tmp) }
+	// The container is watched before it exists: a process killed
+	// while the engine creates it leaves it to the supervisor.
+	unwatch, err := sup.watchContainer(b.program, name)
+	if err != nil {
+		os.RemoveAll(tmp)
+		unwatchDir()
+		return procPlan{}, err
+	}
+	cleanup := func() {
+		os.RemoveAll(tmp)
+		unwatchDir()
+		unwatch()
+	}
 	runtime := s.Runtime
 	if runtime == "" {
 		runtime = os.Getenv(runtimeEnvVar)
@@ -147,6 +167,8 @@ func containerPlan(s Spec, v checked, b resolved) (procPlan, error) {
 		runtime: runtime,
 		uid:     os.Geteuid(),
 		gid:     os.Getegid(),
+		owner:   ownerLabel(),
+		host:    hostLabel(),
 	})
 	if err != nil {
 		cleanup()

@@ -56,10 +56,16 @@ func execute(ctx context.Context, s Spec, p procPlan) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
+	sup, err := theSupervisor()
+	if err != nil {
+		return res, err
+	}
 	cmd := exec.Command(p.argv[0], p.argv[1:]...)
 	cmd.Env = p.env
 	cmd.Dir = p.dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// The job's host process dies with this process, whatever kills it;
+	// the supervisor kills the rest of its group (supervisor.go).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return res, fmt.Errorf("output pipe: %w", err)
@@ -83,6 +89,12 @@ func execute(ctx context.Context, s Spec, p procPlan) (Result, error) {
 		p.launched()
 	}
 	pgid := cmd.Process.Pid
+	unwatch, err := sup.watchGroup(pgid)
+	if err != nil {
+		killGroup(pgid)
+		cmd.Wait()
+		return res, err
+	}
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)
@@ -122,6 +134,7 @@ func execute(ctx context.Context, s Spec, p procPlan) (Result, error) {
 	}
 	waitErr := cmd.Wait()
 	waitGroupGone(pgid)
+	unwatch()
 	if exitErr != nil {
 		return res, fmt.Errorf("wait for %s: %w", p.argv[0], exitErr)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/internal/owner"
 	"github.com/architectos/aos/policy"
 	"golang.org/x/sys/unix"
 )
@@ -45,6 +46,7 @@ type RunnerOptions struct {
 // back, and removes the workspace.
 type JobRunner struct {
 	env        aos.Environment
+	program    string // the container engine's program, for container jobs
 	maxOutput  int64
 	maxOutputs int64
 	visible    func(string) bool
@@ -85,8 +87,13 @@ func NewJobRunner(m *aos.Manifest, opts RunnerOptions) (*JobRunner, error) {
 	if err != nil {
 		return nil, err
 	}
+	program := ""
+	if b.kind == kindContainer {
+		program = b.program
+	}
 	return &JobRunner{
 		env:        m.Environment,
+		program:    program,
 		maxOutput:  int64(m.Policies.MaxOutputKB) << 10,
 		maxOutputs: int64(m.Policies.MaxPlanKB) << 10,
 		opts:       opts,
@@ -130,11 +137,17 @@ func (r *JobRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (
 	if parent == "" {
 		parent = WorkspaceTempDir()
 	}
-	tmp, err := os.MkdirTemp(parent, "aos-job-")
+	sweepStale(r.program, parent, os.TempDir())
+	sup, err := theSupervisor()
+	if err != nil {
+		return engine.JobResult{}, err
+	}
+	tmp, unwatch, err := makeWatchedDir(sup, parent)
 	if err != nil {
 		return engine.JobResult{}, fmt.Errorf("job workspace: %w", err)
 	}
-	defer removeAll(tmp)
+	defer unwatch()
+	defer owner.RemoveAll(tmp)
 	ws := filepath.Join(tmp, "workspace")
 
 	r.mu.Lock()
@@ -145,6 +158,9 @@ func (r *JobRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (
 		return engine.JobResult{}, fmt.Errorf("job workspace: %w", err)
 	}
 	if err := Materialize(ctx, ws, &lockedFS{fsys: fsys, mu: &r.mu}); err != nil {
+		if aos.MachineFault(err) {
+			err = aos.WithHint(err, "free space in "+parent+", or set TMPDIR to a larger file system")
+		}
 		return engine.JobResult{}, err
 	}
 	if err := makeWorkingDir(ws, job.Root, job.WorkingDir); err != nil {
@@ -358,21 +374,6 @@ func makeWorkingDir(ws, root, wd string) error {
 		return fmt.Errorf("working directory %s: %w", wd, err)
 	}
 	return nil
-}
-
-// removeAll removes dir, making directories a job left unwritable or
-// unreadable writable first.
-func removeAll(dir string) {
-	if os.RemoveAll(dir) == nil {
-		return
-	}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if d != nil && d.IsDir() {
-			os.Chmod(p, 0o700)
-		}
-		return nil
-	})
-	os.RemoveAll(dir)
 }
 
 // lockedFS serialises every read of fsys with mu: files are read whole

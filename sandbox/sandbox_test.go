@@ -676,8 +676,8 @@ func TestContainerArgs(t *testing.T) {
 	}{
 		{
 			name: "docker as a user",
-			opts: containerOpts{engine: "docker", name: "aos-x", cidfile: "/c", uid: 1000, gid: 100},
-			want: []string{"run --rm", "--name aos-x", "--pull never", "--network none", "--cap-drop ALL",
+			opts: containerOpts{engine: "docker", name: "aos-x", cidfile: "/c", uid: 1000, gid: 100, owner: "7.8.9", host: "h"},
+			want: []string{"run --rm", "--name aos-x", "--label aos.owner=7.8.9 --label aos.host=h", "--pull never", "--network none", "--cap-drop ALL",
 				"--security-opt no-new-privileges", "--user 1000:100", "--cpus 1.5", "--memory 512m",
 				"--memory-swap 512m", "--pids-limit 100", "--mount type=bind,source=" + v.dir + ",destination=/src",
 				"--workdir /src", "--env CGO_ENABLED=0", "golang:1.26 /bin/sh -c exec 2>&1\nmake test \"$@\" sh -v"},

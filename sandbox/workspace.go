@@ -51,7 +51,9 @@ func materialize(ctx context.Context, dst string, fsys fs.FS) error {
 	defer root.Close()
 	rl, canLink := fsys.(fs.ReadLinkFS)
 
-	p := pool.New().WithContext(ctx).WithMaxGoroutines(materializeWorkers).WithCancelOnError()
+	// The first error alone: the cancellations it causes in the other
+	// copies say nothing, and would read as an interrupted command.
+	p := pool.New().WithContext(ctx).WithMaxGoroutines(materializeWorkers).WithCancelOnError().WithFirstError()
 	walkErr := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -128,6 +130,9 @@ func copyFile(root *os.Root, fsys fs.FS, name string) error {
 		err = cerr
 	}
 	if err != nil {
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			err = pe.Err // its path is dst's name
+		}
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil

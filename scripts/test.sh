@@ -27,6 +27,9 @@ command -v pgrep >/dev/null 2>&1 || need="$need procps"
 command -v pre-commit >/dev/null 2>&1 || need="$need pre-commit"
 command -v zsh >/dev/null 2>&1 || need="$need zsh"
 command -v manpath >/dev/null 2>&1 || need="$need man-db"
+# unshare (util-linux): the full-disk tests mount a small tmpfs in a mount
+# namespace of their own.
+command -v unshare >/dev/null 2>&1 || need="$need util-linux"
 if [ -n "$need" ]; then
 	if ! command -v apt-get >/dev/null 2>&1; then
 		echo "test.sh: missing:$need (install them, then run again)" >&2

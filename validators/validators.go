@@ -271,20 +271,35 @@ func (s *Set) Validate(ctx context.Context, st *engine.State, changes []engine.C
 	var (
 		findings []aos.Finding
 		records  []aos.ValidatorRecord
-		errs     []error
+		// failed are validators that ran and failed; broken those that
+		// could not be run at all.
+		failed, broken []error
 	)
 	for _, r := range results {
 		findings = append(findings, r.findings...)
 		records = append(records, r.record)
-		if r.err != nil {
-			errs = append(errs, fmt.Errorf("validator %s: %w", r.record.Name, r.err))
+		if r.err == nil {
+			continue
+		}
+		err := fmt.Errorf("validator %s: %w", r.record.Name, r.err)
+		if re := (*wasm.RunError)(nil); errors.As(r.err, &re) {
+			failed = append(failed, err)
+		} else {
+			broken = append(broken, err)
 		}
 	}
 	aos.SortFindings(findings)
-	if err := ctx.Err(); err != nil {
-		return findings, records, err
+	switch {
+	case ctx.Err() != nil:
+		return findings, records, ctx.Err()
+	case src.damage() != nil:
+		return findings, records, src.damage()
+	case len(broken) > 0:
+		return findings, records, errors.Join(broken...)
+	case len(failed) > 0:
+		return findings, records, &engine.ValidatorFailed{Err: errors.Join(failed...)}
 	}
-	return findings, records, errors.Join(errs...)
+	return findings, records, nil
 }
 
 // limits are the bounds of one run of a validator, as its spec gives them.
@@ -382,6 +397,25 @@ type sharedFS struct {
 	fsys  fs.FS
 	vis   func(string) bool
 	files map[string][]byte
+	// damaged is the first read that failed because the repository is
+	// damaged: the module sees an unreadable file, and Validate fails.
+	damaged error
+}
+
+// damage returns the first damaged object a read met.
+func (s *sharedFS) damage() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.damaged
+}
+
+// noteDamage keeps err if it is the first about a damaged repository.
+func (s *sharedFS) noteDamage(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.damaged == nil && errors.Is(err, aos.ErrDamaged) {
+		s.damaged = err
+	}
 }
 
 func newSharedFS(st *engine.State, visible func(string) bool) *sharedFS {
@@ -485,6 +519,9 @@ func (s *sharedFS) bytes(name string) ([]byte, error) {
 	}
 	data, err := s.st.Read(name)
 	if err != nil {
+		if s.damaged == nil && errors.Is(err, aos.ErrDamaged) {
+			s.damaged = err
+		}
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	s.files[name] = data
@@ -514,12 +551,14 @@ func (s *sharedFS) Open(name string) (fs.File, error) {
 	f, err := s.fsys.Open(name)
 	if err != nil {
 		s.mu.Unlock()
+		s.noteDamage(err)
 		return nil, err
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
 		s.mu.Unlock()
+		s.noteDamage(err)
 		return nil, err
 	}
 	if fi.IsDir() {
@@ -527,6 +566,7 @@ func (s *sharedFS) Open(name string) (fs.File, error) {
 		f.Close()
 		s.mu.Unlock()
 		if err != nil {
+			s.noteDamage(err)
 			return nil, err
 		}
 		return &memDir{info: fi, ents: ents}, nil

@@ -236,14 +236,27 @@ func idUsed(repo *gitops.Repo, plan *aos.Plan, base *gitops.Tree, baseRev string
 	return nil, nil
 }
 
-// write stores the plan commit's objects.
+// write stores the plan commit's objects: all of them, or none.
 func (p *proposal) write() error {
-	if _, err := p.repo.BuildTree(p.base.Root(), []gitops.TreeChange{{Path: p.path, Mode: aos.ModeFile, Data: p.data}}, p.repo); err != nil {
+	pw := p.repo.NewPackWriter()
+	defer pw.Discard()
+	if err := p.writeTo(pw); err != nil {
 		return err
 	}
-	id, err := p.repo.WriteCommit(p.commit, p.repo)
+	if err := pw.Flush(); err != nil {
+		return fmt.Errorf("write the plan commit of %s: %w", p.plan.ID, err)
+	}
+	return nil
+}
+
+// writeTo adds the plan commit's objects to pw.
+func (p *proposal) writeTo(pw *gitops.PackWriter) error {
+	if _, err := p.repo.BuildTree(p.base.Root(), []gitops.TreeChange{{Path: p.path, Mode: aos.ModeFile, Data: p.data}}, pw); err != nil {
+		return fmt.Errorf("write the plan commit of %s: %w", p.plan.ID, err)
+	}
+	id, err := p.repo.WriteCommit(p.commit, pw)
 	if err != nil {
-		return err
+		return fmt.Errorf("write the plan commit of %s: %w", p.plan.ID, err)
 	}
 	if id != p.commitID {
 		return fmt.Errorf("plan commit id changed while writing (%s, then %s)", p.commitID, id)
@@ -260,6 +273,9 @@ func Propose(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 		return rej, err
 	}
 	defer p.repo.Close()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := p.write(); err != nil {
 		return nil, err
 	}
@@ -295,11 +311,26 @@ func (p *proposal) run(ctx context.Context, rt *Runtime, jobs engine.JobRunner, 
 	if !st.report.OK {
 		return st.result(), nil
 	}
-	if err := p.write(); err != nil {
+	// A command cancelled (interrupted, or its git parent killed) writes
+	// nothing more: only a ref update already started completes.
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	resultID, err := st.commit(p.repo, p.commit.Author, p.commit.Committer)
+	// Both commits are written together: all of their objects, or, on
+	// an error (a full disk), none.
+	pw := p.repo.NewPackWriter()
+	defer pw.Discard()
+	if err := p.writeTo(pw); err != nil {
+		return nil, err
+	}
+	resultID, err := st.commitTo(p.repo, pw, p.commit.Author, p.commit.Committer)
 	if err != nil {
+		return nil, err
+	}
+	if err := pw.Flush(); err != nil {
+		return nil, fmt.Errorf("write the plan and result commits of %s: %w", p.plan.ID, err)
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if err := p.repo.UpdateRefs(reflog+p.plan.ID, gitops.RefUpdate{Ref: p.branch, Old: gitops.ZeroID, New: resultID}); err != nil {
@@ -365,8 +396,14 @@ func Apply(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	resultID, err := st.commit(repo, author, committer)
 	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if err := repo.UpdateRefs("aos apply "+pc.plan.ID, gitops.RefUpdate{Ref: ref, Old: tip, New: resultID}); err != nil {
@@ -406,8 +443,14 @@ func claimsPlan(repo *gitops.Repo, ref, tip string) error {
 
 // refError explains a failed compare-and-swap.
 func refError(ref string, err error) error {
-	if errors.Is(err, gitops.ErrRefMoved) {
-		return fmt.Errorf("%s changed while the plan ran (another propose or apply won the race); nothing was written to it: %w", strings.TrimPrefix(ref, "refs/heads/"), err)
+	branch := strings.TrimPrefix(ref, "refs/heads/")
+	var locked *gitops.RefLockedError
+	switch {
+	case errors.As(err, &locked):
+		return aos.WithHint(fmt.Errorf("branch %s is locked: %s exists, held by another git process or left by one that was killed; the branch did not move: %w", branch, locked.Lock, err),
+			"if no git process is running in this repository, remove "+locked.Lock+" and run again")
+	case errors.Is(err, gitops.ErrRefMoved):
+		return fmt.Errorf("%s changed while the plan ran (another propose or apply won the race); nothing was written to it: %w", branch, err)
 	}
 	return err
 }

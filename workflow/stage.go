@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
@@ -130,6 +131,8 @@ func engineOptions(ctx context.Context, repo *gitops.Repo, base *gitops.Tree, lm
 	case errors.Is(err, errNoValidators):
 		pre = append(pre, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsUnavailable,
 			Message: err.Error() + "; the plan is not accepted unvalidated"})
+	case errors.Is(err, aos.ErrDamaged):
+		return opts, nil, err
 	case err != nil:
 		pre = append(pre, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsLoad, Message: err.Error()})
 	default:
@@ -162,20 +165,34 @@ func buildRecord(in *stageInput, res *engine.Result, changes []engine.Change) *r
 	return rec
 }
 
-// commit writes the result tree and commit; the caller moves the ref.
+// commit writes the result tree and commit, all of their objects or
+// none; the caller moves the ref.
 func (st *staged) commit(repo *gitops.Repo, author, committer gitops.Ident) (string, error) {
 	pw := repo.NewPackWriter()
 	defer pw.Discard()
-	tree, err := repo.BuildTree(st.in.planTree, st.changes, pw)
+	id, err := st.commitTo(repo, pw, author, committer)
 	if err != nil {
 		return "", err
+	}
+	if err := pw.Flush(); err != nil {
+		return "", fmt.Errorf("write the result commit of %s: %w", st.in.plan.ID, err)
+	}
+	return id, nil
+}
+
+// commitTo adds the result tree and commit to pw.
+func (st *staged) commitTo(repo *gitops.Repo, pw *gitops.PackWriter, author, committer gitops.Ident) (string, error) {
+	wrap := func(err error) error { return fmt.Errorf("write the result commit of %s: %w", st.in.plan.ID, err) }
+	tree, err := repo.BuildTree(st.in.planTree, st.changes, pw)
+	if err != nil {
+		return "", wrap(err)
 	}
 	id, err := repo.WriteCommit(gitops.NewCommit{Tree: tree, Parents: []string{st.in.planCommit},
 		Author: author, Committer: committer, Message: resultMessage(st.record, st.runPath)}, pw)
 	if err != nil {
-		return "", err
+		return "", wrap(err)
 	}
-	return id, pw.Flush()
+	return id, nil
 }
 
 // result is the RunResult of a staged plan.

@@ -101,6 +101,8 @@ func Validate(ctx context.Context, opts ValidateOptions) (res *ValidateResult, e
 	switch {
 	case errors.Is(err, errNoValidators):
 		r.Violations = append(r.Violations, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsUnavailable, Message: err.Error()})
+	case errors.Is(err, aos.ErrDamaged):
+		return nil, err
 	case err != nil:
 		r.Violations = append(r.Violations, aos.Violation{Directive: -1, Rule: aos.RuleValidatorsLoad, Message: err.Error()})
 	case v != nil:
@@ -111,6 +113,9 @@ func Validate(ctx context.Context, opts ValidateOptions) (res *ValidateResult, e
 		findings, recs, err := v(ctx, st, in.changes)
 		if err != nil && ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if failed := (*engine.ValidatorFailed)(nil); err != nil && !errors.As(err, &failed) {
+			return nil, err
 		}
 		// A validator that failed is named in its record.
 		r.Findings = findings

@@ -50,9 +50,11 @@ var bootID = sync.OnceValue(func() string {
 	return id[:8]
 })
 
-// startTime returns the start time of process pid in clock ticks since
+// StartTime returns the start time of process pid in clock ticks since
 // boot, and false when there is no such live process (a zombie is dead:
 // it holds nothing open any more).
+func StartTime(pid int) (uint64, bool) { return startTime(pid) }
+
 func startTime(pid int) (uint64, bool) {
 	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
