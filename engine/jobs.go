@@ -90,6 +90,11 @@ func (r *runner) flushJobs() {
 // outputs.
 func (r *runner) jobDone(p pendingJob, jr JobResult, err error) {
 	d, o, job := p.d, p.o, p.job
+	if err != nil && r.ctx.Err() != nil {
+		// Cancelled: no verdict on the plan.
+		r.fail(r.ctx.Err())
+		return
+	}
 	if aos.MachineFault(err) {
 		r.fail(fmt.Errorf("directive %d (%s): %w", d.Index, d.Type, err))
 		return

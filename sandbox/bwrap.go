@@ -113,7 +113,13 @@ func bwrapPlan(s Spec, v checked, b resolved) (procPlan, error) {
 	if err != nil {
 		return procPlan{}, fmt.Errorf("bwrap info pipe: %w", err)
 	}
-	ns := &pidNamespace{info: info, read: make(chan struct{}), pidfd: -1}
+	sup, err := theSupervisor()
+	if err != nil {
+		info.Close()
+		infoW.Close()
+		return procPlan{}, err
+	}
+	ns := &pidNamespace{info: info, read: make(chan struct{}), pidfd: -1, sup: sup}
 	argv := append([]string{b.program, "--info-fd", "3"}, args...)
 	argv = append(argv, "/bin/sh", "-c", v.script)
 	argv = append(argv, v.shArgs...)
@@ -142,6 +148,10 @@ type pidNamespace struct {
 	pidfd int           // pidfd of the init, or -1
 	// watching is set once watch runs (bwrap started).
 	watching bool
+	// sup watches the init's group (the namespace's session), which is
+	// outside bwrap's, until unwatch.
+	sup     *supervisor
+	unwatch func()
 }
 
 // watch reads the init's PID and opens a pidfd for it while bwrap, its
@@ -157,6 +167,11 @@ func (n *pidNamespace) watch() {
 	}
 	if fd, err := unix.PidfdOpen(msg.ChildPID, 0); err == nil {
 		n.pidfd = fd
+		// Killing the init empties the namespace, and its exit is
+		// reported once the namespace is empty.
+		if u, err := n.sup.watchGroup(msg.ChildPID); err == nil {
+			n.unwatch = u
+		}
 	}
 }
 
@@ -194,5 +209,8 @@ func (n *pidNamespace) close() {
 	<-n.read
 	if n.pidfd >= 0 {
 		unix.Close(n.pidfd)
+	}
+	if n.unwatch != nil {
+		n.unwatch()
 	}
 }

@@ -27,6 +27,9 @@ const testRuntime = "runc"
 var imageErr error
 
 func TestMain(m *testing.M) {
+	if os.Getenv(killChildEnv) != "" {
+		os.Exit(killChildMain())
+	}
 	os.Exit(testMain(m))
 }
 

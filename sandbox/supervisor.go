@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/architectos/aos/internal/owner"
 )
@@ -230,6 +231,14 @@ func cleanup(w map[string]map[string]bool, tok string) {
 		syscall.Kill(-pgid, syscall.SIGKILL)
 		waitGroupGone(pgid)
 	}
+	// A job process that started before its group was watched (bwrap's
+	// namespace init, an engine CLI) names its workspace in its
+	// arguments, and workspaces have names of their own.
+	dirs := make([]string, 0, len(w["dir"]))
+	for dir := range w["dir"] {
+		dirs = append(dirs, dir)
+	}
+	killNaming(dirs)
 	engines := map[string]bool{}
 	names := make([]string, 0, len(w["container"]))
 	for key := range w["container"] {
@@ -249,8 +258,48 @@ func cleanup(w map[string]map[string]bool, tok string) {
 			removeOwned(program, func(o string) bool { return o == tok })
 		}
 	}
-	for dir := range w["dir"] {
+	for _, dir := range dirs {
 		owner.RemoveAll(dir)
+	}
+}
+
+// killNaming kills every process whose command line names one of dirs,
+// and waits until they are gone.
+func killNaming(dirs []string) {
+	if len(dirs) == 0 {
+		return
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	var killed []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		args := string(b)
+		for _, d := range dirs {
+			if strings.Contains(args, d) {
+				syscall.Kill(pid, syscall.SIGKILL)
+				killed = append(killed, pid)
+				break
+			}
+		}
+	}
+	deadline := time.Now().Add(groupGoneTimeout)
+	for _, pid := range killed {
+		for pause := 100 * time.Microsecond; time.Now().Before(deadline); pause = min(2*pause, 10*time.Millisecond) {
+			if _, alive := owner.StartTime(pid); !alive {
+				break
+			}
+			time.Sleep(pause)
+		}
 	}
 }
 

@@ -20,6 +20,12 @@ import (
 // (a shell, a supervisor, nohup) is left to decide for itself.
 func followGitParent() {
 	ppid := os.Getppid()
+	if ppid == 1 && os.Getenv("GIT_EXEC_PATH") != "" {
+		// git runs its commands with GIT_EXEC_PATH set: git died before
+		// this process started following it.
+		syscall.Kill(os.Getpid(), syscall.SIGTERM)
+		return
+	}
 	if ppid <= 1 || !isGit(ppid) {
 		return
 	}

@@ -37,6 +37,15 @@ var self = sync.OnceValue(func() string {
 	return token(pid, start)
 })
 
+// Of returns the token of process pid, or "" when it is not running.
+func Of(pid int) string {
+	start, ok := startTime(pid)
+	if !ok {
+		return ""
+	}
+	return token(pid, start)
+}
+
 func token(pid int, start uint64) string {
 	return strconv.Itoa(pid) + "." + strconv.FormatUint(start, 10) + "." + bootID()
 }
