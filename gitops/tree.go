@@ -206,20 +206,18 @@ func (r *Repo) TreeObject(id string) (*Tree, error) {
 }
 
 // catBlob reads blob hash through the cat-file process, checked against
-// its id. served is false when the process does not serve; the caller
-// reads through go-git then.
+// its id. served is false when the process does not serve, or cannot
+// read the object; the caller reads through go-git then.
 func (r *Repo) catBlob(hash string) (data []byte, served bool, err error) {
 	if r.cat == nil {
 		return nil, false, nil
 	}
 	data, err = r.cat.read(hash)
 	switch {
-	case errors.Is(err, errNoBatch):
+	case errors.Is(err, errNoBatch), errors.Is(err, errObjectMissing), errors.Is(err, errNotBlob):
+		// go-git tells a missing object from one that is there and
+		// unreadable (git says missing for both), and names it.
 		return nil, false, nil
-	case errors.Is(err, errObjectMissing):
-		return nil, true, objectError("blob", plumbing.NewHash(hash), plumbing.ErrObjectNotFound)
-	case errors.Is(err, errNotBlob):
-		return nil, true, damaged("blob", plumbing.NewHash(hash), err)
 	case err != nil:
 		return nil, true, err
 	}

@@ -1,0 +1,147 @@
+package gitops
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/architectos/aos"
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// TestDamagedBlobsThroughGit damages loose blobs of a repository whose
+// reads go through the cat-file process, in each way a disk or a person
+// does, and checks that ReadBlob, ReadBlobs and BlobSize name the blob as
+// damaged or missing ([DamagedError], matching [aos.ErrDamaged]) and never
+// serve its bytes: git's cat-file serves a loose object's content without
+// checking it against its id.
+func TestDamagedBlobsThroughGit(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"swapped", "garbage", "truncated", "missing"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			tmp := t.TempDir()
+			src := filepath.Join(tmp, "src")
+			gitT(t, tmp, "", "init", "-q", "-b", "main", src)
+			const n = 2 * batchAfter
+			for i := 0; i < n; i++ {
+				os.WriteFile(filepath.Join(src, fmt.Sprintf("f%02d", i)), []byte(strings.Repeat(fmt.Sprintf("file %d\n", i), 50)), 0o644)
+			}
+			gitT(t, src, "", "add", ".")
+			gitT(t, src, "", "commit", "-q", "-m", "files")
+			tip := gitT(t, src, "", "rev-parse", "HEAD")
+			victim := gitT(t, src, "", "rev-parse", "HEAD:f07")
+
+			repo, err := Open(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer repo.Close()
+			tree, err := repo.CommitTree(tip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, err := tree.Files()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var hashes []string
+			for p, e := range files {
+				if p != "f07" {
+					// Start the process, past the reads go-git serves.
+					if _, err := repo.ReadBlob(e.Hash); err != nil {
+						t.Fatal(err)
+					}
+				}
+				hashes = append(hashes, e.Hash)
+			}
+			if repo.cat.cmd == nil {
+				t.Fatal("no cat-file process after more than batchAfter reads")
+			}
+			damageLoose(t, src, victim, how)
+
+			check := func(what string, err error) {
+				t.Helper()
+				var de *DamagedError
+				switch {
+				case err == nil:
+					t.Errorf("%s of a %s blob: no error", what, how)
+				case !errors.As(err, &de) || !errors.Is(err, aos.ErrDamaged):
+					t.Errorf("%s of a %s blob: %v, not a DamagedError", what, how, err)
+				case de.ID != victim || de.Kind != "blob":
+					t.Errorf("%s: the error names %s %s, not blob %s", what, de.Kind, de.ID, victim)
+				case de.Missing != (how == "missing"):
+					t.Errorf("%s: Missing is %v for a %s blob: %v", what, de.Missing, how, err)
+				}
+			}
+			_, err = repo.ReadBlob(victim)
+			check("ReadBlob", err)
+			served := 0
+			err = tree.ReadBlobs(hashes, func(h string, data []byte) error {
+				if h == victim {
+					t.Errorf("ReadBlobs served the %s blob", how)
+				}
+				served++
+				return nil
+			})
+			check("ReadBlobs", err)
+			tree2, err := repo.CommitTree(tip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = tree2.BlobSize(victim)
+			check("BlobSize", err)
+			// The other blobs are still served, and right.
+			for _, h := range hashes {
+				if h == victim {
+					continue
+				}
+				data, err := repo.ReadBlob(h)
+				if err != nil {
+					t.Fatalf("ReadBlob of an intact blob after the damage: %v", err)
+				}
+				if got := objectID(plumbing.BlobObject, data).String(); got != h {
+					t.Fatalf("ReadBlob %s served content hashing to %s", h, got)
+				}
+			}
+		})
+	}
+}
+
+// damageLoose damages the loose object id of the repository in dir.
+func damageLoose(t *testing.T, dir, id, how string) {
+	t.Helper()
+	p := filepath.Join(dir, ".git", "objects", id[:2], id[2:])
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%s is not a loose object: %v", id, err)
+	}
+	os.Chmod(p, 0o644)
+	switch how {
+	case "garbage":
+		data = []byte("not a git object at all")
+	case "truncated":
+		data = data[:len(data)/2]
+	case "swapped":
+		body := []byte(gitT(t, dir, "", "cat-file", "blob", id) + "\nchanged\n")
+		var b bytes.Buffer
+		zw := zlib.NewWriter(&b)
+		fmt.Fprintf(zw, "blob %d\x00", len(body))
+		zw.Write(body)
+		zw.Close()
+		data = b.Bytes()
+	case "missing":
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if err := os.WriteFile(p, data, 0o444); err != nil {
+		t.Fatal(err)
+	}
+}
