@@ -40,21 +40,35 @@ type catFile struct {
 // the caller reads through go-git.
 var errNoBatch = errors.New("no cat-file process")
 
-// read returns the content of the blob hash, or errNoBatch.
-func (c *catFile) read(hash string) ([]byte, error) {
-	data, _, err := c.ask("contents", hash)
+// largeBlob is the size from which a blob is read through git even
+// before batchAfter reads: git inflates it faster than go-git by more
+// than the cost of starting the process.
+const largeBlob = 64 << 10
+
+// read returns the content of the blob hash, or errNoBatch. large says
+// the blob is known to be of largeBlob bytes or more.
+func (c *catFile) read(hash string, large bool) ([]byte, error) {
+	data, _, err := c.ask("contents", hash, large)
 	return data, err
+}
+
+// running reports whether the process serves.
+func (c *catFile) running() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cmd != nil
 }
 
 // size returns the size of the blob hash, or errNoBatch.
 func (c *catFile) size(hash string) (int64, error) {
-	_, n, err := c.ask("info", hash)
+	_, n, err := c.ask("info", hash, false)
 	return n, err
 }
 
 // ask sends one command (contents or info) for hash and returns its
-// answer, or errNoBatch.
-func (c *catFile) ask(command, hash string) ([]byte, int64, error) {
+// answer, or errNoBatch. eager starts the process however few blobs
+// were read.
+func (c *catFile) ask(command, hash string, eager bool) ([]byte, int64, error) {
 	if !isObjectID(hash) {
 		return nil, 0, fmt.Errorf("read blob %q: not an object id", hash)
 	}
@@ -64,7 +78,7 @@ func (c *catFile) ask(command, hash string) ([]byte, int64, error) {
 		return nil, 0, errNoBatch
 	}
 	if c.cmd == nil {
-		if c.reads++; c.reads <= batchAfter {
+		if c.reads++; c.reads <= batchAfter && !eager {
 			return nil, 0, errNoBatch
 		}
 		if err := c.start(); err != nil {

@@ -167,3 +167,37 @@ func copyTree(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestLargeBlobThroughGit checks that a large blob is read through git
+// from the first read, with its content checked, while small ones are
+// read through go-git until batchAfter of them were.
+func TestLargeBlobThroughGit(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "src")
+	gitT(t, tmp, "", "init", "-q", "-b", "main", src)
+	big := strings.Repeat("a large plan line\n", 2*largeBlob/17)
+	os.WriteFile(filepath.Join(src, "small"), []byte("small\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "big"), []byte(big), 0o644)
+	gitT(t, src, "", "add", ".")
+	gitT(t, src, "", "commit", "-q", "-m", "files")
+	repo, err := Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	data, err := repo.ReadBlob(gitT(t, src, "", "rev-parse", "HEAD:small"))
+	if err != nil || string(data) != "small\n" {
+		t.Fatalf("ReadBlob small = %q, %v", data, err)
+	}
+	if repo.cat.running() {
+		t.Error("a cat-file process runs after one small read")
+	}
+	data, err = repo.ReadBlob(gitT(t, src, "", "rev-parse", "HEAD:big"))
+	if err != nil || string(data) != big {
+		t.Fatalf("ReadBlob big: %d bytes, %v; want %d", len(data), err, len(big))
+	}
+	if !repo.cat.running() {
+		t.Error("no cat-file process after reading a large blob")
+	}
+}

@@ -94,8 +94,12 @@ func TestDamagedBlobsThroughGit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = tree2.BlobSize(victim)
-			check("BlobSize", err)
+			// A size is what the object's header says (git cat-file -s);
+			// a blob whose header is intact is named when it is read.
+			if how != "swapped" {
+				_, err = tree2.BlobSize(victim)
+				check("BlobSize", err)
+			}
 			// The other blobs are still served, and right.
 			for _, h := range hashes {
 				if h == victim {

@@ -125,10 +125,16 @@ func (t *Tree) BlobSize(hash string) (int64, error) {
 	if ok {
 		return n, nil
 	}
+	// git answers with the size its object header says, without reading
+	// the content: the content is checked against the id whenever it is
+	// read. go-git reads it all, and checks it.
+	served := false
 	var err error
-	if data, served, cerr := t.repo.catBlob(hash); served {
-		n, err = int64(len(data)), cerr
-	} else {
+	if t.repo.cat != nil {
+		n, err = t.repo.cat.size(hash)
+		served = err == nil
+	}
+	if !served {
 		n, err = t.repo.blobSize(plumbing.NewHash(hash))
 	}
 	if err != nil {
@@ -212,7 +218,15 @@ func (r *Repo) catBlob(hash string) (data []byte, served bool, err error) {
 	if r.cat == nil {
 		return nil, false, nil
 	}
-	data, err = r.cat.read(hash)
+	large := false
+	if sz, ok := r.store.(interface {
+		EncodedObjectSize(plumbing.Hash) (int64, error)
+	}); ok && !r.cat.running() {
+		// The object's header alone: cheap, in a pack or loose.
+		n, err := sz.EncodedObjectSize(plumbing.NewHash(hash))
+		large = err == nil && n >= largeBlob
+	}
+	data, err = r.cat.read(hash, large)
 	switch {
 	case errors.Is(err, errNoBatch), errors.Is(err, errObjectMissing), errors.Is(err, errNotBlob):
 		// go-git tells a missing object from one that is there and
