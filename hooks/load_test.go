@@ -86,25 +86,17 @@ func TestColdCacheBurst(t *testing.T) {
 //	go test -run XXX -bench Burst -benchtime 1x ./hooks
 func BenchmarkBurst(b *testing.B) {
 	for _, agents := range []int{16, 32} {
-		var (
-			once sync.Once
-			s    *server
-			c    *client
-		)
-		setup := func(b *testing.B) {
-			once.Do(func() {
-				s = newServer(b, validatorManifest, map[string]string{"src/a.txt": "a\n"})
-				c = s.clone(b)
-				for i := 0; i < agents; i++ {
-					p := filepath.Join(b.TempDir(), "plan.yaml")
-					writeFile(b, p, plan(fmt.Sprintf("burst-%02d", i), fmt.Sprintf("src/burst/%02d.txt", i), fmt.Sprintf("agent %d\n", i)))
-					must(b, c.dir, binary(b), "run", p)
-				}
-			})
+		// The server and the agents' branches, made once for both caches
+		// (in b's directories, which outlive the sub-benchmarks).
+		s := newServer(b, validatorManifest, map[string]string{"src/a.txt": "a\n"})
+		c := s.clone(b)
+		for i := 0; i < agents; i++ {
+			p := filepath.Join(b.TempDir(), "plan.yaml")
+			writeFile(b, p, plan(fmt.Sprintf("burst-%02d", i), fmt.Sprintf("src/burst/%02d.txt", i), fmt.Sprintf("agent %d\n", i)))
+			must(b, c.dir, binary(b), "run", p)
 		}
 		for _, cache := range []string{"cold", "warm"} {
 			b.Run(fmt.Sprintf("%s/%d", cache, agents), func(b *testing.B) {
-				setup(b)
 				var times []time.Duration
 				accepted, total := 0, 0
 				var wall time.Duration
