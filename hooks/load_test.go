@@ -1,8 +1,11 @@
 package hooks_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,21 +19,52 @@ import (
 var validatorManifest = strings.Replace(testManifest, "protect:\n",
 	"validators:\n  secrets:\n    builtin: secrets\n  text:\n    builtin: text\nprotect:\n", 1)
 
-// TestColdCacheBurst pushes the plans and results of 16 agents at once
-// to a server whose compilation cache is empty, as after a failed warm-up
-// or an upgrade of wazero: every hook needs the built-in module, one of
-// them compiles it and the others wait for its entry, and each push is
-// judged within the budget, which does not count that preparation.
-func TestColdCacheBurst(t *testing.T) {
-	t.Parallel()
-	const agents = 16
-	s := newServer(t, validatorManifest, map[string]string{"src/a.txt": "a\n"})
+// echoModule is a project's validator module, built from Go (package
+// wasm's test module, in its "echo" mode, which reports each file as a
+// warning): several megabytes of WebAssembly that take seconds of CPU
+// time to compile, as a project's own modules do.
+var echoModule = sync.OnceValues(func() ([]byte, error) {
+	out := filepath.Join(testTempDir, "echo.wasm")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "../wasm/testdata/hostile")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build the echo module: %v\n%s", err, b)
+	}
+	return os.ReadFile(out)
+})
+
+// burstServer is a server whose manifest runs the built-in validators
+// and the echo module, committed at tools/echo.wasm, over src/, and a
+// clone holding the plan and result commits of agents, each on its
+// branch aos/burst-NN, writing one file.
+func burstServer(t testing.TB, agents int) (*server, *client) {
+	mod, err := echoModule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(mod)
+	manifest := strings.Replace(validatorManifest, "protect:\n",
+		"  echo:\n    module: tools/echo.wasm\n    sha256: \""+hex.EncodeToString(sum[:])+"\"\n    paths: [\"src/**\"]\nprotect:\n", 1)
+	s := newServer(t, manifest, map[string]string{"src/a.txt": "a\n", "tools/echo.wasm": string(mod)})
 	c := s.clone(t)
 	for i := 0; i < agents; i++ {
 		p := filepath.Join(t.TempDir(), "plan.yaml")
 		writeFile(t, p, plan(fmt.Sprintf("burst-%02d", i), fmt.Sprintf("src/burst/%02d.txt", i), fmt.Sprintf("agent %d\n", i)))
 		must(t, c.dir, binary(t), "run", p)
 	}
+	return s, c
+}
+
+// TestColdCacheBurst pushes the plans and results of 16 agents at once
+// to a server whose compilation cache is empty, as after a failed warm-up
+// or an upgrade of wazero: every hook needs the project's module, which
+// takes seconds to compile; one hook compiles it and the others wait for
+// its entry, and each push is judged within the budget, which does not
+// count that preparation.
+func TestColdCacheBurst(t *testing.T) {
+	t.Parallel()
+	const agents = 16
+	s, c := burstServer(t, agents)
 	cache := filepath.Join(s.bare, "aos", "wasm-cache")
 	if err := os.RemoveAll(cache); err != nil {
 		t.Fatal(err)
@@ -57,7 +91,7 @@ func TestColdCacheBurst(t *testing.T) {
 			t.Errorf("branch aos/burst-%02d is missing on the server", i)
 		}
 	}
-	// One entry for the one module, and nothing half-made beside it.
+	// One entry for each module, and nothing half-made beside them.
 	ents, err := os.ReadDir(filepath.Join(cache, "git-aos-1"))
 	if err != nil {
 		t.Fatal(err)
@@ -72,8 +106,8 @@ func TestColdCacheBurst(t *testing.T) {
 			entries = append(entries, n)
 		}
 	}
-	if len(entries) != 1 {
-		t.Errorf("cache entries %v, want the built-in module's alone", entries)
+	if len(entries) != 2 {
+		t.Errorf("cache entries %v, want one for the built-in module and one for the echo module", entries)
 	}
 }
 
@@ -88,13 +122,7 @@ func BenchmarkBurst(b *testing.B) {
 	for _, agents := range []int{16, 32} {
 		// The server and the agents' branches, made once for both caches
 		// (in b's directories, which outlive the sub-benchmarks).
-		s := newServer(b, validatorManifest, map[string]string{"src/a.txt": "a\n"})
-		c := s.clone(b)
-		for i := 0; i < agents; i++ {
-			p := filepath.Join(b.TempDir(), "plan.yaml")
-			writeFile(b, p, plan(fmt.Sprintf("burst-%02d", i), fmt.Sprintf("src/burst/%02d.txt", i), fmt.Sprintf("agent %d\n", i)))
-			must(b, c.dir, binary(b), "run", p)
-		}
+		s, c := burstServer(b, agents)
 		for _, cache := range []string{"cold", "warm"} {
 			b.Run(fmt.Sprintf("%s/%d", cache, agents), func(b *testing.B) {
 				var times []time.Duration
