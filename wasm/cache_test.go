@@ -148,7 +148,7 @@ func modeRunner(t *testing.T, mode, dir string) *Runner {
 
 func runTiny(t *testing.T, r *Runner, module []byte) []aos.Finding {
 	t.Helper()
-	got, err := r.Run(context.Background(), Job{Name: "tiny", Module: module, Limits: Limits{Timeout: time.Minute}})
+	got, err := r.Run(context.Background(), Job{Name: "tiny", Module: module, Limits: timed(time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +279,7 @@ func TestCacheUnsafeDir(t *testing.T) {
 				}
 				chmod(t, top, 0o700)
 				tc.prep(t, top, dir)
-				_, err := modeRunner(t, mode, dir).Run(context.Background(), Job{Name: "tiny", Module: mod, Limits: Limits{Timeout: time.Minute}})
+				_, err := modeRunner(t, mode, dir).Run(context.Background(), Job{Name: "tiny", Module: mod, Limits: timed(time.Minute)})
 				if tc.ok && err != nil {
 					t.Fatalf("run: %v", err)
 				}
