@@ -190,7 +190,7 @@ func (r *JobRunner) Run(ctx context.Context, job engine.Job, st *engine.State) (
 		if staging, err = r.exportStaging(job); err != nil {
 			return engine.JobResult{}, err
 		}
-		defer removeAll(staging)
+		defer owner.RemoveAll(staging)
 		spec.Export, spec.ExportMount = staging, job.Export.Mount
 	}
 	res, err := Run(ctx, spec)
