@@ -75,11 +75,11 @@ func (p Position) String() string {
 	case p.File == "" && p.Line == 0:
 		return ""
 	case p.Line == 0:
-		return p.File
+		return Quote(p.File)
 	case p.Col == 0:
-		return fmt.Sprintf("%s:%d", p.File, p.Line)
+		return fmt.Sprintf("%s:%d", Quote(p.File), p.Line)
 	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	return fmt.Sprintf("%s:%d:%d", Quote(p.File), p.Line, p.Col)
 }
 
 // Violation is one reason a plan, manifest or commit is not allowed.
@@ -95,7 +95,10 @@ type Violation struct {
 	Pos       Position      `json:"position"`
 }
 
-// String formats v as "file:line:col: directive N (TYPE) path: message [rule]".
+// String formats v as "file:line:col: directive N (TYPE) path: message [rule]",
+// with the file and path quoted ([Quote]) and the message sanitized
+// ([Sanitize]): one line that says nothing a plan chose to a terminal or
+// a CI runner.
 func (v Violation) String() string {
 	s := ""
 	if p := v.Pos.String(); p != "" {
@@ -109,9 +112,9 @@ func (v Violation) String() string {
 		s += ": "
 	}
 	if v.Path != "" {
-		s += v.Path + ": "
+		s += Quote(v.Path) + ": "
 	}
-	return s + v.Message + " [" + string(v.Rule) + "]"
+	return s + Sanitize(v.Message) + " [" + Sanitize(string(v.Rule)) + "]"
 }
 
 // Severity of a [Finding].

@@ -263,6 +263,21 @@ policies:
 			},
 		},
 		{
+			name: "image transports read the host",
+			src:  Source{"aos.yaml", []byte("project: {name: x}\nenvironment:\n  type: podman\n  image: docker-archive:/srv/evil.tar\n")},
+			want: []string{`aos.yaml:4:3: environment.image: image "docker-archive:/srv/evil.tar" names the docker-archive: transport, which reads the host, not an image; name the image (with its registry, as in docker.io/library/docker-archive, when its name is a transport's)`},
+		},
+		{
+			name: "a transport that reads as a name and tag",
+			src:  Source{"aos.yaml", []byte("project: {name: x}\nenvironment:\n  type: container\n  image: dir:env\n")},
+			want: []string{`aos.yaml:4:3: environment.image: image "dir:env" names the dir: transport, which reads the host, not an image; name the image (with its registry, as in docker.io/library/dir, when its name is a transport's)`},
+		},
+		{
+			name: "image that is not a reference",
+			src:  Source{"aos.yaml", []byte("project: {name: x}\nenvironment:\n  type: docker\n  image: \"--privileged\"\n")},
+			want: []string{`aos.yaml:4:3: environment.image: image "--privileged" is not an image reference (name[:tag][@sha256:digest], as in example/env:1)`},
+		},
+		{
 			name:   "policy pins allow_delete",
 			src:    Source{"aos.yaml", []byte("project: {name: x}\npolicies:\n  allow_delete: true\n")},
 			policy: &Source{"org.cue", []byte("// org policy\npolicies: allow_delete: false\n")},

@@ -15,6 +15,13 @@ import (
 const (
 	MaxPlanDepth = 64
 	maxArgs      = 1024
+	// maxChildren bounds the entries of a collection that decoding keeps:
+	// no value of the plan format has more (args, at most maxArgs, is
+	// the longest), so the rest are only counted.
+	maxChildren = maxArgs + 1
+	// maxPlanErrors bounds the errors a document reports; the rest are
+	// counted in a last one.
+	maxPlanErrors = 1000
 )
 
 // PlanLimits bound a plan document. A zero field is the schema's default
@@ -23,6 +30,11 @@ type PlanLimits struct {
 	MaxBytes      int
 	MaxDirectives int
 }
+
+// MaxPlanLimits are the largest plan limits a manifest may set (the
+// schema's bounds of policies.max_plan_kb and policies.max_directives):
+// they bound a plan read before its manifest is known.
+var MaxPlanLimits = PlanLimits{MaxBytes: 1048576 << 10, MaxDirectives: 1000000}
 
 // LimitsFrom returns the plan limits of a manifest's policies.
 func LimitsFrom(p aos.Policies) PlanLimits {
@@ -70,7 +82,12 @@ func (k kind) String() string {
 	return [...]string{"a mapping", "a list", "a string", "an integer", "a number", "a boolean", "null", "an unquoted yes/no/on/off word"}[k]
 }
 
-// node is a parsed value of either syntax, with its position.
+// node is a parsed value of either syntax, with its position. Decoding
+// never holds the document as a tree of nodes: the syntaxes hand the plan
+// over a directive at a time (see planDecoder), and a node keeps the
+// children of a collection only where the plan format has collections (a
+// directive, its args), at most maxChildren of them. Elsewhere a
+// collection is checked and counted, and its node has no children.
 type node struct {
 	kind  kind
 	pos   aos.Position
@@ -79,6 +96,8 @@ type node struct {
 	keys  []*node
 	vals  []*node
 	items []*node
+	// count is the number of entries of a collection, kept or not.
+	count int
 }
 
 func (n *node) get(key string) *node {
@@ -94,9 +113,15 @@ func (n *node) get(key string) *node {
 type parser struct {
 	file string
 	errs []aos.Violation
+	// more counts the errors past maxPlanErrors.
+	more int
 }
 
 func (p *parser) errAt(pos aos.Position, directive int, rule aos.Rule, format string, args ...any) {
+	if len(p.errs) >= maxPlanErrors {
+		p.more++
+		return
+	}
 	p.errs = append(p.errs, aos.Violation{Directive: directive, Rule: rule, Message: fmt.Sprintf(format, args...), Pos: pos})
 }
 
@@ -126,16 +151,19 @@ func ParsePlan(name string, data []byte, lim PlanLimits) (*aos.Plan, error) {
 		p.errAt(badUTF8Pos(name, data), -1, aos.RulePlanSyntax, "plan is not valid UTF-8")
 		return nil, &PlanError{p.errs}
 	}
-	format := "yaml"
-	var root *node
+	plan := &aos.Plan{File: name, Format: "yaml"}
+	pd := newPlanDecoder(p, plan, lim)
 	var err error
 	if strings.HasSuffix(strings.ToLower(name), ".json") {
-		format = "json"
-		root, err = parseJSON(name, data)
+		plan.Format = "json"
+		err = decodeJSON(name, data, pd)
 	} else {
-		root, err = parseYAML(name, data)
+		err = decodeYAML(name, data, pd)
 	}
 	if err != nil {
+		// A document that does not parse reports that alone: what was
+		// decoded before the error says nothing reliable.
+		p.errs, p.more = nil, 0
 		var se *syntaxError
 		if errors.As(err, &se) {
 			p.errAt(se.pos, -1, aos.RulePlanSyntax, "%s", se.msg)
@@ -144,8 +172,7 @@ func ParsePlan(name string, data []byte, lim PlanLimits) (*aos.Plan, error) {
 		}
 		return nil, &PlanError{p.errs}
 	}
-	plan := &aos.Plan{File: name, Format: format}
-	p.decodePlan(root, plan, lim)
+	pd.finish()
 	if len(p.errs) > 0 {
 		sort.SliceStable(p.errs, func(i, j int) bool {
 			a, b := p.errs[i].Pos, p.errs[j].Pos
@@ -154,6 +181,11 @@ func ParsePlan(name string, data []byte, lim PlanLimits) (*aos.Plan, error) {
 			}
 			return a.Col < b.Col
 		})
+		if p.more > 0 {
+			last := p.errs[len(p.errs)-1]
+			p.errs = append(p.errs, aos.Violation{Directive: -1, Rule: last.Rule, Pos: last.Pos,
+				Message: fmt.Sprintf("and %d more errors, not listed", p.more)})
+		}
 		return nil, &PlanError{p.errs}
 	}
 	return plan, nil

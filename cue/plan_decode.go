@@ -34,72 +34,156 @@ func (p *parser) str(n *node, directive int, field string) (string, bool) {
 	return n.str, true
 }
 
-func (p *parser) decodePlan(root *node, plan *aos.Plan, lim PlanLimits) {
-	if !p.wantKind(root, kMap, -1, "a plan") {
-		return
+// planDecoder builds a plan from its document as a syntax decodes it: the
+// top-level fields one by one, then each directive as soon as it is read,
+// so that no tree of the whole document is ever held (see node).
+type planDecoder struct {
+	p    *parser
+	plan *aos.Plan
+	lim  PlanLimits
+	top  aos.Position
+	// seen holds the known top-level keys met so far.
+	seen map[string]*node
+	// dirs is the directives list, once met.
+	dirs  *node
+	count int // directives met
+	bad   bool
+}
+
+func newPlanDecoder(p *parser, plan *aos.Plan, lim PlanLimits) *planDecoder {
+	return &planDecoder{p: p, plan: plan, lim: lim, seen: map[string]*node{}}
+}
+
+// notMapping reports a document that is not a mapping.
+func (pd *planDecoder) notMapping(n *node) {
+	pd.bad = true
+	pd.p.wantKind(n, kMap, -1, "a plan")
+}
+
+// start begins the top-level mapping, at pos.
+func (pd *planDecoder) start(pos aos.Position) { pd.top = pos }
+
+// key records a top-level key; a known key given twice is an error that
+// ends decoding.
+func (pd *planDecoder) key(k *node) error {
+	if !planKeys[k.str] {
+		return nil
 	}
-	for i, k := range root.keys {
-		if !planKeys[k.str] {
-			p.errAt(k.pos, -1, aos.RulePlanSchema, "unknown field %q%s (a plan has version, id, goal, base and directives)", k.str,
-				didYouMean(k.str, slices.Sorted(maps.Keys(planKeys))))
-			_ = root.vals[i]
+	if prev, dup := pd.seen[k.str]; dup {
+		return &syntaxError{k.pos, fmt.Sprintf("key %q given twice (first at line %d)", k.str, prev.pos.Line)}
+	}
+	pd.seen[k.str] = k
+	return nil
+}
+
+// field decodes a top-level field other than a list of directives.
+func (pd *planDecoder) field(k, v *node) {
+	p, plan := pd.p, pd.plan
+	pd.fieldPos(k, v)
+	switch k.str {
+	case "version":
+		if p.wantKind(v, kInt, -1, "version") {
+			if v.str != "1" {
+				p.errAt(v.pos, -1, aos.RulePlanVersion, "plan version %s is not supported; this git-aos reads version 1", v.str)
+			}
+			plan.Version = aos.PlanVersion
 		}
-	}
-	top := aos.Position{File: p.file, Line: root.pos.Line, Col: root.pos.Col}
-	plan.FieldPos = make(map[string]aos.Position, len(root.keys))
-	for i, k := range root.keys {
-		plan.FieldPos[k.str] = root.vals[i].pos
-	}
-	if v := root.get("version"); v == nil {
-		p.errAt(top, -1, aos.RulePlanSchema, "version is required (version: 1)")
-	} else if p.wantKind(v, kInt, -1, "version") {
-		if v.str != "1" {
-			p.errAt(v.pos, -1, aos.RulePlanVersion, "plan version %s is not supported; this git-aos reads version 1", v.str)
+	case "id":
+		if s, ok := p.str(v, -1, "id"); ok {
+			if !PlanIDPattern.MatchString(s) {
+				p.errAt(v.pos, -1, aos.RulePlanID, "id %q must match %s", s, PlanIDPattern)
+			}
+			plan.ID = s
 		}
-		plan.Version = aos.PlanVersion
-	}
-	if v := root.get("id"); v == nil {
-		p.errAt(top, -1, aos.RulePlanSchema, "id is required")
-	} else if s, ok := p.str(v, -1, "id"); ok {
-		if !PlanIDPattern.MatchString(s) {
-			p.errAt(v.pos, -1, aos.RulePlanID, "id %q must match %s", s, PlanIDPattern)
+	case "goal":
+		if s, ok := p.str(v, -1, "goal"); ok {
+			if strings.TrimSpace(s) == "" {
+				p.errAt(v.pos, -1, aos.RulePlanSchema, "goal must not be empty")
+			}
+			plan.Goal = s
 		}
-		plan.ID = s
-	}
-	if v := root.get("goal"); v == nil {
-		p.errAt(top, -1, aos.RulePlanSchema, "goal is required")
-	} else if s, ok := p.str(v, -1, "goal"); ok {
-		if strings.TrimSpace(s) == "" {
-			p.errAt(v.pos, -1, aos.RulePlanSchema, "goal must not be empty")
-		}
-		plan.Goal = s
-	}
-	if v := root.get("base"); v != nil {
+	case "base":
 		if s, ok := p.str(v, -1, "base"); ok {
 			if !commitIDPattern.MatchString(s) {
 				p.errAt(v.pos, -1, aos.RulePlanBase, "base %q must be a full commit id (40 or 64 lowercase hex digits)", s)
 			}
 			plan.Base = s
 		}
+	case "directives":
+		pd.dirs = v
+		p.wantKind(v, kSeq, -1, "directives")
+	default:
+		p.errAt(k.pos, -1, aos.RulePlanSchema, "unknown field %q%s (a plan has version, id, goal, base and directives)", k.str,
+			didYouMean(k.str, slices.Sorted(maps.Keys(planKeys))))
 	}
-	ds := root.get("directives")
-	if ds == nil {
+}
+
+// startDirectives begins the list of directives, whose node (pos and
+// kind) is v.
+func (pd *planDecoder) startDirectives(k, v *node) {
+	pd.fieldPos(k, v)
+	pd.dirs = v
+}
+
+// fieldPos records where the value of top-level field k starts.
+func (pd *planDecoder) fieldPos(k, v *node) {
+	if pd.plan.FieldPos == nil {
+		pd.plan.FieldPos = map[string]aos.Position{}
+	}
+	pd.plan.FieldPos[k.str] = v.pos
+}
+
+// wantDirective reports whether the next directive is decoded: past the
+// limit the plan is refused, and the rest is only counted.
+func (pd *planDecoder) wantDirective() bool { return pd.count < pd.lim.MaxDirectives }
+
+// directive decodes the next directive, or counts it past the limit.
+func (pd *planDecoder) directive(n *node) {
+	i := pd.count
+	pd.count++
+	if pd.count > pd.lim.MaxDirectives {
+		pd.plan.Directives = nil
+		return
+	}
+	var d aos.Directive
+	pd.p.decodeDirective(n, i, &d)
+	pd.plan.Directives = append(pd.plan.Directives, d)
+}
+
+// finish reports what the whole document lacks.
+func (pd *planDecoder) finish() {
+	if pd.bad {
+		return
+	}
+	p := pd.p
+	top := aos.Position{File: p.file, Line: pd.top.Line, Col: pd.top.Col}
+	if pd.seen["version"] == nil {
+		p.errAt(top, -1, aos.RulePlanSchema, "version is required (version: 1)")
+	}
+	if pd.seen["id"] == nil {
+		p.errAt(top, -1, aos.RulePlanSchema, "id is required")
+	}
+	if pd.seen["goal"] == nil {
+		p.errAt(top, -1, aos.RulePlanSchema, "goal is required")
+	}
+	switch {
+	case pd.dirs == nil:
 		p.errAt(top, -1, aos.RulePlanSchema, "directives are required")
-		return
-	}
-	if !p.wantKind(ds, kSeq, -1, "directives") {
-		return
-	}
-	if len(ds.items) == 0 {
-		p.errAt(ds.pos, -1, aos.RulePlanSchema, "a plan needs at least one directive")
-	}
-	if len(ds.items) > lim.MaxDirectives {
-		p.errAt(ds.pos, -1, aos.RulePlanSize, "plan has %d directives, over the limit of %d (policies.max_directives)", len(ds.items), lim.MaxDirectives)
-		return
-	}
-	plan.Directives = make([]aos.Directive, len(ds.items))
-	for i, dn := range ds.items {
-		p.decodeDirective(dn, i, &plan.Directives[i])
+	case pd.dirs.kind != kSeq:
+	case pd.count == 0:
+		p.errAt(pd.dirs.pos, -1, aos.RulePlanSchema, "a plan needs at least one directive")
+	case pd.count > pd.lim.MaxDirectives:
+		// The directives decoded before the limit was known are not
+		// judged: the plan is refused for its size.
+		kept := p.errs[:0]
+		for _, e := range p.errs {
+			if e.Directive < 0 {
+				kept = append(kept, e)
+			}
+		}
+		p.errs = kept
+		pd.plan.Directives = nil
+		p.errAt(pd.dirs.pos, -1, aos.RulePlanSize, "plan has %d directives, over the limit of %d (policies.max_directives)", pd.count, pd.lim.MaxDirectives)
 	}
 }
 
@@ -201,8 +285,8 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 			if !p.wantKind(v, kSeq, i, "args") {
 				continue
 			}
-			if len(v.items) > maxArgs {
-				p.errAt(v.pos, i, aos.RulePlanSchema, "args has %d items, over the limit of %d", len(v.items), maxArgs)
+			if v.count > maxArgs {
+				p.errAt(v.pos, i, aos.RulePlanSchema, "args has %d items, over the limit of %d", v.count, maxArgs)
 				continue
 			}
 			d.Args = make([]string, 0, len(v.items))

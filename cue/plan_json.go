@@ -6,29 +6,60 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/architectos/aos"
 )
 
+// jsonParser reads a JSON plan as a stream of tokens. Positions are
+// computed by a cursor that only moves forward, since tokens come in the
+// order of the text: each byte is looked at once, whatever the shape of
+// the document (one line of JSON, as json.dumps and JSON.stringify print
+// it, costs what the same plan pretty-printed costs).
 type jsonParser struct {
-	name  string
-	data  []byte
-	dec   *json.Decoder
-	lines []int // byte offsets of line starts
+	name string
+	data []byte
+	dec  *json.Decoder
+	// cur is the position of offset cur.off.
+	cur struct{ off, line, col int }
 }
 
-func parseJSON(name string, data []byte) (*node, error) {
-	jp := &jsonParser{name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data)), lines: []int{0}}
+func decodeJSON(name string, data []byte, pd *planDecoder) error {
+	jp := &jsonParser{name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	jp.cur.line, jp.cur.col = 1, 1
 	jp.dec.UseNumber()
-	for i, c := range data {
-		if c == '\n' {
-			jp.lines = append(jp.lines, i+1)
-		}
+	t, pos, err := jp.token()
+	if err != nil {
+		return err
 	}
-	n, err := jp.value(0)
+	if t != json.Delim('{') {
+		n, err := jp.valueFrom(t, pos, 0, 0)
+		if err != nil {
+			return err
+		}
+		pd.notMapping(n)
+	} else if err := jp.plan(pos, pd); err != nil {
+		return err
+	}
+	start := jp.next()
+	if _, err := jp.dec.Token(); err != io.EOF {
+		return &syntaxError{jp.pos(start), "a plan is one JSON document; found more after it"}
+	}
+	return nil
+}
+
+// parseJSON decodes one JSON document holding a directive (its
+// parameters), as a directive of a plan is decoded: at the depth of a
+// plan's directives, its fields and args kept.
+func parseJSON(name string, data []byte) (*node, error) {
+	jp := &jsonParser{name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	jp.cur.line, jp.cur.col = 1, 1
+	jp.dec.UseNumber()
+	t, pos, err := jp.token()
+	if err != nil {
+		return nil, err
+	}
+	n, err := jp.valueFrom(t, pos, 2, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +68,59 @@ func parseJSON(name string, data []byte) (*node, error) {
 		return nil, &syntaxError{jp.pos(start), "a plan is one JSON document; found more after it"}
 	}
 	return n, nil
+}
+
+// plan decodes the top-level object, whose '{' was read at pos.
+func (jp *jsonParser) plan(pos aos.Position, pd *planDecoder) error {
+	pd.start(pos)
+	for {
+		kt, kpos, err := jp.token()
+		if err != nil {
+			return err
+		}
+		if kt == json.Delim('}') {
+			return nil
+		}
+		ks, ok := kt.(string)
+		if !ok {
+			return &syntaxError{kpos, "JSON: object key must be a string"}
+		}
+		k := &node{kind: kString, pos: kpos, str: ks}
+		if err := pd.key(k); err != nil {
+			return err
+		}
+		vt, vpos, err := jp.token()
+		if err != nil {
+			return err
+		}
+		if ks == "directives" && vt == json.Delim('[') {
+			pd.startDirectives(k, &node{kind: kSeq, pos: vpos})
+			for {
+				it, ipos, err := jp.token()
+				if err != nil {
+					return err
+				}
+				if it == json.Delim(']') {
+					break
+				}
+				keep := 2 // a directive's fields, and its args
+				if !pd.wantDirective() {
+					keep = 0
+				}
+				n, err := jp.valueFrom(it, ipos, 2, keep)
+				if err != nil {
+					return err
+				}
+				pd.directive(n)
+			}
+			continue
+		}
+		v, err := jp.valueFrom(vt, vpos, 1, 0)
+		if err != nil {
+			return err
+		}
+		pd.field(k, v)
+	}
 }
 
 // next returns the offset where the next token starts.
@@ -53,16 +137,31 @@ func (jp *jsonParser) next() int {
 	return off
 }
 
+// pos returns the position of byte offset off, moving the cursor there.
+// Columns count characters, as editors do.
 func (jp *jsonParser) pos(off int) aos.Position {
-	i := sort.Search(len(jp.lines), func(i int) bool { return jp.lines[i] > off }) - 1
-	return aos.Position{File: jp.name, Line: i + 1, Col: utf8.RuneCount(jp.data[jp.lines[i]:off]) + 1}
+	off = min(max(off, 0), len(jp.data))
+	c := &jp.cur
+	if off < c.off {
+		c.off, c.line, c.col = 0, 1, 1
+	}
+	for _, b := range jp.data[c.off:off] {
+		switch {
+		case b == '\n':
+			c.line, c.col = c.line+1, 1
+		case b&0xc0 != 0x80: // not a UTF-8 continuation byte
+			c.col++
+		}
+	}
+	c.off = off
+	return aos.Position{File: jp.name, Line: c.line, Col: c.col}
 }
 
 func (jp *jsonParser) token() (json.Token, aos.Position, error) {
 	start := jp.next()
 	t, err := jp.dec.Token()
-	pos := jp.pos(start)
 	if err != nil {
+		pos := jp.pos(start)
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			pos = jp.pos(int(se.Offset))
@@ -72,18 +171,14 @@ func (jp *jsonParser) token() (json.Token, aos.Position, error) {
 		}
 		return nil, pos, &syntaxError{pos, "JSON: " + err.Error()}
 	}
-	return t, pos, nil
+	return t, jp.pos(start), nil
 }
 
-func (jp *jsonParser) value(depth int) (*node, error) {
-	t, pos, err := jp.token()
-	if err != nil {
-		return nil, err
-	}
-	return jp.valueFrom(t, pos, depth)
-}
-
-func (jp *jsonParser) valueFrom(t json.Token, pos aos.Position, depth int) (*node, error) {
+// valueFrom decodes the value that starts with token t at pos, depth
+// levels deep. The children of collections are kept down to keep levels
+// (at most maxChildren each); deeper collections are read, checked and
+// counted only.
+func (jp *jsonParser) valueFrom(t json.Token, pos aos.Position, depth, keep int) (*node, error) {
 	if depth > MaxPlanDepth {
 		return nil, &syntaxError{pos, fmt.Sprintf("plan nests deeper than %d levels", MaxPlanDepth)}
 	}
@@ -93,7 +188,7 @@ func (jp *jsonParser) valueFrom(t json.Token, pos aos.Position, depth int) (*nod
 		switch v {
 		case '{':
 			n.kind = kMap
-			seen := map[string]*node{}
+			var seen map[string]*node
 			for {
 				kt, kpos, err := jp.token()
 				if err != nil {
@@ -106,17 +201,31 @@ func (jp *jsonParser) valueFrom(t json.Token, pos aos.Position, depth int) (*nod
 				if !ok {
 					return nil, &syntaxError{kpos, "JSON: object key must be a string"}
 				}
-				k := &node{kind: kString, pos: kpos, str: ks}
-				if prev, dup := seen[ks]; dup {
-					return nil, &syntaxError{kpos, fmt.Sprintf("key %q given twice (first at line %d)", ks, prev.pos.Line)}
+				n.count++
+				store := keep > 0 && n.count <= maxChildren
+				var k *node
+				if store {
+					k = &node{kind: kString, pos: kpos, str: ks}
+					if prev, dup := seen[ks]; dup {
+						return nil, &syntaxError{kpos, fmt.Sprintf("key %q given twice (first at line %d)", ks, prev.pos.Line)}
+					}
+					if seen == nil {
+						seen = map[string]*node{}
+					}
+					seen[ks] = k
 				}
-				seen[ks] = k
-				val, err := jp.value(depth + 1)
+				vt, vpos, err := jp.token()
 				if err != nil {
 					return nil, err
 				}
-				n.keys = append(n.keys, k)
-				n.vals = append(n.vals, val)
+				val, err := jp.valueFrom(vt, vpos, depth+1, keepBelow(keep, store))
+				if err != nil {
+					return nil, err
+				}
+				if store {
+					n.keys = append(n.keys, k)
+					n.vals = append(n.vals, val)
+				}
 			}
 		case '[':
 			n.kind = kSeq
@@ -128,11 +237,15 @@ func (jp *jsonParser) valueFrom(t json.Token, pos aos.Position, depth int) (*nod
 				if it == json.Delim(']') {
 					return n, nil
 				}
-				val, err := jp.valueFrom(it, ipos, depth+1)
+				n.count++
+				store := keep > 0 && n.count <= maxChildren
+				val, err := jp.valueFrom(it, ipos, depth+1, keepBelow(keep, store))
 				if err != nil {
 					return nil, err
 				}
-				n.items = append(n.items, val)
+				if store {
+					n.items = append(n.items, val)
+				}
 			}
 		default:
 			return nil, &syntaxError{pos, fmt.Sprintf("JSON: unexpected %q", v)}
@@ -152,4 +265,12 @@ func (jp *jsonParser) valueFrom(t json.Token, pos aos.Position, depth int) (*nod
 		n.kind = kNull
 	}
 	return n, nil
+}
+
+// keepBelow is how many levels a kept (store) or dropped child keeps.
+func keepBelow(keep int, store bool) int {
+	if !store {
+		return 0
+	}
+	return keep - 1
 }

@@ -22,27 +22,79 @@ var yaml11Bools = map[string]bool{
 
 var yamlLineRe = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
-func parseYAML(name string, data []byte) (*node, error) {
+// decodeYAML decodes a YAML plan. The YAML library reads the document
+// into its own tree of nodes; the plan is taken from it a directive at a
+// time, each directive's nodes released as soon as it is decoded.
+func decodeYAML(name string, data []byte, pd *planDecoder) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if err == io.EOF {
-			return nil, &syntaxError{aos.Position{File: name, Line: 1, Col: 1}, "plan is empty"}
+			return &syntaxError{aos.Position{File: name, Line: 1, Col: 1}, "plan is empty"}
 		}
-		return nil, yamlErr(name, data, err)
+		return yamlErr(name, data, err)
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case err == io.EOF:
 	case err != nil:
-		return nil, yamlErr(name, data, err)
+		return yamlErr(name, data, err)
 	default:
-		return nil, &syntaxError{aos.Position{File: name, Line: extra.Line, Col: extra.Column}, "a plan is one YAML document; found another"}
+		return &syntaxError{aos.Position{File: name, Line: extra.Line, Col: extra.Column}, "a plan is one YAML document; found another"}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, &syntaxError{aos.Position{File: name, Line: 1, Col: 1}, "plan is empty"}
+		return &syntaxError{aos.Position{File: name, Line: 1, Col: 1}, "plan is empty"}
 	}
-	return convertYAML(name, doc.Content[0], 0)
+	root := doc.Content[0]
+	doc.Content = nil
+	if root.Kind != yaml.MappingNode {
+		n, err := convertYAML(name, root, 0, 0)
+		if err != nil {
+			return err
+		}
+		pd.notMapping(n)
+		return nil
+	}
+	if err := checkYAMLNode(name, root); err != nil {
+		return err
+	}
+	pd.start(aos.Position{File: name, Line: root.Line, Col: root.Column})
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		ky, vy := root.Content[i], root.Content[i+1]
+		root.Content[i], root.Content[i+1] = nil, nil
+		k, err := yamlKey(name, ky, 1)
+		if err != nil {
+			return err
+		}
+		if err := pd.key(k); err != nil {
+			return err
+		}
+		if k.str == "directives" && vy.Kind == yaml.SequenceNode {
+			if err := checkYAMLNode(name, vy); err != nil {
+				return err
+			}
+			pd.startDirectives(k, &node{kind: kSeq, pos: aos.Position{File: name, Line: vy.Line, Col: vy.Column}})
+			for j, item := range vy.Content {
+				vy.Content[j] = nil
+				keep := 2 // a directive's fields, and its args
+				if !pd.wantDirective() {
+					keep = 0
+				}
+				n, err := convertYAML(name, item, 2, keep)
+				if err != nil {
+					return err
+				}
+				pd.directive(n)
+			}
+			continue
+		}
+		v, err := convertYAML(name, vy, 1, 0)
+		if err != nil {
+			return err
+		}
+		pd.field(k, v)
+	}
+	return nil
 }
 
 // yamlParserProblems are the problems the YAML parser (as opposed to its
@@ -168,57 +220,87 @@ func controlCharPos(name string, data []byte) aos.Position {
 	return aos.Position{File: name, Line: line, Col: col}
 }
 
-func convertYAML(name string, y *yaml.Node, depth int) (*node, error) {
+// checkYAMLNode refuses the YAML features a plan may not use on y
+// itself: anchors, aliases and tags other than the core ones.
+func checkYAMLNode(name string, y *yaml.Node) error {
+	pos := aos.Position{File: name, Line: y.Line, Col: y.Column}
+	if y.Anchor != "" {
+		return &syntaxError{pos, fmt.Sprintf("YAML anchor &%s: anchors and aliases are not allowed in plans", y.Anchor)}
+	}
+	if y.Kind == yaml.AliasNode {
+		return &syntaxError{pos, "YAML alias: anchors and aliases are not allowed in plans"}
+	}
+	if y.Tag != "" && !strings.HasPrefix(y.Tag, "!!") {
+		return &syntaxError{pos, fmt.Sprintf("YAML tag %s is not allowed in plans", y.Tag)}
+	}
+	return nil
+}
+
+// yamlKey converts a mapping key, which must be a plain string.
+func yamlKey(name string, ky *yaml.Node, depth int) (*node, error) {
+	kpos := aos.Position{File: name, Line: ky.Line, Col: ky.Column}
+	if ky.Tag == "!!merge" {
+		return nil, &syntaxError{kpos, "YAML merge key <<: is not allowed in plans"}
+	}
+	if ky.Kind != yaml.ScalarNode || ky.Tag != "!!str" {
+		return nil, &syntaxError{kpos, "mapping keys must be strings"}
+	}
+	return convertYAML(name, ky, depth, 0)
+}
+
+// convertYAML converts y, depth levels deep. The children of collections
+// are kept down to keep levels (at most maxChildren each); deeper
+// collections are checked and counted only.
+func convertYAML(name string, y *yaml.Node, depth, keep int) (*node, error) {
 	pos := aos.Position{File: name, Line: y.Line, Col: y.Column}
 	if depth > MaxPlanDepth {
 		return nil, &syntaxError{pos, fmt.Sprintf("plan nests deeper than %d levels", MaxPlanDepth)}
 	}
-	if y.Anchor != "" {
-		return nil, &syntaxError{pos, fmt.Sprintf("YAML anchor &%s: anchors and aliases are not allowed in plans", y.Anchor)}
-	}
-	if y.Kind == yaml.AliasNode {
-		return nil, &syntaxError{pos, "YAML alias: anchors and aliases are not allowed in plans"}
-	}
-	if y.Tag != "" && !strings.HasPrefix(y.Tag, "!!") {
-		return nil, &syntaxError{pos, fmt.Sprintf("YAML tag %s is not allowed in plans", y.Tag)}
+	if err := checkYAMLNode(name, y); err != nil {
+		return nil, err
 	}
 	n := &node{pos: pos}
 	switch y.Kind {
 	case yaml.MappingNode:
 		n.kind = kMap
-		seen := map[string]*node{}
+		var seen map[string]*node
 		for i := 0; i+1 < len(y.Content); i += 2 {
-			ky := y.Content[i]
-			kpos := aos.Position{File: name, Line: ky.Line, Col: ky.Column}
-			if ky.Tag == "!!merge" {
-				return nil, &syntaxError{kpos, "YAML merge key <<: is not allowed in plans"}
-			}
-			if ky.Kind != yaml.ScalarNode || ky.Tag != "!!str" {
-				return nil, &syntaxError{kpos, "mapping keys must be strings"}
-			}
-			k, err := convertYAML(name, ky, depth+1)
+			k, err := yamlKey(name, y.Content[i], depth+1)
 			if err != nil {
 				return nil, err
 			}
-			if prev, dup := seen[k.str]; dup {
-				return nil, &syntaxError{kpos, fmt.Sprintf("key %q given twice (first at line %d)", k.str, prev.pos.Line)}
+			n.count++
+			store := keep > 0 && n.count <= maxChildren
+			if store {
+				if prev, dup := seen[k.str]; dup {
+					return nil, &syntaxError{k.pos, fmt.Sprintf("key %q given twice (first at line %d)", k.str, prev.pos.Line)}
+				}
+				if seen == nil {
+					seen = map[string]*node{}
+				}
+				seen[k.str] = k
 			}
-			seen[k.str] = k
-			v, err := convertYAML(name, y.Content[i+1], depth+1)
+			v, err := convertYAML(name, y.Content[i+1], depth+1, keepBelow(keep, store))
 			if err != nil {
 				return nil, err
 			}
-			n.keys = append(n.keys, k)
-			n.vals = append(n.vals, v)
+			if store {
+				n.keys = append(n.keys, k)
+				n.vals = append(n.vals, v)
+			}
 		}
 	case yaml.SequenceNode:
 		n.kind = kSeq
 		for _, c := range y.Content {
-			v, err := convertYAML(name, c, depth+1)
+			n.count++
+			store := keep > 0 && n.count <= maxChildren
+			v, err := convertYAML(name, c, depth+1, keepBelow(keep, store))
 			if err != nil {
 				return nil, err
 			}
-			n.items = append(n.items, v)
+			if store {
+				n.items = append(n.items, v)
+			}
 		}
 	case yaml.ScalarNode:
 		n.str = y.Value

@@ -148,6 +148,11 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 			c.add("environment", "environment type %q needs an image", m.Environment.Type)
 		}
 	}
+	if m.Environment.Image != "" {
+		if err := policy.CheckImage(m.Environment.Image); err != nil {
+			c.add("environment.image", "%v", err)
+		}
+	}
 	if m.Environment.Engine != "" && m.Environment.Type != "container" {
 		c.add("environment.engine", "engine is only for type container")
 	}

@@ -90,7 +90,9 @@ func Run(ctx context.Context, opts Options) error {
 	// kept; the steps name them relative to it, as a user in it would.
 	rel := filepath.Join("..", "plans")
 	if opts.Keep != "" {
-		rel = filepath.Join(".git", "aos-demo-plans")
+		// Beside the kept repository: git aos never reads a plan
+		// from a git directory.
+		rel = filepath.Join("..", filepath.Base(dir)+"-plans")
 	}
 	plans := filepath.Join(dir, rel)
 	if err := os.MkdirAll(plans, 0o755); err != nil {

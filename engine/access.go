@@ -175,6 +175,15 @@ func (r *runner) deleteAllowed(d *aos.Directive, q, why string) bool {
 // dirVisible reports whether directory p holds a visible file. An
 // ignored directory holds none: globs match a path's parents.
 func (r *runner) dirVisible(p string) bool {
+	if v, ok := r.dirVis[p]; ok {
+		return v
+	}
+	v := r.holdsVisible(p)
+	r.dirVis[p] = v
+	return v
+}
+
+func (r *runner) holdsVisible(p string) bool {
 	if !r.visible(p) {
 		return false
 	}

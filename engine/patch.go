@@ -24,13 +24,14 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 	if !ok {
 		return
 	}
-	type result struct {
-		path string
-		mode uint32
-		data []byte
-		del  bool
-	}
-	var results []result
+	// The files of a patch apply one after the other, each to the state
+	// the ones before it left, as git apply does: a patch may delete a
+	// file and create a directory of the same name, and change a file
+	// twice, but never make a file and a path beneath it (path.through_file,
+	// checked by canWrite against what the patch made so far) or a file
+	// where a directory still is. The staged tree is changed only when the
+	// whole patch applies.
+	r.st.begin()
 	var touched []string
 	var allDeletes []string
 	r.leaving = map[string]bool{}
@@ -93,26 +94,6 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 				continue
 			}
 		}
-		// Writes: the new side, and a deleted or renamed-away old side.
-		if f.NewPath != "" {
-			deletes, can := r.canWrite(d, f.NewPath)
-			if !can {
-				ok = false
-			}
-			allDeletes = append(allDeletes, deletes...)
-			if f.Op == patch.Add {
-				if _, exists := r.st.files[f.NewPath]; exists && r.visible(f.NewPath) {
-					r.violate(d, f.NewPath, aos.RulePatchApply, "patch creates a file that exists")
-					ok = false
-				}
-			}
-			if f.Op == patch.Rename || f.Op == patch.Copy {
-				if _, exists := r.st.files[f.NewPath]; exists && r.visible(f.NewPath) {
-					r.violate(d, f.NewPath, aos.RulePatchApply, fmt.Sprintf("%s target exists", f.Op))
-					ok = false
-				}
-			}
-		}
 		if f.Op == patch.Delete || f.Op == patch.Rename {
 			if !r.deleteAllowed(d, f.OldPath, fmt.Sprintf("patch %ss %s", f.Op, f.OldPath)) {
 				ok = false
@@ -128,38 +109,86 @@ func (r *runner) applyPatch(d *aos.Directive, o *aos.Outcome) {
 			if len(data) != 0 {
 				r.violate(d, f.OldPath, aos.RulePatchApply, "deletion patch does not remove the whole file")
 				ok = false
+				continue
 			}
-			results = append(results, result{path: f.OldPath, del: true})
+			r.st.remove(f.OldPath)
 			touched = append(touched, f.OldPath)
 			continue
 		}
-		if !r.deny(d, f.NewPath, r.pol.Size(int64(len(data)))) {
-			ok = false
-		}
 		if f.Op == patch.Rename {
-			results = append(results, result{path: f.OldPath, del: true})
+			// The old side goes first: a rename may put the new side
+			// beneath a path the old one frees.
+			r.st.remove(f.OldPath)
 			touched = append(touched, f.OldPath)
 		}
-		results = append(results, result{path: f.NewPath, mode: newMode, data: data})
+		// Writes: the new side, with what it replaces on its way.
+		if !r.patchWrite(d, f, oldMode, data, &allDeletes) {
+			ok = false
+			continue
+		}
 		touched = append(touched, f.NewPath)
 	}
 	if !ok {
+		r.st.rollback()
 		return
 	}
+	r.st.commit()
 	r.approve(d, append(touched, allDeletes...))
-	for _, q := range allDeletes {
-		r.st.remove(q)
-	}
-	for _, res := range results {
-		if res.del {
-			r.st.remove(res.path)
-		} else {
-			r.st.put(res.path, res.mode, res.data)
-		}
-	}
 	r.gen++
 	o.Digest, o.Size = Digest([]byte(d.Patch)), int64(len(d.Patch))
 	o.Paths = append(touched, allDeletes...)
+}
+
+// patchWrite judges and stages the new side of file patch f, whose old
+// side had mode oldMode, with content data; the entries it replaces on
+// its way are added to deletes.
+func (r *runner) patchWrite(d *aos.Directive, f *patch.File, oldMode uint32, data []byte, deletes *[]string) bool {
+	p := f.NewPath
+	ok := true
+	if _, exists := r.st.files[p]; exists && r.visible(p) {
+		switch f.Op {
+		case patch.Add:
+			r.violate(d, p, aos.RulePatchApply, "patch creates a file that exists")
+			ok = false
+		case patch.Rename, patch.Copy:
+			r.violate(d, p, aos.RulePatchApply, fmt.Sprintf("%s target exists", f.Op))
+			ok = false
+		}
+	}
+	if f.Op == patch.Add || f.Op == patch.Rename || f.Op == patch.Copy {
+		if r.st.IsDir(p) && r.dirVisible(p) {
+			// git apply refuses a file where a directory is; the
+			// patch must delete the directory's files first.
+			for _, q := range r.st.under(p) {
+				if r.visible(q) {
+					r.violate(d, p, aos.RulePatchApply, fmt.Sprintf("patch creates %s where a directory is (holding %s); delete its files first", p, q))
+					break
+				}
+			}
+			return false
+		}
+	}
+	dels, can := r.canWrite(d, p)
+	if !can {
+		return false
+	}
+	// The mode's policy was judged by applyPatch.
+	newMode := f.NewMode
+	if newMode == 0 {
+		newMode = oldMode
+	}
+	if !r.deny(d, p, r.pol.Size(int64(len(data)))) {
+		ok = false
+	}
+	if !ok {
+		return false
+	}
+	for _, q := range dels {
+		r.st.remove(q)
+	}
+	*deletes = append(*deletes, dels...)
+	r.st.put(p, newMode, data)
+	return true
 }
 
 func firstNonEmpty(a, b string) string {

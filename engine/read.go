@@ -27,20 +27,28 @@ func (r *runner) fileRead(d *aos.Directive, o *aos.Outcome) {
 	if !r.readable(d, d.Path) {
 		return
 	}
-	data, err := r.st.Read(d.Path)
-	if err != nil {
-		r.failRead(d, d.Path, err)
-		return
+	// A file read again before it changes gives the same reply, shared.
+	c := r.reads[d.Path]
+	if c == nil {
+		data, err := r.st.Read(d.Path)
+		if err != nil {
+			r.failRead(d, d.Path, err)
+			return
+		}
+		mode, _ := r.st.Lookup(d.Path)
+		reply := &FileReply{Path: d.Path, Mode: fmt.Sprintf("%o", mode), Size: int64(len(data)), BlobID: BlobID(data)}
+		if !r.opts.SkipReplies {
+			if isText(data) {
+				reply.Content = string(data)
+			} else {
+				reply.ContentBase64 = data
+			}
+		}
+		c = &fixed{reply: *reply, digest: Digest(data), size: int64(len(data))}
+		r.reads[d.Path] = c
 	}
-	mode, _ := r.st.Lookup(d.Path)
-	o.Size, o.Digest = int64(len(data)), Digest(data)
-	reply := FileReply{Path: d.Path, Mode: fmt.Sprintf("%o", mode), Size: int64(len(data)), BlobID: BlobID(data)}
-	if isText(data) {
-		reply.Content = string(data)
-	} else {
-		reply.ContentBase64 = data
-	}
-	r.res.Replies[d.Index] = reply
+	o.Size, o.Digest = c.size, c.digest
+	r.res.Replies[d.Index] = c.reply
 }
 
 // StatReply is what STAT returns.
@@ -122,6 +130,33 @@ func (r *runner) ls(d *aos.Directive, o *aos.Outcome) {
 			return
 		}
 	}
+	if r.opts.SkipReplies {
+		return
+	}
+	l := r.listings[dir]
+	if l == nil {
+		var bad string
+		var err error
+		if l, bad, err = r.list(dir); err != nil {
+			r.failRead(d, bad, err)
+			return
+		}
+		r.listings[dir] = l
+	}
+	o.Digest, o.Size = l.digest, int64(len(l.entries))
+	r.res.Replies[d.Index] = l.entries
+}
+
+// listing is the reply of an LS of a directory, kept until something
+// beneath it changes: repeated listings share it.
+type listing struct {
+	entries []LSEntry
+	digest  string
+}
+
+// list lists dir; an entry whose size cannot be read is named with the
+// error.
+func (r *runner) list(dir string) (*listing, string, error) {
 	prefix := ""
 	if dir != "." {
 		prefix = dir + "/"
@@ -142,8 +177,7 @@ func (r *runner) ls(d *aos.Directive, o *aos.Outcome) {
 			} else if f.mode != aos.ModeGitlink {
 				var err error
 				if e.Size, err = r.st.baseSize(p, f.hash); err != nil {
-					r.failRead(d, p, err)
-					return
+					return nil, p, err
 				}
 			}
 		}
@@ -156,8 +190,7 @@ func (r *runner) ls(d *aos.Directive, o *aos.Outcome) {
 		entries[i] = *seen[n]
 	}
 	b, _ := json.Marshal(entries)
-	o.Digest, o.Size = Digest(b), int64(len(entries))
-	r.res.Replies[d.Index] = entries
+	return &listing{entries: entries, digest: Digest(b)}, "", nil
 }
 
 func (r *runner) diff(d *aos.Directive, o *aos.Outcome) {
@@ -215,6 +248,9 @@ func (r *runner) diff(d *aos.Directive, o *aos.Outcome) {
 		r.violate(d, p, aos.RulePathNotFound, "no such file on either side")
 		return
 	}
+	if r.opts.SkipReplies {
+		return
+	}
 	text := patch.Unified(p, old, oldMode, cur, curMode)
 	o.Size, o.Digest = int64(len(text)), Digest([]byte(text))
 	r.res.Replies[d.Index] = text
@@ -224,33 +260,60 @@ func isText(b []byte) bool {
 	return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b)
 }
 
+// fixed is a reply that does not change during a run (the manifest, the
+// history of the base, the environment): it is computed once, whatever
+// the number of directives that ask for it.
+type fixed struct {
+	done   bool
+	reply  any
+	digest string
+	size   int64
+	err    error
+}
+
 func (r *runner) getManifest(d *aos.Directive, o *aos.Outcome) {
-	view := RedactedManifest(r.m)
-	r.res.Replies[d.Index] = view
-	b, _ := json.Marshal(view)
-	o.Digest, o.Size = Digest(b), int64(len(b))
+	f := &r.fixed[0]
+	if !f.done {
+		view := RedactedManifest(r.m)
+		b, _ := json.Marshal(view)
+		*f = fixed{done: true, reply: view, digest: Digest(b), size: int64(len(b))}
+	}
+	r.res.Replies[d.Index] = f.reply
+	o.Digest, o.Size = f.digest, f.size
 }
 
 func (r *runner) getEnvironmentInfo(d *aos.Directive) {
-	if r.opts.EnvInfo != nil {
-		r.res.Replies[d.Index] = r.opts.EnvInfo()
+	if r.opts.EnvInfo == nil {
+		return
 	}
+	f := &r.fixed[1]
+	if !f.done {
+		*f = fixed{done: true, reply: r.opts.EnvInfo()}
+	}
+	r.res.Replies[d.Index] = f.reply
 }
 
 func (r *runner) getHistory(d *aos.Directive, o *aos.Outcome) {
 	if r.opts.History == nil {
 		return
 	}
-	h, err := r.opts.History()
-	if errors.Is(err, aos.ErrDamaged) {
-		r.failRead(d, "the audit log", err)
+	f := &r.fixed[2]
+	if !f.done {
+		h, err := r.opts.History()
+		*f = fixed{done: true, reply: h, err: err}
+		if err == nil {
+			b, _ := json.Marshal(h)
+			f.digest, f.size = Digest(b), int64(len(b))
+		}
+	}
+	if errors.Is(f.err, aos.ErrDamaged) {
+		r.failRead(d, "the audit log", f.err)
 		return
 	}
-	if err != nil {
-		r.violate(d, "", aos.RuleHistoryRead, fmt.Sprintf("cannot read history: %v", err))
+	if f.err != nil {
+		r.violate(d, "", aos.RuleHistoryRead, fmt.Sprintf("cannot read history: %v", f.err))
 		return
 	}
-	r.res.Replies[d.Index] = h
-	b, _ := json.Marshal(h)
-	o.Digest, o.Size = Digest(b), int64(len(b))
+	r.res.Replies[d.Index] = f.reply
+	o.Digest, o.Size = f.digest, f.size
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/policy"
@@ -28,7 +29,8 @@ type Options struct {
 	// Apply runs jobs and validators; without it the run only checks.
 	Apply bool
 	Jobs  JobRunner
-	// Validate runs validators; nil runs none.
+	// Validate runs validators: before each job when applying, and on the
+	// final state of every run; nil runs none.
 	Validate ValidateFunc
 	// Tree opens another commit's tree, for DIFF against.
 	Tree func(rev string) (Base, error)
@@ -40,6 +42,12 @@ type Options struct {
 	// redacted through the current ignored rules); nil reads them as
 	// they are.
 	View *View
+	// SkipReplies leaves out what the reads return (listings, diffs,
+	// contents) and their digests, for a caller that uses neither: plan
+	// check, whose verdict never depends on them. A plan that lists a
+	// directory after each write into it then costs what its
+	// directives do, not what their replies would.
+	SkipReplies bool
 }
 
 // Result is the outcome of a run.
@@ -81,6 +89,18 @@ type runner struct {
 	leaving map[string]bool
 	// vis caches visible by path: rules are fixed for a run.
 	vis map[string]bool
+	// dirVis caches dirVisible, and listings the replies of LS, by
+	// directory; a change of a path drops the entries of its parents
+	// (dropDirs), so that a listing is computed again only when
+	// something beneath it changed.
+	dirVis   map[string]bool
+	listings map[string]*listing
+	// fixed caches the replies of GET_MANIFEST, GET_ENVIRONMENT_INFO
+	// and GET_HISTORY.
+	fixed [3]fixed
+	// reads caches FILE_READ replies by path, dropped when the path
+	// changes.
+	reads map[string]*fixed
 	// pol judges changes by the manifest's policies.
 	pol *policy.Policies
 	// abort is why the run stopped in the middle of a directive (its
@@ -144,7 +164,9 @@ func (r *runner) finish(ds []aos.Directive) (*Result, error) {
 	if i, den := r.pol.TestsOnWrite(ds); den != nil {
 		r.deny(&ds[i], "", den)
 	}
-	if r.opts.Apply && r.res.OK() {
+	// The validators judge the final state, in plan check too (where
+	// jobs do not run, so that state holds only the directives' writes).
+	if r.res.OK() {
 		r.validate()
 	}
 	// A job or validator that ctx stopped did not fail: the run did not
@@ -172,9 +194,27 @@ func newRunner(ctx context.Context, base Base, opts Options, n int) (*runner, er
 	if err != nil {
 		return nil, err
 	}
-	return &runner{ctx: ctx, opts: opts, m: opts.Manifest, st: st, pol: pol, valGen: -1,
+	r := &runner{ctx: ctx, opts: opts, m: opts.Manifest, st: st, pol: pol, valGen: -1,
 		argRe: map[string]*regexp.Regexp{}, vis: map[string]bool{},
-		res: &Result{State: st, Outcomes: make([]aos.Outcome, n), Replies: make([]any, n), Changed: make([][]PathChange, n)}}, nil
+		dirVis: map[string]bool{}, listings: map[string]*listing{}, reads: map[string]*fixed{},
+		res: &Result{State: st, Outcomes: make([]aos.Outcome, n), Replies: make([]any, n), Changed: make([][]PathChange, n)}}
+	st.onChange = r.dropDirs
+	return r, nil
+}
+
+// dropDirs forgets what is cached of p and the directories holding it.
+func (r *runner) dropDirs(p string) {
+	delete(r.reads, p)
+	for {
+		i := strings.LastIndexByte(p, '/')
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+		delete(r.dirVis, p)
+		delete(r.listings, p)
+	}
+	delete(r.listings, ".")
 }
 
 // step runs d, directive i, and records its outcome.

@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash"
 	"io/fs"
 	"slices"
 	"sort"
@@ -40,6 +43,13 @@ type file struct {
 	hash    string // the base blob, when data is nil
 	data    []byte // new content, when changed
 	changed bool
+	// appended is set when data is a buffer of the staged tree's own,
+	// grown by FILE_APPEND, which nothing else holds past its length:
+	// the next append extends it in place, and sum, the running SHA-256
+	// of data, takes only the new bytes, so that appending to one file
+	// again and again costs what its content does.
+	appended bool
+	sum      hash.Hash
 }
 
 // State is the staged tree: the base plus the plan's changes so far.
@@ -62,6 +72,17 @@ type State struct {
 	// journal, while a directive runs, holds each path it changed with
 	// the file there before (nil for none).
 	journal map[string]*file
+	// onChange, when set, is told of every path put or removed.
+	onChange func(p string)
+	// undo, while a change of several paths is under way (begin), holds
+	// what each put and remove replaced, for rollback.
+	undo    []undoEntry
+	undoing bool
+}
+
+type undoEntry struct {
+	path string
+	prev *file // nil when the path held no file
 }
 
 // View rewrites what a read of a file of the base answers, for every
@@ -308,22 +329,86 @@ func (s *State) Size(p string) (int64, error) {
 	return s.baseSize(p, f.hash)
 }
 
+// begin starts a change of several paths that is kept (commit) or undone
+// (rollback) as a whole.
+func (s *State) begin() { s.undo, s.undoing = s.undo[:0], true }
+
+// commit keeps the change begun.
+func (s *State) commit() { s.undo, s.undoing = s.undo[:0], false }
+
+// rollback undoes every put and remove since begin, last first.
+func (s *State) rollback() {
+	s.undoing = false
+	for i := len(s.undo) - 1; i >= 0; i-- {
+		u := s.undo[i]
+		if u.prev == nil {
+			s.remove(u.path)
+			continue
+		}
+		if _, ok := s.files[u.path]; !ok {
+			s.addDirs(u.path, 1)
+		}
+		s.files[u.path] = u.prev
+		if s.onChange != nil {
+			s.onChange(u.path)
+		}
+	}
+	s.undo = s.undo[:0]
+}
+
+func (s *State) record(p string) {
+	if s.undoing {
+		s.undo = append(s.undo, undoEntry{p, s.files[p]})
+	}
+}
+
 func (s *State) put(p string, mode uint32, data []byte) {
 	s.note(p)
 	if data == nil {
 		data = []byte{}
 	}
+	s.record(p)
 	if _, ok := s.files[p]; !ok {
 		s.addDirs(p, 1)
 	}
 	s.files[p] = &file{mode: mode, data: data, changed: true}
+	if s.onChange != nil {
+		s.onChange(p)
+	}
+}
+
+// appendTo appends data to the staged file at p, of mode mode, and
+// returns the new content and its digest ("sha256:<hex>"). The first
+// append copies the file's content into a buffer with room to grow; the
+// next ones extend it.
+func (s *State) appendTo(p string, mode uint32, old, data []byte) ([]byte, string) {
+	f := s.files[p]
+	var buf []byte
+	var sum hash.Hash
+	if f != nil && f.appended {
+		buf, sum = append(f.data, data...), f.sum
+	} else {
+		buf = make([]byte, 0, 2*(len(old)+len(data)))
+		buf = append(append(buf, old...), data...)
+		sum = sha256.New()
+		sum.Write(old)
+	}
+	sum.Write(data)
+	s.put(p, mode, buf)
+	nf := s.files[p]
+	nf.appended, nf.sum = true, sum
+	return buf, "sha256:" + hex.EncodeToString(sum.Sum(nil))
 }
 
 func (s *State) remove(p string) {
 	if _, ok := s.files[p]; ok {
 		s.note(p)
+		s.record(p)
 		delete(s.files, p)
 		s.addDirs(p, -1)
+		if s.onChange != nil {
+			s.onChange(p)
+		}
 	}
 }
 

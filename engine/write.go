@@ -29,8 +29,12 @@ func (r *runner) write(d *aos.Directive, o *aos.Outcome) {
 			r.failRead(d, p, err)
 			return
 		}
-		data = append(append(make([]byte, 0, len(old)+len(data)), old...), data...)
 		mode = cur.mode
+		if d.Executable {
+			mode = aos.ModeExecutable
+		}
+		r.appendFile(d, o, p, mode, cur.mode, old, deletes)
+		return
 	}
 	if d.Executable {
 		mode = aos.ModeExecutable
@@ -67,4 +71,25 @@ func (r *runner) delete(d *aos.Directive, o *aos.Outcome) {
 	r.approve(d, []string{p})
 	r.st.remove(p)
 	r.gen++
+}
+
+// appendFile finishes FILE_APPEND of d to p, whose content is old and mode
+// curMode, giving it mode.
+func (r *runner) appendFile(d *aos.Directive, o *aos.Outcome, p string, mode, curMode uint32, old []byte, deletes []string) {
+	if !r.deny(d, p, r.pol.Size(int64(len(old)+len(d.Content)))) {
+		return
+	}
+	if mode != aos.ModeFile && mode != curMode {
+		if !r.deny(d, p, r.pol.Mode(mode)) {
+			return
+		}
+	}
+	r.approve(d, append([]string{p}, deletes...))
+	for _, q := range deletes {
+		r.st.remove(q)
+	}
+	data, digest := r.st.appendTo(p, mode, old, d.Content)
+	r.gen++
+	o.Size, o.Digest, o.Mode = int64(len(data)), digest, fmt.Sprintf("%o", mode)
+	o.Paths = append(deletes, p)
 }

@@ -42,6 +42,9 @@ type PROptions struct {
 	GitHubURL, Token string
 	HTTPClient       *http.Client
 	Getenv           func(string) string
+	// Runtime runs the manifest's validators when the plan at the tip is
+	// checked, as plan check does.
+	Runtime *workflow.Runtime
 }
 
 // PRResult is what git aos pr did.
@@ -119,7 +122,7 @@ func PR(ctx context.Context, opts PROptions) (*PRResult, error) {
 		if lm, err = manifestOfCommit(repo, info.Parents[0]); err != nil {
 			return nil, err
 		}
-		pc, err := workflow.CheckPlanCommit(ctx, repo, tip, lm)
+		pc, err := workflow.CheckPlanCommit(ctx, repo, tip, lm, opts.Runtime)
 		if err != nil {
 			return nil, err
 		}

@@ -73,7 +73,7 @@ func OpenWithObjectDirs(dir string, dirs []string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, ErrNotRepository)
 	}
-	main := filesystem.NewStorage(osfs.New(gitDir), cache.NewObjectLRUDefault())
+	main := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), storageOptions(false))
 	repo := &Repo{GitDir: gitDir, store: main}
 	if wt, err := gitOutput(dir, "rev-parse", "--show-toplevel"); err == nil {
 		repo.WorkTree = wt
@@ -103,7 +103,7 @@ func OpenWithObjectDirs(dir string, dirs []string) (*Repo, error) {
 		// the directory there, over an empty in-memory root.
 		fs := mountedFS{mount.New(memfs.New(), "objects", osfs.New(d))}
 		dg := dotgit.NewWithOptions(fs, dotgit.Options{})
-		cs.extra = append(cs.extra, filesystem.NewObjectStorageWithOptions(dg, cache.NewObjectLRUDefault(), filesystem.Options{}))
+		cs.extra = append(cs.extra, filesystem.NewObjectStorageWithOptions(dg, cache.NewObjectLRUDefault(), storageOptions(false)))
 		extra = append(extra, d)
 	}
 	var st storage.Storer = main

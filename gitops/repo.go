@@ -32,9 +32,12 @@ type Repo struct {
 	// repository.
 	GitDir   string
 	WorkTree string
-	store    storer.EncodedObjectStorer
-	closer   interface{ Close() error }
-	cat      *catFile
+	// CommonDir is the git directory shared by the repository's
+	// worktrees (GitDir itself outside a linked worktree), when known.
+	CommonDir string
+	store     storer.EncodedObjectStorer
+	closer    interface{ Close() error }
+	cat       *catFile
 
 	objOnce sync.Once // objectsDir
 	objDir  string
@@ -100,10 +103,23 @@ func Open(dir string) (*Repo, error) {
 	// Blobs and trees are read through a storage that keeps pack files
 	// open: go-git otherwise opens the pack again for every object.
 	if common != "" {
-		st := filesystem.NewStorageWithOptions(osfs.New(common), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
+		repo.CommonDir = common
+		st := filesystem.NewStorageWithOptions(osfs.New(common), cache.NewObjectLRUDefault(), storageOptions(true))
 		repo.store, repo.closer = st, st
 	}
 	return repo, nil
+}
+
+// largeObject is the size from which go-git reads an object from disk
+// when its content is asked for, rather than inflating it into memory
+// when it is looked up: the size of a blob is then known from its
+// header, before anything judges whether to read it (a plan commit's
+// plan is held to max_plan_kb before it is read).
+const largeObject = 1 << 20
+
+// storageOptions are the options of every object storage gitops opens.
+func storageOptions(keepDescriptors bool) filesystem.Options {
+	return filesystem.Options{KeepDescriptors: keepDescriptors, LargeObjectThreshold: largeObject}
 }
 
 // gitOutput runs git in dir and returns its trimmed output. When git

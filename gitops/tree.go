@@ -155,6 +155,22 @@ func (r *Repo) ReadBlob(hash string) ([]byte, error) {
 	return r.readObject(plumbing.BlobObject, plumbing.NewHash(hash))
 }
 
+// BlobSize returns the size of a blob from its header, without reading
+// its content.
+func (r *Repo) BlobSize(hash string) (int64, error) {
+	if r.cat != nil {
+		n, err := r.cat.size(hash)
+		if !errors.Is(err, errNoBatch) {
+			return n, err
+		}
+	}
+	o, err := r.store.EncodedObject(plumbing.BlobObject, plumbing.NewHash(hash))
+	if err != nil {
+		return 0, fmt.Errorf("read blob %s: %w", hash, err)
+	}
+	return o.Size(), nil
+}
+
 // ReadFile returns the content of the file at p in the tree.
 func (t *Tree) ReadFile(p string) ([]byte, error) {
 	files, err := t.Files()

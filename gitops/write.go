@@ -95,6 +95,9 @@ func (r *Repo) BuildTree(base string, changes []TreeChange, sink ObjectSink) (st
 		}
 		n.files[name] = c
 	}
+	if err := checkFileDir(root, ""); err != nil {
+		return "", err
+	}
 	h, empty, err := r.writeDir(root, sink, "")
 	if err != nil {
 		return "", err
@@ -105,6 +108,36 @@ func (r *Repo) BuildTree(base string, changes []TreeChange, sink ObjectSink) (st
 		}
 	}
 	return h.String(), nil
+}
+
+// checkFileDir refuses changes that put a file and a path beneath it at
+// once: the tree could hold only one of them, and whatever describes the
+// changes would not describe the tree.
+func checkFileDir(n *dirNode, prefix string) error {
+	for name, sub := range n.subdirs {
+		if c, ok := n.files[name]; ok && c.Mode != 0 && writes(sub) {
+			return fmt.Errorf("build tree: %s%s is written as a file and as a directory", prefix, name)
+		}
+		if err := checkFileDir(sub, prefix+name+"/"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writes reports whether a change beneath n writes a file.
+func writes(n *dirNode) bool {
+	for _, c := range n.files {
+		if c.Mode != 0 {
+			return true
+		}
+	}
+	for _, sub := range n.subdirs {
+		if writes(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // writeDir writes n and returns its id, or empty when nothing is left in

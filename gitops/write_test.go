@@ -86,6 +86,15 @@ func TestBuildTreeMatchesGit(t *testing.T) {
 				if touched[d] {
 					continue
 				}
+				// A file written beneath d this round would be written
+				// with d: BuildTree refuses that (TestBuildTreeRefusesFileAndDirectory).
+				beneath := false
+				for p := range touched {
+					beneath = beneath || strings.HasPrefix(p, d+"/")
+				}
+				if beneath {
+					continue
+				}
 				touched[d] = true
 				for _, p := range paths {
 					if strings.HasPrefix(p, d+"/") && !touched[p] {
@@ -176,4 +185,35 @@ func TestPackWriterManyObjects(t *testing.T) {
 		t.Errorf("%d packs, want 1", len(packs))
 	}
 	run(t, dir, nil, "", "fsck", "--strict")
+}
+
+// TestBuildTreeRefusesFileAndDirectory refuses changes that write a file
+// and a path beneath it at once, whichever comes first, and accepts a file
+// replacing a directory whose files are all deleted.
+func TestBuildTreeRefusesFileAndDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	run(t, dir, nil, "", "init", "-q")
+	repo, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	f := func(p string) TreeChange { return TreeChange{Path: p, Mode: 0o100644, Data: []byte(p)} }
+	for _, tc := range []struct {
+		name    string
+		changes []TreeChange
+		ok      bool
+	}{
+		{"file then beneath", []TreeChange{f("src/d"), f("src/d/x")}, false},
+		{"beneath then file", []TreeChange{f("src/d/x/y"), f("src/d")}, false},
+		{"deep", []TreeChange{f("a/b/c"), f("a/b/c/d/e")}, false},
+		{"file replaces a deleted directory", []TreeChange{{Path: "src/d/x"}, f("src/d")}, true},
+		{"siblings", []TreeChange{f("src/d"), f("src/dx/y"), f("src/d.txt")}, true},
+	} {
+		_, err := repo.BuildTree("", tc.changes, HashOnly)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: BuildTree error %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/architectos/aos"
@@ -56,26 +55,24 @@ type Rejection struct {
 	Msg    string
 }
 
+// String formats r as one line, "<ref>: commit <id>: <path>: <message>
+// [<rule>]": the ref and path quoted as git quotes paths and the message
+// sanitized (aos.Quote, aos.Sanitize), since pushed names may hold any
+// byte but NUL and git shows the pusher each line as "remote: ...".
 func (r Rejection) String() string {
-	s := r.Ref + ": "
+	s := aos.Quote(r.Ref) + ": "
 	if r.Commit != "" {
-		s += fmt.Sprintf("commit %.12s: ", r.Commit)
+		s += fmt.Sprintf("commit %.12s: ", aos.Sanitize(r.Commit))
 	}
 	if r.Path != "" {
-		s += printable(r.Path) + ": "
+		s += aos.Quote(r.Path) + ": "
 	}
-	return s + r.Msg + " [" + string(r.Rule) + "]"
+	return s + aos.Sanitize(r.Msg) + " [" + aos.Sanitize(string(r.Rule)) + "]"
 }
 
-// printable quotes s when it holds characters a terminal would act on.
-func printable(s string) string {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == '"' {
-			return strconv.Quote(s)
-		}
-	}
-	return s
-}
+// printable quotes s as git quotes paths when it holds anything to
+// escape.
+func printable(s string) string { return aos.Quote(s) }
 
 // Result is the verdict on a push.
 type Result struct {
@@ -400,7 +397,7 @@ func (c *checker) commit(ctx context.Context, u receive.Update, kind refKind, lm
 			c.verifiedBy[info.Parents[0]] = id
 		}
 	case claim == trailer.PlanClaim:
-		pc, err := workflow.CheckPlanCommit(ctx, c.repo, id, lm)
+		pc, err := workflow.CheckPlanCommit(ctx, c.repo, id, lm, c.opts.Runtime)
 		if err != nil {
 			return err
 		}

@@ -153,7 +153,7 @@ func TestToolErrors(t *testing.T) {
 		{"read_file", map[string]any{"path": "/etc/passwd"}, "path.absolute", "/etc/passwd"},
 		{"stat", map[string]any{"path": "src//main.go"}, "path.empty_segment", "src//main.go"},
 		{"write_file", map[string]any{"path": "src/.GIT/config", "content": "x"}, "path.git", "src/.GIT/config"},
-		{"write_file", map[string]any{"path": `src\x.go`, "content": "x"}, "path.backslash", `src\x.go`},
+		{"write_file", map[string]any{"path": `src\x.go`, "content": "x"}, "path.backslash", `"src\\x.go"`}, // quoted as git quotes paths
 		{"list_directory", map[string]any{"path": "src/main.go"}, "path.not_dir", "src/main.go"},
 		{"read_file", map[string]any{"path": "src"}, "path.not_file", "src"},
 		// The filesystem server's escapes: a sibling sharing a prefix

@@ -20,13 +20,13 @@ func WriteError(w io.Writer, err error) error {
 	if errors.As(err, &me) {
 		fmt.Fprintf(&b, "git-aos: error: invalid manifest (%s)\n", plural(len(me.Errors), "error"))
 		for _, e := range me.Errors {
-			fmt.Fprintf(&b, "%s\n", e.Error())
+			fmt.Fprintf(&b, "%s\n", aos.Sanitize(e.Error()))
 		}
 	} else {
-		fmt.Fprintf(&b, "git-aos: error: %v\n", err)
+		fmt.Fprintf(&b, "git-aos: error: %s\n", aos.Sanitize(err.Error()))
 	}
 	for _, h := range aos.Hints(err) {
-		fmt.Fprintf(&b, "git-aos: hint: %s\n", h)
+		fmt.Fprintf(&b, "git-aos: hint: %s\n", aos.Sanitize(h))
 	}
 	_, werr := io.WriteString(w, b.String())
 	return werr
@@ -35,7 +35,7 @@ func WriteError(w io.Writer, err error) error {
 // WriteRejected prints the summary of a report that rejected, after the
 // report itself: "git-aos: SUMMARY" (see [Rejection]).
 func WriteRejected(w io.Writer, summary string) error {
-	_, err := fmt.Fprintf(w, "git-aos: %s\n", summary)
+	_, err := fmt.Fprintf(w, "git-aos: %s\n", aos.Sanitize(summary))
 	return err
 }
 

@@ -38,14 +38,18 @@ func writeGitHub(w io.Writer, r *aos.Report) error {
 }
 
 // escapeData escapes a workflow command's message as the runner
-// unescapes it.
+// unescapes it (ActionCommand.cs in actions/runner: %25, %0D, %0A, so
+// that a message of several lines stays one line of output); then
+// aos.Sanitize escapes what else a terminal or the runner would act on
+// (other control characters, separators, "##[").
 func escapeData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+	return aos.Sanitize(strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s))
 }
 
-// escapeProperty escapes a workflow command's property value.
+// escapeProperty escapes a workflow command's property value, as
+// escapeData does and also ':' (%3A) and ',' (%2C), which end a value.
 func escapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+	return aos.Sanitize(strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s))
 }
 
 // WriteAnnotations renders r's problems as workflow commands, at most

@@ -3,9 +3,9 @@ package report
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
+	"github.com/architectos/aos"
 	"github.com/architectos/aos/workflow"
 )
 
@@ -23,38 +23,41 @@ func WriteLog(w io.Writer, asJSON bool, entries []workflow.LogEntry) error {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		fmt.Fprintf(&b, "run %s %.12s %s%s\n", e.PlanID, e.Commit, e.Result, logState(e))
-		fmt.Fprintf(&b, "Author: %s\n", e.Author)
-		fmt.Fprintf(&b, "Date:   %s\n", e.Date)
-		fmt.Fprintf(&b, "Base:   %.12s (plan commit %.12s)\n", e.Base, e.PlanCommit)
+		// Everything below comes from commits anyone may have pushed:
+		// each field is quoted or sanitized, so that it stays on its line.
+		s := aos.Sanitize
+		fmt.Fprintf(&b, "run %s %.12s %s%s\n", s(e.PlanID), s(e.Commit), s(e.Result), s(logState(e)))
+		fmt.Fprintf(&b, "Author: %s\n", s(e.Author))
+		fmt.Fprintf(&b, "Date:   %s\n", s(e.Date))
+		fmt.Fprintf(&b, "Base:   %.12s (plan commit %.12s)\n", s(e.Base), s(e.PlanCommit))
 		if e.Goal != "" {
 			writeGoal(&b, e.Goal)
 		}
 		if e.Error != "" {
-			fmt.Fprintf(&b, "Error:  %s\n", e.Error)
+			fmt.Fprintf(&b, "Error:  %s\n", s(e.Error))
 		}
 		if len(e.Directives) > 0 {
 			b.WriteString("Directives:\n")
 			for _, d := range e.Directives {
-				fmt.Fprintf(&b, "  %3d %-20s %-8s %s\n", d.Index, d.Type, d.Status, d.Subject())
+				fmt.Fprintf(&b, "  %3d %-20s %-8s %s\n", d.Index, s(string(d.Type)), s(string(d.Status)), aos.Quote(d.Subject()))
 			}
 		}
 		if len(e.Changes) > 0 {
 			b.WriteString("Changes:\n")
 			for _, c := range e.Changes {
-				fmt.Fprintf(&b, "  %s %s\n", statusLetter(c.Status), c.Path)
+				fmt.Fprintf(&b, "  %s %s\n", statusLetter(c.Status), aos.Quote(c.Path))
 			}
 		}
 		for _, v := range e.Validators {
-			fmt.Fprintf(&b, "Validator %s: %s, %s\n", v.Name, plural(v.Files, "file"), plural(v.Findings, "finding"))
+			fmt.Fprintf(&b, "Validator %s: %s, %s\n", s(v.Name), plural(v.Files, "file"), plural(v.Findings, "finding"))
 		}
 		for _, j := range e.Jobs {
-			fmt.Fprintf(&b, "Job %s %s: exit %d\n", j.Kind, j.Name, j.ExitCode)
+			fmt.Fprintf(&b, "Job %s %s: exit %d\n", s(string(j.Kind)), s(j.Name), j.ExitCode)
 		}
 		for _, a := range e.Approvals {
-			fmt.Fprintf(&b, "Approval required: %s: %s", a.Rule, approvalSubject(a))
+			fmt.Fprintf(&b, "Approval required: %s: %s", s(a.Rule), approvalSubject(a))
 			if len(a.Reviewers) > 0 {
-				fmt.Fprintf(&b, " (%s)", strings.Join(a.Reviewers, ", "))
+				fmt.Fprintf(&b, " (%s)", s(strings.Join(a.Reviewers, ", ")))
 			}
 			b.WriteByte('\n')
 		}
@@ -101,17 +104,13 @@ func writeGoal(b *strings.Builder, goal string) {
 	}
 }
 
-// terminalSafe escapes the characters of s a terminal would act on (C0
-// and C1 controls, DEL) as Go does in a quoted string.
+// terminalSafe escapes what a terminal or a CI runner would act on in
+// s, a line of free text (aos.Sanitize), and a "::" that would start the
+// line, after white space (a workflow command).
 func terminalSafe(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
+	s = aos.Sanitize(s)
+	if t := strings.TrimLeft(s, " \t"); strings.HasPrefix(t, "::") {
+		s = s[:len(s)-len(t)] + `\072` + t[1:]
 	}
-	return b.String()
+	return s
 }

@@ -66,7 +66,7 @@ func writeText(w io.Writer, r *aos.Report) error {
 			continue
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "output of %s %q (directive %d, exit code %d", j.Kind, j.Name, j.Directive, j.ExitCode)
+		fmt.Fprintf(&b, "output of %s %q (directive %d, exit code %d", j.Kind, aos.Sanitize(j.Name), j.Directive, j.ExitCode)
 		if j.TimedOut {
 			b.WriteString(", timed out")
 		}
@@ -75,7 +75,7 @@ func writeText(w io.Writer, r *aos.Report) error {
 		}
 		fmt.Fprintf(&b, "), last %s:\n", plural(len(j.Tail), "line"))
 		for _, l := range j.Tail {
-			fmt.Fprintf(&b, "  | %s\n", l)
+			fmt.Fprintf(&b, "  | %s\n", aos.Sanitize(l))
 		}
 		if _, err := io.WriteString(w, b.String()); err != nil {
 			return err
@@ -86,15 +86,15 @@ func writeText(w io.Writer, r *aos.Report) error {
 		if a.Directive >= 0 {
 			line = fmt.Sprintf("approval required: directive %d", a.Directive)
 			if a.Path != "" {
-				line += " " + a.Path
+				line += " " + aos.Quote(a.Path)
 			}
 		}
-		line += " [" + a.Rule + "]"
+		line += " [" + aos.Sanitize(a.Rule) + "]"
 		if len(a.Reviewers) > 0 {
-			line += fmt.Sprintf(" reviewers: %v", a.Reviewers)
+			line += aos.Sanitize(fmt.Sprintf(" reviewers: %v", a.Reviewers))
 		}
 		if a.Reason != "" {
-			line += ": " + a.Reason
+			line += ": " + aos.Sanitize(a.Reason)
 		}
 		if _, err := fmt.Fprintln(w, line); err != nil {
 			return err
@@ -103,9 +103,12 @@ func writeText(w io.Writer, r *aos.Report) error {
 	return nil
 }
 
-// FindingText formats f as "path:line:col: severity: validator/rule: message".
+// FindingText formats f as "path:line:col: severity: validator/rule: message",
+// the path quoted and the rest sanitized (aos.Quote, aos.Sanitize): a
+// module's output never starts a line of its own.
 func FindingText(f aos.Finding) string {
-	return fmt.Sprintf("%s:%d:%d: %s: %s/%s: %s", f.Path, f.Line, f.Column, f.Severity, f.Validator, f.Rule, f.Message)
+	return fmt.Sprintf("%s:%d:%d: %s: %s/%s: %s", aos.Quote(f.Path), f.Line, f.Column, aos.Sanitize(string(f.Severity)),
+		aos.Sanitize(f.Validator), aos.Sanitize(f.Rule), aos.Sanitize(f.Message))
 }
 
 // ownViolations are the report's violations less those that repeat a

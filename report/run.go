@@ -56,16 +56,16 @@ func WriteRun(w io.Writer, format string, res *workflow.RunResult) error {
 			fmt.Fprintln(&b, FindingText(fd))
 		}
 		if res.ResultCommit == "" {
-			fmt.Fprintf(&b, "proposed plan on %s: plan commit %.12s\n", branch, res.PlanCommit)
+			fmt.Fprintf(&b, "proposed plan on %s: plan commit %.12s\n", aos.Quote(branch), res.PlanCommit)
 		} else {
-			fmt.Fprintf(&b, "applied plan %s on %s: result commit %.12s\n", res.Record.Plan.ID, branch, res.ResultCommit)
+			fmt.Fprintf(&b, "applied plan %s on %s: result commit %.12s\n", res.Record.Plan.ID, aos.Quote(branch), res.ResultCommit)
 			for _, c := range res.Record.Changes {
-				fmt.Fprintf(&b, "  %s %s\n", statusLetter(c.Status), c.Path)
+				fmt.Fprintf(&b, "  %s %s\n", statusLetter(c.Status), aos.Quote(c.Path))
 			}
 			for _, a := range r.Approvals {
-				fmt.Fprintf(&b, "approval required: %s: %s", a.Rule, approvalSubject(a))
+				fmt.Fprintf(&b, "approval required: %s: %s", aos.Sanitize(a.Rule), approvalSubject(a))
 				if len(a.Reviewers) > 0 {
-					fmt.Fprintf(&b, " (%s)", strings.Join(a.Reviewers, ", "))
+					fmt.Fprintf(&b, " (%s)", aos.Sanitize(strings.Join(a.Reviewers, ", ")))
 				}
 				b.WriteByte('\n')
 			}
@@ -164,12 +164,15 @@ func WriteProgress(w io.Writer, p workflow.JobProgress) error {
 	return err
 }
 
-// approvalSubject is what an approval concerns: its path, the whole
-// change for a size rule, or its directive for a rule on directive types
-// alone.
+// approvalSubject is what an approval concerns: its path, quoted, the
+// whole change for a size rule, or its directive for a rule on directive
+// types alone.
 func approvalSubject(a aos.Approval) string {
+	if a.Path != "" {
+		return aos.Quote(a.Path)
+	}
 	if s := a.Subject(); s != "" {
-		return s
+		return aos.Sanitize(s)
 	}
 	return fmt.Sprintf("directive %d", a.Directive)
 }

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/architectos/aos"
 	"github.com/architectos/aos/hooks"
 	"github.com/architectos/aos/workflow"
 )
@@ -67,7 +68,7 @@ func WriteInstalled(w, warn io.Writer, res *hooks.Installed) error {
 func WritePush(w io.Writer, res *hooks.Result) error {
 	var b strings.Builder
 	for _, l := range res.Log {
-		fmt.Fprintf(&b, "git-aos: %s\n", l)
+		fmt.Fprintf(&b, "git-aos: %s\n", aos.Sanitize(l))
 	}
 	if res.OK() {
 		b.WriteString("git-aos: push accepted\n")

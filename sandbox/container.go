@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/architectos/aos/policy"
 )
 
 // runtimeEnvVar names the environment variable that selects the container
@@ -44,8 +46,8 @@ func containerArgs(s Spec, v checked, o containerOpts) ([]string, error) {
 	if img == "" {
 		return nil, fmt.Errorf("environment.image is empty: %w", ErrBadSpec)
 	}
-	if strings.HasPrefix(img, "-") || strings.ContainsAny(img, " \t\n") {
-		return nil, fmt.Errorf("environment.image %q is not an image reference: %w", img, ErrBadSpec)
+	if err := policy.CheckImage(img); err != nil {
+		return nil, fmt.Errorf("environment.image: %v: %w", err, ErrBadSpec)
 	}
 	if strings.HasPrefix(o.runtime, "-") {
 		return nil, fmt.Errorf("container runtime %q is not a name or path: %w", o.runtime, ErrBadSpec)

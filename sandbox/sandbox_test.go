@@ -721,6 +721,23 @@ func TestContainerArgs(t *testing.T) {
 	}
 }
 
+// TestContainerImageTransports refuses, before any engine runs, images
+// that name a transport: podman would read the host paths they name.
+func TestContainerImageTransports(t *testing.T) {
+	t.Parallel()
+	for _, img := range []string{"docker-archive:/etc/x.tar", "oci-archive:x.tar", "dir:/", "containers-storage:[vfs@/tmp/s+/tmp/r]x", "oci:/srv:t", "--privileged"} {
+		s := Spec{Name: "tests.unit", Dir: t.TempDir(), MountPoint: "/src", WorkingDir: "/src", Command: "true",
+			Timeout: time.Second, MaxOutput: 1, Env: aos.Environment{Type: "podman", Image: img}}
+		v, err := check(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := containerArgs(s, v, containerOpts{engine: "podman", name: "aos-x", cidfile: "/c"}); !errors.Is(err, ErrBadSpec) {
+			t.Errorf("image %q: %v, want ErrBadSpec", img, err)
+		}
+	}
+}
+
 func TestRunAll(t *testing.T) {
 	t.Parallel()
 	b := backendNamed(t, "host")

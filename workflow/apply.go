@@ -4,14 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/cue"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
+	"github.com/architectos/aos/policy"
 	"github.com/architectos/aos/workflow/record"
 )
 
@@ -35,22 +41,130 @@ type PlanSource struct {
 	Path string
 }
 
-func (s PlanSource) read() (name string, data []byte, err error) {
+// read returns the plan's name and content. A plan over lim.MaxBytes is
+// a rejection, refused before it is read. A plan file is read as
+// readPlanFile says, repo being the repository the plan runs in.
+func (s PlanSource) read(repo *gitops.Repo, lim cue.PlanLimits) (name string, data []byte, rej *RunResult, err error) {
+	name = s.File
 	switch {
 	case s.File == "-":
-		return "<stdin>", s.Data, nil
+		name, data = "<stdin>", s.Data
 	case s.Data != nil:
-		return s.File, s.Data, nil
+		data = s.Data
+	default:
+		p := s.File
+		if s.Path != "" {
+			p = s.Path
+		}
+		f, err := openPlanFile(repo, s.File, p)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return "", nil, nil, fmt.Errorf("read plan: %w", err)
+		}
+		if fi.Size() > int64(lim.MaxBytes) {
+			return "", nil, planTooLarge(name, fi.Size(), lim), nil
+		}
+		data = make([]byte, fi.Size())
+		if _, err := io.ReadFull(f, data); err != nil {
+			return "", nil, nil, fmt.Errorf("read plan: %w", err)
+		}
+		if n, _ := f.Read(make([]byte, 1)); n != 0 {
+			return "", nil, nil, fmt.Errorf("read plan: %s grew while it was read", s.File)
+		}
 	}
-	p := s.File
-	if s.Path != "" {
-		p = s.Path
+	if len(data) > lim.MaxBytes {
+		return "", nil, planTooLarge(name, int64(len(data)), lim), nil
 	}
-	data, err = readArgAt("plan", s.File, p)
+	return name, data, nil, nil
+}
+
+func planTooLarge(name string, size int64, lim cue.PlanLimits) *RunResult {
+	return rejected(aos.Violation{Directive: -1, Rule: aos.RulePlanSize, Pos: aos.Position{File: name, Line: 1, Col: 1},
+		Message: fmt.Sprintf("plan is %d bytes, over the limit of %d (policies.max_plan_kb)", size, lim.MaxBytes)})
+}
+
+// ErrPlanFileRefused is the error for a plan file that git-aos does not
+// read: one that lies in the git directory, or inside the repository's
+// working tree and resolves (through symbolic links) outside it or into
+// a .git directory (docs/spec.md 5). Nothing of its content is read.
+var ErrPlanFileRefused = errors.New("plan file refused")
+
+// openPlanFile opens a plan file for reading. Symbolic links are
+// resolved first, and the file is refused (ErrPlanFileRefused) when it
+// is in the repository's git directory, or is named inside the working
+// tree and is outside it or under a .git directory once resolved: a
+// committed symlink such as .aos/plans/p.yaml -> ../../.git/config must
+// not make plan check print what it points to. A file named outside the
+// working tree is the caller's own choice, and is read wherever it is,
+// but never from the git directory. The file is read at path, and named
+// file in errors.
+func openPlanFile(repo *gitops.Repo, file, path string) (*os.File, error) {
+	// A name that leads nowhere, or to a directory, is a usage error
+	// worded as reading it would word it (see readArg).
+	if fi, err := os.Stat(path); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = &fs.PathError{Op: "open", Path: file, Err: pe.Err}
+		}
+		return nil, argError("plan", err)
+	} else if fi.IsDir() {
+		return nil, argError("plan", &fs.PathError{Op: "read", Path: file, Err: syscall.EISDIR})
+	}
+	abs, err := filepath.Abs(path)
 	if err != nil {
-		return "", nil, err
+		return nil, fmt.Errorf("read plan: %w", err)
 	}
-	return s.File, data, nil
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			pe.Path = file
+		}
+		return nil, argError("plan", err)
+	}
+	refuse := func(why string) (*os.File, error) {
+		return nil, aos.WithHint(fmt.Errorf("read plan: %s: %w: %s", file, ErrPlanFileRefused, why),
+			"name the plan file itself, a regular file of the working tree or outside the repository")
+	}
+	if repo != nil {
+		for _, dir := range []string{repo.GitDir, repo.CommonDir} {
+			if dir != "" && within(dir, real) {
+				return refuse("it is in the git directory")
+			}
+		}
+		if wt := repo.WorkTree; wt != "" && within(wt, abs) {
+			rel, err := filepath.Rel(wt, real)
+			if err != nil || !within(wt, real) {
+				return refuse("it is a symbolic link that leads out of the repository")
+			}
+			for _, seg := range strings.Split(filepath.ToSlash(rel), "/") {
+				if policy.IsDotGit(seg) {
+					return refuse("it resolves into a .git directory")
+				}
+			}
+		}
+	}
+	// The resolved path is opened without following a link again.
+	f, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return refuse("it is not a regular file")
+	}
+	return f, nil
+}
+
+// within reports whether path p is dir or lies beneath it, comparing
+// paths as written.
+func within(dir, p string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../") && !filepath.IsAbs(rel)
 }
 
 // RunOptions configure propose, apply and run.
@@ -87,16 +201,18 @@ func rejected(v ...aos.Violation) *RunResult {
 	return &RunResult{Report: r}
 }
 
-// parsePlan reads and parses a plan; a malformed one is a rejection.
-func parsePlan(src PlanSource, lim cue.PlanLimits) (*aos.Plan, []byte, *RunResult, error) {
-	name, data, err := src.read()
-	if err != nil {
-		return nil, nil, nil, err
+// parsePlan reads and parses a plan within lim; a malformed one, or one
+// over the limits, is a rejection (with the plan's content, when it was
+// read).
+func parsePlan(repo *gitops.Repo, src PlanSource, lim cue.PlanLimits) (*aos.Plan, []byte, *RunResult, error) {
+	name, data, rej, err := src.read(repo, lim)
+	if rej != nil || err != nil {
+		return nil, nil, rej, err
 	}
 	plan, err := cue.ParsePlan(name, data, lim)
 	var pe *cue.PlanError
 	if errors.As(err, &pe) {
-		return nil, nil, rejected(pe.Violations...), nil
+		return nil, data, rejected(pe.Violations...), nil
 	} else if err != nil {
 		return nil, nil, nil, err
 	}
@@ -158,7 +274,7 @@ func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunR
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, data, rej, err := parsePlan(opts.Plan, cue.LimitsFrom(lm.Policies))
+	plan, data, rej, err := parsePlan(repo, opts.Plan, cue.LimitsFrom(lm.Policies))
 	if rej != nil || err != nil {
 		return nil, rej, err
 	}
@@ -171,18 +287,19 @@ func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunR
 	// full right after, which checks everything plan check does, so it
 	// does not run the plan twice.
 	if check {
-		res, err := engine.Run(ctx, plan, base, engine.Options{Manifest: p.lm.Manifest, Rules: p.lm.Rules, View: newRedactor(p.lm).view(),
-			Tree: func(rev string) (engine.Base, error) { return repo.RevTree(rev) }})
+		rep, err := checkRun(ctx, repo, plan, base, p.lm, opts.Runtime)
 		if err != nil {
 			return nil, nil, err
 		}
-		v := res.Violations
+		v := rep.Violations
 		stale, err := staleViolation(repo, plan, base)
 		if err != nil {
 			return nil, nil, err
 		}
 		if v = append(v, stale...); len(v) > 0 {
-			return nil, rejected(v...), nil
+			r := rejected(v...)
+			r.Report.Findings = rep.Findings
+			return nil, r, nil
 		}
 	}
 	author, committer, err := repo.Idents()
@@ -372,13 +489,16 @@ func Apply(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	if err := claimsPlan(repo, ref, tip); err != nil {
 		return nil, err
 	}
-	pc, rej, err := readPlanCommit(repo, tip)
+	var lm *LoadedManifest
+	pc, rej, err := readPlanCommit(repo, tip, func(base *gitops.Tree) (cue.PlanLimits, error) {
+		var err error
+		if lm, err = ManifestFromTree(base, ManifestOptions{Policy: opts.Policy}); err != nil {
+			return cue.PlanLimits{}, err
+		}
+		return cue.LimitsFrom(lm.Policies), nil
+	})
 	if rej != nil || err != nil {
 		return rej, err
-	}
-	lm, err := ManifestFromTree(pc.base, ManifestOptions{Policy: opts.Policy})
-	if err != nil {
-		return nil, err
 	}
 	if v := checkLimits(pc.plan, len(pc.data), lm.Manifest); len(v) > 0 {
 		return rejected(v...), nil
@@ -455,10 +575,6 @@ func refError(ref string, err error) error {
 	return err
 }
 
-// committedPlanLimits bound the parsing of a committed plan before its
-// manifest's own limits are applied.
-var committedPlanLimits = cue.PlanLimits{MaxBytes: 1 << 30, MaxDirectives: 1_000_000}
-
 // planCommit is a parsed plan commit.
 type planCommit struct {
 	info *gitops.CommitInfo
@@ -469,8 +585,11 @@ type planCommit struct {
 }
 
 // readPlanCommit checks that id is a plan commit (docs/spec.md 6.2) and
-// reads its plan.
-func readPlanCommit(repo *gitops.Repo, id string) (*planCommit, *RunResult, error) {
+// reads its plan within the limits that limits returns for the plan
+// commit's parent (the manifest's): the plan file's size is known from
+// its object's header, and a plan over the limit is refused before it is
+// read.
+func readPlanCommit(repo *gitops.Repo, id string, limits func(base *gitops.Tree) (cue.PlanLimits, error)) (*planCommit, *RunResult, error) {
 	info, err := repo.CommitInfo(id)
 	if err != nil {
 		return nil, nil, err
@@ -522,6 +641,18 @@ func readPlanCommit(repo *gitops.Repo, id string) (*planCommit, *RunResult, erro
 	if d.Mode != aos.ModeFile {
 		return bad("%s has mode %06o, not 100644", d.Path, d.Mode)
 	}
+	lim, err := limits(base)
+	if err != nil {
+		return nil, nil, err
+	}
+	size, err := repo.BlobSize(d.Hash)
+	if err != nil {
+		return nil, nil, err
+	}
+	if size > int64(lim.MaxBytes) {
+		return nil, rejected(aos.Violation{Directive: -1, Rule: aos.RulePlanSize, Pos: aos.Position{File: d.Path, Line: 1, Col: 1},
+			Message: fmt.Sprintf("plan is %d bytes, over the limit of %d (policies.max_plan_kb)", size, lim.MaxBytes)}), nil
+	}
 	data, err := repo.ReadBlob(d.Hash)
 	if err != nil {
 		return nil, nil, err
@@ -529,9 +660,7 @@ func readPlanCommit(repo *gitops.Repo, id string) (*planCommit, *RunResult, erro
 	if got := engine.Digest(data); got != digest {
 		return bad("%s has digest %s, the message says %s", d.Path, got, digest)
 	}
-	// The manifest's limits are checked once it is loaded; parsing is
-	// bounded by the largest limit a manifest may set.
-	plan, err := cue.ParsePlan(d.Path, data, committedPlanLimits)
+	plan, err := cue.ParsePlan(d.Path, data, lim)
 	var pe *cue.PlanError
 	if errors.As(err, &pe) {
 		return nil, rejected(pe.Violations...), nil

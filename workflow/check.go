@@ -204,6 +204,9 @@ type CheckOptions struct {
 	Manifest ManifestOptions
 	// Version is git-aos's version, for GET_ENVIRONMENT_INFO.
 	Version string
+	// Runtime runs the manifest's validators over the staged state; jobs
+	// never run in plan check.
+	Runtime *Runtime
 }
 
 // CheckResult is the verdict of [CheckPlanReplies].
@@ -236,20 +239,13 @@ func CheckPlan(ctx context.Context, opts CheckOptions) (*aos.Report, error) {
 // it without a branch or a commit, and without using up the plan's id.
 func CheckPlanReplies(ctx context.Context, opts CheckOptions) (out *CheckResult, err error) {
 	defer refuseObjects(&err, func(v aos.Violation) { out = &CheckResult{Report: &aos.Report{Violations: []aos.Violation{v}}} })
-	// The manifest's limits are checked once it is read: the plan is
-	// parsed first within the default limits.
-	plan, data, rej, err := parsePlan(opts.Plan, cue.PlanLimits{})
-	if rej != nil || err != nil {
-		if rej != nil {
-			return &CheckResult{Report: rej.Report}, nil
-		}
-		return nil, err
-	}
 	repo, err := openRepository(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
 	defer repo.Close()
+	// The base (--base, else HEAD) and its manifest are known first, and
+	// the manifest's limits bound the plan before it is read.
 	baseRev := opts.Base
 	if baseRev == "" {
 		baseRev = "HEAD"
@@ -266,6 +262,14 @@ func CheckPlanReplies(ctx context.Context, opts CheckOptions) (out *CheckResult,
 	if err != nil {
 		return nil, err
 	}
+	lim := cue.LimitsFrom(lm.Policies)
+	plan, data, rej, err := parsePlan(repo, opts.Plan, lim)
+	if err != nil {
+		return nil, err
+	}
+	if rej != nil {
+		return &CheckResult{Report: rej.Report}, nil
+	}
 	if v := checkLimits(plan, len(data), lm.Manifest); len(v) > 0 {
 		return &CheckResult{Report: &aos.Report{Violations: v}}, nil
 	}
@@ -277,8 +281,16 @@ func CheckPlanReplies(ctx context.Context, opts CheckOptions) (out *CheckResult,
 	}
 	msgV := messageViolation("plan commit", planMessage(plan, engine.Digest(data)), trailer.PlanClaim)
 	redact := newRedactor(lm)
-	rt := &Runtime{Version: opts.Version}
-	res, err := engine.Run(ctx, plan, tree, engine.Options{
+	rt := opts.Runtime
+	if rt == nil {
+		rt = &Runtime{}
+	}
+	if rt.Version == "" {
+		r := *rt
+		r.Version = opts.Version
+		rt = &r
+	}
+	eopts := engine.Options{
 		Manifest: lm.Manifest,
 		Rules:    lm.Rules,
 		View:     redact.view(),
@@ -291,12 +303,24 @@ func CheckPlanReplies(ctx context.Context, opts CheckOptions) (out *CheckResult,
 			return h, err
 		},
 		EnvInfo: func() any { return environmentInfo(lm.Manifest, rt) },
-	})
+	}
+	// The validators run over the staged state after the last directive
+	// (docs/validators.md 6); no job runs.
+	switch vf, err := validatorsOf(ctx, rt, lm.Manifest, tree); {
+	case errors.Is(err, errNoValidators):
+		return &CheckResult{Report: &aos.Report{Violations: []aos.Violation{{Directive: -1, Rule: aos.RuleValidatorsUnavailable,
+			Message: err.Error() + "; the plan is not accepted unvalidated"}}}}, nil
+	case err != nil:
+		return &CheckResult{Report: &aos.Report{Violations: []aos.Violation{{Directive: -1, Rule: aos.RuleValidatorsLoad, Message: err.Error()}}}}, nil
+	default:
+		eopts.Validate = vf
+	}
+	res, err := engine.Run(ctx, plan, tree, eopts)
 	if err != nil {
 		return nil, err
 	}
 	v := append(append(stale, res.Violations...), msgV...)
-	r := &aos.Report{OK: len(v) == 0, Violations: v, Approvals: res.Approvals}
+	r := &aos.Report{OK: len(v) == 0, Violations: v, Findings: res.Findings, Approvals: res.Approvals}
 	r.Sort()
 	rep := Replies(res)
 	for i := range rep {
@@ -309,6 +333,37 @@ func CheckPlanReplies(ctx context.Context, opts CheckOptions) (out *CheckResult,
 		out.Drift = manifestDrift(repo, tree)
 	}
 	return out, nil
+}
+
+// checkRun runs plan against base as plan check does: every directive
+// judged, writes staged in memory, the validators run over the final
+// state (docs/validators.md 6), no job run and nothing written.
+func checkRun(ctx context.Context, repo *gitops.Repo, plan *aos.Plan, base *gitops.Tree, lm *LoadedManifest, rt *Runtime) (*aos.Report, error) {
+	opts := engine.Options{
+		Manifest: lm.Manifest,
+		Rules:    lm.Rules,
+		View:     newRedactor(lm).view(),
+		Tree: func(rev string) (engine.Base, error) {
+			return repo.RevTree(rev)
+		},
+		SkipReplies: true,
+	}
+	switch v, err := validatorsOf(ctx, rt, lm.Manifest, base); {
+	case errors.Is(err, errNoValidators):
+		return &aos.Report{Violations: []aos.Violation{{Directive: -1, Rule: aos.RuleValidatorsUnavailable,
+			Message: err.Error() + "; the plan is not accepted unvalidated"}}}, nil
+	case err != nil:
+		return &aos.Report{Violations: []aos.Violation{{Directive: -1, Rule: aos.RuleValidatorsLoad, Message: err.Error()}}}, nil
+	default:
+		opts.Validate = v
+	}
+	res, err := engine.Run(ctx, plan, base, opts)
+	if err != nil {
+		return nil, err
+	}
+	r := &aos.Report{OK: res.OK(), Violations: res.Violations, Findings: res.Findings, Approvals: res.Approvals}
+	r.Sort()
+	return r, nil
 }
 
 // checkLimits enforces the manifest's plan limits on a plan parsed with
@@ -372,11 +427,17 @@ func readArgAt(what, name, path string) ([]byte, error) {
 	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
 		pe.Path = name
 	}
+	return nil, argError(what, err)
+}
+
+// argError is err, met reading a file the command line names: a usage
+// error when the file does not exist or is a directory.
+func argError(what string, err error) error {
 	err = fmt.Errorf("read %s: %w", what, err)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EISDIR) {
-		return nil, aos.Usage(err)
+		return aos.Usage(err)
 	}
-	return nil, err
+	return err
 }
 
 // manifestHint says how to add a manifest when err is that there is none.

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/cue"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
 )
@@ -19,14 +19,16 @@ type PlanCommitCheck struct {
 }
 
 // CheckPlanCommit checks that commit id of repo is a plan commit
-// (docs/spec.md 6.2) and that its plan passes plan check (section 5)
-// against the commit's parent, judged by lm, a manifest the caller trusts
+// (docs/spec.md 6.2) and that its plan passes plan check (section 5,
+// validators run by rt included) against the commit's parent, judged by lm, a manifest the caller trusts
 // (the pre-receive hook passes the protected branch's). A commit that is
 // not a plan commit, or a plan that does not pass, is a report with
 // violations; an error means the commit could not be read.
-func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *LoadedManifest) (out *PlanCommitCheck, err error) {
+func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *LoadedManifest, rt *Runtime) (out *PlanCommitCheck, err error) {
 	defer refuseObjects(&err, func(v aos.Violation) { out = &PlanCommitCheck{Report: &aos.Report{Violations: []aos.Violation{v}}} })
-	pc, rej, err := readPlanCommit(repo, id)
+	pc, rej, err := readPlanCommit(repo, id, func(*gitops.Tree) (cue.PlanLimits, error) {
+		return cue.LimitsFrom(lm.Policies), nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -38,13 +40,11 @@ func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *Load
 		out.Report = &aos.Report{Violations: v}
 		return out, nil
 	}
-	res, err := engine.Run(ctx, pc.plan, pc.base, engine.Options{Manifest: lm.Manifest, Rules: lm.Rules, View: newRedactor(lm).view(),
-		Tree: func(rev string) (engine.Base, error) { return repo.RevTree(rev) }})
+	rep, err := checkRun(ctx, repo, pc.plan, pc.base, lm, rt)
 	if err != nil {
 		return nil, err
 	}
-	out.Report = &aos.Report{OK: res.OK(), Violations: res.Violations, Approvals: res.Approvals}
-	out.Report.Sort()
+	out.Report = rep
 	return out, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/cue"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
@@ -120,7 +121,24 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	if len(info.Parents) != 1 {
 		return fail("a result commit has one parent, the plan commit; it has %d", len(info.Parents))
 	}
-	pc, rej, err := readPlanCommit(repo, info.Parents[0])
+	lm := opts.Manifest
+	// The plan is read within the limits of every manifest it must pass:
+	// the one it is judged by, and the plain one its run may have been
+	// made under.
+	pc, rej, err := readPlanCommit(repo, info.Parents[0], func(base *gitops.Tree) (cue.PlanLimits, error) {
+		if lm == nil {
+			var err error
+			if lm, err = ManifestFromTree(base, ManifestOptions{Policy: opts.Policy}); err != nil {
+				return cue.PlanLimits{}, err
+			}
+		}
+		lim := cue.LimitsFrom(lm.Policies)
+		if opts.Plain != nil {
+			p := cue.LimitsFrom(opts.Plain.Policies)
+			lim.MaxBytes, lim.MaxDirectives = min(lim.MaxBytes, p.MaxBytes), min(lim.MaxDirectives, p.MaxDirectives)
+		}
+		return lim, nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -138,12 +156,6 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 		return fail("%s is %q, not %q", TrailerRun, tr[TrailerRun], runPath)
 	case tr[TrailerResult] != "pass":
 		return fail("%s is %q: only passing runs are committed", TrailerResult, tr[TrailerResult])
-	}
-	lm := opts.Manifest
-	if lm == nil {
-		if lm, err = ManifestFromTree(pc.base, ManifestOptions{Policy: opts.Policy}); err != nil {
-			return nil, err
-		}
 	}
 	// enforce is the stricter manifest the plan must pass as well, when
 	// the run was made under the plain one.

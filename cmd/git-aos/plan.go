@@ -117,6 +117,7 @@ func planCheckRun(ctx context.Context, opts *planCheckOptions) error {
 	res, err := workflow.CheckPlanReplies(ctx, workflow.CheckOptions{
 		Dir: opts.Dir, Plan: src, Base: opts.Base, Version: buildVersion(),
 		Manifest: workflow.ManifestOptions{File: opts.Manifest, Policy: opts.Policy},
+		Runtime:  opts.runtime(),
 	})
 	if err != nil {
 		return err

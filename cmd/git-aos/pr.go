@@ -65,7 +65,7 @@ docs/github.md is the contract.`,
 
 func prRun(ctx context.Context, opts *prOptions) error {
 	res, err := github.PR(ctx, github.PROptions{Dir: opts.Dir, Branch: opts.Branch, Remote: opts.Remote, NoPush: opts.NoPush,
-		Repo: opts.Repo, GitHubURL: opts.GitHubURL, Base: opts.Base, Ready: opts.Ready, Labels: opts.Labels})
+		Repo: opts.Repo, GitHubURL: opts.GitHubURL, Base: opts.Base, Ready: opts.Ready, Labels: opts.Labels, Runtime: opts.runtime()})
 	if err != nil {
 		return err
 	}

@@ -246,8 +246,12 @@ func Read(msg string, divider bool) (ts []Trailer, ok bool) {
 	end := patchStart - ignored
 	start := findTrailerStart(msg, end)
 	// The block's lines, each with its newline; a line starting with
-	// whitespace continues the trailer before it.
-	var lines []string
+	// whitespace continues the trailer before it. A trailer and its
+	// continuation lines are contiguous in msg: each is kept as the span
+	// they cover, so that a trailer folded over many lines costs what its
+	// lines do.
+	type span struct{ i, j int }
+	var lines []span
 	last := -1
 	for i := start; i < end; {
 		j := end
@@ -255,18 +259,20 @@ func Read(msg string, divider bool) (ts []Trailer, ok bool) {
 			j = i + k + 1
 		}
 		l := msg[i:j]
-		i = j
 		if last >= 0 && isSpace(l[0]) {
-			lines[last] += l
+			lines[last].j = j
+			i = j
 			continue
 		}
-		lines = append(lines, l)
+		lines = append(lines, span{i, j})
+		i = j
 		last = -1
 		if findSeparator(l) >= 1 {
 			last = len(lines) - 1
 		}
 	}
-	for _, l := range lines {
+	for _, sp := range lines {
+		l := msg[sp.i:sp.j]
 		if l[0] == commentChar {
 			continue
 		}
