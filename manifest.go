@@ -170,7 +170,10 @@ type Protect struct {
 	Branches      []string `json:"branches,omitempty"`
 	AgentBranches []string `json:"agent_branches"`
 	Agents        []string `json:"agents,omitempty"`
-	Humans        string   `json:"humans"` // allow, workspace or deny
+	// Runners are the logins whose result commits' job records are
+	// trusted (docs/spec.md 11.1).
+	Runners []string `json:"runners,omitempty"`
+	Humans  string   `json:"humans"` // allow, workspace or deny
 }
 
 // UnmarshalJSON accepts a tool written as a plain command string, as the

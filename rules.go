@@ -118,7 +118,7 @@ const (
 	RuleVerifyMessage  Rule = "verify.message"  // the result commit's message is not the one its plan and run record make
 	RuleVerifyRejected Rule = "verify.rejected" // the plan of the result commit is rejected when run again
 	RuleVerifyPolicy   Rule = "verify.policy"   // the plan of the result commit is rejected under the server policy
-	RuleVerifyJob      Rule = "verify.job"      // a job run again disagrees with its record: exit status or build outputs
+	RuleVerifyJob      Rule = "verify.job"      // a job's record is not the job the manifest runs, or the job run again disagrees with it: exit status or build outputs
 )
 
 // The pre-receive hook (docs/spec.md 11, docs/hooks.md).
@@ -133,6 +133,7 @@ const (
 	RuleProtectAgentBranch    Rule = "protect.agent_branch"     // an agent branch receives a commit other than a plan or verified result
 	RuleProtectHumans         Rule = "protect.humans"           // a human pushes to a protected branch, and protect.humans is deny
 	RuleProtectEvilMerge      Rule = "protect.evil_merge"       // a merge holds content from none of its parents
+	RuleProtectRunner         Rule = "protect.runner"           // a result commit holds job records that no trusted runner vouches for: no allowed signature, no runner login, no re-run
 )
 
 // ValidatorFinding returns the rule of a validator's finding of severity

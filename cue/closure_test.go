@@ -94,6 +94,7 @@ var closureSamples = map[string]string{
 	"protect.agent_branches": "protect: {agent_branches: [nothing]}",
 	"protect.agents":         "protect: {agents: [nobody]}",
 	"protect.humans":         "protect: {humans: allow}",
+	"protect.runners":        "protect: {runners: [nobody]}",
 }
 
 // schemaFields lists every field path of the schema below the top level,

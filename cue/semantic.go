@@ -180,15 +180,17 @@ func semanticChecks(srcs []cuelang.Value, m *aos.Manifest) []Error {
 			c.add(field+".paths", "an empty list selects no file, and the validator would pass every plan; leave paths out to check every changed file")
 		}
 	}
-	for _, field := range []string{"protect.branches", "protect.agent_branches", "protect.agents"} {
+	for _, field := range []string{"protect.branches", "protect.agent_branches", "protect.agents", "protect.runners"} {
 		var list []string
 		switch field {
 		case "protect.branches":
 			list = m.Protect.Branches
 		case "protect.agent_branches":
 			list = m.Protect.AgentBranches
-		default:
+		case "protect.agents":
 			list = m.Protect.Agents
+		default:
+			list = m.Protect.Runners
 		}
 		for i, p := range list {
 			if err := policy.CheckPattern(p); err != nil {

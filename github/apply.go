@@ -85,7 +85,7 @@ func (r *ciRun) apply(ctx context.Context) error {
 	// The result is judged in the plan commit's place; this runner ran
 	// its jobs, so they are replayed from the record it wrote.
 	j2, err := hooks.JudgeRange(ctx, hooks.RangeOptions{Repo: r.repo, Base: r.res.Base, Head: res.ResultCommit, Ref: r.ref,
-		Policy: r.opts.Policy, Logins: r.logins, Runtime: r.opts.Runtime})
+		Policy: r.opts.Policy, Logins: r.logins, Runtime: r.opts.Runtime, RanJobs: []string{res.ResultCommit}})
 	if err != nil {
 		return err
 	}

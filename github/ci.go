@@ -328,7 +328,7 @@ func (r *ciRun) judge(ctx context.Context) error {
 		return nil
 	}
 	j, err := hooks.JudgeRange(ctx, hooks.RangeOptions{Repo: r.repo, Base: r.res.Base, Head: r.res.Head, Ref: r.ref,
-		Policy: r.opts.Policy, Logins: r.logins, Runtime: r.opts.Runtime, RerunJobs: !r.review()})
+		Policy: r.opts.Policy, Logins: r.logins, Runtime: r.opts.Runtime, RerunJobs: !r.review(), ReplayJobs: r.review()})
 	if err != nil {
 		return err
 	}

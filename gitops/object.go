@@ -180,7 +180,10 @@ type commitObj struct {
 	// headers are the headers after committer, in order, by name
 	// ("gpgsig", "encoding", "mergetag"...).
 	headers []string
-	message string
+	// signature is the first line of the gpgsig header's value, which
+	// names the kind of signature ("-----BEGIN SSH SIGNATURE-----").
+	signature string
+	message   string
 }
 
 // readCommit reads and checks the commit object id.
@@ -287,10 +290,14 @@ func parseCommit(id string, data []byte) (*commitObj, error) {
 			}
 			continue
 		}
-		name, _, _ := strings.Cut(l, " ")
+		name, value, _ := strings.Cut(l, " ")
 		switch name {
 		case "tree", "parent", "author", "committer":
 			return bad("it has a second or misplaced %s line", name)
+		case "gpgsig":
+			if c.signature == "" {
+				c.signature = value
+			}
 		}
 		c.headers = append(c.headers, name)
 	}

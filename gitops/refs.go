@@ -104,3 +104,9 @@ func (r *Repo) SetConfig(key, value string) error {
 	_, err := gitOutput(r.GitDir, "config", "--local", key, value)
 	return err
 }
+
+// ConfigPath returns the value of a path-valued git configuration key of
+// the repository (git config --path), or "" when it is not set.
+func (r *Repo) ConfigPath(key string) (string, error) {
+	return r.gitMaybe("config", "--path", "--get", key)
+}

@@ -185,6 +185,7 @@ func benchPush(b *testing.B, kind, cache string, hook bool) {
 		}
 		if !hook {
 			os.Remove(filepath.Join(dst, "hooks", "pre-receive"))
+			os.Remove(filepath.Join(dst, "hooks", "post-receive"))
 		}
 		b.StartTimer()
 		out, err := run(b, r.client, []string{"REMOTE_USER=bench-bot"}, "git", "push", "-q", dst, "aos/bench")

@@ -38,9 +38,36 @@ type InstallOptions struct {
 	UserEnv     string
 	RefPrefixes []string
 	Budget      time.Duration
-	// Force replaces a pre-receive hook that git-aos did not write.
+	// Force replaces a pre-receive or post-receive hook that git-aos did
+	// not write.
 	Force bool
+	// RerunJobs is written into the hooks as --rerun-jobs: the jobs of
+	// result commits that no signature or runner login vouches for run
+	// again (docs/spec.md 11.1).
+	RerunJobs bool
+	// AllowedSigners is an OpenSSH allowed_signers file, checked and
+	// copied to <git dir>/aos/allowed_signers; "" keeps the installed one.
+	AllowedSigners string
+	// RevokedSigners is a file of revoked public keys or a KRL, copied to
+	// <git dir>/aos/revoked_signers; "" keeps the installed one.
+	RevokedSigners string
+	// AllowHostJobs is written into the hooks as --allow-host-jobs: the
+	// runner and --rerun-jobs run the jobs of a manifest whose
+	// environment.type is host, unsandboxed on the server.
+	AllowHostJobs bool
+	// RunnerKey is the SSH private key the post-receive runner signs
+	// results with (docs/spec.md 11.2); its public key is added to the
+	// installed allowed signers as RunnerPrincipal. "" installs no
+	// runner.
+	RunnerKey string
 }
+
+// RunnerPrincipal is the principal of the runner's key in the installed
+// allowed signers.
+const RunnerPrincipal = "git-aos-runner"
+
+// PostReceiveMarker marks a post-receive script written by [Install].
+const PostReceiveMarker = "# git-aos post-receive hook"
 
 // Installed is what [Install] did.
 type Installed struct {
@@ -60,6 +87,18 @@ type Installed struct {
 	// Server is the git server the repository's place suggests
 	// ([ServerGitea], ...), or "" when it says nothing.
 	Server string
+	// PostReceive is the path of the post-receive script, or "" when a
+	// post-receive hook git-aos did not write was kept (PostReceiveKept).
+	PostReceive     string
+	PostReceiveKept string
+	// Signers is the installed allowed signers file, and SignerKeys the
+	// keys it lists, by principal; "" and nil when there is none.
+	Signers    string
+	SignerKeys []SignerKey
+	// Revoked is the installed revocation file, or "".
+	Revoked string
+	// Runner is the runner key's public key, when one is installed.
+	Runner *SignerKey
 }
 
 // The servers [Install] recognises by where their repositories live, and
@@ -154,6 +193,12 @@ func openBare(dir string) (*gitops.Repo, error) {
 	return repo, nil
 }
 
+// SignerKey is a key of the allowed signers.
+type SignerKey struct {
+	Principals  string
+	Fingerprint string
+}
+
 // Install writes the pre-receive hook of a repository: a script that runs
 // git-aos, by its absolute path, as "git-aos hook pre-receive" with the
 // options' flags (docs/hooks.md). The script is written to a temporary
@@ -190,7 +235,9 @@ func Install(ctx context.Context, opts InstallOptions) (*Installed, error) {
 	if budget < 0 {
 		return nil, fmt.Errorf("the time budget must be positive, got %s", budget)
 	}
-	args := []string{shellQuote(bin), "hook", "pre-receive", "--budget", budget.String()}
+	// common are the flags of both hooks; the pre-receive hook has its
+	// budget and ref namespaces too.
+	var common []string
 	if opts.Policy != "" {
 		p, err := filepath.Abs(opts.Policy)
 		if err != nil {
@@ -199,25 +246,62 @@ func Install(ctx context.Context, opts InstallOptions) (*Installed, error) {
 		if _, err := os.Stat(p); err != nil {
 			return nil, fmt.Errorf("policy: %w", err)
 		}
-		args = append(args, "--policy", shellQuote(p))
+		common = append(common, "--policy", shellQuote(p))
 	}
 	if opts.UserEnv != "" {
-		args = append(args, "--user-env", shellQuote(opts.UserEnv))
+		common = append(common, "--user-env", shellQuote(opts.UserEnv))
 	}
+	if opts.RerunJobs {
+		common = append(common, "--rerun-jobs")
+	}
+	if opts.AllowHostJobs {
+		common = append(common, "--allow-host-jobs")
+	}
+	args := append([]string{shellQuote(bin), "hook", "pre-receive", "--budget", budget.String()}, common...)
 	if opts.RefPrefixes != nil {
 		args = append(args, "--refs", shellQuote(strings.Join(opts.RefPrefixes, ",")))
 	}
+	runnerKey := ""
+	if opts.RunnerKey != "" {
+		if runnerKey, err = filepath.Abs(opts.RunnerKey); err != nil {
+			return nil, err
+		}
+		if err := keyOutside(runnerKey, repo.GitDir); err != nil {
+			return nil, err
+		}
+	}
 	script := "#!/bin/sh\n" + Marker + ", written by git aos hook install; see docs/hooks.md.\n" +
 		"exec " + strings.Join(args, " ") + "\n"
+	post := append([]string{shellQuote(bin), "hook", "post-receive"}, common...)
+	if runnerKey != "" {
+		post = append(post, "--runner-key", shellQuote(runnerKey))
+	}
+	postScript := "#!/bin/sh\n" + PostReceiveMarker + ", written by git aos hook install; see docs/hooks.md.\n" +
+		"exec " + strings.Join(post, " ") + "\n"
 	dir := filepath.Join(repo.GitDir, "hooks")
 	out := &Installed{Hook: filepath.Join(dir, "pre-receive")}
 	if old, err := os.ReadFile(out.Hook); err == nil && !bytes.Contains(old, []byte(Marker)) && !opts.Force {
 		return nil, aos.WithHint(fmt.Errorf("%s exists and was not written by git-aos", out.Hook),
 			"chain it from a new hook, or replace it with --force")
 	}
+	postPath := filepath.Join(dir, "post-receive")
+	keepPost := false
+	if old, err := os.ReadFile(postPath); err == nil && !bytes.Contains(old, []byte(PostReceiveMarker)) && !opts.Force {
+		if runnerKey != "" {
+			return nil, aos.WithHint(fmt.Errorf("%s exists and was not written by git-aos, and the runner needs it", postPath),
+				"chain git-aos hook post-receive from it, or replace it with --force")
+		}
+		keepPost = true
+	}
+	// The cache is warmed before anything is written: a failure writes
+	// no hook, since every push would fail the same way.
 	if out.Warm, err = workflow.WarmCache(ctx, workflow.WarmOptions{Dir: repo.GitDir}); err != nil {
 		return nil, aos.WithHint(fmt.Errorf("warm the compilation cache of validator modules: %w; the hook is not installed", err),
 			"fix what the error names and install again: every push would fail the same way")
+	}
+	// The trust files first: a hook never runs with half of them.
+	if err := installSigners(repo.GitDir, opts, runnerKey, out); err != nil {
+		return nil, err
 	}
 	// git checks every pushed object as git fsck --strict does before
 	// the hook runs: trees with a name twice or unsorted entries never
@@ -228,6 +312,14 @@ func Install(ctx context.Context, opts InstallOptions) (*Installed, error) {
 	out.FsckObjects = true
 	if err := writeExecutable(dir, "pre-receive", script); err != nil {
 		return nil, err
+	}
+	if keepPost {
+		out.PostReceiveKept = postPath
+	} else {
+		if err := writeExecutable(dir, "post-receive", postScript); err != nil {
+			return nil, err
+		}
+		out.PostReceive = postPath
 	}
 	out.UserEnv, out.Server = opts.UserEnv, guessServer(repo.GitDir)
 	if def, err := repo.CurrentBranch(); err == nil && def != "" {

@@ -11,7 +11,6 @@ import (
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
 	"github.com/architectos/aos/hooks/receive"
-	"github.com/architectos/aos/policy"
 	"github.com/architectos/aos/workflow"
 )
 
@@ -42,90 +41,19 @@ type Options struct {
 	// RefPrefixes are the ref namespaces a push may update; nil is
 	// [DefaultRefPrefixes].
 	RefPrefixes []string
-	// Runtime runs validators when result commits are verified.
+	// Runtime runs validators when result commits are verified, and
+	// their jobs with RerunJobs.
 	Runtime *workflow.Runtime
-}
-
-// Rejection is one reason a push is rejected.
-type Rejection struct {
-	Ref    string
-	Commit string // "" when the reason concerns the ref update
-	Path   string
-	Rule   aos.Rule
-	Msg    string
-}
-
-// String formats r as one line, "<ref>: commit <id>: <path>: <message>
-// [<rule>]": the ref and path quoted as git quotes paths and the message
-// sanitized (aos.Quote, aos.Sanitize), since pushed names may hold any
-// byte but NUL and git shows the pusher each line as "remote: ...".
-func (r Rejection) String() string {
-	s := aos.Quote(r.Ref) + ": "
-	if r.Commit != "" {
-		s += fmt.Sprintf("commit %.12s: ", aos.Sanitize(r.Commit))
-	}
-	if r.Path != "" {
-		s += aos.Quote(r.Path) + ": "
-	}
-	return s + aos.Sanitize(r.Msg) + " [" + aos.Sanitize(string(r.Rule)) + "]"
-}
-
-// printable quotes s as git quotes paths when it holds anything to
-// escape.
-func printable(s string) string { return aos.Quote(s) }
-
-// Result is the verdict on a push.
-type Result struct {
-	// Rejections lists every reason; the push is accepted when it is
-	// empty.
-	Rejections []Rejection
-	// Log holds informational lines: the pusher, push options.
-	Log []string
-	// User is the pusher's login ("" when unknown); Agent says whether
-	// the pusher is treated as an agent.
-	User  string
-	Agent bool
-	// Commits are the verdicts on each commit, in the order judged.
-	Commits []CommitVerdict
-	// Manifest is the trusted manifest of JudgeRange.
-	Manifest *workflow.LoadedManifest
-}
-
-// IsAgentBranch reports whether branch (a short name) matches
-// protect.agent_branches of lm.
-func IsAgentBranch(lm *workflow.LoadedManifest, branch string) bool {
-	return lm != nil && policy.MatchNameFolded(lm.Protect.AgentBranches, branch)
-}
-
-// IsAgentLogin reports whether login matches protect.agents of lm.
-func IsAgentLogin(lm *workflow.LoadedManifest, login string) bool {
-	return lm != nil && login != "" && policy.MatchNameFolded(lm.Protect.Agents, login)
-}
-
-// OK reports whether the push is accepted.
-func (r *Result) OK() bool { return len(r.Rejections) == 0 }
-
-// CommitKind is what a judged commit claims to be.
-type CommitKind string
-
-const (
-	PlanCommit   CommitKind = "plan"
-	ResultCommit CommitKind = "result"
-	OtherCommit  CommitKind = "other"
-)
-
-// CommitVerdict is the judgement of one commit.
-type CommitVerdict struct {
-	ID   string
-	Kind CommitKind
-	// PlanID and PlanFile name the plan of a plan or result commit.
-	PlanID, PlanFile string
-	// Report is the plan check of a plan commit or the verification of a
-	// result commit: violations, findings and the approvals its plan
-	// needs. It is nil for other commits, and for a plan commit whose
-	// result commit verified (VerifiedBy).
-	Report     *aos.Report
-	VerifiedBy string
+	// AllowedSigners and RevokedSigners are the files the signatures of
+	// result commits are checked against (docs/spec.md 11.1); "" is the
+	// ones hook install put in the git directory, if any.
+	AllowedSigners, RevokedSigners string
+	// RerunJobs runs the jobs of a result commit again when no signature
+	// or runner login vouches for them (verify --rerun-jobs).
+	RerunJobs bool
+	// AllowHostJobs lets RerunJobs run jobs of a manifest whose
+	// environment.type is host, unsandboxed on the server.
+	AllowHostJobs bool
 }
 
 // ErrNoTrustedManifest means the repository has no default branch to read
@@ -157,8 +85,20 @@ type checker struct {
 	// inRange judges a pull request's commits (JudgeRange) rather than a
 	// push: what a merge brings from its parents is judged with them.
 	inRange bool
-	// rerun runs the jobs of result commits again (verify --rerun-jobs).
+	// rerun runs the jobs of result commits again when nothing else
+	// vouches for them (verify --rerun-jobs).
 	rerun bool
+	// signers are the files signatures are checked against, and sigs the
+	// verdicts on the result commits of the current update.
+	signers gitops.SignerFiles
+	sigs    map[string]gitops.Signature
+	// defTipBefore, after a push, holds the tips of the refs it updated
+	// as they were before it.
+	defTipBefore map[string]string
+	// ranJobs are result commits whose jobs the caller ran itself, and
+	// replayJobs takes every job record as it is (RangeOptions).
+	ranJobs    map[string]bool
+	replayJobs bool
 }
 
 // PreReceive judges the updates of a push (docs/hooks.md). The rules come
@@ -175,7 +115,7 @@ func PreReceive(ctx context.Context, opts Options, updates []receive.Update) (*R
 		opts.RefPrefixes = DefaultRefPrefixes
 	}
 	c := &checker{opts: opts, repo: opts.Repo, res: &Result{}, manifests: map[string]*workflow.LoadedManifest{},
-		plain: map[*workflow.LoadedManifest]*workflow.LoadedManifest{}}
+		plain: map[*workflow.LoadedManifest]*workflow.LoadedManifest{}, rerun: opts.RerunJobs}
 	c.identify()
 	if first, err := c.firstPush(updates); first || err != nil {
 		if err != nil {
@@ -184,6 +124,10 @@ func PreReceive(ctx context.Context, opts Options, updates []receive.Update) (*R
 		return c.res, nil
 	}
 	if err := c.loadRules(); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.signers, err = workflow.SignerFiles(c.repo, opts.AllowedSigners, opts.RevokedSigners); err != nil {
 		return nil, err
 	}
 	for _, u := range updates {
@@ -223,6 +167,10 @@ func (c *checker) update(ctx context.Context, u receive.Update) error {
 	}
 	if !allowed {
 		c.reject(u, "", "", aos.RuleProtectRefNamespace, "updates are accepted under %s only", strings.Join(c.opts.RefPrefixes, ", "))
+		return nil
+	}
+	if u.Ref == workflow.NotesRef || strings.HasPrefix(u.Ref, workflow.NotesRef+"/") {
+		c.reject(u, "", "", aos.RuleProtectRefNamespace, "%s holds the server's notes, which only the server writes", workflow.NotesRef)
 		return nil
 	}
 	kind := otherRef
@@ -321,6 +269,9 @@ func (c *checker) judgeCommits(ctx context.Context, u receive.Update, kind refKi
 			c.covered[info.Parents[0]] = true
 		}
 	}
+	if err := c.checkSignatures(kind, commits, infos); err != nil {
+		return err
+	}
 	var deferred []string
 	for _, id := range commits {
 		if err := ctx.Err(); err != nil {
@@ -383,12 +334,26 @@ func (c *checker) commit(ctx context.Context, u receive.Update, kind refKind, lm
 		c.reject(u, id, "", aos.RuleCommitMessage, "%s", cerr.Error())
 		return nil
 	case claim == trailer.ResultClaim:
-		v, err := workflow.VerifyCommit(ctx, c.repo, id, workflow.VerifyOptions{Manifest: lm, Plain: c.plain[lm], Runtime: c.opts.Runtime, RerunJobs: c.rerun})
+		t, err := c.trustJobs(kind, lm, id)
+		if err != nil {
+			return err
+		}
+		v, err := workflow.VerifyCommit(ctx, c.repo, id, workflow.VerifyOptions{Manifest: lm, Plain: c.plain[lm], Runtime: c.jobsRuntime(), RerunJobs: t.rerun})
 		if err != nil {
 			return err
 		}
 		rep = v.Report
-		c.res.Commits = append(c.res.Commits, CommitVerdict{ID: id, Kind: ResultCommit, PlanID: v.PlanID, Report: rep})
+		verdict := CommitVerdict{ID: id, Kind: ResultCommit, PlanID: v.PlanID, Report: rep}
+		if rep.OK && t.needed && len(v.Jobs) > 0 {
+			if verdict.Vouch = t.vouch; v.Rerun {
+				verdict.Vouch = &workflow.Vouch{By: workflow.VouchServerRerun}
+			}
+		}
+		c.res.Commits = append(c.res.Commits, verdict)
+		if rep.OK && t.needed && len(v.Jobs) > 0 && verdict.Vouch == nil {
+			c.rejectUnvouched(u, id, v.Jobs, t.why)
+			return nil
+		}
 		if rep.OK {
 			exempt = map[string]bool{workflow.RunsDir + v.PlanID + ".json": true}
 			// Its parent is a plan commit whose plan passed, and whose

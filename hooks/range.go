@@ -27,9 +27,23 @@ type RangeOptions struct {
 	Logins []string
 	// Runtime runs validators, and jobs when RerunJobs is set.
 	Runtime *workflow.Runtime
-	// RerunJobs verifies result commits with their jobs run again
-	// (verify --rerun-jobs), as a trusted runner does.
+	// RerunJobs verifies result commits whose job records no allowed
+	// signature vouches for with their jobs run again (verify
+	// --rerun-jobs), as a trusted runner does; without it, and without
+	// a signature, such commits are refused (docs/spec.md 11.1).
 	RerunJobs bool
+	// AllowedSigners and RevokedSigners are the files signatures are
+	// checked against ([workflow.SignerFiles]).
+	AllowedSigners, RevokedSigners string
+	// RanJobs are result commits whose jobs the caller ran itself, as
+	// git aos ci --apply does on the runner: it vouches for their
+	// records, which are replayed.
+	RanJobs []string
+	// ReplayJobs takes job records as they are, vouched for or not: the
+	// caller judged the same commits with their jobs run before (git aos
+	// ci on a review of a head it verified when it was pushed), and only
+	// what does not depend on the jobs is judged again.
+	ReplayJobs bool
 }
 
 // JudgeRange judges the commits of base..head as the pre-receive hook
@@ -44,7 +58,14 @@ type RangeOptions struct {
 func JudgeRange(ctx context.Context, opts RangeOptions) (*Result, error) {
 	c := &checker{opts: Options{Repo: opts.Repo, Runtime: opts.Runtime}, repo: opts.Repo, res: &Result{}, policy: opts.Policy,
 		manifests: map[string]*workflow.LoadedManifest{}, plain: map[*workflow.LoadedManifest]*workflow.LoadedManifest{},
-		inRange: true, rerun: opts.RerunJobs}
+		inRange: true, rerun: opts.RerunJobs, ranJobs: map[string]bool{}, replayJobs: opts.ReplayJobs}
+	for _, id := range opts.RanJobs {
+		c.ranJobs[id] = true
+	}
+	var err error
+	if c.signers, err = workflow.SignerFiles(opts.Repo, opts.AllowedSigners, opts.RevokedSigners); err != nil {
+		return nil, err
+	}
 	base, err := opts.Repo.PeelToCommit(opts.Base)
 	if err != nil {
 		return nil, err

@@ -2,11 +2,14 @@ package hooks_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/hooks"
+	"github.com/architectos/aos/workflow"
 )
 
 // judge runs JudgeRange over base..head of the client's repository.
@@ -172,5 +175,61 @@ func TestJudgeRangeMissingCommit(t *testing.T) {
 	_, err = hooks.JudgeRange(context.Background(), hooks.RangeOptions{Repo: repo, Base: "main", Head: strings.Repeat("1", 40), Logins: []string{"alice"}})
 	if err == nil {
 		t.Fatal("a missing head was judged")
+	}
+}
+
+// TestJudgeRangeTrustsRunners: in a pull request too, a result commit's
+// job records need a runner: they are refused unless its jobs run again,
+// the caller ran them, a judgement that ran them is replayed, or an
+// allowed key signed them; the forged ones fail when run again.
+func TestJudgeRangeTrustsRunners(t *testing.T) {
+	t.Parallel()
+	key, pub := sshKey(t, "runner")
+	allowed := filepath.Join(t.TempDir(), "allowed")
+	writeFile(t, allowed, "runner@example.com "+pub+"\n")
+	s := newServer(t, jobsManifest, map[string]string{"src/a.txt": "a\n"})
+	c := s.clone(t)
+	base := c.git("rev-parse", "main")
+	c.runPlanFile(nil, testsPlan("honest", "ok"))
+	honest := c.git("rev-parse", "aos/honest")
+	c.git("checkout", "-q", "main")
+	c.git("config", "gpg.format", "ssh")
+	c.runPlanFile(nil, testsPlan("signed", "ok"), "--sign="+key)
+	signed := c.git("rev-parse", "aos/signed")
+	c.git("checkout", "-q", "main")
+	c.runPlanFile([]string{"PATH=" + fakeBwrap(t) + ":" + os.Getenv("PATH")}, testsPlan("forged", "fails"))
+	forged := c.git("rev-parse", "aos/forged")
+	repo, err := gitops.Open(c.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	rt := workflow.NewRuntime(workflow.RuntimeOptions{Dir: c.dir})
+	for _, tc := range []struct {
+		name string
+		head string
+		opts hooks.RangeOptions
+		want string
+	}{
+		{"claims", honest, hooks.RangeOptions{}, "protect.runner"},
+		{"run again", honest, hooks.RangeOptions{RerunJobs: true}, ""},
+		{"ran by the caller", honest, hooks.RangeOptions{RanJobs: []string{honest}}, ""},
+		{"replayed", honest, hooks.RangeOptions{ReplayJobs: true}, ""},
+		{"signed", signed, hooks.RangeOptions{AllowedSigners: allowed}, ""},
+		{"signed, no allowed signers", signed, hooks.RangeOptions{}, "protect.runner"},
+		{"forged, run again", forged, hooks.RangeOptions{RerunJobs: true}, "verify.rejected verify.job"},
+	} {
+		opts := tc.opts
+		opts.Repo, opts.Base, opts.Head, opts.Ref, opts.Logins, opts.Runtime = repo, base, tc.head, "refs/heads/main", []string{"deploy-bot"}, rt
+		res, err := hooks.JudgeRange(context.Background(), opts)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := rules(res); got != tc.want {
+			t.Errorf("%s: rules %q, want %q: %+v", tc.name, got, tc.want, res.Rejections)
+		}
+		if tc.want == "" && (res.Commits[0].Vouch == nil) != (tc.name == "replayed") {
+			t.Errorf("%s: vouch %+v", tc.name, res.Commits[0].Vouch)
+		}
 	}
 }

@@ -136,6 +136,11 @@ func (c *checker) loadRules() error {
 	if err != nil {
 		return err
 	}
+	if t, ok := c.defTipBefore[def]; ok {
+		// After the push (post-receive): the rules are those the push
+		// was judged by.
+		tip = t
+	}
 	if tip == "" {
 		return aos.WithHint(fmt.Errorf("%w: the default branch %s (the repository's HEAD), which the rules are read from, does not exist yet", ErrNoTrustedManifest, strings.TrimPrefix(def, "refs/heads/")),
 			"push its first commit before installing the hook, or point HEAD at the branch that holds the manifest (git symbolic-ref HEAD refs/heads/main)")

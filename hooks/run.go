@@ -30,8 +30,12 @@ type HookOptions struct {
 	RefPrefixes []string
 	// Budget is the time the whole push may take; 0 is [DefaultBudget].
 	Budget time.Duration
-	// Runtime runs validators when result commits are verified.
+	// Runtime runs validators when result commits are verified, and
+	// their jobs with RerunJobs.
 	Runtime *workflow.Runtime
+	// AllowedSigners, RevokedSigners and RerunJobs are as in [Options].
+	AllowedSigners, RevokedSigners string
+	RerunJobs, AllowHostJobs       bool
 }
 
 // RunPreReceive is the pre-receive hook: it reads the updates of a push
@@ -184,5 +188,6 @@ func preReceive(ctx context.Context, opts HookOptions) (*Result, error) {
 	}
 	defer repo.Close()
 	return PreReceive(ctx, Options{Repo: repo, Getenv: opts.Getenv, Policy: opts.Policy,
-		UserEnv: opts.UserEnv, RefPrefixes: opts.RefPrefixes, Runtime: opts.Runtime}, updates)
+		UserEnv: opts.UserEnv, RefPrefixes: opts.RefPrefixes, Runtime: opts.Runtime,
+		AllowedSigners: opts.AllowedSigners, RevokedSigners: opts.RevokedSigners, RerunJobs: opts.RerunJobs, AllowHostJobs: opts.AllowHostJobs}, updates)
 }

@@ -54,6 +54,9 @@ func WriteLog(w io.Writer, asJSON bool, entries []workflow.LogEntry) error {
 		for _, j := range e.Jobs {
 			fmt.Fprintf(&b, "Job %s %s: exit %d\n", s(string(j.Kind)), s(j.Name), j.ExitCode)
 		}
+		if e.Vouch != nil {
+			fmt.Fprintf(&b, "Vouched: %s\n", terminalSafe(VouchText(*e.Vouch)))
+		}
 		for _, a := range e.Approvals {
 			fmt.Fprintf(&b, "Approval required: %s: %s", s(a.Rule), approvalSubject(a))
 			if len(a.Reviewers) > 0 {
@@ -113,4 +116,19 @@ func terminalSafe(s string) string {
 		s = s[:len(s)-len(t)] + `\072` + t[1:]
 	}
 	return s
+}
+
+// VouchText says in words who vouches for a run's job records.
+func VouchText(v workflow.Vouch) string {
+	switch v.By {
+	case workflow.VouchNoneNeeded:
+		return "no job records (replay proves the run)"
+	case workflow.VouchSignature:
+		return fmt.Sprintf("signed by %s (%s)", v.Signer, v.Key)
+	case workflow.VouchRunnerLogin:
+		return "runner login " + v.Login + " (noted by the server)"
+	case workflow.VouchServerRerun:
+		return "the server ran the jobs again (noted by the server)"
+	}
+	return "unverified: " + v.Reason
 }

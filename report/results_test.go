@@ -42,6 +42,39 @@ func TestResultsGolden(t *testing.T) {
 	rejectedRun := &workflow.RunResult{Report: &aos.Report{Violations: []aos.Violation{{Directive: 0, Type: aos.FileWrite, Path: "vendor/x", Rule: "path.read_only", Message: "path is read-only"}}}}
 	push := &hooks.Result{Log: []string{"pusher alice (from REMOTE_USER): human"},
 		Rejections: []hooks.Rejection{{Ref: "refs/heads/main", Commit: "5555555555555555555555555555555555555555", Path: "a\x1bb", Rule: "protect.direct_push", Msg: "a protected branch moves only to verified result commits"}}}
+	unvouched := &hooks.Result{Log: []string{"pusher build-bot (from REMOTE_USER): agent"},
+		Rejections: []hooks.Rejection{
+			{Ref: "refs/heads/aos/x", Commit: "6666666666666666666666666666666666666666", Rule: aos.RuleProtectRunner, Hint: hooks.RunnerHint,
+				Msg: "its run record holds 1 job record(s) (tests default), which are claims of whoever ran apply, and no runner vouches for them: the commit is not signed; the pusher build-bot is not in protect.runners; the hook does not run jobs again (--rerun-jobs)"},
+			{Ref: "refs/heads/aos/y", Commit: "7777777777777777777777777777777777777777", Rule: aos.RuleProtectRunner, Hint: hooks.RunnerHint, Msg: "and another"},
+		}}
+	runs := []hooks.RunnerRun{
+		{ID: "20260102T030406.000000000Z-42-2", Branch: "refs/heads/aos/fix-login", PlanID: "fix-login", PlanCommit: "1111111111111111111111111111111111111111",
+			State: hooks.RunPass, Result: "2222222222222222222222222222222222222222", Started: "2026-01-02T03:04:06Z", Finished: "2026-01-02T03:04:07Z", PID: 42,
+			Log: "/srv/git/site.git/aos/runner/runs/20260102T030406.000000000Z-42-2.log"},
+		{ID: "20260102T030405.000000000Z-42-1", Branch: "refs/heads/aos/broken", PlanID: "broken", PlanCommit: "3333333333333333333333333333333333333333",
+			Applied: "4444444444444444444444444444444444444444", State: hooks.RunRejected, Started: "2026-01-02T03:04:05Z", Finished: "2026-01-02T03:04:06Z", PID: 42,
+			Reasons: []string{`.aos/plans/broken.yaml:8:5: directive 1 (RUN_TESTS): tests "default" failed: exit code 1 [tests.failed]`, "second\nline"},
+			Log:     "/srv/git/site.git/aos/runner/runs/20260102T030405.000000000Z-42-1.log"},
+		{ID: "20260102T030404.000000000Z-41-1", Branch: "refs/heads/aos/old", PlanID: "old", PlanCommit: "5555555555555555555555555555555555555555",
+			State: hooks.RunInterrupted, Started: "2026-01-02T03:04:04Z", PID: 41, Log: "/srv/git/site.git/aos/runner/runs/20260102T030404.000000000Z-41-1.log"},
+	}
+	vouched := []workflow.LogEntry{
+		{Commit: "1111111111111111111111111111111111111111", PlanID: "signed", Result: "pass", Author: "A <a@x>", Date: "2026-01-02T03:04:05Z",
+			Outcome: record.Outcome{Jobs: []aos.JobRecord{{Kind: aos.JobTests, Name: "default"}}},
+			Vouch:   &workflow.Vouch{By: workflow.VouchSignature, Signer: "runner@example.com", Key: "SHA256:DxMzld/U+P/JjnDNGsNpIpkOxR22Ky5ze6RTA7DjTro"}},
+		{Commit: "2222222222222222222222222222222222222222", PlanID: "ci", Result: "pass", Author: "A <a@x>", Date: "2026-01-02T03:04:05Z",
+			Outcome: record.Outcome{Jobs: []aos.JobRecord{{Kind: aos.JobTests, Name: "default"}}},
+			Vouch:   &workflow.Vouch{By: workflow.VouchRunnerLogin, Login: "ci-runner"}},
+		{Commit: "3333333333333333333333333333333333333333", PlanID: "rerun", Result: "pass", Author: "A <a@x>", Date: "2026-01-02T03:04:05Z",
+			Outcome: record.Outcome{Jobs: []aos.JobRecord{{Kind: aos.JobBuild, Name: "web", ExitCode: 0}}},
+			Vouch:   &workflow.Vouch{By: workflow.VouchServerRerun}},
+		{Commit: "4444444444444444444444444444444444444444", PlanID: "forged", Result: "pass", Author: "A <a@x>", Date: "2026-01-02T03:04:05Z",
+			Outcome: record.Outcome{Jobs: []aos.JobRecord{{Kind: aos.JobTests, Name: "default"}}},
+			Vouch:   &workflow.Vouch{By: workflow.VouchUnverified, Reason: "the commit is not signed; no runner login or server re-run is noted"}},
+		{Commit: "5555555555555555555555555555555555555555", PlanID: "nojobs", Result: "pass", Author: "A <a@x>", Date: "2026-01-02T03:04:05Z",
+			Vouch: &workflow.Vouch{By: workflow.VouchNoneNeeded}},
+	}
 	manifestErr := &cue.ManifestError{Errors: []cue.Error{
 		{Pos: aos.Position{File: "aos.cue", Line: 3, Col: 2}, Path: "workspace.writeable", Msg: "field not allowed"},
 		{Pos: aos.Position{File: "aos.cue", Line: 9, Col: 5}, Path: "project.name", Msg: "incomplete value"},
@@ -64,6 +97,26 @@ func TestResultsGolden(t *testing.T) {
 		}},
 		{"push.rejected", func(w io.Writer) error { return WritePush(w, push) }},
 		{"push.accepted", func(w io.Writer) error { return WritePush(w, &hooks.Result{Log: push.Log}) }},
+		{"push.unvouched", func(w io.Writer) error { return WritePush(w, unvouched) }},
+		{"post-receive", func(w io.Writer) error {
+			return WritePostReceive(w, &hooks.PostReceiveResult{Log: []string{"the server runs plan fix-login of aos/fix-login; fetch the branch for its result (git fetch origin aos/fix-login), and for the reasons of a rejection git fetch origin refs/notes/aos:refs/notes/aos"},
+				Vouched: []string{"6666666666666666666666666666666666666666"}, Queued: []string{"refs/heads/aos/fix-login"}})
+		}},
+		{"runs.text", func(w io.Writer) error { return WriteRuns(w, false, runs) }},
+		{"runs.json", func(w io.Writer) error { return WriteRuns(w, true, runs) }},
+		{"runs.none", func(w io.Writer) error { return WriteRuns(w, false, nil) }},
+		{"log.vouch.text", func(w io.Writer) error { return WriteLog(w, false, vouched) }},
+		{"installed.signers", func(w io.Writer) error {
+			return WriteInstalled(w, w, &hooks.Installed{Hook: "/srv/git/site.git/hooks/pre-receive", PostReceive: "/srv/git/site.git/hooks/post-receive",
+				Signers:    "/srv/git/site.git/aos/allowed_signers",
+				SignerKeys: []hooks.SignerKey{{Principals: "ci@example.com", Fingerprint: "SHA256:DxMzld/U+P/JjnDNGsNpIpkOxR22Ky5ze6RTA7DjTro"}},
+				Runner:     &hooks.SignerKey{Principals: hooks.RunnerPrincipal, Fingerprint: "SHA256:Am/cvSUzKZRSKxKckeCaZG2eSUjvS0dqyyv1Ztn7LKs"},
+				Revoked:    "/srv/git/site.git/aos/revoked_signers",
+				Warm:       &workflow.WarmResult{CacheDir: "/srv/git/site.git/aos/wasm-cache", BuiltinOnly: true}, UserEnv: "REMOTE_USER"})
+		}},
+		{"installed.post-receive-kept", func(w io.Writer) error {
+			return WriteInstalled(w, w, &hooks.Installed{Hook: "/srv/git/site.git/hooks/pre-receive", PostReceiveKept: "/srv/git/site.git/hooks/post-receive", UserEnv: "REMOTE_USER"})
+		}},
 		{"installed", func(w io.Writer) error {
 			return WriteInstalled(w, w, &hooks.Installed{Hook: "/srv/git/site.git/hooks/pre-receive",
 				Warm: &workflow.WarmResult{CacheDir: "/srv/git/site.git/aos/wasm-cache", Modules: 2}, Unborn: "main", FsckObjects: true})

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -39,6 +40,28 @@ func WriteInstalled(w, warn io.Writer, res *hooks.Installed) error {
 			return err
 		}
 	}
+	if res.PostReceive != "" {
+		fmt.Fprintf(w, "installed %s\n", res.PostReceive)
+	}
+	if res.PostReceiveKept != "" {
+		fmt.Fprintf(warn, "git-aos: warning: %s was not written by git-aos and is kept: runner logins and re-runs are not noted for git aos log (chain git aos hook post-receive from it)\n", res.PostReceiveKept)
+	}
+	if res.Signers != "" {
+		n := len(res.SignerKeys)
+		if res.Runner != nil {
+			n++
+		}
+		fmt.Fprintf(w, "allowed signers %s: %d key(s)\n", res.Signers, n)
+		for _, k := range res.SignerKeys {
+			fmt.Fprintf(w, "  %s %s\n", k.Principals, k.Fingerprint)
+		}
+		if res.Runner != nil {
+			fmt.Fprintf(w, "  %s %s (the post-receive runner's key)\n", res.Runner.Principals, res.Runner.Fingerprint)
+		}
+	}
+	if res.Revoked != "" {
+		fmt.Fprintf(w, "revoked signers %s\n", res.Revoked)
+	}
 	if res.Warm != nil {
 		if err := WriteWarm(w, res.Warm); err != nil {
 			return err
@@ -73,8 +96,15 @@ func WritePush(w io.Writer, res *hooks.Result) error {
 	if res.OK() {
 		b.WriteString("git-aos: push accepted\n")
 	} else {
+		hinted := map[string]bool{}
 		for _, r := range res.Rejections {
 			fmt.Fprintf(&b, "git-aos: rejected: %s\n", r)
+		}
+		for _, r := range res.Rejections {
+			if r.Hint != "" && !hinted[r.Hint] {
+				hinted[r.Hint] = true
+				fmt.Fprintf(&b, "git-aos: hint: %s\n", r.Hint)
+			}
 		}
 		fmt.Fprintf(&b, "git-aos: push rejected (%s); the rules are in the manifest of the protected branch (docs/hooks.md)\n", plural(len(res.Rejections), "reason"))
 	}
@@ -151,5 +181,52 @@ func WriteRescueInit(w, warn io.Writer, res *workflow.RescueInitResult) error {
 		fmt.Fprintf(warn, "git-aos: hint: git aos rescuewp checksums PRISTINE_DIR > sums.json, or fetch https://api.wordpress.org/core/checksums/1.0/?version=%s\n", res.Version)
 	}
 	_, err := fmt.Fprintf(w, "next: git aos validate --all (the assessment), then plans under the manifest\n")
+	return err
+}
+
+// WritePostReceive renders what the post-receive hook did, one "git-aos: "
+// line each, which git shows the pusher as "remote: git-aos: ...".
+func WritePostReceive(w io.Writer, res *hooks.PostReceiveResult) error {
+	var b strings.Builder
+	for _, l := range res.Log {
+		fmt.Fprintf(&b, "git-aos: %s\n", l)
+	}
+	if n := len(res.Vouched); n > 0 {
+		fmt.Fprintf(&b, "git-aos: noted who vouched for the job records of %d result commit(s) under %s\n", n, workflow.NotesRef)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteRuns renders the post-receive runner's runs, newest first: as
+// JSON, an array of them; as text, a line each with its log file.
+func WriteRuns(w io.Writer, asJSON bool, runs []hooks.RunnerRun) error {
+	if asJSON {
+		if runs == nil {
+			runs = []hooks.RunnerRun{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(runs)
+	}
+	var b strings.Builder
+	if len(runs) == 0 {
+		b.WriteString("no runs\n")
+	}
+	for _, r := range runs {
+		fmt.Fprintf(&b, "%s %s %s plan %s %.12s", r.ID, r.State, strings.TrimPrefix(r.Branch, "refs/heads/"), r.PlanID, r.PlanCommit)
+		switch {
+		case r.Result != "":
+			fmt.Fprintf(&b, ": result %.12s", r.Result)
+		case len(r.Reasons) > 0:
+			fmt.Fprintf(&b, ": %s", strings.ReplaceAll(r.Reasons[0], "\n", " "))
+			if len(r.Reasons) > 1 {
+				fmt.Fprintf(&b, " (and %d more)", len(r.Reasons)-1)
+			}
+		}
+		fmt.Fprintf(&b, "\n  log %s\n", r.Log)
+	}
+	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -206,6 +206,29 @@ func resolve(env aos.Environment) (resolved, error) {
 	}
 }
 
+// BackendNames returns the names a job run under env records as its
+// backend ([Result.Backend]): one, or both engines' for a container type
+// that pins none, since either may be the one installed. It looks for no
+// program, and returns none for an environment no backend runs.
+func BackendNames(env aos.Environment) []string {
+	switch env.Type {
+	case kindHost, kindBwrap:
+		return []string{env.Type}
+	case "docker", "podman":
+		if env.Engine == "" || env.Engine == env.Type {
+			return []string{kindContainer + ":" + env.Type}
+		}
+	case kindContainer:
+		switch env.Engine {
+		case "":
+			return []string{kindContainer + ":podman", kindContainer + ":docker"}
+		case "podman", "docker":
+			return []string{kindContainer + ":" + env.Engine}
+		}
+	}
+	return nil
+}
+
 // Available reports whether the backend env asks for can run here: nil, a
 // [*BackendMissingError], or an error about env itself. It looks for the
 // backend's program only; it does not start it.

@@ -2,12 +2,13 @@
 # Runs every test of ArchitectOS on a fresh Debian or Ubuntu machine.
 #
 # It installs what the tests run for real (bubblewrap, podman with runc,
-# busybox-static for the test image, php-cli and WordPress for the RescueWP
-# checks, wabt's wat2wasm that assembles the built-in module, pre-commit
-# for the hook of .pre-commit-hooks.yaml, zsh and man-db for completion and
-# man pages, MariaDB for the database backup through a granted socket (the
-# test starts its own server), MediaWiki and
-# phpMyAdmin unpacked as clean PHP) when they are
+# busybox-static for the test image, ssh-keygen and gpg for signed result
+# commits, php-cli and WordPress for the RescueWP checks, wabt's wat2wasm
+# that assembles the built-in module, pre-commit for the hook of
+# .pre-commit-hooks.yaml, zsh and man-db for completion and man pages,
+# MariaDB for the database backup through a granted socket (the test
+# starts its own server), MediaWiki and phpMyAdmin unpacked as clean PHP)
+# when they are
 # missing and the machine has apt-get, then runs the gofmt check, go vet,
 # deadcode and every test under the race detector.
 set -eu
@@ -30,6 +31,8 @@ command -v manpath >/dev/null 2>&1 || need="$need man-db"
 # unshare (util-linux): the full-disk tests mount a small tmpfs in a mount
 # namespace of their own.
 command -v unshare >/dev/null 2>&1 || need="$need util-linux"
+command -v ssh-keygen >/dev/null 2>&1 || need="$need openssh-client"
+command -v gpg >/dev/null 2>&1 && command -v gpg-agent >/dev/null 2>&1 || need="$need gnupg"
 if [ -n "$need" ]; then
 	if ! command -v apt-get >/dev/null 2>&1; then
 		echo "test.sh: missing:$need (install them, then run again)" >&2

@@ -174,6 +174,10 @@ type RunOptions struct {
 	Rev     string // apply: the branch; "" is the current branch
 	Policy  string // an organisation policy file, or ""
 	Runtime *Runtime
+	// Sign, when set, signs the result commit as git commit -S does
+	// (docs/spec.md 6.1); a signature that cannot be made is an error,
+	// and no ref moves.
+	Sign *Signing
 }
 
 // RunResult is the outcome of propose, apply or run.
@@ -411,13 +415,13 @@ func Run(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 		return rej, err
 	}
 	defer p.repo.Close()
-	return p.run(ctx, opts.Runtime, nil, "aos run ")
+	return p.run(ctx, opts.Runtime, nil, opts.Sign, "aos run ")
 }
 
 // run stages a prepared plan with jobs (nil: the runtime's sandbox) and,
-// when it passes, writes both commits and creates the branch at the
-// result commit.
-func (p *proposal) run(ctx context.Context, rt *Runtime, jobs engine.JobRunner, reflog string) (*RunResult, error) {
+// when it passes, writes both commits, the result signed when sign is
+// set, and creates the branch at the result commit.
+func (p *proposal) run(ctx context.Context, rt *Runtime, jobs engine.JobRunner, sign *Signing, reflog string) (*RunResult, error) {
 	in := &stageInput{repo: p.repo, plan: p.plan, planData: p.data, planPath: p.path, base: p.base,
 		planTree: p.commit.Tree, planCommit: p.commitID, lm: p.lm, rt: rt, jobs: jobs}
 	st, err := stage(ctx, in)
@@ -433,18 +437,27 @@ func (p *proposal) run(ctx context.Context, rt *Runtime, jobs engine.JobRunner, 
 		return nil, err
 	}
 	// Both commits are written together: all of their objects, or, on
-	// an error (a full disk), none.
+	// an error (a full disk), none. A signed result is written by git,
+	// which signs a commit whose parent and tree are in the repository:
+	// the plan commit goes first.
 	pw := p.repo.NewPackWriter()
 	defer pw.Discard()
 	if err := p.writeTo(pw); err != nil {
 		return nil, err
 	}
-	resultID, err := st.commitTo(p.repo, pw, p.commit.Author, p.commit.Committer)
-	if err != nil {
-		return nil, err
+	var resultID string
+	if sign == nil {
+		if resultID, err = st.commitTo(p.repo, pw, p.commit.Author, p.commit.Committer); err != nil {
+			return nil, err
+		}
 	}
 	if err := pw.Flush(); err != nil {
 		return nil, fmt.Errorf("write the plan and result commits of %s: %w", p.plan.ID, err)
+	}
+	if sign != nil {
+		if resultID, err = st.commit(p.repo, p.commit.Author, p.commit.Committer, sign); err != nil {
+			return nil, err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -488,48 +501,14 @@ func Apply(ctx context.Context, opts RunOptions) (res *RunResult, err error) {
 	if err := claimsPlan(repo, ref, tip); err != nil {
 		return nil, err
 	}
-	var lm *LoadedManifest
-	pc, rej, err := readPlanCommit(repo, tip, func(base *gitops.Tree) (cue.PlanLimits, error) {
-		var err error
-		if lm, err = ManifestFromTree(base, ManifestOptions{Policy: opts.Policy}); err != nil {
-			return cue.PlanLimits{}, err
-		}
-		return cue.LimitsFrom(lm.Policies), nil
-	})
-	if rej != nil || err != nil {
-		return rej, err
+	res, err = ApplyCommit(ctx, ApplyCommitOptions{Repo: repo, PlanCommit: tip, Policy: opts.Policy, Runtime: opts.Runtime, Sign: opts.Sign})
+	if err != nil || !res.OK() {
+		return res, err
 	}
-	if v := checkLimits(pc.plan, len(pc.data), lm.Manifest); len(v) > 0 {
-		return rejected(v...), nil
-	}
-	in := &stageInput{repo: repo, plan: pc.plan, planData: pc.data, planPath: pc.path, base: pc.base,
-		planTree: pc.info.Tree, planCommit: tip, lm: lm, rt: opts.Runtime}
-	st, err := stage(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	if !st.report.OK {
-		return st.result(), nil
-	}
-	author, committer, err := repo.Idents()
-	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	resultID, err := st.commit(repo, author, committer)
-	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := repo.UpdateRefs("aos apply "+pc.plan.ID, gitops.RefUpdate{Ref: ref, Old: tip, New: resultID}); err != nil {
+	if err := repo.UpdateRefs("aos apply "+res.Record.Plan.ID, gitops.RefUpdate{Ref: ref, Old: tip, New: res.ResultCommit}); err != nil {
 		return nil, refError(ref, err)
 	}
-	res = st.result()
-	res.Branch, res.PlanCommit, res.ResultCommit = ref, tip, resultID
+	res.Branch = ref
 	return res, nil
 }
 

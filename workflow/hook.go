@@ -58,6 +58,16 @@ func IsResultCommitMessage(msg string) bool {
 	return err == nil && claim == trailer.ResultClaim
 }
 
+// PlanIDOf is the plan id a plan or result commit message claims, or ""
+// when its trailers claim nothing, or have more than one reading.
+func PlanIDOf(msg string) string {
+	_, tr, err := trailer.ReadClaim(msg)
+	if err != nil {
+		return ""
+	}
+	return tr[TrailerPlanID]
+}
+
 // IsPlanCommitMessage: see [IsResultCommitMessage].
 func IsPlanCommitMessage(msg string) bool {
 	claim, _, err := trailer.ReadClaim(msg)

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -235,5 +236,91 @@ func TestVerifyRerunJobs(t *testing.T) {
 	v, err = Verify(ctx(), VerifyOptions{Dir: dir, Rev: "aos/honest", RerunJobs: true})
 	if err != nil || v.Report.OK {
 		t.Fatalf("no sandbox: %v %+v", err, v.Report)
+	}
+}
+
+// recordingJobs claims every job passed, with a record that edit may
+// change: a record that is not the manifest's job.
+type recordingJobs struct{ edit func(*aos.JobRecord) }
+
+func (f recordingJobs) Run(_ context.Context, job engine.Job, _ *engine.State) (engine.JobResult, error) {
+	rec := aos.JobRecord{Kind: job.Kind, Name: job.Name, Command: job.Command, Args: job.Args, Backend: "bwrap", OutputDigest: engine.Digest(nil)}
+	f.edit(&rec)
+	return engine.JobResult{Record: rec}, nil
+}
+
+// TestVerifyJobRecordsAreTheManifestsJobs: a record of a job that is not
+// the one the manifest runs for its directive (another backend, command
+// or name) is refused by verify as verify.job, jobs replayed or not.
+func TestVerifyJobRecordsAreTheManifestsJobs(t *testing.T) {
+	t.Parallel()
+	dir := newRepo(t, map[string]string{"aos.cue": testsManifest, "src/a.txt": "a\n"})
+	for _, tc := range []struct {
+		name string
+		edit func(*aos.JobRecord)
+		want string
+	}{
+		{"host backend", func(r *aos.JobRecord) { r.Backend = "host" }, `ran on backend "host", and the manifest's environment runs jobs on "bwrap"`},
+		{"no backend", func(r *aos.JobRecord) { r.Backend = "" }, `ran on backend ""`},
+		{"container", func(r *aos.JobRecord) { r.Backend = "container:podman" }, `ran on backend "container:podman"`},
+		{"other command", func(r *aos.JobRecord) { r.Command = "true" }, `is not the job the manifest runs for it`},
+		{"other suite", func(r *aos.JobRecord) { r.Name = "fast" }, `is not the job the manifest runs for it`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := "rec-" + strings.ReplaceAll(tc.name, " ", "-")
+			rt := &Runtime{Jobs: func(*aos.Manifest) (engine.JobRunner, error) { return recordingJobs{tc.edit}, nil }}
+			res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, testsPlan(id, "ok"))}, Runtime: rt})
+			if err != nil || !res.OK() {
+				t.Fatalf("run: %v %+v", err, res)
+			}
+			for _, rerun := range []bool{false, true} {
+				v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: "aos/" + id, Runtime: bwrapRuntime, RerunJobs: rerun})
+				if err != nil {
+					t.Fatal(err)
+				}
+				found := false
+				for _, viol := range v.Report.Violations {
+					found = found || viol.Rule == aos.RuleVerifyJob && strings.Contains(viol.Message, tc.want)
+				}
+				if v.Report.OK || !found {
+					t.Errorf("rerun %v: %+v, want verify.job saying %q", rerun, v.Report, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestVerifyUnderPolicySandbox: a server policy that pins the sandbox
+// (the manifest leaves environment.type to its default) refuses a result
+// whose jobs ran on another backend under the manifest alone, jobs
+// replayed or run again.
+func TestVerifyUnderPolicySandbox(t *testing.T) {
+	t.Parallel()
+	src := strings.Replace(testsManifest, "environment: type: \"bwrap\"\n", "", 1)
+	dir := newRepo(t, map[string]string{"aos.cue": src, "src/a.txt": "a\n"})
+	pol := filepath.Join(t.TempDir(), "org.cue")
+	os.WriteFile(pol, []byte("environment: {type: \"container\", image: \"aos-test:none\"}\n"), 0o644)
+	plain, err := loadManifest(srcOf("aos.cue", src), "aos.cue", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict, err := loadManifest(srcOf("aos.cue", src), "aos.cue", pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: writePlan(t, testsPlan("pinned", "ok"))}, Runtime: bwrapRuntime})
+	if err != nil || !res.OK() {
+		t.Fatalf("run: %v %+v", err, res)
+	}
+	repo := openRepo(t, dir)
+	defer repo.Close()
+	for _, rerun := range []bool{false, true} {
+		v, err := VerifyCommit(ctx(), repo, res.ResultCommit, VerifyOptions{Manifest: strict, Plain: plain, Runtime: bwrapRuntime, RerunJobs: rerun})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Report.OK || v.Report.Violations[0].Rule != aos.RuleVerifyPolicy || !strings.Contains(fmt.Sprint(v.Report.Violations), `ran on backend "bwrap"`) {
+			t.Errorf("rerun %v: %+v", rerun, v.Report)
+		}
 	}
 }

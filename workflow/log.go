@@ -33,6 +33,10 @@ type LogEntry struct {
 	// Branches are the agent branches (aos/*) that hold a pending run.
 	Branches []string `json:"branches,omitempty"`
 	record.Outcome
+	// Vouch says who vouches for the run's job records (docs/spec.md 9);
+	// only [Log] fills it in: it depends on signers and server notes,
+	// not on history alone.
+	Vouch *Vouch `json:"vouch,omitempty"`
 	// Error says why the run record could not be read; the entry then
 	// holds only what the commit message says.
 	Error string `json:"error,omitempty"`
@@ -47,6 +51,11 @@ type LogOptions struct {
 	// All reads the runs of every ref, as git log --all does.
 	All   bool
 	Limit int // 0 is no limit
+	// AllowedSigners and RevokedSigners are the files signatures are
+	// checked against; "" is the installed ones, else git's
+	// configuration ([SignerFiles]).
+	AllowedSigners string
+	RevokedSigners string
 }
 
 // AgentBranches is the namespace of the branches propose and run create.
@@ -94,8 +103,15 @@ func Log(ctx context.Context, opts LogOptions) ([]LogEntry, error) {
 			return []LogEntry{}, nil
 		}
 	}
+	files, err := SignerFiles(repo, opts.AllowedSigners, opts.RevokedSigners)
+	if err != nil {
+		return nil, err
+	}
 	entries, err := readLog(ctx, repo, args, opts.Limit)
 	if err != nil {
+		return nil, err
+	}
+	if err := vouches(repo, entries, files); err != nil {
 		return nil, err
 	}
 	return entries, markMerged(repo, head, agents, entries)

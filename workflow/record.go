@@ -7,6 +7,7 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
 	"github.com/architectos/aos/workflow/record"
 )
@@ -134,4 +135,28 @@ func resultMessage(rec *record.Record, runPath string) string {
 		TrailerRun, runPath,
 		TrailerResult, rec.Result)
 	return b.String()
+}
+
+// RecordedJobs returns the job records of the run record of result commit
+// id, as its trailers name it, or none when it has no readable record
+// ([VerifyCommit] then rejects it).
+func RecordedJobs(repo *gitops.Repo, id string) ([]aos.JobRecord, error) {
+	info, err := repo.CommitInfo(id)
+	if err != nil {
+		return nil, err
+	}
+	claim, tr, err := trailer.ReadClaim(info.Message)
+	if err != nil || claim != trailer.ResultClaim {
+		return nil, nil
+	}
+	p := tr[TrailerRun]
+	data, _, ok, err := repo.ReadPath(id, p)
+	if err != nil || !ok {
+		return nil, err
+	}
+	rec, err := record.Decode(data)
+	if err != nil {
+		return nil, nil
+	}
+	return rec.Jobs, nil
 }

@@ -367,7 +367,7 @@ func (s *Session) Submit(ctx context.Context, opts SubmitOptions) (out *SubmitRe
 			return nil, fmt.Errorf("directive %d of the plan file is not the session's", i)
 		}
 	}
-	res, err := prop.run(ctx, s.opts.Runtime, &sessionJobs{jobs: p.jobs}, "aos mcp submit ")
+	res, err := prop.run(ctx, s.opts.Runtime, &sessionJobs{jobs: p.jobs}, nil, "aos mcp submit ")
 	if err != nil {
 		return nil, err
 	}

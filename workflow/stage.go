@@ -166,8 +166,11 @@ func buildRecord(in *stageInput, res *engine.Result, changes []engine.Change) *r
 }
 
 // commit writes the result tree and commit, all of their objects or
-// none; the caller moves the ref.
-func (st *staged) commit(repo *gitops.Repo, author, committer gitops.Ident) (string, error) {
+// none, signed when sign is set; the caller moves the ref.
+func (st *staged) commit(repo *gitops.Repo, author, committer gitops.Ident, sign *Signing) (string, error) {
+	if sign != nil {
+		return st.commitSigned(repo, author, committer, sign)
+	}
 	pw := repo.NewPackWriter()
 	defer pw.Discard()
 	id, err := st.commitTo(repo, pw, author, committer)
@@ -193,6 +196,41 @@ func (st *staged) commitTo(repo *gitops.Repo, pw *gitops.PackWriter, author, com
 		return "", wrap(err)
 	}
 	return id, nil
+}
+
+// commitSigned writes the result tree, then has git write the commit
+// signed: git signs a commit whose tree is in the repository.
+func (st *staged) commitSigned(repo *gitops.Repo, author, committer gitops.Ident, sign *Signing) (string, error) {
+	wrap := func(err error) error { return fmt.Errorf("write the result commit of %s: %w", st.in.plan.ID, err) }
+	pw := repo.NewPackWriter()
+	defer pw.Discard()
+	tree, err := repo.BuildTree(st.in.planTree, st.changes, pw)
+	if err != nil {
+		return "", wrap(err)
+	}
+	if err := pw.Flush(); err != nil {
+		return "", wrap(err)
+	}
+	c := gitops.NewCommit{Tree: tree, Parents: []string{st.in.planCommit},
+		Author: author, Committer: committer, Message: resultMessage(st.record, st.runPath)}
+	id, err := repo.WriteSignedCommit(c, gitops.SignOptions{Key: sign.Key, Format: sign.Format})
+	if err != nil {
+		return "", aos.WithHint(fmt.Errorf("sign the result commit: %w", err),
+			"check git's gpg.format and user.signingkey (git config), or name the key with --sign=KEY")
+	}
+	return id, nil
+}
+
+// Signing says how a result commit is signed (docs/spec.md 6.1): as git
+// commit -S[KEY] signs a commit, with git's own configuration and
+// programs.
+type Signing struct {
+	// Key is the key, as git commit -S<KEY> takes it; "" is git's
+	// user.signingKey.
+	Key string
+	// Format, when set, is gpg.format for this signature ("ssh",
+	// "openpgp", "x509"); "" is git's configuration.
+	Format string
 }
 
 // result is the RunResult of a staged plan.

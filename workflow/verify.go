@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/architectos/aos"
@@ -13,6 +15,7 @@ import (
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
+	"github.com/architectos/aos/sandbox"
 	"github.com/architectos/aos/workflow/record"
 )
 
@@ -47,6 +50,12 @@ type VerifyResult struct {
 	Report *aos.Report
 	Commit string
 	PlanID string
+	// Jobs are the job records of the commit's run record, when it was
+	// read: claims of whoever ran apply, unless Rerun.
+	Jobs []aos.JobRecord
+	// Rerun says the jobs ran again (RerunJobs) and agreed with their
+	// records.
+	Rerun bool
 }
 
 // Verify re-runs the plan of a result commit and checks that it rebuilds
@@ -177,13 +186,14 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	if err != nil {
 		return fail("%s: %v", runPath, err)
 	}
+	out.Jobs = recorded.Jobs
 	if v := checkLimits(pc.plan, len(pc.data), lm.Manifest); len(v) > 0 {
 		out.Report = &aos.Report{Violations: v}
 		return out, nil
 	}
 	in := &stageInput{repo: repo, plan: pc.plan, planData: pc.data, planPath: pc.path, base: pc.base,
 		planTree: pc.info.Tree, planCommit: pc.info.ID, lm: lm, rt: opts.Runtime,
-		jobs: jobsFor(opts, lm, &replayJobs{repo: repo, commit: id, rec: recorded})}
+		jobs: jobsFor(opts, lm, &replayJobs{repo: repo, commit: id, rec: recorded, backends: sandbox.BackendNames(lm.Manifest.Environment)})}
 	st, err := stage(ctx, in)
 	if err != nil {
 		return nil, err
@@ -214,6 +224,8 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 			return out, nil
 		}
 		out.Report = &aos.Report{OK: true, Findings: st.report.Findings, Approvals: st.report.Approvals}
+		_, out.Rerun = in.jobs.(*rerunJobs)
+		out.Rerun = out.Rerun && len(recorded.Jobs) > 0
 		if enforce != nil {
 			return verifyUnder(ctx, out, in, enforce)
 		}
@@ -312,26 +324,40 @@ func lineDiff(want, got []byte) string {
 
 // replayJobs answers the jobs of a plan being verified from the recorded
 // run: jobs are not run again, and the files a build staged are taken from
-// the result commit, to be judged again by the rules and validators.
+// the result commit, to be judged again by the rules and validators. A
+// record that is not the job the manifest resolves for the directive
+// (kind, name, command, arguments, a backend the environment names) is
+// refused: it is never taken for a job that ran.
 type replayJobs struct {
-	repo   *gitops.Repo
-	commit string
-	rec    *record.Record
+	repo     *gitops.Repo
+	commit   string
+	rec      *record.Record
+	backends []string // the backends the manifest's environment runs jobs on
 }
 
 func (r *replayJobs) Run(_ context.Context, job engine.Job, _ *engine.State) (engine.JobResult, error) {
+	bad := func(format string, args ...any) (engine.JobResult, error) {
+		return engine.JobResult{}, &engine.JobError{Rule: aos.RuleVerifyJob, Msg: fmt.Sprintf(format, args...)}
+	}
 	var rec *aos.JobRecord
+	n := 0
 	for i := range r.rec.Jobs {
 		if r.rec.Jobs[i].Directive == job.Directive {
 			rec = &r.rec.Jobs[i]
+			n++
 		}
 	}
-	if rec == nil {
-		return engine.JobResult{}, fmt.Errorf("the run record has no job for directive %d", job.Directive)
-	}
-	if rec.Kind != job.Kind || rec.Name != job.Name || rec.Command != job.Command || strings.Join(rec.Args, "\x00") != strings.Join(job.Args, "\x00") {
-		return engine.JobResult{}, fmt.Errorf("the run record's job for directive %d (%s %s: %q) is not the job the plan asks for (%s %s: %q)",
-			job.Directive, rec.Kind, rec.Name, rec.Command, job.Kind, job.Name, job.Command)
+	switch {
+	case rec == nil:
+		return bad("the run record has no job for directive %d (%s %q)", job.Directive, job.Kind, job.Name)
+	case n > 1:
+		return bad("the run record has %d jobs for directive %d", n, job.Directive)
+	case rec.Kind != job.Kind || rec.Name != job.Name || rec.Command != job.Command || !slices.Equal(rec.Args, job.Args):
+		return bad("the run record's job for directive %d (%s %q: %q %q) is not the job the manifest runs for it (%s %q: %q %q)",
+			job.Directive, rec.Kind, rec.Name, rec.Command, rec.Args, job.Kind, job.Name, job.Command, job.Args)
+	case !slices.Contains(r.backends, rec.Backend):
+		return bad("the run record's %s %q of directive %d ran on backend %q, and the manifest's environment runs jobs on %s",
+			job.Kind, job.Name, job.Directive, rec.Backend, strings.Join(quoteAll(r.backends), " or "))
 	}
 	res := engine.JobResult{Record: *rec}
 	if job.Kind != aos.JobBuild {
@@ -347,7 +373,7 @@ func (r *replayJobs) Run(_ context.Context, job engine.Job, _ *engine.State) (en
 				return engine.JobResult{}, err
 			}
 			if !ok {
-				return engine.JobResult{}, fmt.Errorf("build output %s of directive %d is not in commit %.12s", p, job.Directive, r.commit)
+				return bad("build output %s of directive %d is not in commit %.12s", p, job.Directive, r.commit)
 			}
 			res.Outputs = append(res.Outputs, engine.OutputFile{Path: p, Data: data, Executable: mode == aos.ModeExecutable})
 		}
@@ -365,6 +391,22 @@ func verifyUnder(ctx context.Context, out *VerifyResult, in *stageInput, strict 
 	}
 	again := *in
 	again.lm = strict
+	// The jobs are replayed: when they ran again under the plain
+	// manifest and agreed, their records stand and are not run a third
+	// time. The records must still be jobs of the strict manifest, on a
+	// backend its environment names (a policy may pin the sandbox).
+	var replay *replayJobs
+	switch j := in.jobs.(type) {
+	case *replayJobs:
+		replay = j
+	case *rerunJobs:
+		replay = j.replay
+	default:
+		return nil, fmt.Errorf("verify under the policy: the jobs of commit %.12s were not checked", out.Commit)
+	}
+	strictReplay := *replay
+	strictReplay.backends = sandbox.BackendNames(strict.Manifest.Environment)
+	again.jobs = &strictReplay
 	st, err := stage(ctx, &again)
 	if err != nil {
 		return nil, err
@@ -457,6 +499,15 @@ func (r *rerunJobs) Run(ctx context.Context, job engine.Job, st *engine.State) (
 		}
 	}
 	return want, nil
+}
+
+// quoteAll quotes each string.
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
 }
 
 // jobOutcome describes how a job ended.

@@ -18,6 +18,8 @@ type applyOptions struct {
 	Policy  string
 	Format  string
 	Replies string
+	Sign    bool
+	SignKey string
 }
 
 func newCmdApply(f *factory, runF func(context.Context, *applyOptions) error) *cobra.Command {
@@ -33,11 +35,19 @@ result commit (the changes and the run record .aos/runs/<id>.json) is added
 on BRANCH, which moves by compare-and-swap: if it moved meanwhile, nothing
 is written. The working tree, index and HEAD are never touched.
 
+--sign signs the result commit exactly as git commit -S does, with git's
+configuration (gpg.format openpgp, ssh or x509, user.signingkey) and
+programs; --sign=KEY names the key. A server trusts the job records of a
+result commit signed by a key of its allowed signers (docs/hooks.md,
+"Runners").
+
 ` + jobsHelp + `
 
 The specification is docs/spec.md sections 6 and 7.`,
 		Example: `  git aos apply aos/fix-login
-  git aos apply --format json --replies replies.json aos/fix-login`,
+  git aos apply --format json --replies replies.json aos/fix-login
+  git aos apply --sign aos/fix-login
+  git aos apply --sign=~/.ssh/aos-runner aos/fix-login`,
 		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -56,11 +66,12 @@ The specification is docs/spec.md sections 6 and 7.`,
 	fl.StringVar(&opts.Policy, "policy", "", "organisation policy `FILE` (CUE) unified with the manifest")
 	fl.StringVar(&opts.Format, "format", "text", formatUsage)
 	fl.StringVar(&opts.Replies, "replies", "", "write what each directive returned, as JSON, to `FILE` (- for standard output)")
+	addSignFlag(fl, &opts.Sign, &opts.SignKey)
 	return cmd
 }
 
 func applyRun(ctx context.Context, opts *applyOptions) error {
-	res, err := workflow.Apply(ctx, workflow.RunOptions{Dir: opts.Dir, Rev: opts.Branch, Policy: opts.Policy, Runtime: opts.runtime()})
+	res, err := workflow.Apply(ctx, workflow.RunOptions{Dir: opts.Dir, Rev: opts.Branch, Policy: opts.Policy, Runtime: opts.runtime(), Sign: signing(opts.Dir, opts.Sign, opts.SignKey)})
 	if err != nil {
 		return err
 	}

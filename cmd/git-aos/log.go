@@ -10,11 +10,13 @@ import (
 
 type logOptions struct {
 	*factory
-	Range  string
-	All    bool
-	Format string
-	JSON   bool
-	Limit  int
+	Range          string
+	All            bool
+	Format         string
+	JSON           bool
+	Limit          int
+	AllowedSigners string
+	RevokedSigners string
 }
 
 func newCmdLog(f *factory, runF func(context.Context, *logOptions) error) *cobra.Command {
@@ -24,12 +26,16 @@ func newCmdLog(f *factory, runF func(context.Context, *logOptions) error) *cobra
 		Short: "Print the audit log of plan runs, read from history",
 		Long: `Log lists the runs recorded in history: for each result commit, the plan
 id, goal, author, base, every directive with its outcome, the changed
-paths, validators, jobs with their exit codes, required approvals and the
-verdict, and whether it is merged (HEAD's history holds it) or pending
-(only an agent branch aos/<id> does). Without RANGE it reads HEAD and
+paths, validators, jobs with their exit codes, required approvals, the
+verdict, whether it is merged (HEAD's history holds it) or pending (only
+an agent branch aos/<id> does), and who vouches for its jobs: an allowed
+signer's signature (checked by git against --allowed-signers, else the
+server's installed file in a bare repository, else
+gpg.ssh.allowedSignersFile), a runner login or re-run the server noted
+under refs/notes/aos, or "unverified". Without RANGE it reads HEAD and
 every agent branch, so a run just made is listed; RANGE is anything git
-rev-list takes, and --all reads every ref. Nothing but git objects is
-read.
+rev-list takes, and --all reads every ref. Nothing but git objects, notes
+and the signers files is read.
 
 The specification is docs/spec.md section 9.`,
 		Example: `  git aos log
@@ -62,11 +68,14 @@ The specification is docs/spec.md section 9.`,
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "the same as --format json")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "read the runs of every ref, not only HEAD and the agent branches")
 	cmd.Flags().IntVarP(&opts.Limit, "max-count", "n", 0, "show at most `N` runs")
+	cmd.Flags().StringVar(&opts.AllowedSigners, "allowed-signers", "", "check signatures against OpenSSH allowed signers `FILE`")
+	cmd.Flags().StringVar(&opts.RevokedSigners, "revoked-signers", "", "with --allowed-signers, refuse the keys of `FILE` (public keys or a KRL)")
 	return cmd
 }
 
 func logRun(ctx context.Context, opts *logOptions) error {
-	entries, err := workflow.Log(ctx, workflow.LogOptions{Dir: opts.Dir, Range: opts.Range, All: opts.All, Limit: opts.Limit})
+	entries, err := workflow.Log(ctx, workflow.LogOptions{Dir: opts.Dir, Range: opts.Range, All: opts.All, Limit: opts.Limit,
+		AllowedSigners: opts.AllowedSigners, RevokedSigners: opts.RevokedSigners})
 	if err != nil {
 		return err
 	}

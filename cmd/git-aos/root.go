@@ -106,7 +106,7 @@ Agents:
   mcp          serve the directives as MCP tools; mcp config sets up a client
 
 Servers:
-  hook         the pre-receive gatekeeper: install it, or run it
+  hook         the server hooks: the gatekeeper and the post-receive runner
   cache        compile validator modules ahead of their first use
 
 And: demo (the RescueWP example end to end), docs (man pages), completion

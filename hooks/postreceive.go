@@ -1,0 +1,241 @@
+package hooks
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/hooks/receive"
+	"github.com/architectos/aos/workflow"
+)
+
+// PostReceiveOptions configure [RunPostReceive].
+type PostReceiveOptions struct {
+	// Dir is the git directory the hook runs in.
+	Dir string
+	// Stdin is what receive-pack writes to the hook: the updated refs.
+	Stdin  io.Reader
+	Getenv func(string) string
+	// Policy, UserEnv, AllowedSigners, RevokedSigners and RerunJobs are
+	// those of the pre-receive hook ([Options]).
+	Policy, UserEnv                string
+	AllowedSigners, RevokedSigners string
+	RerunJobs                      bool
+	// AllowHostJobs lets the runner run jobs of environment.type host.
+	AllowHostJobs bool
+	// RunnerKey, when set, is the key the post-receive runner signs
+	// results with: a push that moves an agent branch to a plan commit
+	// queues a run, and the runner is started detached from the push.
+	RunnerKey string
+	// Start starts the runner with the arguments of git-aos; nil starts
+	// this executable in its own session, its standard streams closed.
+	Start func(args []string) error
+}
+
+// PostReceiveResult is what the post-receive hook did.
+type PostReceiveResult struct {
+	// Log holds the lines shown to the pusher.
+	Log []string
+	// Vouched are the result commits noted as vouched for by a runner
+	// login or a re-run, and Queued the branches queued for the runner.
+	Vouched []string
+	Queued  []string
+}
+
+// RunPostReceive is the post-receive hook (docs/spec.md 11.2, 11.3): it
+// notes who vouched for the job records of result commits that the push
+// brought to protected and agent branches without a signature (a runner
+// login, a re-run), and with a runner key queues the plan commits pushed
+// to agent branches and starts the runner. Git has moved the refs
+// already: an error here changes nothing of the push.
+func RunPostReceive(ctx context.Context, opts PostReceiveOptions) (*PostReceiveResult, error) {
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	updates, err := receive.Parse(opts.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := gitops.Open(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer repo.Close()
+	c := &checker{opts: Options{Repo: repo, Getenv: opts.Getenv, UserEnv: opts.UserEnv}, repo: repo, res: &Result{}, policy: opts.Policy,
+		manifests: map[string]*workflow.LoadedManifest{}, plain: map[*workflow.LoadedManifest]*workflow.LoadedManifest{},
+		rerun: opts.RerunJobs, defTipBefore: map[string]string{}}
+	for _, u := range updates {
+		if !u.Creation() {
+			c.defTipBefore[u.Ref] = u.Old
+		}
+	}
+	c.identify()
+	if err := c.loadRules(); err != nil {
+		return nil, err
+	}
+	if c.signers, err = workflow.SignerFiles(repo, opts.AllowedSigners, opts.RevokedSigners); err != nil {
+		return nil, err
+	}
+	out := &PostReceiveResult{}
+	for _, u := range updates {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		if u.Deletion() {
+			continue
+		}
+		if err := c.noteVouches(u, out); err != nil {
+			return out, fmt.Errorf("%s: %w", u.Ref, err)
+		}
+		if opts.RunnerKey == "" || !c.isAgentBranch(u.Ref) {
+			continue
+		}
+		info, err := repo.CommitInfo(u.New)
+		if err != nil || !workflow.IsPlanCommitMessage(info.Message) {
+			continue
+		}
+		if err := Queue(repo.GitDir, u.Ref); err != nil {
+			return out, err
+		}
+		out.Queued = append(out.Queued, u.Ref)
+		b := strings.TrimPrefix(u.Ref, "refs/heads/")
+		out.Log = append(out.Log, fmt.Sprintf("the server runs plan %s of %s; fetch the branch for its result (git fetch origin %s), and for the reasons of a rejection git fetch origin %s:%s",
+			workflow.PlanIDOf(info.Message), b, b, workflow.NotesRef, workflow.NotesRef))
+	}
+	if len(out.Queued) > 0 {
+		args := []string{"hook", "runner", "--repo", repo.GitDir, "--runner-key", opts.RunnerKey}
+		if opts.Policy != "" {
+			args = append(args, "--policy", opts.Policy)
+		}
+		if opts.AllowHostJobs {
+			args = append(args, "--allow-host-jobs")
+		}
+		start := opts.Start
+		if start == nil {
+			start = startDetached
+		}
+		if err := start(args); err != nil {
+			return out, fmt.Errorf("start the runner: %w; the runs stay queued for the next push or git aos hook runner --repo %s", err, repo.GitDir)
+		}
+	}
+	return out, nil
+}
+
+// noteVouches notes, for each result commit with job records that update
+// u brought to a protected or agent branch and that no allowed signature
+// vouches for, the runner login or the re-run the pre-receive hook
+// accepted it on.
+func (c *checker) noteVouches(u receive.Update, out *PostReceiveResult) error {
+	kind := otherRef
+	switch {
+	case c.isProtected(u.Ref):
+		kind = protectedRef
+	case c.isAgentBranch(u.Ref):
+		kind = agentRef
+	}
+	if kind == otherRef {
+		return nil
+	}
+	args := []string{"--reverse", u.New}
+	if u.Creation() {
+		args = append(args, "--not", "--exclude="+u.Ref, "--all")
+	} else {
+		args = append(args, "^"+u.Old)
+	}
+	commits, err := c.repo.RevList(args...)
+	if err != nil {
+		return err
+	}
+	infos := map[string]*gitops.CommitInfo{}
+	for _, id := range commits {
+		if infos[id], err = c.repo.CommitInfo(id); err != nil {
+			return err
+		}
+	}
+	if err := c.checkSignatures(kind, commits, infos); err != nil {
+		return err
+	}
+	lm := c.def
+	if kind == protectedRef && !u.Creation() {
+		if lm, err = c.manifestAt(u.Old); err != nil {
+			return err
+		}
+	}
+	who := gitops.Ident{Name: "git-aos", Email: "git-aos@localhost", When: time.Now()}
+	for _, id := range commits {
+		if !workflow.IsResultCommitMessage(infos[id].Message) {
+			continue
+		}
+		t, err := c.trustJobs(kind, lm, id)
+		if err != nil {
+			return err
+		}
+		var v workflow.Vouch
+		switch {
+		case !t.needed || (t.vouch != nil && t.vouch.By == workflow.VouchSignature):
+			continue
+		case t.vouch != nil:
+			v = *t.vouch
+		case t.rerun:
+			v = workflow.Vouch{By: workflow.VouchServerRerun}
+		default:
+			continue
+		}
+		line := workflow.VouchNoteLine(v)
+		err = c.repo.SetNote(workflow.NotesRef, id, who, "aos: "+line, func(old string) string {
+			if strings.Contains("\n"+old, "\n"+line+"\n") {
+				return old
+			}
+			if old == "" {
+				old = "aos: who vouches for the job records of this run\n\n"
+			}
+			return old + line + "\n"
+		})
+		if err != nil {
+			return err
+		}
+		out.Vouched = append(out.Vouched, id)
+	}
+	return nil
+}
+
+// startDetached starts this executable with args in its own session, its
+// standard streams on /dev/null and git's repository variables removed,
+// and does not wait for it: the push returns while it runs.
+func startDetached(args []string) error {
+	bin, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = runnerEnv(os.Environ())
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	return cmd.Process.Release()
+}
+
+// runnerEnv is the environment of the runner: the hook's, without the
+// variables that tie git to this push (its git directory, quarantine and
+// push options).
+func runnerEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case k == "GIT_DIR", k == "GIT_WORK_TREE", k == "GIT_INDEX_FILE", k == "GIT_OBJECT_DIRECTORY",
+			k == "GIT_ALTERNATE_OBJECT_DIRECTORIES", k == "GIT_QUARANTINE_PATH", k == "GIT_PROTOCOL",
+			strings.HasPrefix(k, "GIT_PUSH_OPTION"), strings.HasPrefix(k, "GIT_PUSH_CERT"):
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
