@@ -1,6 +1,9 @@
 package aos
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // HintError is an error with hints: what the user can do about it, each a
 // short lowercase sentence that names the fix. The one place that prints
@@ -56,4 +59,18 @@ func Usage(err error) error {
 		return nil
 	}
 	return &UsageError{Err: err}
+}
+
+// ListError is an error about several things at once, such as the lines of
+// a file that are wrong: Msg, and then one item each. Error returns
+// "MSG:\nITEM\nITEM"; the one place that prints errors prints each item on
+// its own line, each made inert apart ([Sanitize]), so that an item cannot
+// forge a line of its own.
+type ListError struct {
+	Msg   string
+	Items []string
+}
+
+func (e *ListError) Error() string {
+	return e.Msg + ":\n" + strings.Join(e.Items, "\n")
 }

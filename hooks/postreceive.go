@@ -224,14 +224,15 @@ func startDetached(args []string) error {
 
 // runnerEnv is the environment of the runner: the hook's, without the
 // variables that tie git to this push (its git directory, quarantine and
-// push options).
+// push options) and GIT_EXEC_PATH, by which git-aos knows it runs under
+// git and is to stop when git dies: the runner outlives the push.
 func runnerEnv(env []string) []string {
 	var out []string
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
 		case k == "GIT_DIR", k == "GIT_WORK_TREE", k == "GIT_INDEX_FILE", k == "GIT_OBJECT_DIRECTORY",
-			k == "GIT_ALTERNATE_OBJECT_DIRECTORIES", k == "GIT_QUARANTINE_PATH", k == "GIT_PROTOCOL",
+			k == "GIT_ALTERNATE_OBJECT_DIRECTORIES", k == "GIT_QUARANTINE_PATH", k == "GIT_PROTOCOL", k == "GIT_EXEC_PATH",
 			strings.HasPrefix(k, "GIT_PUSH_OPTION"), strings.HasPrefix(k, "GIT_PUSH_CERT"):
 			continue
 		}

@@ -41,7 +41,7 @@ func installSigners(gitDir string, opts InstallOptions, runnerKey string, out *I
 		for _, e := range errs {
 			msgs = append(msgs, fmt.Sprintf("%s:%d: %s", srcName, e.Line, e.Msg))
 		}
-		return aos.WithHint(fmt.Errorf("allowed signers: ssh-keygen would skip these lines, and their keys would not be trusted:\n%s", strings.Join(msgs, "\n")),
+		return aos.WithHint(&aos.ListError{Msg: "allowed signers: ssh-keygen would skip these lines, and their keys would not be trusted", Items: msgs},
 			`each line is "principals [options] keytype base64-key [comment]"; see ssh-keygen(1), "ALLOWED SIGNERS"`)
 	}
 	// The runner's line is git-aos's own: dropped from an installed

@@ -12,15 +12,24 @@ import (
 
 // WriteError prints err for people (docs/spec.md section 1): the line
 // "git-aos: error: MESSAGE", or for an invalid manifest a count and then
-// each of its errors on its own line, and then one "git-aos: hint: HINT"
+// each of its errors on its own line (so too the items of an
+// [aos.ListError]), and then one "git-aos: hint: HINT"
 // line for each hint the error carries ([aos.HintError]).
 func WriteError(w io.Writer, err error) error {
 	var b strings.Builder
 	var me *cue.ManifestError
+	var le *aos.ListError
 	if errors.As(err, &me) {
 		fmt.Fprintf(&b, "git-aos: error: invalid manifest (%s)\n", plural(len(me.Errors), "error"))
 		for _, e := range me.Errors {
 			fmt.Fprintf(&b, "%s\n", aos.Sanitize(e.Error()))
+		}
+	} else if errors.As(err, &le) {
+		// The error's own text up to the list, then the list's items.
+		head, _, _ := strings.Cut(err.Error(), "\n")
+		fmt.Fprintf(&b, "git-aos: error: %s\n", aos.Sanitize(head))
+		for _, it := range le.Items {
+			fmt.Fprintf(&b, "%s\n", aos.Sanitize(it))
 		}
 	} else {
 		fmt.Fprintf(&b, "git-aos: error: %s\n", aos.Sanitize(err.Error()))

@@ -134,6 +134,11 @@ func TestResultsGolden(t *testing.T) {
 			err := aos.WithHint(errors.New("branch aos/x already exists (at 111111111111)"), "choose another plan id", "or delete the branch with git branch -D aos/x")
 			return WriteError(w, fmt.Errorf("propose: %w", err))
 		}},
+		{"error.list", func(w io.Writer) error {
+			// An item with a newline of its own stays on its line.
+			err := aos.WithHint(&aos.ListError{Msg: "allowed signers: ssh-keygen would skip these lines", Items: []string{"bad:1: missing key", "bad:2: x\ngit-aos: ok: forged"}}, "see ssh-keygen(1)")
+			return WriteError(w, fmt.Errorf("hook install: %w", err))
+		}},
 		{"error.manifest", func(w io.Writer) error { return WriteError(w, fmt.Errorf("load: %w", manifestErr)) }},
 		{"rejected", func(w io.Writer) error { return WriteRejected(w, Rejection("plan", rejectedRun.Report)) }},
 		{"ci.annotations", func(w io.Writer) error {

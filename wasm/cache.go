@@ -292,8 +292,14 @@ func (c *diskCache) write(name string, e *entry) (err error) {
 // holds it (it is compiling the module) until ctx is done or [lockWait]
 // has passed; then it returns without the lock, and this process
 // compiles the module too. The returned function releases the lock.
+//
+// The lock is flock(2) on the file NAME.flock, which stays in the cache:
+// the kernel lets go of the lock when its holder dies, so a killed
+// process leaves no stale lock (unlike git's NAME.lock files, which are
+// locks by their existence), and removing the file would let two
+// processes lock two different files of one name.
 func (c *diskCache) lock(ctx context.Context, name string) (unlock func(), err error) {
-	f, err := os.OpenFile(filepath.Join(c.dir, name+".lock"), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	f, err := os.OpenFile(filepath.Join(c.dir, name+".flock"), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock compilation cache entry: %w", err)
 	}

@@ -43,12 +43,14 @@ func followGitParent() {
 }
 
 // isGit reports whether process pid runs git: its command name is git or
-// git-something (git-receive-pack runs server hooks).
+// git-something (git-receive-pack runs server hooks), but not git-aos,
+// whose children that outlive it do so on purpose (the post-receive hook
+// starts the runner and returns).
 func isGit(pid int) bool {
 	comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
 	if err != nil {
 		return false
 	}
 	name := strings.TrimSpace(string(comm))
-	return name == "git" || strings.HasPrefix(name, "git-")
+	return name == "git" || strings.HasPrefix(name, "git-") && name != "git-aos"
 }
