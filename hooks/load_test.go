@@ -99,7 +99,7 @@ func TestColdCacheBurst(t *testing.T) {
 	var entries []string
 	for _, e := range ents {
 		switch n := e.Name(); {
-		case strings.HasSuffix(n, ".lock"):
+		case strings.HasSuffix(n, ".flock"):
 		case strings.HasPrefix(n, "stage-"), strings.HasPrefix(n, "tmp-"):
 			t.Errorf("left in the cache: %s", n)
 		default:
