@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/architectos/aos/internal/cputime"
 )
 
 // BenchmarkLinearPlan parses plans at n and 10n, each shaped the worst way
@@ -83,7 +85,7 @@ func BenchmarkLinearPlan(b *testing.B) {
 			doc := []byte(sh.doc(n))
 			b.Run(fmt.Sprintf("%s/n=%d", sh.name, n), func(b *testing.B) {
 				b.SetBytes(int64(len(doc)))
-				cpuLoop(b, func() {
+				cputime.Loop(b, func() {
 					_, err := ParsePlan(sh.file, doc, lim)
 					if (err != nil) != sh.bad {
 						b.Fatalf("ParsePlan: %v", err)
@@ -101,7 +103,7 @@ func BenchmarkLinearManifest(b *testing.B) {
 		src := Source{Name: "aos.yaml", Data: benchManifest(n)}
 		b.Run(fmt.Sprintf("globs/n=%d", n), func(b *testing.B) {
 			b.SetBytes(int64(len(src.Data)))
-			cpuLoop(b, func() {
+			cputime.Loop(b, func() {
 				if _, err := LoadManifest(src, "aos.yaml", nil); err != nil {
 					b.Fatal(err)
 				}
@@ -121,7 +123,7 @@ func BenchmarkLinearManifest(b *testing.B) {
 		src := Source{Name: "aos.yaml", Data: []byte(m.String())}
 		b.Run(fmt.Sprintf("tools and approvals/n=%d", n), func(b *testing.B) {
 			b.SetBytes(int64(len(src.Data)))
-			cpuLoop(b, func() {
+			cputime.Loop(b, func() {
 				if _, err := LoadManifest(src, "aos.yaml", nil); err != nil {
 					b.Fatal(err)
 				}

@@ -9,6 +9,7 @@ import (
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/cue"
 	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/internal/cputime"
 	"github.com/architectos/aos/policy"
 )
 
@@ -173,7 +174,7 @@ policies: {allow_delete: true, max_directives: 1000000, max_plan_kb: 1048576}
 				plan.Directives[i].Index = i
 			}
 			b.Run(fmt.Sprintf("%s/n=%d", sh.name, n), func(b *testing.B) {
-				cpuLoop(b, func() {
+				cputime.Loop(b, func() {
 					res, err := engine.Run(context.Background(), plan, base, engine.Options{Manifest: m, Rules: rules,
 						SkipReplies: strings.HasSuffix(sh.name, "(plan check)"),
 						History:     func() (any, error) { return []string{"a run"}, nil },

@@ -7,12 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/architectos/aos/demo"
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/internal/cputime"
 	"github.com/architectos/aos/workflow/record"
 )
 
@@ -54,7 +54,7 @@ func BenchmarkSignatureCheck(b *testing.B) {
 	files := gitops.SignerFiles{Allowed: allowed}
 	for _, n := range []int{1, 10, 100} {
 		b.Run(fmt.Sprintf("commits-%d", n), func(b *testing.B) {
-			cpu := childCPU()
+			cpu := cputime.Children()
 			for i := 0; i < b.N; i++ {
 				sigs, err := repo.Signatures(ids[:n], files)
 				if err != nil {
@@ -65,7 +65,7 @@ func BenchmarkSignatureCheck(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N*n), "ms/commit")
-			b.ReportMetric(float64((childCPU()-cpu).Microseconds())/1000/float64(b.N*n), "cpu-ms/commit")
+			b.ReportMetric(float64((cputime.Children()-cpu).Microseconds())/1000/float64(b.N*n), "cpu-ms/commit")
 		})
 	}
 }
@@ -102,8 +102,10 @@ func BenchmarkPreReceiveTrust(b *testing.B) {
 		tip := must(b, dst, "git", "rev-parse", "refs/bench/"+tc.branch)
 		stdin := strings.Repeat("0", 40) + " " + tip + " refs/heads/aos/" + tc.branch + "\n"
 		b.Run(tc.name, func(b *testing.B) {
-			cpu := childCPU()
-			defer func() { b.ReportMetric(float64((childCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op") }()
+			cpu := cputime.Children()
+			defer func() {
+				b.ReportMetric(float64((cputime.Children()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			}()
 			for i := 0; i < b.N; i++ {
 				cmd := exec.Command(binary(b), "hook", "pre-receive")
 				cmd.Dir = dst
@@ -191,14 +193,4 @@ func BenchmarkRunner(b *testing.B) {
 	b.ReportMetric(float64(result.Milliseconds())/n, "result-ms")
 	b.ReportMetric(float64(jobs.Milliseconds())/n, "jobs-ms")
 	b.ReportMetric(float64((result-jobs).Milliseconds())/n, "beyond-jobs-ms")
-}
-
-// childCPU is the CPU time, user and system, of the child processes this
-// process waited for: what git and ssh-keygen cost, whatever the load.
-func childCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/architectos/aos/internal/cputime"
 )
 
 // BenchmarkLinearPatch parses and applies patches at n and 10n, shaped the
@@ -73,7 +75,7 @@ func BenchmarkLinearPatch(b *testing.B) {
 			in := sh.make(n)
 			b.Run(fmt.Sprintf("parse and apply, %s/n=%d", sh.name, n), func(b *testing.B) {
 				b.SetBytes(int64(len(in.patch)))
-				cpuLoop(b, func() {
+				cputime.Loop(b, func() {
 					files, err := Parse(in.patch)
 					if err != nil {
 						b.Fatal(err)
@@ -105,7 +107,7 @@ func BenchmarkLinearPatch(b *testing.B) {
 			a, c := []byte(old.String()), []byte(cur.String())
 			b.Run(fmt.Sprintf("unified diff, %s/n=%d", sh.name, n), func(b *testing.B) {
 				b.SetBytes(int64(len(a)))
-				cpuLoop(b, func() { Unified("f", a, 0o100644, c, 0o100644) })
+				cputime.Loop(b, func() { Unified("f", a, 0o100644, c, 0o100644) })
 			})
 		}
 	}

@@ -12,12 +12,12 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/internal/cputime"
 	"github.com/architectos/aos/wasm/abi"
 	"github.com/google/go-cmp/cmp"
 )
@@ -238,11 +238,11 @@ func TestLoadedMachine(t *testing.T) {
 			// process and its waited children (the child runner's sandbox),
 			// not from the wall clock, which a busy machine stretches: no
 			// other test of the package runs meanwhile.
-			before := processCPU(t)
+			before := (cputime.Self() + cputime.Children())
 			if _, err := r.Run(context.Background(), job(t, "work", big)); err != nil {
 				t.Fatal(err)
 			}
-			alone := processCPU(t) - before
+			alone := (cputime.Self() + cputime.Children()) - before
 			limits := timed(2*alone + 100*time.Millisecond)
 
 			// Four threads per CPU that burn CPU until the run ends, so the
@@ -282,21 +282,6 @@ func TestLoadedMachine(t *testing.T) {
 			t.Logf("%s of CPU time alone, %s under load, limit %s of CPU time", alone, loaded, limits.Timeout)
 		})
 	}
-}
-
-// processCPU is the CPU time used so far by this process and by its
-// children that have been waited for.
-func processCPU(t *testing.T) time.Duration {
-	t.Helper()
-	var sum time.Duration
-	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(who, &ru); err != nil {
-			t.Fatal(err)
-		}
-		sum += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	return sum
 }
 
 // TestContained runs modules that try to reach the host: files outside

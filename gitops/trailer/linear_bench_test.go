@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/architectos/aos/internal/cputime"
 )
 
 // BenchmarkLinearTrailers reads the claim of commit messages at n and 10n
@@ -40,7 +42,7 @@ func BenchmarkLinearTrailers(b *testing.B) {
 			msg := sh.msg(n)
 			b.Run(fmt.Sprintf("%s/n=%d", sh.name, n), func(b *testing.B) {
 				b.SetBytes(int64(len(msg)))
-				cpuLoop(b, func() { ReadClaim(msg) })
+				cputime.Loop(b, func() { ReadClaim(msg) })
 			})
 		}
 	}

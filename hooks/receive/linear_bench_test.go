@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/architectos/aos/internal/cputime"
 )
 
 // BenchmarkLinearInput parses pre-receive input at n and 10n updates, the
@@ -20,7 +22,7 @@ func BenchmarkLinearInput(b *testing.B) {
 		text := in.String()
 		b.Run(fmt.Sprintf("updates/n=%d", n), func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
-			cpuLoop(b, func() {
+			cputime.Loop(b, func() {
 				if _, err := Parse(strings.NewReader(text)); err != nil {
 					b.Fatal(err)
 				}

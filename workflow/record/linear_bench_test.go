@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/internal/cputime"
 )
 
 // BenchmarkLinearRecord decodes run records at n and 10n directives and
@@ -28,7 +29,7 @@ func BenchmarkLinearRecord(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("run record/n=%d", n), func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
-			cpuLoop(b, func() {
+			cputime.Loop(b, func() {
 				if _, err := Decode(data); err != nil {
 					b.Fatal(err)
 				}
