@@ -8,22 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// sshKey makes an ed25519 key pair with ssh-keygen and returns the
-// private key's path and the public key line.
-func sshKey(t *testing.T, dir, name string) (string, string) {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", p).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v\n%s", err, out)
-	}
-	pub, err := os.ReadFile(p + ".pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p, strings.TrimSpace(string(pub))
-}
+	"github.com/architectos/aos/internal/sshtest"
+)
 
 // signRepo is a repository with one commit, whose tree and parent a
 // commit can be made on.
@@ -75,9 +62,9 @@ func TestSignedCommitsSSH(t *testing.T) {
 	t.Parallel()
 	dir, repo, c := signRepo(t)
 	keys := t.TempDir()
-	allowedKey, allowedPub := sshKey(t, keys, "allowed")
-	unknownKey, _ := sshKey(t, keys, "unknown")
-	revokedKey, revokedPub := sshKey(t, keys, "revoked")
+	allowedKey, allowedPub := sshtest.Key(t, keys, "allowed")
+	unknownKey, _ := sshtest.Key(t, keys, "unknown")
+	revokedKey, revokedPub := sshtest.Key(t, keys, "revoked")
 	allowed := filepath.Join(keys, "allowed_signers")
 	revoked := filepath.Join(keys, "revoked_signers")
 	os.WriteFile(allowed, []byte("runner@example.com namespaces=\"git\" "+allowedPub+"\nold@example.com "+revokedPub+"\n"), 0o644)
@@ -184,7 +171,7 @@ func TestSignedCommitsOpenPGP(t *testing.T) {
 	if out := run(t, dir, nil, "", "log", "-1", "--format=%G? %GS", id); out != "G Runner <runner@example.com>" {
 		t.Errorf("git log: %q", out)
 	}
-	_, pub := sshKey(t, t.TempDir(), "k")
+	_, pub := sshtest.Key(t, t.TempDir(), "k")
 	allowed := filepath.Join(t.TempDir(), "allowed")
 	os.WriteFile(allowed, []byte("runner@example.com "+pub+"\n"), 0o644)
 	sigs, err := repo.Signatures([]string{id}, SignerFiles{Allowed: allowed})

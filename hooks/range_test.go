@@ -9,6 +9,7 @@ import (
 
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/hooks"
+	"github.com/architectos/aos/internal/sshtest"
 	"github.com/architectos/aos/workflow"
 )
 
@@ -184,7 +185,7 @@ func TestJudgeRangeMissingCommit(t *testing.T) {
 // allowed key signed them; the forged ones fail when run again.
 func TestJudgeRangeTrustsRunners(t *testing.T) {
 	t.Parallel()
-	key, pub := sshKey(t, "runner")
+	key, pub := sshtest.Key(t, "", "runner")
 	allowed := filepath.Join(t.TempDir(), "allowed")
 	writeFile(t, allowed, "runner@example.com "+pub+"\n")
 	s := newServer(t, jobsManifest, map[string]string{"src/a.txt": "a\n"})

@@ -1,19 +1,19 @@
 package hooks_test
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/architectos/aos/hooks"
+	"github.com/architectos/aos/internal/procgroup"
+	"github.com/architectos/aos/internal/sshtest"
 )
 
 // waitRunner waits until the server's runner has no queued run left and
@@ -107,7 +107,7 @@ func (c *client) verifyResult(s *server, rev, planCommit string) {
 // not run.
 func TestRunnerEndToEnd(t *testing.T) {
 	t.Parallel()
-	key, _ := sshKey(t, "runner")
+	key, _ := sshtest.Key(t, "", "runner")
 	s := newServer(t, jobsManifest, map[string]string{"src/a.txt": "a\n"}, "--runner-key", key)
 	c := s.clone(t)
 	p1 := c.propose(testsPlan("p1", "ok"), "")
@@ -188,7 +188,7 @@ func orderManifest(release string) string {
 // force-push is superseded, and only its replacement lands.
 func TestRunnerInOrder(t *testing.T) {
 	t.Parallel()
-	key, _ := sshKey(t, "runner")
+	key, _ := sshtest.Key(t, "", "runner")
 	t.Run("stacked", func(t *testing.T) {
 		t.Parallel()
 		release := filepath.Join(t.TempDir(), "release")
@@ -262,7 +262,7 @@ func TestRunnerInOrder(t *testing.T) {
 // installed with --allow-host-jobs.
 func TestRunnerRefusesHostJobs(t *testing.T) {
 	t.Parallel()
-	key, _ := sshKey(t, "runner")
+	key, _ := sshtest.Key(t, "", "runner")
 	release := filepath.Join(t.TempDir(), "release")
 	writeFile(t, release, "")
 	s := newServer(t, orderManifest(release), map[string]string{"src/a.txt": "a\n"}, "--runner-key", key, "--rerun-jobs")
@@ -319,7 +319,7 @@ func TestRerunJobsBudget(t *testing.T) {
 // and the runner run again finishes the job.
 func TestRunnerKilled(t *testing.T) {
 	t.Parallel()
-	key, pub := sshKey(t, "runner")
+	key, pub := sshtest.Key(t, "", "runner")
 	allowed := filepath.Join(t.TempDir(), "allowed")
 	writeFile(t, allowed, hooks.RunnerPrincipal+" "+pub+"\n")
 	// A server without a runner holds the plan commit: each kill runs
@@ -419,29 +419,11 @@ func TestRunnerKilled(t *testing.T) {
 }
 
 // waitGroupGone waits until no live process is left in process group
-// pgid.
+// pgid: killed processes may take a moment to exit, and their children run
+// on until they see their input end.
 func waitGroupGone(t *testing.T, pgid int) {
 	t.Helper()
-	for {
-		live := false
-		ents, err := os.ReadDir("/proc")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-			if err != nil {
-				continue
-			}
-			f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-			if len(f) > 2 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
-				live = true
-				break
-			}
-		}
-		if !live {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !procgroup.WaitGone(pgid, 5*time.Minute) {
+		t.Fatalf("processes of group %d are still alive 5 minutes after the kill", pgid)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/architectos/aos/demo"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/internal/cputime"
+	"github.com/architectos/aos/internal/sshtest"
 	"github.com/architectos/aos/workflow/record"
 )
 
@@ -26,11 +27,11 @@ func BenchmarkSignatureCheck(b *testing.B) {
 	dir := b.TempDir()
 	must(b, dir, "git", "init", "-q")
 	must(b, dir, "git", "commit", "-q", "--allow-empty", "-m", "base")
-	key, pub := sshKey(b, "runner")
+	key, pub := sshtest.Key(b, "", "runner")
 	allowed := filepath.Join(b.TempDir(), "allowed")
 	writeFile(b, allowed, "# many keys, as a server has\n")
 	for i := 0; i < 20; i++ {
-		_, other := sshKey(b, fmt.Sprintf("other%d", i))
+		_, other := sshtest.Key(b, "", fmt.Sprintf("other%d", i))
 		f, _ := os.OpenFile(allowed, os.O_APPEND|os.O_WRONLY, 0o644)
 		fmt.Fprintf(f, "other%d@example.com %s\n", i, other)
 		f.Close()
@@ -78,7 +79,7 @@ func BenchmarkSignatureCheck(b *testing.B) {
 //
 //	go test -run '^$' -bench PreReceiveTrust -benchtime 10x -count 3 ./hooks
 func BenchmarkPreReceiveTrust(b *testing.B) {
-	key, pub := sshKey(b, "runner")
+	key, pub := sshtest.Key(b, "", "runner")
 	signers := filepath.Join(b.TempDir(), "allowed")
 	writeFile(b, signers, "runner@example.com namespaces=\"git\" "+pub+"\n")
 	s := newServer(b, jobsManifest, map[string]string{"src/a.txt": "a\n"}, "--allowed-signers", signers)
@@ -138,7 +139,7 @@ func BenchmarkRunner(b *testing.B) {
 	must(b, seed, "git", "commit", "-q", "-m", "seed")
 	bare := filepath.Join(tmp, "srv.git")
 	must(b, tmp, "git", "clone", "-q", "--bare", seed, bare)
-	key, _ := sshKey(b, "runner")
+	key, _ := sshtest.Key(b, "", "runner")
 	must(b, tmp, binary(b), "hook", "install", "--repo", bare, "--runner-key", key)
 	s := &server{bare: bare}
 	c := s.clone(b)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/architectos/aos/internal/sshtest"
 	"github.com/architectos/aos/workflow"
 )
 
@@ -33,21 +34,6 @@ protect:
 // testsPlan writes src/a.txt and runs the suite.
 func testsPlan(id, content string) string {
 	return "version: 1\nid: " + id + "\ngoal: Change a\ndirectives:\n  - type: FILE_WRITE\n    path: src/a.txt\n    content: \"" + content + "\\n\"\n  - type: RUN_TESTS\n"
-}
-
-// sshKey makes an ed25519 key pair with ssh-keygen and returns the
-// private key's path and the public key line.
-func sshKey(t testing.TB, name string) (string, string) {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", p).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v\n%s", err, out)
-	}
-	pub, err := os.ReadFile(p + ".pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p, strings.TrimSpace(string(pub))
 }
 
 // fakeBwrap is a directory holding the forger's bwrap: it prints a
@@ -181,9 +167,9 @@ func TestForgedTestPass(t *testing.T) {
 // caught by verify --rerun-jobs; the server's log names who signed it.
 func TestSignedResultsAtTheHook(t *testing.T) {
 	t.Parallel()
-	allowedKey, allowedPub := sshKey(t, "allowed")
-	unknownKey, _ := sshKey(t, "unknown")
-	revokedKey, revokedPub := sshKey(t, "revoked")
+	allowedKey, allowedPub := sshtest.Key(t, "", "allowed")
+	unknownKey, _ := sshtest.Key(t, "", "unknown")
+	revokedKey, revokedPub := sshtest.Key(t, "", "revoked")
 	signersFile := filepath.Join(t.TempDir(), "allowed_signers")
 	writeFile(t, signersFile, "# runners\nrunner@example.com namespaces=\"git\" "+allowedPub+"\nold@example.com "+revokedPub+"\n")
 	revokedFile := filepath.Join(t.TempDir(), "revoked")
@@ -246,7 +232,7 @@ func TestSignedResultsAtTheHook(t *testing.T) {
 
 	// Rotation: the allowed key's line removed, a new key added. What it
 	// signed no longer passes a protected branch.
-	_, newPub := sshKey(t, "new")
+	_, newPub := sshtest.Key(t, "", "new")
 	writeFile(t, signersFile, "runner@example.com namespaces=\"git\" "+newPub+"\n")
 	must(t, s.bare, binary(t), "hook", "install", "--repo", s.bare, "--allowed-signers", signersFile, "--revoked-signers", revokedFile)
 	before := s.refs(t)

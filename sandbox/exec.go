@@ -1,18 +1,16 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
+	"github.com/architectos/aos/internal/procgroup"
 	"golang.org/x/sys/unix"
 )
 
@@ -185,49 +183,8 @@ func killGroup(pgid int) {
 const groupGoneTimeout = 5 * time.Second
 
 // waitGroupGone waits, after the group pgid was killed and its leader
-// reaped, until no live process is left in it: SIGKILL is delivered at
-// once, but a process takes a moment to exit. Zombies do not count; their
-// new parent reaps them.
-func waitGroupGone(pgid int) {
-	deadline := time.Now().Add(groupGoneTimeout)
-	for pause := 100 * time.Microsecond; ; pause = min(2*pause, 10*time.Millisecond) {
-		if syscall.Kill(-pgid, 0) == syscall.ESRCH || !liveInGroup(pgid) || time.Now().After(deadline) {
-			return
-		}
-		time.Sleep(pause)
-	}
-}
-
-// liveInGroup reports whether a process of group pgid is alive, reading
-// /proc.
-func liveInGroup(pgid int) bool {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return false
-	}
-	for _, e := range ents {
-		if c := e.Name()[0]; c < '0' || c > '9' {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid pgrp ...; comm may hold anything.
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(stat[i+1:]))
-		if len(f) < 3 || f[0] == "Z" || f[0] == "X" {
-			continue
-		}
-		if g, err := strconv.Atoi(f[2]); err == nil && g == pgid {
-			return true
-		}
-	}
-	return false
-}
+// reaped, until no live process is left in it ([procgroup.WaitGone]).
+func waitGroupGone(pgid int) { procgroup.WaitGone(pgid, groupGoneTimeout) }
 
 // exitCode returns the status of the finished cmd: its exit code, or 128+N
 // when signal N killed it.

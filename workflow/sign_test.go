@@ -3,29 +3,14 @@ package workflow
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/internal/sshtest"
 )
-
-// sshKey makes an ed25519 key pair with ssh-keygen and returns the
-// private key's path and the public key line.
-func sshKey(t testing.TB, name string) (string, string) {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", p).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v\n%s", err, out)
-	}
-	pub, err := os.ReadFile(p + ".pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p, strings.TrimSpace(string(pub))
-}
 
 const testsManifest = `project: name: "signed"
 workspace: writable: ["src/**"]
@@ -44,8 +29,8 @@ func testsPlan(id, content string) string {
 func TestSignedResults(t *testing.T) {
 	t.Parallel()
 	dir := newRepo(t, map[string]string{"aos.cue": testsManifest, "src/a.txt": "a\n"})
-	key, pub := sshKey(t, "runner")
-	other, _ := sshKey(t, "other")
+	key, pub := sshtest.Key(t, "", "runner")
+	other, _ := sshtest.Key(t, "", "other")
 	allowed := filepath.Join(t.TempDir(), "allowed_signers")
 	os.WriteFile(allowed, []byte(`runner@example.com namespaces="git" `+pub+"\n"), 0o644)
 	git(t, dir, "config", "gpg.format", "ssh")

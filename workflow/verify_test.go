@@ -1,7 +1,6 @@
 package workflow
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,13 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/internal/procgroup"
 )
 
 // tamper makes a commit with the result commit's message and parent and
@@ -246,28 +245,8 @@ func TestKilledApply(t *testing.T) {
 // on until they see their input end.
 func waitGroupGone(t *testing.T, pgid int) {
 	t.Helper()
-	for {
-		live := false
-		ents, err := os.ReadDir("/proc")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-			if err != nil {
-				continue
-			}
-			// pid (comm) state ppid pgrp ...; comm may hold spaces.
-			f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-			if len(f) > 2 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
-				live = true
-				break
-			}
-		}
-		if !live {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !procgroup.WaitGone(pgid, 5*time.Minute) {
+		t.Fatalf("processes of group %d are still alive 5 minutes after the kill", pgid)
 	}
 }
 
