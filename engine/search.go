@@ -142,6 +142,9 @@ type searcher struct {
 	// run, when set and needles are not, is a run of bytes every match
 	// holds: lines holding none are not matched at all.
 	run *classRun
+	// dfa, when set and neither needles nor run are, tells which lines
+	// may match: the others are not matched at all.
+	dfa *lineDFA
 }
 
 // newSearcher is the searcher of a pattern re compiled from.
@@ -149,6 +152,9 @@ func newSearcher(re *regexp.Regexp, pattern string) *searcher {
 	s := &searcher{re: re, needles: requiredNeedles(pattern)}
 	if s.needles == nil {
 		s.run = requiredRun(pattern)
+	}
+	if s.needles == nil && s.run == nil {
+		s.dfa = newLineDFA(pattern)
 	}
 	return s
 }
@@ -164,15 +170,18 @@ func (s *searcher) scan(p string, data []byte, reply *SearchReply) bool {
 	pos := 0 // start of line number line
 	for pos < len(data) {
 		start := pos
-		if f != nil || s.run != nil {
-			// Jump to the next line holding a needle or the run, counting
-			// the lines passed: each byte is looked at a bounded number
-			// of times.
+		if f != nil || s.run != nil || s.dfa != nil {
+			// Jump to the next line holding a needle or the run, or that
+			// the automaton may match, counting the lines passed: each
+			// byte is looked at a bounded number of times.
 			var at int
-			if f != nil {
+			switch {
+			case f != nil:
 				at = f.next(pos)
-			} else {
+			case s.run != nil:
 				at = s.run.next(data, pos)
+			default:
+				at = s.dfa.next(data, pos)
 			}
 			if at < 0 {
 				return true
