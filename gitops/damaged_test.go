@@ -1,8 +1,6 @@
 package gitops
 
 import (
-	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/internal/objdamage"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -22,7 +21,7 @@ import (
 // checking it against its id.
 func TestDamagedBlobsThroughGit(t *testing.T) {
 	t.Parallel()
-	for _, how := range []string{"swapped", "garbage", "truncated", "missing"} {
+	for _, how := range objdamage.Ways {
 		t.Run(how, func(t *testing.T) {
 			t.Parallel()
 			tmp := t.TempDir()
@@ -63,7 +62,7 @@ func TestDamagedBlobsThroughGit(t *testing.T) {
 			if repo.cat.cmd == nil {
 				t.Fatal("no cat-file process after more than batchAfter reads")
 			}
-			damageLoose(t, src, victim, how)
+			objdamage.Loose(t, src, victim, how)
 
 			check := func(what string, err error) {
 				t.Helper()
@@ -114,38 +113,5 @@ func TestDamagedBlobsThroughGit(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// damageLoose damages the loose object id of the repository in dir.
-func damageLoose(t *testing.T, dir, id, how string) {
-	t.Helper()
-	p := filepath.Join(dir, ".git", "objects", id[:2], id[2:])
-	data, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%s is not a loose object: %v", id, err)
-	}
-	os.Chmod(p, 0o644)
-	switch how {
-	case "garbage":
-		data = []byte("not a git object at all")
-	case "truncated":
-		data = data[:len(data)/2]
-	case "swapped":
-		body := []byte(gitT(t, dir, "", "cat-file", "blob", id) + "\nchanged\n")
-		var b bytes.Buffer
-		zw := zlib.NewWriter(&b)
-		fmt.Fprintf(zw, "blob %d\x00", len(body))
-		zw.Write(body)
-		zw.Close()
-		data = b.Bytes()
-	case "missing":
-		if err := os.Remove(p); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if err := os.WriteFile(p, data, 0o444); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -2,14 +2,13 @@ package report
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/internal/golden"
 	"github.com/architectos/aos/workflow"
-	"github.com/google/go-cmp/cmp"
 )
 
 // assessment is the result of validate --all over a tree with findings
@@ -39,19 +38,7 @@ func TestAssessmentGolden(t *testing.T) {
 		if err := WriteValidate(&buf, format, assessment()); err != nil {
 			t.Fatal(err)
 		}
-		golden := filepath.Join("testdata", "assessment."+format+".golden")
-		if os.Getenv("AOS_UPDATE") == "1" {
-			if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-			t.Errorf("%s output (-golden +got):\n%s", format, diff)
-		}
+		golden.Check(t, filepath.Join("testdata", "assessment."+format+".golden"), buf.Bytes())
 	}
 }
 

@@ -2,13 +2,12 @@ package report
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/architectos/aos"
-	"github.com/google/go-cmp/cmp"
+	"github.com/architectos/aos/internal/golden"
 )
 
 // hostile is a report whose every plan-, module- and job-controlled string
@@ -49,19 +48,7 @@ func TestHostileStringsStayInert(t *testing.T) {
 			if err := Write(&buf, format, hostile()); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "hostile."+format+".golden")
-			if os.Getenv("AOS_UPDATE") == "1" {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-				t.Errorf("%s output (-golden +got):\n%s", format, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", "hostile."+format+".golden"), buf.Bytes())
 			for i, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
 				checkInertLine(t, format, i, line)
 			}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/architectos/aos/internal/golden"
 	"github.com/architectos/aos/workflow"
 	"github.com/google/go-cmp/cmp"
 )
@@ -30,19 +31,7 @@ func TestWriteLog(t *testing.T) {
 	if err := WriteLog(&text, false, entries); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "log.text.golden")
-	if os.Getenv("AOS_UPDATE") == "1" {
-		if err := os.WriteFile(golden, text.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), text.String()); diff != "" {
-		t.Errorf("text log (-golden +got):\n%s", diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "log.text.golden"), text.Bytes())
 	var js bytes.Buffer
 	if err := WriteLog(&js, true, entries); err != nil {
 		t.Fatal(err)

@@ -3,12 +3,11 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/architectos/aos"
-	"github.com/google/go-cmp/cmp"
+	"github.com/architectos/aos/internal/golden"
 )
 
 // sample is a report with a violation of each kind of position, findings
@@ -47,19 +46,7 @@ func TestGolden(t *testing.T) {
 			if err := Write(&buf, format, sample()); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "report."+format+".golden")
-			if os.Getenv("AOS_UPDATE") == "1" {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-				t.Errorf("%s output (-golden +got):\n%s", format, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", "report."+format+".golden"), buf.Bytes())
 		})
 	}
 }

@@ -5,16 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/cue"
 	"github.com/architectos/aos/hooks"
+	"github.com/architectos/aos/internal/golden"
 	"github.com/architectos/aos/workflow"
 	"github.com/architectos/aos/workflow/record"
-	"github.com/google/go-cmp/cmp"
 )
 
 // applied is a run that passed with a finding, changes and an approval.
@@ -167,20 +166,7 @@ func TestResultsGolden(t *testing.T) {
 			if err := tc.write(&buf); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "results", tc.name+".golden")
-			if os.Getenv("AOS_UPDATE") == "1" {
-				os.MkdirAll(filepath.Dir(golden), 0o755)
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-				t.Errorf("-golden +got:\n%s", diff)
-			}
+			golden.Check(t, filepath.Join("testdata", "results", tc.name+".golden"), buf.Bytes())
 		})
 	}
 }

@@ -1,10 +1,7 @@
 package workflow
 
 import (
-	"bytes"
-	"compress/zlib"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,47 +9,8 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/internal/objdamage"
 )
-
-// damage damages the loose object id of the repository in dir in one of
-// the ways a disk or a person does: garbage, a truncated file, another
-// object's file in its place (it then hashes to another id), or no file.
-func damage(t *testing.T, dir, id, how string) {
-	t.Helper()
-	p := filepath.Join(dir, ".git", "objects", id[:2], id[2:])
-	data, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%s is not a loose object: %v", id, err)
-	}
-	os.Chmod(p, 0o644)
-	switch how {
-	case "garbage":
-		data = []byte("not a git object at all")
-	case "truncated":
-		data = data[:len(data)/2]
-	case "swapped":
-		// A well-formed object of the same kind and size class whose
-		// content is another's.
-		kind := git(t, dir, "cat-file", "-t", id)
-		body := []byte(git(t, dir, "cat-file", kind, id) + "\nchanged\n")
-		var b bytes.Buffer
-		zw := zlib.NewWriter(&b)
-		fmt.Fprintf(zw, "%s %d\x00", kind, len(body))
-		zw.Write(body)
-		zw.Close()
-		data = b.Bytes()
-	case "missing":
-		if err := os.Remove(p); err != nil {
-			t.Fatal(err)
-		}
-		return
-	default:
-		t.Fatalf("unknown damage %q", how)
-	}
-	if err := os.WriteFile(p, data, 0o444); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestDamagedObjects damages each kind of object a plan depends on, in
 // each way, and checks that plan check, run and verify fail with an error
@@ -93,12 +51,12 @@ func TestDamagedObjects(t *testing.T) {
 		{"base commit", func(dir string) string { return git(t, dir, "rev-parse", "HEAD") }, "write"},
 	}
 	for _, tc := range cases {
-		for _, how := range []string{"garbage", "truncated", "swapped", "missing"} {
+		for _, how := range objdamage.Ways {
 			t.Run(tc.name+"/"+how, func(t *testing.T) {
 				t.Parallel()
 				dir := newRepo(t, files)
 				id := tc.object(dir)
-				damage(t, dir, id, how)
+				objdamage.Loose(t, dir, id, how)
 				plan := writePlan(t, "version: 1\nid: damaged\ngoal: Read what is damaged\ndirectives:\n"+plans[tc.plan])
 				check := func(what string, err error, ok bool) {
 					t.Helper()
@@ -132,7 +90,7 @@ func TestDamagedObjects(t *testing.T) {
 // commit (verify.rejected would blame whoever made it).
 func TestDamagedObjectsVerify(t *testing.T) {
 	t.Parallel()
-	for _, how := range []string{"garbage", "truncated", "swapped", "missing"} {
+	for _, how := range objdamage.Ways {
 		t.Run(how, func(t *testing.T) {
 			t.Parallel()
 			dir := newRepo(t, map[string]string{"project.yml": siteManifest, "wp-content/a.txt": "hello\n"})
@@ -143,7 +101,7 @@ func TestDamagedObjectsVerify(t *testing.T) {
 			if err != nil || !res.OK() {
 				t.Fatalf("run: %v %+v", err, res)
 			}
-			damage(t, dir, id, how)
+			objdamage.Loose(t, dir, id, how)
 			v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: "aos/verified"})
 			if err == nil {
 				t.Fatalf("verify: no error, report %+v", v.Report)
