@@ -142,8 +142,9 @@ type searcher struct {
 	// run, when set and needles are not, is a run of bytes every match
 	// holds: lines holding none are not matched at all.
 	run *classRun
-	// dfa, when set and neither needles nor run are, tells which lines
-	// may match: the others are not matched at all.
+	// dfa, when set, tells which lines may match: the others are not
+	// matched at all. Without needles or a run, it also finds the next
+	// such line.
 	dfa *lineDFA
 }
 
@@ -153,9 +154,7 @@ func newSearcher(re *regexp.Regexp, pattern string) *searcher {
 	if s.needles == nil {
 		s.run = requiredRun(pattern)
 	}
-	if s.needles == nil && s.run == nil {
-		s.dfa = newLineDFA(pattern)
-	}
+	s.dfa = newLineDFA(pattern)
 	return s
 }
 
@@ -196,6 +195,13 @@ func (s *searcher) scan(p string, data []byte, reply *SearchReply) bool {
 			end = start + i
 		}
 		text := data[start:end]
+		// A line a needle or the run led to may still be one the
+		// automaton rules out, at a fraction of the regexp's cost.
+		if s.dfa != nil && (f != nil || s.run != nil) && s.dfa.next(text, 0) < 0 {
+			pos = end + 1
+			line++
+			continue
+		}
 		if loc := s.re.FindIndex(text); loc != nil {
 			if len(reply.Matches) == MaxSearchMatches {
 				return false

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"regexp"
 	"slices"
@@ -128,4 +129,48 @@ func checkLineDFA(t *testing.T, pattern string, data []byte) *lineDFA {
 		t.Fatalf("pattern %q on %q: with the automaton %v (%v), every line %v (%v)", pattern, data, fast.Matches, okFast, slow.Matches, okSlow)
 	}
 	return d
+}
+
+// BenchmarkScan compares, side by side on the same files, matching every
+// line with the regexp against the searcher's prefilters (needles, class
+// run, line automaton), over 1 MB and 10 MB of the Go-like text of
+// BenchmarkSearch, for each kind of pattern.
+func BenchmarkScan(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	files := make([][]byte, 10000)
+	for i := range files {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "package pkg%02d\n\n", i%100)
+		for sb.Len() < 1000 {
+			fmt.Fprintf(&sb, "func helper%d(x int) int { return x * %d } // value_%03d\n", rng.IntN(100000), rng.IntN(1000), rng.IntN(1000))
+		}
+		files[i] = []byte(sb.String())
+	}
+	for _, pat := range []struct{ name, re string }{
+		{"literal", `value_99[0-9] `},
+		{"class-run", `[a-z]{7}[0-9]{6}`},
+		{"no-prefilter", `[a-z][0-9][a-z][0-9]`},
+		{"common-literal", `return x.* 7[0-9]{3}`},
+	} {
+		re := regexp.MustCompile(pat.re)
+		for _, n := range []int{1000, 10000} {
+			for _, kind := range []string{"lines", "prefiltered"} {
+				b.Run(fmt.Sprintf("%s/%dMB/%s", pat.name, n/1000, kind), func(b *testing.B) {
+					b.SetBytes(int64(n) * 1000)
+					for range b.N {
+						s := &searcher{re: re}
+						if kind == "prefiltered" {
+							s = newSearcher(re, pat.re)
+						}
+						var reply SearchReply
+						for _, data := range files[:n] {
+							if !s.scan("f", data, &reply) {
+								break
+							}
+						}
+					}
+				})
+			}
+		}
+	}
 }
