@@ -167,8 +167,8 @@ func BenchmarkWriteFile(b *testing.B) {
 }
 
 // BenchmarkSearch searches all 10 MB: a pattern with a literal every match
-// holds, one with a run of one class instead, one with neither (each line
-// is matched), and the first search of a server, which reads every blob
+// holds, one with a run of one class instead, one with neither, one whose
+// literal every line holds, and the first search of a server, which reads every blob
 // from the pack.
 func BenchmarkSearch(b *testing.B) {
 	dir := benchRepo(b)
@@ -176,6 +176,7 @@ func BenchmarkSearch(b *testing.B) {
 		{"literal", `value_99[0-9] `},
 		{"class-run", `[a-z]{7}[0-9]{6}`},
 		{"no-prefilter", `[a-z][0-9][a-z][0-9]`},
+		{"common-literal", `return x.* 7[0-9]{3}`},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			c := connect(b, dir, "")
