@@ -12,15 +12,12 @@ import (
 // from the schema so that it stays their only definition: the values the
 // loader fills in where unification cannot (a tool written as a plain
 // command, the mount point of root ".", a manifest that failed the schema
-// and was decoded without it) and the limits of a plan read before its
-// manifest is known.
+// and was decoded without it).
 type schemaDefaults struct {
-	root          string // #Workspace.root
-	workingDir    string // #Job.working_dir
-	mount         string // #RootMount
-	timeout       int    // #TimeoutSeconds
-	maxPlanKB     int    // #Policies.max_plan_kb
-	maxDirectives int    // #Policies.max_directives
+	root       string // #Workspace.root
+	workingDir string // #Job.working_dir
+	mount      string // #RootMount
+	timeout    int    // #TimeoutSeconds
 }
 
 var defaults schemaDefaults
@@ -36,8 +33,6 @@ func readDefaults(file cuelang.Value) (schemaDefaults, error) {
 		{"#Job.working_dir", &d.workingDir},
 		{"#RootMount", &d.mount},
 		{"#TimeoutSeconds", &d.timeout},
-		{"#Policies.max_plan_kb", &d.maxPlanKB},
-		{"#Policies.max_directives", &d.maxDirectives},
 	} {
 		v := file.LookupPath(cuelang.ParsePath(f.path))
 		if !v.Exists() {
@@ -51,16 +46,6 @@ func readDefaults(file cuelang.Value) (schemaDefaults, error) {
 		}
 	}
 	return d, nil
-}
-
-// DefaultPlanLimits returns the plan limits of a manifest that sets none,
-// which bound a plan read before its manifest is known: the schema's
-// defaults of policies.max_plan_kb and policies.max_directives.
-func DefaultPlanLimits() (PlanLimits, error) {
-	if _, _, err := schema(); err != nil {
-		return PlanLimits{}, err
-	}
-	return PlanLimits{MaxBytes: defaults.maxPlanKB << 10, MaxDirectives: defaults.maxDirectives}, nil
 }
 
 // fillDefaults sets the schema's defaults that semantic checks rely on,

@@ -11,7 +11,7 @@
 //
 // # Plans
 //
-// [ParsePlan] decodes a plan document strictly (docs/spec.md 3).
+// [planfile.Parse] decodes a plan document strictly (docs/spec.md 3).
 package cue
 
 import (
@@ -24,11 +24,11 @@ import (
 	"sync"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/cue/planfile"
 
 	cuelang "cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 	cueyaml "cuelang.org/go/encoding/yaml"
-	"go.yaml.in/yaml/v3"
 )
 
 //go:embed schema.cue
@@ -117,10 +117,8 @@ func compile(c *cuelang.Context, src Source) (cuelang.Value, error) {
 	f, err := cueyaml.Extract(src.Name, src.Data)
 	if err != nil {
 		// CUE's YAML errors may lack a line; the YAML parser's have one.
-		var n yaml.Node
-		if yerr := yaml.Unmarshal(src.Data, &n); yerr != nil {
-			se := yamlErr(src.Name, src.Data, yerr).(*syntaxError)
-			return cuelang.Value{}, Error{Pos: se.pos, Msg: se.msg}
+		if pos, msg, bad := planfile.YAMLSyntaxError(src.Name, src.Data); bad {
+			return cuelang.Value{}, Error{Pos: pos, Msg: msg}
 		}
 		return cuelang.Value{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -516,6 +517,31 @@ func TestJSONSchema(t *testing.T) {
 	for _, want := range []string{`"$defs"`, `"additionalProperties": false`, `"writable"`, `"allow_delete"`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("JSON schema lacks %s", want)
+		}
+	}
+}
+
+// TestMaxPlanLimits: planfile.MaxLimits, which bound a plan read before
+// its manifest is known, are the schema's bounds of the plan limits a
+// manifest may set: the largest is accepted, one more refused.
+func TestMaxPlanLimits(t *testing.T) {
+	t.Parallel()
+	max := planfile.MaxLimits
+	for _, tc := range []struct {
+		kb, directives int
+		ok             bool
+	}{
+		{max.MaxBytes >> 10, max.MaxDirectives, true},
+		{max.MaxBytes>>10 + 1, max.MaxDirectives, false},
+		{max.MaxBytes >> 10, max.MaxDirectives + 1, false},
+	} {
+		doc := fmt.Sprintf("project: {name: x}\npolicies: {max_plan_kb: %d, max_directives: %d}\n", tc.kb, tc.directives)
+		m, err := LoadManifest(Source{Name: "aos.yaml", Data: []byte(doc)}, "aos.yaml", nil)
+		if (err == nil) != tc.ok {
+			t.Fatalf("%s: err = %v, want ok %v", doc, err, tc.ok)
+		}
+		if tc.ok && planfile.LimitsFrom(m.Policies) != max {
+			t.Errorf("LimitsFrom(%+v) = %+v, want %+v", m.Policies, planfile.LimitsFrom(m.Policies), max)
 		}
 	}
 }

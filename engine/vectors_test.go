@@ -15,6 +15,7 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/policy"
 	"github.com/rogpeppe/go-internal/txtar"
@@ -151,9 +152,9 @@ func (v *vector) run(t *testing.T) vectorResult {
 		t.Fatal(err)
 	}
 	res := vectorResult{Violations: []aos.Violation{}, Approvals: []aos.Approval{}}
-	plan, err := cue.ParsePlan(v.planName, v.plan, cue.LimitsFrom(m.Policies))
+	plan, err := planfile.Parse(v.planName, v.plan, planfile.LimitsFrom(m.Policies))
 	if err != nil {
-		pe, ok := err.(*cue.PlanError)
+		pe, ok := err.(*planfile.Error)
 		if !ok {
 			t.Fatal(err)
 		}

@@ -7,7 +7,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || set -- -benchtime 3x
-go test -run '^$' -bench Linear "$@" ./cue ./patch ./hooks/receive ./gitops/trailer ./workflow/record ./engine |
+go test -run '^$' -bench Linear "$@" ./cue ./cue/planfile ./patch ./hooks/receive ./gitops/trailer ./workflow/record ./engine |
 awk '
 /^Benchmark/ {
 	name = $1; sub(/-[0-9]+$/, "", name)

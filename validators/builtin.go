@@ -17,7 +17,7 @@ import (
 	"sync"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/validators/kinds"
 	"github.com/architectos/aos/validators/rules"
@@ -65,7 +65,7 @@ func checkerFor(builtin string, config []byte) (*rules.Checker, error) {
 	if c, ok := checkers[key]; ok {
 		return c, nil
 	}
-	c, err := rules.NewChecker(builtin, config, nil, rules.Parsers{YAML: cue.CheckYAML, Checksums: loadedChecksums})
+	c, err := rules.NewChecker(builtin, config, nil, rules.Parsers{YAML: planfile.CheckYAML, Checksums: loadedChecksums})
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
 )
@@ -26,8 +26,8 @@ type PlanCommitCheck struct {
 // violations; an error means the commit could not be read.
 func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *LoadedManifest, rt *Runtime) (out *PlanCommitCheck, err error) {
 	defer refuseObjects(&err, func(v aos.Violation) { out = &PlanCommitCheck{Report: &aos.Report{Violations: []aos.Violation{v}}} })
-	pc, rej, err := readPlanCommit(repo, id, func(*gitops.Tree) (cue.PlanLimits, error) {
-		return cue.LimitsFrom(lm.Policies), nil
+	pc, rej, err := readPlanCommit(repo, id, func(*gitops.Tree) (planfile.Limits, error) {
+		return planfile.LimitsFrom(lm.Policies), nil
 	})
 	if err != nil {
 		return nil, err

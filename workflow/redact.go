@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/patch"
 	"github.com/architectos/aos/policy"
@@ -23,7 +23,7 @@ import (
 // short secret is recovered offline.
 type redactor struct {
 	rules  *policy.Rules
-	limits cue.PlanLimits
+	limits planfile.Limits
 	// digest and policy identify the rules a run must have been judged
 	// by for its directory listings, job output and reply digests to
 	// hide nothing that is ignored now.
@@ -31,7 +31,7 @@ type redactor struct {
 }
 
 func newRedactor(lm *LoadedManifest) *redactor {
-	return &redactor{rules: lm.Rules, limits: cue.LimitsFrom(lm.Policies), digest: lm.Digest, policy: lm.PolicyDigest}
+	return &redactor{rules: lm.Rules, limits: planfile.LimitsFrom(lm.Policies), digest: lm.Digest, policy: lm.PolicyDigest}
 }
 
 // hidden reports whether p is hidden now.
@@ -181,7 +181,7 @@ func (x *redactor) plan(p string, data []byte) []byte {
 		}
 		return buf.Bytes()
 	}
-	pl, err := cue.ParsePlan(p, data, x.limits)
+	pl, err := planfile.Parse(p, data, x.limits)
 	if err != nil {
 		// Not a plan that can be read here: nothing of it is told.
 		return encode(redactedPlan{Redacted: true, Error: "not a plan within the manifest's limits", Directives: []any{}})

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
@@ -134,16 +134,16 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	// The plan is read within the limits of every manifest it must pass:
 	// the one it is judged by, and the plain one its run may have been
 	// made under.
-	pc, rej, err := readPlanCommit(repo, info.Parents[0], func(base *gitops.Tree) (cue.PlanLimits, error) {
+	pc, rej, err := readPlanCommit(repo, info.Parents[0], func(base *gitops.Tree) (planfile.Limits, error) {
 		if lm == nil {
 			var err error
 			if lm, err = ManifestFromTree(base, ManifestOptions{Policy: opts.Policy}); err != nil {
-				return cue.PlanLimits{}, err
+				return planfile.Limits{}, err
 			}
 		}
-		lim := cue.LimitsFrom(lm.Policies)
+		lim := planfile.LimitsFrom(lm.Policies)
 		if opts.Plain != nil {
-			p := cue.LimitsFrom(opts.Plain.Policies)
+			p := planfile.LimitsFrom(opts.Plain.Policies)
 			lim.MaxBytes, lim.MaxDirectives = min(lim.MaxBytes, p.MaxBytes), min(lim.MaxDirectives, p.MaxDirectives)
 		}
 		return lim, nil

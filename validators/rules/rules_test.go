@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -225,4 +225,4 @@ func TestWordPress(t *testing.T) {
 
 // testParsers lends the syntax built-in the YAML parser of package cue,
 // as the host does.
-var testParsers = Parsers{YAML: cue.CheckYAML}
+var testParsers = Parsers{YAML: planfile.CheckYAML}

@@ -21,7 +21,7 @@ func SyntaxLanguage(p string) string { return kinds.SyntaxLanguage(p) }
 
 // Parsers are what the built-ins borrow from the packages that own it.
 // YAML parses every document of data and returns the first error's line
-// and message, or 0 and "" (cue.CheckYAML), for the syntax built-in.
+// and message, or 0 and "" (planfile.CheckYAML), for the syntax built-in.
 type Parsers struct {
 	YAML func(data []byte) (line int, msg string)
 	// Checksums returns the checksums file of the wp-core built-in that

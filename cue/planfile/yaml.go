@@ -1,4 +1,4 @@
-package cue
+package planfile
 
 import (
 	"bytes"
@@ -253,8 +253,8 @@ func yamlKey(name string, ky *yaml.Node, depth int) (*node, error) {
 // collections are checked and counted only.
 func convertYAML(name string, y *yaml.Node, depth, keep int) (*node, error) {
 	pos := aos.Position{File: name, Line: y.Line, Col: y.Column}
-	if depth > MaxPlanDepth {
-		return nil, &syntaxError{pos, fmt.Sprintf("plan nests deeper than %d levels", MaxPlanDepth)}
+	if depth > MaxDepth {
+		return nil, &syntaxError{pos, fmt.Sprintf("plan nests deeper than %d levels", MaxDepth)}
 	}
 	if err := checkYAMLNode(name, y); err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package cue
+package planfile
 
 import (
 	"encoding/base64"
@@ -40,7 +40,7 @@ func (p *parser) str(n *node, directive int, field string) (string, bool) {
 type planDecoder struct {
 	p    *parser
 	plan *aos.Plan
-	lim  PlanLimits
+	lim  Limits
 	top  aos.Position
 	// seen holds the known top-level keys met so far.
 	seen map[string]*node
@@ -50,7 +50,7 @@ type planDecoder struct {
 	bad   bool
 }
 
-func newPlanDecoder(p *parser, plan *aos.Plan, lim PlanLimits) *planDecoder {
+func newPlanDecoder(p *parser, plan *aos.Plan, lim Limits) *planDecoder {
 	return &planDecoder{p: p, plan: plan, lim: lim, seen: map[string]*node{}}
 }
 
@@ -90,8 +90,8 @@ func (pd *planDecoder) field(k, v *node) {
 		}
 	case "id":
 		if s, ok := p.str(v, -1, "id"); ok {
-			if !PlanIDPattern.MatchString(s) {
-				p.errAt(v.pos, -1, aos.RulePlanID, "id %q must match %s", s, PlanIDPattern)
+			if !IDPattern.MatchString(s) {
+				p.errAt(v.pos, -1, aos.RulePlanID, "id %q must match %s", s, IDPattern)
 			}
 			plan.ID = s
 		}

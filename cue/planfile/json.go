@@ -1,4 +1,4 @@
-package cue
+package planfile
 
 import (
 	"bytes"
@@ -179,8 +179,8 @@ func (jp *jsonParser) token() (json.Token, aos.Position, error) {
 // (at most maxChildren each); deeper collections are read, checked and
 // counted only.
 func (jp *jsonParser) valueFrom(t json.Token, pos aos.Position, depth, keep int) (*node, error) {
-	if depth > MaxPlanDepth {
-		return nil, &syntaxError{pos, fmt.Sprintf("plan nests deeper than %d levels", MaxPlanDepth)}
+	if depth > MaxDepth {
+		return nil, &syntaxError{pos, fmt.Sprintf("plan nests deeper than %d levels", MaxDepth)}
 	}
 	n := &node{pos: pos}
 	switch v := t.(type) {

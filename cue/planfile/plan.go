@@ -1,4 +1,10 @@
-package cue
+// Package planfile reads plan documents, YAML or JSON, strictly
+// (docs/spec.md 3), under the limits its caller gives, and owns the YAML
+// parser for the rest of the module (the YAML syntax check of the syntax
+// validator, the positions of a YAML manifest's syntax errors). It links
+// only the standard library, the YAML parser and the root package, so
+// that its fuzz target runs fast.
+package planfile
 
 import (
 	"errors"
@@ -13,8 +19,8 @@ import (
 
 // Plan limits that hold whatever the manifest says (docs/spec.md 3.1).
 const (
-	MaxPlanDepth = 64
-	maxArgs      = 1024
+	MaxDepth = 64
+	maxArgs  = 1024
 	// maxChildren bounds the entries of a collection that decoding keeps:
 	// no value of the plan format has more (args, at most maxArgs, is
 	// the longest), so the rest are only counted.
@@ -24,30 +30,35 @@ const (
 	maxPlanErrors = 1000
 )
 
-// PlanLimits bound a plan document. A zero field is the schema's default
-// (see [DefaultPlanLimits]).
-type PlanLimits struct {
+// Limits bound a plan document. Both are the caller's: a manifest's
+// policies ([LimitsFrom]), or [MaxLimits] for a plan read before its
+// manifest is known.
+type Limits struct {
 	MaxBytes      int
 	MaxDirectives int
 }
 
-// MaxPlanLimits are the largest plan limits a manifest may set (the
+// MaxLimits are the largest plan limits a manifest may set (the
 // schema's bounds of policies.max_plan_kb and policies.max_directives):
 // they bound a plan read before its manifest is known.
-var MaxPlanLimits = PlanLimits{MaxBytes: 1048576 << 10, MaxDirectives: 1000000}
+var MaxLimits = Limits{MaxBytes: 1048576 << 10, MaxDirectives: 1000000}
 
 // LimitsFrom returns the plan limits of a manifest's policies.
-func LimitsFrom(p aos.Policies) PlanLimits {
-	return PlanLimits{MaxBytes: p.MaxPlanKB << 10, MaxDirectives: p.MaxDirectives}
+func LimitsFrom(p aos.Policies) Limits {
+	return Limits{MaxBytes: p.MaxPlanKB << 10, MaxDirectives: p.MaxDirectives}
 }
 
-// PlanError lists every reason a plan document is malformed. It wraps
+// ErrLimits is a call to [Parse] with a limit that is not positive: a
+// caller's mistake, refused rather than parsed unbounded or under a guess.
+var ErrLimits = errors.New("plan limits must be positive")
+
+// Error lists every reason a plan document is malformed. It wraps
 // [aos.ErrRejected].
-type PlanError struct {
+type Error struct {
 	Violations []aos.Violation
 }
 
-func (e *PlanError) Error() string {
+func (e *Error) Error() string {
 	if len(e.Violations) == 1 {
 		return "malformed plan: " + e.Violations[0].String()
 	}
@@ -55,10 +66,10 @@ func (e *PlanError) Error() string {
 }
 
 // Unwrap makes errors.Is(err, aos.ErrRejected) true.
-func (e *PlanError) Unwrap() error { return aos.ErrRejected }
+func (e *Error) Unwrap() error { return aos.ErrRejected }
 
-// PlanIDPattern is the form of a plan id.
-var PlanIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+// IDPattern is the form of a plan id.
+var IDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 var commitIDPattern = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
 
@@ -125,31 +136,23 @@ func (p *parser) errAt(pos aos.Position, directive int, rule aos.Rule, format st
 	p.errs = append(p.errs, aos.Violation{Directive: directive, Rule: rule, Message: fmt.Sprintf(format, args...), Pos: pos})
 }
 
-// ParsePlan decodes a plan document strictly (docs/spec.md 3). name is the
+// Parse decodes a plan document strictly (docs/spec.md 3). name is the
 // file name for positions; a name ending in ".json" is parsed as JSON,
-// anything else as YAML. Every error is returned in a [*PlanError].
-func ParsePlan(name string, data []byte, lim PlanLimits) (*aos.Plan, error) {
+// anything else as YAML. Every error in the document is returned in an
+// [*Error]; limits that are not positive are [ErrLimits].
+func Parse(name string, data []byte, lim Limits) (*aos.Plan, error) {
 	if lim.MaxBytes <= 0 || lim.MaxDirectives <= 0 {
-		def, err := DefaultPlanLimits()
-		if err != nil {
-			return nil, err
-		}
-		if lim.MaxBytes <= 0 {
-			lim.MaxBytes = def.MaxBytes
-		}
-		if lim.MaxDirectives <= 0 {
-			lim.MaxDirectives = def.MaxDirectives
-		}
+		return nil, fmt.Errorf("%w: %d bytes, %d directives", ErrLimits, lim.MaxBytes, lim.MaxDirectives)
 	}
 	p := &parser{file: name}
 	start := aos.Position{File: name, Line: 1, Col: 1}
 	if len(data) > lim.MaxBytes {
 		p.errAt(start, -1, aos.RulePlanSize, "plan is %d bytes, over the limit of %d (policies.max_plan_kb)", len(data), lim.MaxBytes)
-		return nil, &PlanError{p.errs}
+		return nil, &Error{p.errs}
 	}
 	if !utf8.Valid(data) {
 		p.errAt(badUTF8Pos(name, data), -1, aos.RulePlanSyntax, "plan is not valid UTF-8")
-		return nil, &PlanError{p.errs}
+		return nil, &Error{p.errs}
 	}
 	plan := &aos.Plan{File: name, Format: "yaml"}
 	pd := newPlanDecoder(p, plan, lim)
@@ -170,7 +173,7 @@ func ParsePlan(name string, data []byte, lim PlanLimits) (*aos.Plan, error) {
 		} else {
 			p.errAt(start, -1, aos.RulePlanSyntax, "%v", err)
 		}
-		return nil, &PlanError{p.errs}
+		return nil, &Error{p.errs}
 	}
 	pd.finish()
 	if len(p.errs) > 0 {
@@ -186,7 +189,7 @@ func ParsePlan(name string, data []byte, lim PlanLimits) (*aos.Plan, error) {
 			p.errs = append(p.errs, aos.Violation{Directive: -1, Rule: last.Rule, Pos: last.Pos,
 				Message: fmt.Sprintf("and %d more errors, not listed", p.more)})
 		}
-		return nil, &PlanError{p.errs}
+		return nil, &Error{p.errs}
 	}
 	return plan, nil
 }

@@ -1,4 +1,4 @@
-package cue
+package planfile
 
 import (
 	"errors"
@@ -11,20 +11,37 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
+// specLimits are the limits of a manifest that sets none (docs/spec.md
+// 2.2 and 3.1: 64 MiB and 100000 directives); cue's TestManifestDefaults
+// holds the schema to them.
+var specLimits = Limits{MaxBytes: 64 << 20, MaxDirectives: 100000}
+
+// or returns lim with the fields it leaves zero taken from specLimits.
+func or(lim Limits) Limits {
+	if lim.MaxBytes == 0 {
+		lim.MaxBytes = specLimits.MaxBytes
+	}
+	if lim.MaxDirectives == 0 {
+		lim.MaxDirectives = specLimits.MaxDirectives
+	}
+	return lim
+}
+
 // planErrors parses doc and returns its errors as the text output prints
-// them, or nil when the plan is well formed.
-func planErrors(t *testing.T, name, doc string, lim PlanLimits) []string {
+// them, or nil when the plan is well formed. Limits left zero are
+// specLimits.
+func planErrors(t *testing.T, name, doc string, lim Limits) []string {
 	t.Helper()
-	_, err := ParsePlan(name, []byte(doc), lim)
+	_, err := Parse(name, []byte(doc), or(lim))
 	if err == nil {
 		return nil
 	}
-	var pe *PlanError
+	var pe *Error
 	if !errors.As(err, &pe) {
-		t.Fatalf("ParsePlan = %v, want a *PlanError", err)
+		t.Fatalf("Parse = %v, want a *Error", err)
 	}
 	if !errors.Is(err, aos.ErrRejected) {
-		t.Error("PlanError does not wrap aos.ErrRejected")
+		t.Error("Error does not wrap aos.ErrRejected")
 	}
 	var out []string
 	for _, v := range pe.Violations {
@@ -139,7 +156,7 @@ func TestParsePlanEveryDirective(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := ParsePlan(tc.name, []byte(tc.doc), PlanLimits{})
+			got, err := Parse(tc.name, []byte(tc.doc), specLimits)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +173,7 @@ func TestParsePlanEveryDirective(t *testing.T) {
 			}
 		})
 	}
-	got, _ := ParsePlan("plan.yaml", []byte(allDirectivesYAML), PlanLimits{})
+	got, _ := Parse("plan.yaml", []byte(allDirectivesYAML), specLimits)
 	if p := got.Directives[3].Pos; p.Line != 12 || p.Col != 5 {
 		t.Errorf("directive 3 at %v, want plan.yaml:12:5", p)
 	}
@@ -170,7 +187,7 @@ func TestParsePlanErrors(t *testing.T) {
 		name string
 		file string // default plan.yaml
 		doc  string
-		lim  PlanLimits
+		lim  Limits
 		want []string
 	}{
 		// The document.
@@ -349,9 +366,9 @@ func TestParsePlanErrors(t *testing.T) {
 		{name: "JSON empty", file: "plan.json", doc: "  \n", want: []string{"plan.json:2:1: JSON: unexpected EOF [plan.syntax]"}},
 
 		// Limits.
-		{name: "size limit", doc: head + "directives: [{type: GET_MANIFEST}]\n", lim: PlanLimits{MaxBytes: 10},
+		{name: "size limit", doc: head + "directives: [{type: GET_MANIFEST}]\n", lim: Limits{MaxBytes: 10},
 			want: []string{"plan.yaml:1:1: plan is 60 bytes, over the limit of 10 (policies.max_plan_kb) [plan.size]"}},
-		{name: "directive limit", doc: head + "directives: [{type: GET_MANIFEST}, {type: GET_HISTORY}, {type: LS, path: .}]\n", lim: PlanLimits{MaxDirectives: 2},
+		{name: "directive limit", doc: head + "directives: [{type: GET_MANIFEST}, {type: GET_HISTORY}, {type: LS, path: .}]\n", lim: Limits{MaxDirectives: 2},
 			want: []string{"plan.yaml:4:13: plan has 3 directives, over the limit of 2 (policies.max_directives) [plan.size]"}},
 		{name: "YAML depth", doc: head + "directives: [{type: GET_MANIFEST}]\nx: " + strings.Repeat("[", 70) + strings.Repeat("]", 70) + "\n",
 			want: []string{"plan.yaml:5:68: plan nests deeper than 64 levels [plan.syntax]"}},
@@ -386,25 +403,40 @@ func TestParsePlanHuge(t *testing.T) {
 		{"plan.json", `{"x": ` + deep + "}"},
 		{"plan.yaml", strings.Repeat("- ", 50000) + "a"},
 	} {
-		if errs := planErrors(t, tc.name, tc.doc, PlanLimits{}); len(errs) != 1 {
+		if errs := planErrors(t, tc.name, tc.doc, Limits{}); len(errs) != 1 {
 			t.Errorf("%s: deep document errors = %q", tc.name, errs)
 		}
 	}
 	big := head + "directives:\n" + strings.Repeat("  - {type: GET_MANIFEST}\n", 1001)
-	errs := planErrors(t, "plan.yaml", big, PlanLimits{MaxDirectives: 1000})
+	errs := planErrors(t, "plan.yaml", big, Limits{MaxDirectives: 1000})
 	if len(errs) != 1 || !strings.Contains(errs[0], "plan has 1001 directives") {
 		t.Errorf("errors = %q", errs)
 	}
 }
 
-func TestParsePlanDefaultLimits(t *testing.T) {
+// TestLimits: the limits are the caller's, and a limit that is not
+// positive is refused before anything is read, never taken as no limit.
+func TestLimits(t *testing.T) {
 	t.Parallel()
-	// docs/spec.md 2.2 and 3.1: 64 MiB and 100000 directives.
-	if l, err := DefaultPlanLimits(); err != nil || l != (PlanLimits{MaxBytes: 64 << 20, MaxDirectives: 100000}) {
-		t.Errorf("DefaultPlanLimits() = %+v, %v", l, err)
-	}
-	if l := LimitsFrom(aos.Policies{MaxPlanKB: 2, MaxDirectives: 3}); l.MaxBytes != 2048 || l.MaxDirectives != 3 {
+	if l := LimitsFrom(aos.Policies{MaxPlanKB: 2, MaxDirectives: 3}); l != (Limits{MaxBytes: 2048, MaxDirectives: 3}) {
 		t.Errorf("LimitsFrom = %+v", l)
+	}
+	ok := head + "directives: [{type: GET_MANIFEST}]\n"
+	for _, lim := range []Limits{{}, {MaxBytes: 1 << 20}, {MaxDirectives: 10}, {MaxBytes: -1, MaxDirectives: 10}, {MaxBytes: 1 << 20, MaxDirectives: -1}} {
+		p, err := Parse("plan.yaml", []byte(ok), lim)
+		if !errors.Is(err, ErrLimits) || p != nil {
+			t.Errorf("Parse with %+v = %v, %v; want %v", lim, p, err, ErrLimits)
+		}
+		var pe *Error
+		if errors.As(err, &pe) || errors.Is(err, aos.ErrRejected) {
+			t.Errorf("limits %+v: a caller's mistake reads as a rejected plan: %v", lim, err)
+		}
+	}
+	if _, err := Parse("plan.yaml", []byte(ok), Limits{MaxBytes: len(ok), MaxDirectives: 1}); err != nil {
+		t.Errorf("a plan at its limits: %v", err)
+	}
+	if _, err := Parse("plan.yaml", []byte(ok), MaxLimits); err != nil {
+		t.Errorf("MaxLimits: %v", err)
 	}
 }
 

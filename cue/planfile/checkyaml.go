@@ -1,4 +1,4 @@
-package cue
+package planfile
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/architectos/aos"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -13,7 +14,7 @@ import (
 // validator checks a repository's YAML files, and returns the first
 // error's line (1 when the parser names none) and message, or 0 and ""
 // when every document parses. Anchors, tags and several documents are
-// valid YAML: only plans refuse them ([ParsePlan]).
+// valid YAML: only plans refuse them ([Parse]).
 func CheckYAML(data []byte) (line int, msg string) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
@@ -35,4 +36,17 @@ func CheckYAML(data []byte) (line int, msg string) {
 			return line, msg
 		}
 	}
+}
+
+// YAMLSyntaxError returns the position and message of a YAML document's
+// syntax error as plans report theirs, or ok false when the document
+// parses: for YAML manifests, whose reader may give no line.
+func YAMLSyntaxError(name string, data []byte) (pos aos.Position, msg string, ok bool) {
+	var n yaml.Node
+	err := yaml.Unmarshal(data, &n)
+	if err == nil {
+		return aos.Position{}, "", false
+	}
+	se := yamlErr(name, data, err).(*syntaxError)
+	return se.pos, se.msg, true
 }
