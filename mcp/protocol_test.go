@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/mcp"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -101,7 +101,7 @@ func checkTool(t *testing.T, tool *sdk.Tool, typ aos.DirectiveType) {
 	if err := json.Unmarshal(b, &in); err != nil {
 		t.Fatal(err)
 	}
-	params, _ := cue.DirectiveParams(typ)
+	params, _ := planfile.DirectiveParams(typ)
 	var got []string
 	for k := range in.Properties {
 		if k != "offset" && k != "limit" {
@@ -111,7 +111,7 @@ func checkTool(t *testing.T, tool *sdk.Tool, typ aos.DirectiveType) {
 	if in.Type != "object" || in.AdditionalProperties || in.OneOf != nil || !slices.Equal(slices.Sorted(slices.Values(got)), params) {
 		t.Errorf("%s: input schema %s", tool.Name, b)
 	}
-	want, _ := cue.DirectiveSchema(typ)
+	want, _ := planfile.DirectiveSchema(typ)
 	for k, v := range want["properties"].(map[string]any) {
 		wb, _ := json.Marshal(v)
 		gb, _ := json.Marshal(in.Properties[k])

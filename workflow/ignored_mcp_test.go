@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/mcp"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -30,7 +30,7 @@ var toolOf = map[aos.DirectiveType]string{
 // its structured content) and then plan_status.
 var mcpTools = frontEnd{"mcp tools", func(t *testing.T, dir, plan string) ([]string, string) {
 	t.Helper()
-	p, err := cue.ParsePlan("plan.yaml", []byte(plan), cue.PlanLimits{})
+	p, err := planfile.Parse("plan.yaml", []byte(plan), planfile.MaxLimits)
 	if err != nil {
 		t.Fatal(err)
 	}

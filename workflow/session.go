@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/patch"
@@ -161,8 +161,8 @@ func (s *Session) Do(ctx context.Context, t aos.DirectiveType, params []byte) (*
 	refuse := func(v ...aos.Violation) (*Reply, error) {
 		return &Reply{Directive: index, Type: t, Status: aos.OutcomeRejected, Violations: v}, nil
 	}
-	d, err := cue.ParseDirective("arguments", t, index, params)
-	var pe *cue.PlanError
+	d, err := planfile.ParseDirective("arguments", t, index, params)
+	var pe *planfile.Error
 	if errors.As(err, &pe) {
 		for i := range pe.Violations {
 			// The arguments are no file: a position in them says little.
@@ -191,7 +191,7 @@ func (s *Session) Do(ctx context.Context, t aos.DirectiveType, params []byte) (*
 	if err != nil {
 		return nil, err
 	}
-	lim := cue.LimitsFrom(s.lm.Policies)
+	lim := planfile.LimitsFrom(s.lm.Policies)
 	if index+1 > lim.MaxDirectives || p.size+size > lim.MaxBytes {
 		return refuse(aos.Violation{Directive: index, Type: t, Rule: aos.RulePlanSize,
 			Message: fmt.Sprintf("the plan would be over its limits of %d directives and %d bytes (policies.max_directives, policies.max_plan_kb): submit or discard it", lim.MaxDirectives, lim.MaxBytes)})
@@ -218,7 +218,7 @@ const planHeader = len("version: 1\nid: session\ngoal: session\ndirectives:\n")
 // directiveSize is how many bytes d takes in a plan file. Encoding it is
 // also the check that a plan can hold it exactly.
 func directiveSize(d *aos.Directive) (int, error) {
-	b, err := cue.EncodePlan(&aos.Plan{Version: aos.PlanVersion, ID: "session", Goal: "session", Directives: []aos.Directive{*d}})
+	b, err := planfile.Encode(&aos.Plan{Version: aos.PlanVersion, ID: "session", Goal: "session", Directives: []aos.Directive{*d}})
 	if err != nil {
 		return 0, err
 	}
@@ -340,8 +340,8 @@ func (s *Session) Submit(ctx context.Context, opts SubmitOptions) (out *SubmitRe
 			"look, change and test first; plan_status shows what the session holds")
 	}
 	plan := &aos.Plan{Version: aos.PlanVersion, ID: opts.ID, Goal: opts.Goal, Base: s.base.Commit, Directives: p.eng.Directives()}
-	data, err := cue.EncodePlan(plan)
-	var pe *cue.PlanError
+	data, err := planfile.Encode(plan)
+	var pe *planfile.Error
 	if errors.As(err, &pe) {
 		return &SubmitResult{RunResult: rejected(pe.Violations...)}, nil
 	} else if err != nil {
@@ -363,7 +363,7 @@ func (s *Session) Submit(ctx context.Context, opts SubmitOptions) (out *SubmitRe
 		return nil, fmt.Errorf("the plan file holds %d directives, the session %d", len(prop.plan.Directives), len(kept))
 	}
 	for i := range kept {
-		if !cue.SameDirective(&prop.plan.Directives[i], &kept[i]) {
+		if !planfile.SameDirective(&prop.plan.Directives[i], &kept[i]) {
 			return nil, fmt.Errorf("directive %d of the plan file is not the session's", i)
 		}
 	}
@@ -509,14 +509,14 @@ func ResolveSession(opts SessionOptions) (string, error) {
 }
 
 // PlanSchema returns the plan format as a JSON Schema (docs/spec.md 3.3).
-func PlanSchema() ([]byte, error) { return cue.PlanSchema() }
+func PlanSchema() ([]byte, error) { return planfile.Schema() }
 
 // DirectiveSchema returns the JSON Schema of the parameters of directive
 // type t, the input of its MCP tool (docs/spec.md 14.2).
-func DirectiveSchema(t aos.DirectiveType) (map[string]any, bool) { return cue.DirectiveSchema(t) }
+func DirectiveSchema(t aos.DirectiveType) (map[string]any, bool) { return planfile.DirectiveSchema(t) }
 
 // DirectiveDoc says what directive type t does, in one sentence.
-func DirectiveDoc(t aos.DirectiveType) string { return cue.DirectiveDoc(t) }
+func DirectiveDoc(t aos.DirectiveType) string { return planfile.DirectiveDoc(t) }
 
 // RepositoryRoot returns the top of the working tree of the repository
 // holding dir, or its git directory when it is bare.

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/sandbox"
 )
@@ -158,7 +158,7 @@ func TestSessionSubmit(t *testing.T) {
 	}
 	// The plan file holds the directives that passed, nothing else.
 	data := git(t, dir, "show", "aos/session-1^:.aos/plans/session-1.yaml")
-	plan, err := cue.ParsePlan("p.yaml", []byte(data), cue.PlanLimits{})
+	plan, err := planfile.Parse("p.yaml", []byte(data), planfile.MaxLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +401,7 @@ func TestReplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := cue.ParsePlan("p.yaml", []byte(`version: 1
+	plan, err := planfile.Parse("p.yaml", []byte(`version: 1
 id: replies
 goal: label
 directives:
@@ -414,7 +414,7 @@ directives:
   - type: FILE_WRITE
     path: vendor/lib.go
     content: "x"
-`), cue.PlanLimits{})
+`), planfile.MaxLimits)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -220,14 +220,14 @@ func (e *syntaxError) Error() string { return e.pos.String() + ": " + e.msg }
 
 // ParseDirective decodes one directive of type t from params, the JSON
 // object of its parameters without type, by the rules a plan holding it
-// is parsed by (docs/spec.md 14.2): a refusal is a [*PlanError] naming
+// is parsed by (docs/spec.md 14.2): a refusal is a [*Error] naming
 // directive index. name names params in positions.
 func ParseDirective(name string, t aos.DirectiveType, index int, params []byte) (*aos.Directive, error) {
 	p := &parser{file: name}
 	start := aos.Position{File: name, Line: 1, Col: 1}
 	if !utf8.Valid(params) {
 		p.errAt(badUTF8Pos(name, params), index, aos.RulePlanSyntax, "parameters are not valid UTF-8")
-		return nil, &PlanError{p.errs}
+		return nil, &Error{p.errs}
 	}
 	root, err := parseJSON(name, params)
 	if err != nil {
@@ -237,14 +237,14 @@ func ParseDirective(name string, t aos.DirectiveType, index int, params []byte) 
 		} else {
 			p.errAt(start, index, aos.RulePlanSyntax, "%v", err)
 		}
-		return nil, &PlanError{p.errs}
+		return nil, &Error{p.errs}
 	}
 	if !p.wantKind(root, kMap, index, "a directive's parameters") {
-		return nil, &PlanError{p.errs}
+		return nil, &Error{p.errs}
 	}
 	if k := root.get("type"); k != nil {
 		p.errAt(k.pos, index, aos.RulePlanSchema, "unknown field \"type\": the tool names the directive's type")
-		return nil, &PlanError{p.errs}
+		return nil, &Error{p.errs}
 	}
 	typ := &node{kind: kString, pos: root.pos, str: string(t)}
 	root.keys = append([]*node{{kind: kString, pos: root.pos, str: "type"}}, root.keys...)
@@ -252,7 +252,7 @@ func ParseDirective(name string, t aos.DirectiveType, index int, params []byte) 
 	d := &aos.Directive{}
 	p.decodeDirective(root, index, d)
 	if len(p.errs) > 0 {
-		return nil, &PlanError{p.errs}
+		return nil, &Error{p.errs}
 	}
 	return d, nil
 }

@@ -121,7 +121,7 @@ const allDirectivesJSON = `{
   ]
 }`
 
-func TestParsePlanEveryDirective(t *testing.T) {
+func TestParseEveryDirective(t *testing.T) {
 	t.Parallel()
 	want := &aos.Plan{
 		Version: 1, ID: "every-directive.v1_x", Goal: "Use every directive once",
@@ -181,7 +181,7 @@ func TestParsePlanEveryDirective(t *testing.T) {
 
 const head = "version: 1\nid: p\ngoal: g\n"
 
-func TestParsePlanErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
@@ -395,7 +395,7 @@ func TestParsePlanErrors(t *testing.T) {
 
 // TestParsePlanHuge checks that huge documents are refused quickly with an
 // error, never a crash.
-func TestParsePlanHuge(t *testing.T) {
+func TestParseHuge(t *testing.T) {
 	t.Parallel()
 	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
 	for _, tc := range []struct{ name, doc string }{

@@ -1,4 +1,4 @@
-package cue
+package planfile
 
 import (
 	"bytes"
@@ -20,17 +20,17 @@ func TestEncodePlanVectors(t *testing.T) {
 	t.Parallel()
 	n := 0
 	for name, data := range planSeedsT(t) {
-		plan, err := ParsePlan(name, data, PlanLimits{})
+		plan, err := Parse(name, data, Limits{})
 		if err != nil {
 			continue
 		}
 		n++
-		out, err := EncodePlan(plan)
+		out, err := Encode(plan)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		back, err := ParsePlan("again.yaml", out, PlanLimits{})
+		back, err := Parse("again.yaml", out, Limits{})
 		if err != nil {
 			t.Errorf("%s: the encoding does not parse: %v\n%s", name, err, out)
 			continue
@@ -52,7 +52,7 @@ func TestEncodePlanVectors(t *testing.T) {
 
 func planSeedsT(t *testing.T) map[string][]byte {
 	out := map[string][]byte{}
-	files, _ := filepath.Glob(filepath.Join("..", "testdata", "plans", "*.yaml"))
+	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "plans", "*.yaml"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -60,7 +60,7 @@ func planSeedsT(t *testing.T) map[string][]byte {
 		}
 		out[f] = b
 	}
-	vectors, _ := filepath.Glob(filepath.Join("..", "testdata", "plans", "vectors", "*.txtar"))
+	vectors, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "plans", "vectors", "*.txtar"))
 	for _, f := range vectors {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -93,7 +93,7 @@ func TestEncodePlanStyles(t *testing.T) {
 		{Type: aos.RunTests, Suite: ""},
 		{Type: aos.SandboxExec, Tool: "t", Args: []string{"a b", "no"}},
 	}}
-	out, err := EncodePlan(p)
+	out, err := Encode(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestEncodePlanRefuses(t *testing.T) {
 		{Type: aos.SandboxExec, Tool: "t", Args: []string{"nul\x00"}},
 		{Type: "SHELL"},
 	} {
-		_, err := EncodePlan(&aos.Plan{Version: 1, ID: "refuse", Goal: "g", Directives: []aos.Directive{d}})
+		_, err := Encode(&aos.Plan{Version: 1, ID: "refuse", Goal: "g", Directives: []aos.Directive{d}})
 		if !errors.Is(err, ErrNotEncodable) {
 			t.Errorf("%+v: err = %v, want ErrNotEncodable", d, err)
 		}
@@ -179,7 +179,7 @@ func FuzzEncodePlan(f *testing.F) {
 			d.Path = s1
 		}
 		p := &aos.Plan{Version: 1, ID: "fuzz", Goal: "goal " + s2, Directives: []aos.Directive{d, {Type: aos.LS, Path: "."}}}
-		out, err := EncodePlan(p)
+		out, err := Encode(p)
 		representable := utf8.ValidString(s1) && utf8.ValidString(s2) &&
 			!(d.Type == aos.SandboxExec && (strings.ContainsRune(s2, 0) || bytes.IndexByte(content, 0) >= 0)) &&
 			!(d.Type == aos.SandboxExec && !utf8.Valid(content)) &&
@@ -191,7 +191,7 @@ func FuzzEncodePlan(f *testing.F) {
 			}
 			return
 		}
-		back, err := ParsePlan("plan.yaml", out, PlanLimits{MaxBytes: 1 << 24, MaxDirectives: 10})
+		back, err := Parse("plan.yaml", out, Limits{MaxBytes: 1 << 24, MaxDirectives: 10})
 		if err != nil {
 			t.Fatalf("encoding does not parse: %v\n%s", err, out)
 		}

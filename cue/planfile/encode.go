@@ -1,4 +1,4 @@
-package cue
+package planfile
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 )
 
 // style is how the encoder writes a directive's strings: the first that
-// reads back as written is kept (see [EncodePlan]).
+// reads back as written is kept (see [Encode]).
 type style int
 
 const (
@@ -28,8 +28,8 @@ const (
 // encoding reads back as itself.
 var ErrNotEncodable = errors.New("directive cannot be written as a plan")
 
-// EncodePlan returns p as a YAML plan document (docs/spec.md 3.1) that
-// [ParsePlan] reads back as p: the same version, id, goal and base, and
+// Encode returns p as a YAML plan document (docs/spec.md 3.1) that
+// [Parse] reads back as p: the same version, id, goal and base, and
 // directives of the same types with the same parameters. Strings are
 // plain where that is safe, multi-line ones literal blocks, the rest
 // double-quoted; content that is not valid UTF-8 or holds a NUL byte is
@@ -37,8 +37,8 @@ var ErrNotEncodable = errors.New("directive cannot be written as a plan")
 // a directive that does not read back as itself is written again more
 // plainly, and one that never does is an error wrapping
 // [ErrNotEncodable]. An id or goal that no plan may have is the
-// parser's [*PlanError].
-func EncodePlan(p *aos.Plan) ([]byte, error) {
+// parser's [*Error].
+func Encode(p *aos.Plan) ([]byte, error) {
 	styles := make([]style, len(p.Directives))
 	for range styleCount {
 		data, err := encodePlan(p, styles)
@@ -67,9 +67,9 @@ func EncodePlan(p *aos.Plan) ([]byte, error) {
 // mismatches parses data and returns the indexes of the directives that
 // differ from p's, and -1 when the document's own fields do.
 func mismatches(data []byte, p *aos.Plan) ([]int, error) {
-	got, err := ParsePlan("plan.yaml", data, PlanLimits{MaxBytes: max(len(data), 1), MaxDirectives: max(len(p.Directives), 1)})
+	got, err := Parse("plan.yaml", data, Limits{MaxBytes: max(len(data), 1), MaxDirectives: max(len(p.Directives), 1)})
 	if err != nil {
-		var pe *PlanError
+		var pe *Error
 		if !errors.As(err, &pe) {
 			return nil, err
 		}

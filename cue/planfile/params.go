@@ -1,4 +1,4 @@
-package cue
+package planfile
 
 import (
 	"maps"

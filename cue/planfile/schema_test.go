@@ -1,4 +1,4 @@
-package cue
+package planfile
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ var updateGolden = flag.Bool("update", false, "rewrite golden files")
 // testdata/plan.schema.json (-update or AOS_UPDATE=1 rewrites it).
 func TestPlanSchemaGolden(t *testing.T) {
 	t.Parallel()
-	got, err := PlanSchema()
+	got, err := Schema()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestPlanSchemaGolden(t *testing.T) {
 // required, and that a tool's schema is the same without type.
 func TestPlanSchemaDirectives(t *testing.T) {
 	t.Parallel()
-	b, err := PlanSchema()
+	b, err := Schema()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestParseDirective(t *testing.T) {
 			d, err := ParseDirective("args.json", tc.typ, 3, []byte(tc.params))
 			var got string
 			if err != nil {
-				pe, ok := err.(*PlanError)
+				pe, ok := err.(*Error)
 				if !ok {
 					t.Fatal(err)
 				}

@@ -1,4 +1,4 @@
-package cue
+package planfile
 
 import (
 	"encoding/json"
@@ -6,11 +6,11 @@ import (
 	"github.com/architectos/aos"
 )
 
-// PlanSchema returns the plan format as a JSON Schema document (draft
+// Schema returns the plan format as a JSON Schema document (draft
 // 2020-12; docs/spec.md 3.3): the document, and in $defs the schema of
 // each directive type, named by its type. It is generated from the table
 // the parser reads.
-func PlanSchema() ([]byte, error) {
+func Schema() ([]byte, error) {
 	defs := map[string]any{}
 	refs := make([]any, 0, len(aos.DirectiveTypes))
 	for _, t := range aos.DirectiveTypes {
@@ -26,7 +26,7 @@ func PlanSchema() ([]byte, error) {
 		"required":             []string{"version", "id", "goal", "directives"},
 		"properties": map[string]any{
 			"version": map[string]any{"type": "integer", "const": aos.PlanVersion, "description": "the plan format's version, 1"},
-			"id":      map[string]any{"type": "string", "pattern": PlanIDPattern.String(), "description": "the plan's id, unique in the repository's history: its branch is aos/<id>"},
+			"id":      map[string]any{"type": "string", "pattern": IDPattern.String(), "description": "the plan's id, unique in the repository's history: its branch is aos/<id>"},
 			"goal":    map[string]any{"type": "string", "pattern": `\S`, "description": "what the plan is for, in words; its first line is the commit subject"},
 			"base":    map[string]any{"type": "string", "pattern": commitIDPattern.String(), "description": "the full id of the commit the plan was written against"},
 			"directives": map[string]any{"type": "array", "minItems": 1, "description": "the directives, run in order",
