@@ -20,7 +20,7 @@ func TestEncodePlanVectors(t *testing.T) {
 	t.Parallel()
 	n := 0
 	for name, data := range planSeedsT(t) {
-		plan, err := Parse(name, data, Limits{})
+		plan, err := Parse(name, data, MaxLimits)
 		if err != nil {
 			continue
 		}
@@ -30,7 +30,7 @@ func TestEncodePlanVectors(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		back, err := Parse("again.yaml", out, Limits{})
+		back, err := Parse("again.yaml", out, MaxLimits)
 		if err != nil {
 			t.Errorf("%s: the encoding does not parse: %v\n%s", name, err, out)
 			continue
