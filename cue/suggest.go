@@ -5,58 +5,10 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/architectos/aos/internal/suggest"
+
 	cuelang "cuelang.org/go/cue"
 )
-
-// nearest returns the candidate closest to name, as a typo of it: the
-// same once case and underscores are set aside (readonly, read_only), or
-// within an edit distance of a third of its length (at least 1, at most
-// 3); "" when none is that close.
-func nearest(name string, candidates []string) string {
-	norm := func(s string) string { return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s)) }
-	best, bestD := "", 0
-	limit := min(max(len(name)/3, 1), 3)
-	for _, c := range candidates {
-		if c == name {
-			continue
-		}
-		d := editDistance(norm(name), norm(c))
-		if d <= limit && (best == "" || d < bestD) {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// didYouMean is ", did you mean X?" for the nearest candidate to name,
-// or "".
-func didYouMean(name string, candidates []string) string {
-	if s := nearest(name, candidates); s != "" {
-		return fmt.Sprintf(", did you mean %q?", s)
-	}
-	return ""
-}
-
-// editDistance is the Levenshtein distance of a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
 
 var (
 	indexSuffix = regexp.MustCompile(`(\[[0-9]+\])+$`)
@@ -76,7 +28,7 @@ func explain(errs []Error, sch cuelang.Value) []Error {
 			if j := strings.LastIndex(e.Path, "."); j >= 0 {
 				parent, field = e.Path[:j], e.Path[j+1:]
 			}
-			if s := nearest(field, allowedFields(sch, parent)); s != "" {
+			if s := suggest.Nearest(field, allowedFields(sch, parent)); s != "" {
 				e.Msg = fmt.Sprintf("field not allowed (did you mean %s?)", s)
 			}
 		default:

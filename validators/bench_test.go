@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/validators/internal/phpcorpus"
 	"github.com/architectos/aos/validators/rules"
 	"github.com/architectos/aos/wasm"
@@ -85,7 +85,7 @@ func BenchmarkBuiltins(b *testing.B) {
 	sort.Strings(paths)
 	checkers := map[string]*rules.Checker{}
 	for _, name := range scanBuiltins {
-		c, err := rules.NewChecker(name, nil, nil, rules.Parsers{YAML: cue.CheckYAML})
+		c, err := rules.NewChecker(name, nil, nil, rules.Parsers{YAML: planfile.CheckYAML})
 		if err != nil {
 			b.Fatal(err)
 		}

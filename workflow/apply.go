@@ -12,7 +12,7 @@ import (
 	"syscall"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
@@ -43,7 +43,7 @@ type PlanSource struct {
 // read returns the plan's name and content. A plan over lim.MaxBytes is
 // a rejection, refused before it is read. A plan file is read as
 // readPlanFile says, repo being the repository the plan runs in.
-func (s PlanSource) read(repo *gitops.Repo, lim cue.PlanLimits) (name string, data []byte, rej *RunResult, err error) {
+func (s PlanSource) read(repo *gitops.Repo, lim planfile.Limits) (name string, data []byte, rej *RunResult, err error) {
 	name = s.File
 	switch {
 	case s.File == "-":
@@ -81,7 +81,7 @@ func (s PlanSource) read(repo *gitops.Repo, lim cue.PlanLimits) (name string, da
 	return name, data, nil, nil
 }
 
-func planTooLarge(name string, size int64, lim cue.PlanLimits) *RunResult {
+func planTooLarge(name string, size int64, lim planfile.Limits) *RunResult {
 	return rejected(aos.Violation{Directive: -1, Rule: aos.RulePlanSize, Pos: aos.Position{File: name, Line: 1, Col: 1},
 		Message: fmt.Sprintf("plan is %d bytes, over the limit of %d (policies.max_plan_kb)", size, lim.MaxBytes)})
 }
@@ -207,13 +207,13 @@ func rejected(v ...aos.Violation) *RunResult {
 // parsePlan reads and parses a plan within lim; a malformed one, or one
 // over the limits, is a rejection (with the plan's content, when it was
 // read).
-func parsePlan(repo *gitops.Repo, src PlanSource, lim cue.PlanLimits) (*aos.Plan, []byte, *RunResult, error) {
+func parsePlan(repo *gitops.Repo, src PlanSource, lim planfile.Limits) (*aos.Plan, []byte, *RunResult, error) {
 	name, data, rej, err := src.read(repo, lim)
 	if rej != nil || err != nil {
 		return nil, nil, rej, err
 	}
-	plan, err := cue.ParsePlan(name, data, lim)
-	var pe *cue.PlanError
+	plan, err := planfile.Parse(name, data, lim)
+	var pe *planfile.Error
 	if errors.As(err, &pe) {
 		return nil, data, rejected(pe.Violations...), nil
 	} else if err != nil {
@@ -277,7 +277,7 @@ func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunR
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, data, rej, err := parsePlan(repo, opts.Plan, cue.LimitsFrom(lm.Policies))
+	plan, data, rej, err := parsePlan(repo, opts.Plan, planfile.LimitsFrom(lm.Policies))
 	if rej != nil || err != nil {
 		return nil, rej, err
 	}

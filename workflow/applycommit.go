@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/gitops"
 )
 
@@ -39,14 +39,14 @@ func ApplyCommit(ctx context.Context, opts ApplyCommitOptions) (res *RunResult, 
 	// The manifest is read first: its limits bound the plan before it is
 	// read (docs/spec.md 3.1).
 	lm := opts.Manifest
-	pc, rej, err := readPlanCommit(repo, opts.PlanCommit, func(base *gitops.Tree) (cue.PlanLimits, error) {
+	pc, rej, err := readPlanCommit(repo, opts.PlanCommit, func(base *gitops.Tree) (planfile.Limits, error) {
 		if lm == nil {
 			var err error
 			if lm, err = ManifestFromTree(base, ManifestOptions{Policy: opts.Policy}); err != nil {
-				return cue.PlanLimits{}, err
+				return planfile.Limits{}, err
 			}
 		}
-		return cue.LimitsFrom(lm.Policies), nil
+		return planfile.LimitsFrom(lm.Policies), nil
 	})
 	if rej != nil || err != nil {
 		return rej, err
@@ -91,12 +91,12 @@ func ApplyCommit(ctx context.Context, opts ApplyCommitOptions) (res *RunResult, 
 // (docs/spec.md 11.2). A commit that is not a plan commit, or an onto that
 // holds a plan file of the same id already, is a report with violations.
 func RebasePlanCommit(repo *gitops.Repo, id, onto string, committer gitops.Ident) (string, *aos.Report, error) {
-	pc, rej, err := readPlanCommit(repo, id, func(base *gitops.Tree) (cue.PlanLimits, error) {
+	pc, rej, err := readPlanCommit(repo, id, func(base *gitops.Tree) (planfile.Limits, error) {
 		lm, err := ManifestFromTree(base, ManifestOptions{})
 		if err != nil {
-			return cue.PlanLimits{}, err
+			return planfile.Limits{}, err
 		}
-		return cue.LimitsFrom(lm.Policies), nil
+		return planfile.LimitsFrom(lm.Policies), nil
 	})
 	if rej != nil || err != nil {
 		if rej != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
@@ -262,7 +263,7 @@ func CheckPlanReplies(ctx context.Context, opts CheckOptions) (out *CheckResult,
 	if err != nil {
 		return nil, err
 	}
-	lim := cue.LimitsFrom(lm.Policies)
+	lim := planfile.LimitsFrom(lm.Policies)
 	plan, data, rej, err := parsePlan(repo, opts.Plan, lim)
 	if err != nil {
 		return nil, err
@@ -369,7 +370,7 @@ func checkRun(ctx context.Context, repo *gitops.Repo, plan *aos.Plan, base *gito
 // checkLimits enforces the manifest's plan limits on a plan parsed with
 // the defaults.
 func checkLimits(plan *aos.Plan, size int, m *aos.Manifest) []aos.Violation {
-	lim := cue.LimitsFrom(m.Policies)
+	lim := planfile.LimitsFrom(m.Policies)
 	pos := aos.Position{File: plan.File, Line: 1, Col: 1}
 	var v []aos.Violation
 	if size > lim.MaxBytes {

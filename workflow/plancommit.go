@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/architectos/aos"
-	"github.com/architectos/aos/cue"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
@@ -27,7 +27,7 @@ type planCommit struct {
 // commit's parent (the manifest's): the plan file's size is known from
 // its object's header, and a plan over the limit is refused before it is
 // read.
-func readPlanCommit(repo *gitops.Repo, id string, limits func(base *gitops.Tree) (cue.PlanLimits, error)) (*planCommit, *RunResult, error) {
+func readPlanCommit(repo *gitops.Repo, id string, limits func(base *gitops.Tree) (planfile.Limits, error)) (*planCommit, *RunResult, error) {
 	info, err := repo.CommitInfo(id)
 	if err != nil {
 		return nil, nil, err
@@ -98,8 +98,8 @@ func readPlanCommit(repo *gitops.Repo, id string, limits func(base *gitops.Tree)
 	if got := engine.Digest(data); got != digest {
 		return bad("%s has digest %s, the message says %s", d.Path, got, digest)
 	}
-	plan, err := cue.ParsePlan(d.Path, data, lim)
-	var pe *cue.PlanError
+	plan, err := planfile.Parse(d.Path, data, lim)
+	var pe *planfile.Error
 	if errors.As(err, &pe) {
 		return nil, rejected(pe.Violations...), nil
 	} else if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/internal/suggest"
 )
 
 var planKeys = map[string]bool{"version": true, "id": true, "goal": true, "base": true, "directives": true}
@@ -114,7 +115,7 @@ func (pd *planDecoder) field(k, v *node) {
 		p.wantKind(v, kSeq, -1, "directives")
 	default:
 		p.errAt(k.pos, -1, aos.RulePlanSchema, "unknown field %q%s (a plan has version, id, goal, base and directives)", k.str,
-			didYouMean(k.str, slices.Sorted(maps.Keys(planKeys))))
+			suggest.DidYouMean(k.str, slices.Sorted(maps.Keys(planKeys))))
 	}
 }
 
@@ -230,7 +231,7 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 				allowed = strings.Join(slices.Sorted(maps.Keys(fields)), ", ")
 			}
 			p.errAt(k.pos, i, aos.RulePlanSchema, "unknown field %q for %s%s (its fields: %s)", k.str, d.Type,
-				didYouMean(k.str, slices.Sorted(maps.Keys(fields))), allowed)
+				suggest.DidYouMean(k.str, slices.Sorted(maps.Keys(fields))), allowed)
 			continue
 		}
 		v := n.vals[j]
