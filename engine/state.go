@@ -37,6 +37,12 @@ type BlobsReader interface {
 	ReadBlobs(hashes []string, fn func(hash string, data []byte) error) error
 }
 
+// SizesReader is a [Base] that sizes many blobs at once faster than one
+// at a time. BlobSizes returns the size of each blob of hashes, by id.
+type SizesReader interface {
+	BlobSizes(hashes []string) (map[string]int64, error)
+}
+
 // file is a file of the staged tree.
 type file struct {
 	mode    uint32
@@ -271,6 +277,19 @@ func (s *State) Lookup(p string) (mode uint32, ok bool) {
 // The slices are the state's own: callers must not modify them.
 func (s *State) ReadFiles(paths []string) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(paths))
+	err := s.EachFile(paths, func(p string, data []byte) { out[p] = data })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EachFile hands the content of each staged file at paths that exists to
+// fn as soon as it is read: first the files the plan changed, then the
+// base's, in the order of paths, read together when the base is a
+// [BlobsReader]. It reads nothing else of the state, so that the state's
+// maps may be read while it runs; the slices are the state's own.
+func (s *State) EachFile(paths []string, fn func(p string, data []byte)) error {
 	var hashes []string
 	byHash := map[string][]string{}
 	for _, p := range paths {
@@ -278,7 +297,7 @@ func (s *State) ReadFiles(paths []string) (map[string][]byte, error) {
 		switch {
 		case !ok:
 		case f.data != nil || f.changed:
-			out[p] = f.data
+			fn(p, f.data)
 		default:
 			if byHash[f.hash] == nil {
 				hashes = append(hashes, f.hash)
@@ -288,19 +307,65 @@ func (s *State) ReadFiles(paths []string) (map[string][]byte, error) {
 	}
 	keep := func(h string, data []byte) error {
 		for _, p := range byHash[h] {
-			out[p] = s.viewOf(p, data)
+			fn(p, s.viewOf(p, data))
 		}
 		return nil
 	}
 	if br, ok := s.base.(BlobsReader); ok && len(hashes) > 1 {
-		return out, br.ReadBlobs(hashes, keep)
+		return br.ReadBlobs(hashes, keep)
 	}
 	for _, h := range hashes {
 		data, err := s.base.ReadBlob(h)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		keep(h, data)
+	}
+	return nil
+}
+
+// Sizes returns the sizes of the staged regular files at paths whose size
+// is known without reading them: those the plan wrote, and the base's
+// that no view covers, sized together when the base is a [SizesReader].
+func (s *State) Sizes(paths []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(paths))
+	var hashes []string
+	byHash := map[string][]string{}
+	for _, p := range paths {
+		f, ok := s.files[p]
+		switch {
+		case !ok || f.mode == aos.ModeGitlink || f.mode == aos.ModeSymlink:
+		case f.changed:
+			out[p] = int64(len(f.data))
+		case s.covered(p):
+		default:
+			if byHash[f.hash] == nil {
+				hashes = append(hashes, f.hash)
+			}
+			byHash[f.hash] = append(byHash[f.hash], p)
+		}
+	}
+	sr, ok := s.base.(SizesReader)
+	if !ok || len(hashes) <= 1 {
+		for _, h := range hashes {
+			n, err := s.base.BlobSize(h)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range byHash[h] {
+				out[p] = n
+			}
+		}
+		return out, nil
+	}
+	sizes, err := sr.BlobSizes(hashes)
+	if err != nil {
+		return nil, err
+	}
+	for h, n := range sizes {
+		for _, p := range byHash[h] {
+			out[p] = n
+		}
 	}
 	return out, nil
 }

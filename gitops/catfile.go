@@ -148,6 +148,64 @@ func (c *catFile) readMany(hashes []string, fn func(hash string, data []byte) er
 	return <-sent
 }
 
+// sizeMany returns the sizes of the blobs hashes, by id: it sends every
+// "info" request at once, as readMany does, so that one round trip
+// answers them all. It returns errNoBatch when the process cannot serve.
+func (c *catFile) sizeMany(hashes []string) (map[string]int64, error) {
+	for _, h := range hashes {
+		if !isObjectID(h) {
+			return nil, fmt.Errorf("read blob %q: not an object id", h)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return nil, errNoBatch
+	}
+	if c.cmd == nil {
+		if err := c.start(); err != nil {
+			c.err = err
+			return nil, errNoBatch
+		}
+	}
+	sent := make(chan error, 1)
+	go func() {
+		w := bufio.NewWriterSize(c.in, 32<<10)
+		for _, h := range hashes {
+			if _, err := w.WriteString("info " + h + "\n"); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- w.Flush()
+	}()
+	out := make(map[string]int64, len(hashes))
+	var err error
+	for _, h := range hashes {
+		var n int64
+		if _, n, err = c.info(h); err != nil {
+			if errors.Is(err, errObjectMissing) || errors.Is(err, errNotBlob) {
+				// Left out: a read of it says what is wrong.
+				err = nil
+				continue
+			}
+			break
+		}
+		out[h] = n
+	}
+	if err != nil {
+		// Answers may be left unread: the process cannot serve again.
+		c.err = err
+		c.stop()
+		<-sent
+		return nil, errNoBatch
+	}
+	if err := <-sent; err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // errNotBlob means the object asked for is not a blob.
 var errNotBlob = errors.New("not a blob")
 

@@ -146,6 +146,34 @@ func (t *Tree) BlobSize(hash string) (int64, error) {
 	return n, nil
 }
 
+// BlobSizes implements [engine.SizesReader]: the sizes of the blobs
+// hashes, asked of one git process all at once, and kept for
+// [Tree.BlobSize]. A blob git does not serve is sized one at a time.
+func (t *Tree) BlobSizes(hashes []string) (map[string]int64, error) {
+	var got map[string]int64
+	if t.repo.cat != nil {
+		got, _ = t.repo.cat.sizeMany(hashes)
+	}
+	out := make(map[string]int64, len(hashes))
+	for _, h := range hashes {
+		if n, ok := got[h]; ok {
+			out[h] = n
+			continue
+		}
+		n, err := t.BlobSize(h)
+		if err != nil {
+			return nil, err
+		}
+		out[h] = n
+	}
+	t.mu.Lock()
+	for h, n := range got {
+		t.sizes[h] = n
+	}
+	t.mu.Unlock()
+	return out, nil
+}
+
 // ReadBlob returns the content of a blob, checked against its id: a blob
 // that cannot be read, or does not hash to its id, is a [DamagedError].
 func (r *Repo) ReadBlob(hash string) ([]byte, error) {

@@ -18,12 +18,27 @@ import (
 // safe for concurrent use, and keeps what it read: every validator reads
 // the same changed files. It serves the tree at /src for modules, and its
 // bytes, shared and never copied, to the built-ins' host functions.
+//
+// The changed files are read in one stream ([sharedFS.preload]) while the
+// validators run: a validator that asks for a file of the stream waits
+// for that file only, and one that asks for anything else waits for the
+// stream to end, so that the storage is read by one reader at a time.
 type sharedFS struct {
 	mu    sync.Mutex
 	st    *engine.State
 	fsys  fs.FS
 	vis   func(string) bool
 	files map[string][]byte
+	// sizes are the sizes of the stream's files, known before their
+	// content.
+	sizes map[string]int64
+	// streaming is the set of the stream's files while it runs, nil
+	// after; arrived is signalled (on mu) as each file comes and when
+	// the stream ends, with streamErr.
+	streaming map[string]bool
+	arrived   *sync.Cond
+	streamErr error
+	streamed  chan struct{}
 	// damaged is the first read that failed because the repository is
 	// damaged: the module sees an unreadable file, and Validate fails.
 	damaged error
@@ -46,11 +61,14 @@ func (s *sharedFS) noteDamage(err error) {
 }
 
 func newSharedFS(st *engine.State, visible func(string) bool) *sharedFS {
-	return &sharedFS{st: st, fsys: st.FS(visible), vis: visible, files: map[string][]byte{}}
+	s := &sharedFS{st: st, fsys: st.FS(visible), vis: visible, files: map[string][]byte{}, sizes: map[string]int64{}}
+	s.arrived = sync.NewCond(&s.mu)
+	return s
 }
 
-// preload reads the regular files at paths at once, for the validators
-// to share.
+// preload sizes the regular files at paths at once, then starts reading
+// them in one stream for the validators to share; [sharedFS.wait] waits
+// for the stream's end and returns why it failed.
 func (s *sharedFS) preload(paths []string) error {
 	var files []string
 	for _, p := range paths {
@@ -61,16 +79,60 @@ func (s *sharedFS) preload(paths []string) error {
 	if len(files) == 0 {
 		return nil
 	}
-	data, err := s.st.ReadFiles(files)
+	sizes, err := s.st.Sizes(files)
 	if err != nil {
-		return fmt.Errorf("read the changed files: %w", err)
+		return fmt.Errorf("size the changed files: %w", err)
 	}
+	s.sizes = sizes
+	s.streaming = make(map[string]bool, len(files))
+	for _, p := range files {
+		s.streaming[p] = true
+	}
+	s.streamed = make(chan struct{})
+	go func() {
+		defer close(s.streamed)
+		err := s.st.EachFile(files, func(p string, data []byte) {
+			s.mu.Lock()
+			s.files[p] = data
+			s.mu.Unlock()
+			s.arrived.Broadcast()
+		})
+		s.mu.Lock()
+		s.streaming, s.streamErr = nil, err
+		if s.damaged == nil && errors.Is(err, aos.ErrDamaged) {
+			s.damaged = err
+		}
+		s.mu.Unlock()
+		s.arrived.Broadcast()
+	}()
+	return nil
+}
+
+// wait waits for the stream of [sharedFS.preload], if one was started,
+// and returns why it failed.
+func (s *sharedFS) wait() error {
+	if s.streamed == nil {
+		return nil
+	}
+	<-s.streamed
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for p, b := range data {
-		s.files[p] = b
+	if s.streamErr != nil {
+		return fmt.Errorf("read the changed files: %w", s.streamErr)
 	}
 	return nil
+}
+
+// settle waits, holding mu, until name has come from the stream or
+// nothing else reads the storage: on return, either files holds name or
+// the stream has ended.
+func (s *sharedFS) settle(name string) {
+	for s.streaming != nil {
+		if _, ok := s.files[name]; ok {
+			return
+		}
+		s.arrived.Wait()
+	}
 }
 
 // errNotFile means a path of the staged tree is not a regular file that
@@ -82,6 +144,7 @@ var errNotFile = errors.New("not a regular file")
 func (s *sharedFS) bytes(name string) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.settle(name)
 	if data, ok := s.files[name]; ok {
 		return data, nil
 	}
@@ -107,6 +170,11 @@ func (s *sharedFS) bytes(name string) ([]byte, error) {
 // when it was.
 func (s *sharedFS) size(name string) (int64, error) {
 	s.mu.Lock()
+	if n, ok := s.sizes[name]; ok {
+		s.mu.Unlock()
+		return n, nil
+	}
+	s.settle(name)
 	data, ok := s.files[name]
 	s.mu.Unlock()
 	if ok {
@@ -117,12 +185,14 @@ func (s *sharedFS) size(name string) (int64, error) {
 
 func (s *sharedFS) Open(name string) (fs.File, error) {
 	s.mu.Lock()
+	s.settle(name)
 	data, ok := s.files[name]
 	s.mu.Unlock()
 	if ok {
 		return s.file(name, data)
 	}
 	s.mu.Lock()
+	s.settle(name)
 	f, err := s.fsys.Open(name)
 	if err != nil {
 		s.mu.Unlock()

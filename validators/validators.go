@@ -263,6 +263,7 @@ func (s *Set) Validate(ctx context.Context, st *engine.State, changes []engine.C
 		p.Go(func() result { return s.run(ctx, v, src, changes) })
 	}
 	results := p.Wait() // in completion order
+	streamErr := src.wait()
 	sort.Slice(results, func(i, j int) bool { return results[i].record.Name < results[j].record.Name })
 	var (
 		findings []aos.Finding
@@ -288,6 +289,8 @@ func (s *Set) Validate(ctx context.Context, st *engine.State, changes []engine.C
 	switch {
 	case ctx.Err() != nil:
 		return findings, records, ctx.Err()
+	case streamErr != nil:
+		return nil, nil, streamErr
 	case src.damage() != nil:
 		return findings, records, src.damage()
 	case len(broken) > 0:
