@@ -53,8 +53,12 @@ type Rule struct {
 type RuleSet struct {
 	Rules []*Rule
 
-	first [256]bool     // lowercase first bytes of keywords
-	table [65536]uint16 // lowercase first two bytes -> index in cands, plus one
+	// pairs holds a bit for each lowercase first two bytes of a keyword:
+	// 8 KB, small enough to stay in the CPU's first cache as the scan
+	// looks up every pair of bytes. table maps those pairs to an index in
+	// cands, plus one.
+	pairs [1 << 10]uint64
+	table [1 << 16]uint16
 	cands [][]keyword
 }
 
@@ -103,7 +107,7 @@ func NewRuleSet(rules []*Rule) *RuleSet {
 			s.table[key] = uint16(idx)
 		}
 		s.cands[idx-1] = append(s.cands[idx-1], keyword{text: []byte(k), rules: byText[k]})
-		s.first[k[0]] = true
+		s.pairs[key>>6] |= 1 << (key & 63)
 	}
 	return s
 }
@@ -126,26 +130,27 @@ type Match struct {
 // bytes. Every pattern's match starts within windowBefore bytes of one of
 // its keywords.
 func (s *RuleSet) Match(data []byte) []Match {
+	if len(data) < 2 {
+		return nil
+	}
 	var (
 		matches  []Match
 		covered  = make([]int, len(s.Rules)) // per rule, end of the last window searched
 		seen     map[[2]int]bool
-		first    = &s.first
-		n        = len(data) - 1
+		pairs    = &s.pairs
 		searched = make([]bool, len(s.Rules))
 		// The line holding i, found once per line: looking for both ends
 		// at every keyword of a long line would be quadratic.
 		lineStart, lineEnd = 0, -1
 	)
-	for i := 0; i < n; i++ {
-		c := lower[data[i]]
-		if !first[c] {
+	// key is the pair of lowercase bytes at i, rolled along.
+	key := uint16(lower[data[0]])
+	for i, b := range data[1:] {
+		key = key<<8 | uint16(lower[b])
+		if pairs[key>>6]&(1<<(key&63)) == 0 {
 			continue
 		}
-		idx := s.table[uint16(c)<<8|uint16(lower[data[i+1]])]
-		if idx == 0 {
-			continue
-		}
+		idx := s.table[key]
 		for _, kw := range s.cands[idx-1] {
 			if !hasPrefixFold(data[i:], kw.text) {
 				continue
