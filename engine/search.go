@@ -58,10 +58,11 @@ func (r *runner) search(d *aos.Directive, o *aos.Outcome) {
 	if !reOK || !globOK || !pathOK {
 		return
 	}
-	s := newSearcher(re, d.Pattern)
 	reply := SearchReply{Matches: []SearchMatch{}}
+	ps := newParallelSearch(newSearcher(re, d.Pattern), d.Pattern, &reply)
 	for _, p := range files {
 		if err := r.ctx.Err(); err != nil {
+			ps.wait()
 			r.abort = err
 			return
 		}
@@ -75,18 +76,22 @@ func (r *runner) search(d *aos.Directive, o *aos.Outcome) {
 		}
 		data, err := r.st.Read(p)
 		if err != nil {
-			r.failRead(d, p, err)
-			return
+			// A file after the one that filled the reply is not searched,
+			// so its error is not the search's.
+			if ps.wait(); !reply.Truncated {
+				r.failRead(d, p, err)
+				return
+			}
+			break
 		}
 		if bytes.IndexByte(data[:min(len(data), binaryProbe)], 0) >= 0 {
 			continue
 		}
-		reply.Files++
-		if !s.scan(p, data, &reply) {
-			reply.Truncated = true
+		if !ps.add(p, data) {
 			break
 		}
 	}
+	ps.wait()
 	b, _ := json.Marshal(reply)
 	o.Size, o.Digest = int64(len(reply.Matches)), Digest(b)
 	r.res.Replies[d.Index] = reply
