@@ -152,7 +152,7 @@ func (v *vector) run(t *testing.T) vectorResult {
 		t.Fatal(err)
 	}
 	res := vectorResult{Violations: []aos.Violation{}, Approvals: []aos.Approval{}}
-	plan, err := planfile.Parse(v.planName, v.plan, planfile.LimitsFrom(m.Policies))
+	plan, err := planfile.Parse(t.Context(), v.planName, v.plan, planfile.LimitsFrom(m.Policies))
 	if err != nil {
 		pe, ok := err.(*planfile.Error)
 		if !ok {

@@ -339,7 +339,7 @@ func (r *runner) pass(ctx context.Context, ref string) (bool, error) {
 			st.notRun = stopped
 			if keep && prev != "" {
 				// Kept on the branch, re-made on what is below it now.
-				if st.applied, st.err = r.rebase(pc, prev, committer); st.err != nil {
+				if st.applied, st.err = r.rebase(ctx, pc, prev, committer); st.err != nil {
 					keep, st.applied = false, ""
 				} else {
 					prev, final = st.applied, st.applied
@@ -438,7 +438,7 @@ func (r *runner) apply(ctx context.Context, pc, prev string, lm *workflow.Loaded
 	applied := pc
 	if prev != "" {
 		var err error
-		if applied, err = r.rebase(pc, prev, committer); err != nil {
+		if applied, err = r.rebase(ctx, pc, prev, committer); err != nil {
 			return "", nil, err
 		}
 		r.logRun(run, "plan commit %.12s re-made on result %.12s as %.12s", pc, prev, applied)
@@ -468,8 +468,8 @@ func (r *runner) apply(ctx context.Context, pc, prev string, lm *workflow.Loaded
 }
 
 // rebase re-makes plan commit pc on commit onto.
-func (r *runner) rebase(pc, onto string, committer gitops.Ident) (string, error) {
-	id, rep, err := workflow.RebasePlanCommit(r.repo, pc, onto, committer)
+func (r *runner) rebase(ctx context.Context, pc, onto string, committer gitops.Ident) (string, error) {
+	id, rep, err := workflow.RebasePlanCommit(ctx, r.repo, pc, onto, committer)
 	if err != nil {
 		return "", err
 	}

@@ -207,12 +207,12 @@ func rejected(v ...aos.Violation) *RunResult {
 // parsePlan reads and parses a plan within lim; a malformed one, or one
 // over the limits, is a rejection (with the plan's content, when it was
 // read).
-func parsePlan(repo *gitops.Repo, src PlanSource, lim planfile.Limits) (*aos.Plan, []byte, *RunResult, error) {
+func parsePlan(ctx context.Context, repo *gitops.Repo, src PlanSource, lim planfile.Limits) (*aos.Plan, []byte, *RunResult, error) {
 	name, data, rej, err := src.read(repo, lim)
 	if rej != nil || err != nil {
 		return nil, nil, rej, err
 	}
-	plan, err := planfile.Parse(name, data, lim)
+	plan, err := planfile.Parse(ctx, name, data, lim)
 	var pe *planfile.Error
 	if errors.As(err, &pe) {
 		return nil, data, rejected(pe.Violations...), nil
@@ -277,7 +277,7 @@ func prepare(ctx context.Context, opts RunOptions, check bool) (*proposal, *RunR
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, data, rej, err := parsePlan(repo, opts.Plan, planfile.LimitsFrom(lm.Policies))
+	plan, data, rej, err := parsePlan(ctx, repo, opts.Plan, planfile.LimitsFrom(lm.Policies))
 	if rej != nil || err != nil {
 		return nil, rej, err
 	}

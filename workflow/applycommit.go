@@ -39,7 +39,7 @@ func ApplyCommit(ctx context.Context, opts ApplyCommitOptions) (res *RunResult, 
 	// The manifest is read first: its limits bound the plan before it is
 	// read (docs/spec.md 3.1).
 	lm := opts.Manifest
-	pc, rej, err := readPlanCommit(repo, opts.PlanCommit, func(base *gitops.Tree) (planfile.Limits, error) {
+	pc, rej, err := readPlanCommit(ctx, repo, opts.PlanCommit, func(base *gitops.Tree) (planfile.Limits, error) {
 		if lm == nil {
 			var err error
 			if lm, err = ManifestFromTree(base, ManifestOptions{Policy: opts.Policy}); err != nil {
@@ -90,8 +90,8 @@ func ApplyCommit(ctx context.Context, opts ApplyCommitOptions) (res *RunResult, 
 // pushed in a row with it, each on the result of the one before
 // (docs/spec.md 11.2). A commit that is not a plan commit, or an onto that
 // holds a plan file of the same id already, is a report with violations.
-func RebasePlanCommit(repo *gitops.Repo, id, onto string, committer gitops.Ident) (string, *aos.Report, error) {
-	pc, rej, err := readPlanCommit(repo, id, func(base *gitops.Tree) (planfile.Limits, error) {
+func RebasePlanCommit(ctx context.Context, repo *gitops.Repo, id, onto string, committer gitops.Ident) (string, *aos.Report, error) {
+	pc, rej, err := readPlanCommit(ctx, repo, id, func(base *gitops.Tree) (planfile.Limits, error) {
 		lm, err := ManifestFromTree(base, ManifestOptions{})
 		if err != nil {
 			return planfile.Limits{}, err

@@ -264,7 +264,7 @@ func CheckPlanReplies(ctx context.Context, opts CheckOptions) (out *CheckResult,
 		return nil, err
 	}
 	lim := planfile.LimitsFrom(lm.Policies)
-	plan, data, rej, err := parsePlan(repo, opts.Plan, lim)
+	plan, data, rej, err := parsePlan(ctx, repo, opts.Plan, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +281,7 @@ func CheckPlanReplies(ctx context.Context, opts CheckOptions) (out *CheckResult,
 		return nil, err
 	}
 	msgV := messageViolation("plan commit", planMessage(plan, engine.Digest(data)), trailer.PlanClaim)
-	redact := newRedactor(lm)
+	redact := newRedactor(ctx, lm)
 	rt := opts.Runtime
 	if rt == nil {
 		rt = &Runtime{}
@@ -343,7 +343,7 @@ func checkRun(ctx context.Context, repo *gitops.Repo, plan *aos.Plan, base *gito
 	opts := engine.Options{
 		Manifest: lm.Manifest,
 		Rules:    lm.Rules,
-		View:     newRedactor(lm).view(),
+		View:     newRedactor(ctx, lm).view(),
 		Tree: func(rev string) (engine.Base, error) {
 			return repo.RevTree(rev)
 		},

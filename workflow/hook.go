@@ -26,7 +26,7 @@ type PlanCommitCheck struct {
 // violations; an error means the commit could not be read.
 func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *LoadedManifest, rt *Runtime) (out *PlanCommitCheck, err error) {
 	defer refuseObjects(&err, func(v aos.Violation) { out = &PlanCommitCheck{Report: &aos.Report{Violations: []aos.Violation{v}}} })
-	pc, rej, err := readPlanCommit(repo, id, func(*gitops.Tree) (planfile.Limits, error) {
+	pc, rej, err := readPlanCommit(ctx, repo, id, func(*gitops.Tree) (planfile.Limits, error) {
 		return planfile.LimitsFrom(lm.Policies), nil
 	})
 	if err != nil {

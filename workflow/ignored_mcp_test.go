@@ -30,7 +30,7 @@ var toolOf = map[aos.DirectiveType]string{
 // its structured content) and then plan_status.
 var mcpTools = frontEnd{"mcp tools", func(t *testing.T, dir, plan string) ([]string, string) {
 	t.Helper()
-	p, err := planfile.Parse("plan.yaml", []byte(plan), planfile.MaxLimits)
+	p, err := planfile.Parse(t.Context(), "plan.yaml", []byte(plan), planfile.MaxLimits)
 	if err != nil {
 		t.Fatal(err)
 	}

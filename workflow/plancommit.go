@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path"
@@ -27,7 +28,7 @@ type planCommit struct {
 // commit's parent (the manifest's): the plan file's size is known from
 // its object's header, and a plan over the limit is refused before it is
 // read.
-func readPlanCommit(repo *gitops.Repo, id string, limits func(base *gitops.Tree) (planfile.Limits, error)) (*planCommit, *RunResult, error) {
+func readPlanCommit(ctx context.Context, repo *gitops.Repo, id string, limits func(base *gitops.Tree) (planfile.Limits, error)) (*planCommit, *RunResult, error) {
 	info, err := repo.CommitInfo(id)
 	if err != nil {
 		return nil, nil, err
@@ -98,7 +99,7 @@ func readPlanCommit(repo *gitops.Repo, id string, limits func(base *gitops.Tree)
 	if got := engine.Digest(data); got != digest {
 		return bad("%s has digest %s, the message says %s", d.Path, got, digest)
 	}
-	plan, err := planfile.Parse(d.Path, data, lim)
+	plan, err := planfile.Parse(ctx, d.Path, data, lim)
 	var pe *planfile.Error
 	if errors.As(err, &pe) {
 		return nil, rejected(pe.Violations...), nil

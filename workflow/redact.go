@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -22,6 +23,9 @@ import (
 // are ignored now, with their sizes, blob ids and digests, from which a
 // short secret is recovered offline.
 type redactor struct {
+	// ctx bounds the reading of the plan files the redactor is handed:
+	// the redactor lives for one run, within its context.
+	ctx    context.Context
 	rules  *policy.Rules
 	limits planfile.Limits
 	// digest and policy identify the rules a run must have been judged
@@ -30,8 +34,8 @@ type redactor struct {
 	digest, policy string
 }
 
-func newRedactor(lm *LoadedManifest) *redactor {
-	return &redactor{rules: lm.Rules, limits: planfile.LimitsFrom(lm.Policies), digest: lm.Digest, policy: lm.PolicyDigest}
+func newRedactor(ctx context.Context, lm *LoadedManifest) *redactor {
+	return &redactor{ctx: ctx, rules: lm.Rules, limits: planfile.LimitsFrom(lm.Policies), digest: lm.Digest, policy: lm.PolicyDigest}
 }
 
 // hidden reports whether p is hidden now.
@@ -181,7 +185,7 @@ func (x *redactor) plan(p string, data []byte) []byte {
 		}
 		return buf.Bytes()
 	}
-	pl, err := planfile.Parse(p, data, x.limits)
+	pl, err := planfile.Parse(x.ctx, p, data, x.limits)
 	if err != nil {
 		// Not a plan that can be read here: nothing of it is told.
 		return encode(redactedPlan{Redacted: true, Error: "not a plan within the manifest's limits", Directives: []any{}})

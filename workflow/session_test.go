@@ -158,7 +158,7 @@ func TestSessionSubmit(t *testing.T) {
 	}
 	// The plan file holds the directives that passed, nothing else.
 	data := git(t, dir, "show", "aos/session-1^:.aos/plans/session-1.yaml")
-	plan, err := planfile.Parse("p.yaml", []byte(data), planfile.MaxLimits)
+	plan, err := planfile.Parse(t.Context(), "p.yaml", []byte(data), planfile.MaxLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +401,7 @@ func TestReplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := planfile.Parse("p.yaml", []byte(`version: 1
+	plan, err := planfile.Parse(t.Context(), "p.yaml", []byte(`version: 1
 id: replies
 goal: label
 directives:

@@ -101,7 +101,7 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 // be loaded.
 func engineOptions(ctx context.Context, repo *gitops.Repo, base *gitops.Tree, lm *LoadedManifest, rt *Runtime, jobs engine.JobRunner) (engine.Options, []aos.Violation, error) {
 	m := lm.Manifest
-	redact := newRedactor(lm)
+	redact := newRedactor(ctx, lm)
 	opts := engine.Options{
 		Manifest: m,
 		Rules:    lm.Rules,

@@ -134,7 +134,7 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	// The plan is read within the limits of every manifest it must pass:
 	// the one it is judged by, and the plain one its run may have been
 	// made under.
-	pc, rej, err := readPlanCommit(repo, info.Parents[0], func(base *gitops.Tree) (planfile.Limits, error) {
+	pc, rej, err := readPlanCommit(ctx, repo, info.Parents[0], func(base *gitops.Tree) (planfile.Limits, error) {
 		if lm == nil {
 			var err error
 			if lm, err = ManifestFromTree(base, ManifestOptions{Policy: opts.Policy}); err != nil {

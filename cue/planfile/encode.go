@@ -2,6 +2,7 @@ package planfile
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -40,14 +41,33 @@ var ErrNotEncodable = errors.New("directive cannot be written as a plan")
 // parser's [*Error].
 func Encode(p *aos.Plan) ([]byte, error) {
 	styles := make([]style, len(p.Directives))
-	for range styleCount {
-		data, err := encodePlan(p, styles)
+	hdr := styleNatural
+	// Each round writes more plainly every directive that did not read
+	// back (or the document's own fields, when no directive alone fails),
+	// so styleCount+1 rounds reach the plainest encoding of all.
+	for range styleCount + 1 {
+		data, err := encodePlan(p, hdr, styles)
 		if err != nil {
 			return nil, err
 		}
-		bad, err := mismatches(data, p)
+		bad, syntax, err := mismatches(data, p)
 		if err != nil {
 			return nil, err
+		}
+		if syntax {
+			// The YAML parser refused the document (a block scalar YAML
+			// cannot indent, say): its error names a line, not a
+			// directive, so each directive is tried alone.
+			if bad, err = failing(p, hdr, styles); err != nil {
+				return nil, err
+			}
+			if len(bad) == 0 {
+				if hdr == styleQuoted {
+					return nil, fmt.Errorf("plan %q: the document does not parse as written: %w", p.ID, ErrNotEncodable)
+				}
+				hdr = styleQuoted
+				continue
+			}
 		}
 		if len(bad) == 0 {
 			return data, nil
@@ -64,36 +84,61 @@ func Encode(p *aos.Plan) ([]byte, error) {
 	return nil, fmt.Errorf("plan %q: %w", p.ID, ErrNotEncodable)
 }
 
+// failing returns the indexes of p's directives that, each alone in a
+// plan of p's own fields, do not read back as themselves.
+func failing(p *aos.Plan, hdr style, styles []style) ([]int, error) {
+	var bad []int
+	for i := range p.Directives {
+		one := &aos.Plan{Version: p.Version, ID: p.ID, Goal: p.Goal, Base: p.Base, Directives: p.Directives[i : i+1]}
+		data, err := encodePlan(one, hdr, styles[i:i+1])
+		if err != nil {
+			return nil, err
+		}
+		b, syntax, err := mismatches(data, one)
+		if err != nil {
+			return nil, err
+		}
+		if syntax || len(b) > 0 {
+			bad = append(bad, i)
+		}
+	}
+	return bad, nil
+}
+
 // mismatches parses data and returns the indexes of the directives that
-// differ from p's, and -1 when the document's own fields do.
-func mismatches(data []byte, p *aos.Plan) ([]int, error) {
-	got, err := Parse("plan.yaml", data, Limits{MaxBytes: max(len(data), 1), MaxDirectives: max(len(p.Directives), 1)})
+// differ from p's, and -1 when the document's own fields do; syntax is
+// true when the document does not parse at all.
+func mismatches(data []byte, p *aos.Plan) (bad []int, syntax bool, err error) {
+	got, err := Parse(context.Background(), "plan.yaml", data, Limits{MaxBytes: max(len(data), 1), MaxDirectives: max(len(p.Directives), 1)})
 	if err != nil {
 		var pe *Error
 		if !errors.As(err, &pe) {
-			return nil, err
+			return nil, false, err
 		}
-		var bad []int
+		for _, v := range pe.Violations {
+			if v.Rule == aos.RulePlanSyntax {
+				return nil, true, nil
+			}
+		}
 		for _, v := range pe.Violations {
 			if v.Directive < 0 {
 				// The document's own fields (an id or goal a plan may
 				// not have): no encoding changes that.
-				return nil, pe
+				return nil, false, pe
 			}
 			bad = append(bad, v.Directive)
 		}
-		return bad, nil
+		return bad, false, nil
 	}
 	if got.Version != p.Version || got.ID != p.ID || got.Goal != p.Goal || got.Base != p.Base || len(got.Directives) != len(p.Directives) {
-		return []int{-1}, nil
+		return []int{-1}, false, nil
 	}
-	var bad []int
 	for i := range p.Directives {
 		if !SameDirective(&got.Directives[i], &p.Directives[i]) {
 			bad = append(bad, i)
 		}
 	}
-	return bad, nil
+	return bad, false, nil
 }
 
 // SameDirective reports whether a and b are the same directive: the same
@@ -106,7 +151,9 @@ func SameDirective(a, b *aos.Directive) bool {
 		a.Pattern == b.Pattern && a.Glob == b.Glob
 }
 
-func encodePlan(p *aos.Plan, styles []style) ([]byte, error) {
+// encodePlan writes p's own fields in style hdr and each directive in
+// its style.
+func encodePlan(p *aos.Plan, hdr style, styles []style) ([]byte, error) {
 	for _, s := range []string{p.ID, p.Goal, p.Base} {
 		if !utf8.ValidString(s) {
 			return nil, fmt.Errorf("plan %q: a field is not valid UTF-8: %w", p.ID, ErrNotEncodable)
@@ -115,10 +162,10 @@ func encodePlan(p *aos.Plan, styles []style) ([]byte, error) {
 	doc := mapping()
 	add := func(m *yaml.Node, k string, v *yaml.Node) { m.Content = append(m.Content, str(k, styleNatural), v) }
 	add(doc, "version", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: fmt.Sprint(p.Version)})
-	add(doc, "id", str(p.ID, styleNatural))
-	add(doc, "goal", str(p.Goal, styleNatural))
+	add(doc, "id", str(p.ID, hdr))
+	add(doc, "goal", str(p.Goal, hdr))
 	if p.Base != "" {
-		add(doc, "base", str(p.Base, styleNatural))
+		add(doc, "base", str(p.Base, hdr))
 	}
 	ds := &yaml.Node{Kind: yaml.SequenceNode}
 	for i := range p.Directives {

@@ -2,6 +2,7 @@ package planfile
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -20,7 +21,7 @@ func TestEncodePlanVectors(t *testing.T) {
 	t.Parallel()
 	n := 0
 	for name, data := range planSeedsT(t) {
-		plan, err := Parse(name, data, MaxLimits)
+		plan, err := Parse(context.Background(), name, data, MaxLimits)
 		if err != nil {
 			continue
 		}
@@ -30,7 +31,7 @@ func TestEncodePlanVectors(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		back, err := Parse("again.yaml", out, MaxLimits)
+		back, err := Parse(context.Background(), "again.yaml", out, MaxLimits)
 		if err != nil {
 			t.Errorf("%s: the encoding does not parse: %v\n%s", name, err, out)
 			continue
@@ -157,6 +158,7 @@ func FuzzEncodePlan(f *testing.F) {
 	f.Add(uint8(10), "tool", "- yes\n  no: 1", []byte("\r\n\t"), true)
 	f.Add(uint8(8), "a", "diff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-x\n+y\n", []byte("  lead\n\ttab\n"), true)
 	f.Add(uint8(4), "#c", "&anchor", []byte("\ufeffbom"), false)
+	f.Add(uint8(3), "f", "\t\n", []byte("\t\n"), false)
 	f.Fuzz(func(t *testing.T, typ uint8, s1, s2 string, content []byte, b bool) {
 		d := aos.Directive{Type: aos.DirectiveTypes[int(typ)%len(aos.DirectiveTypes)]}
 		switch d.Type {
@@ -191,7 +193,7 @@ func FuzzEncodePlan(f *testing.F) {
 			}
 			return
 		}
-		back, err := Parse("plan.yaml", out, Limits{MaxBytes: 1 << 24, MaxDirectives: 10})
+		back, err := Parse(context.Background(), "plan.yaml", out, Limits{MaxBytes: 1 << 24, MaxDirectives: 10})
 		if err != nil {
 			t.Fatalf("encoding does not parse: %v\n%s", err, out)
 		}

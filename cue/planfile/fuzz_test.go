@@ -1,6 +1,7 @@
 package planfile
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -52,7 +53,7 @@ func FuzzParsePlan(f *testing.F) {
 		if asJSON {
 			name = "plan.json"
 		}
-		plan, err := Parse(name, doc, Limits{MaxBytes: 1 << 20, MaxDirectives: 1000})
+		plan, err := Parse(context.Background(), name, doc, Limits{MaxBytes: 1 << 20, MaxDirectives: 1000})
 		if err != nil {
 			var pe *Error
 			if !errors.As(err, &pe) || len(pe.Violations) == 0 {

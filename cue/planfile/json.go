@@ -2,6 +2,7 @@ package planfile
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,15 +18,18 @@ import (
 // the document (one line of JSON, as json.dumps and JSON.stringify print
 // it, costs what the same plan pretty-printed costs).
 type jsonParser struct {
+	ctx  context.Context
 	name string
 	data []byte
 	dec  *json.Decoder
+	// tokens counts the tokens read, for checking ctx now and then.
+	tokens int
 	// cur is the position of offset cur.off.
 	cur struct{ off, line, col int }
 }
 
-func decodeJSON(name string, data []byte, pd *planDecoder) error {
-	jp := &jsonParser{name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+func decodeJSON(ctx context.Context, name string, data []byte, pd *planDecoder) error {
+	jp := &jsonParser{ctx: ctx, name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
 	jp.cur.line, jp.cur.col = 1, 1
 	jp.dec.UseNumber()
 	t, pos, err := jp.token()
@@ -52,7 +56,7 @@ func decodeJSON(name string, data []byte, pd *planDecoder) error {
 // parameters), as a directive of a plan is decoded: at the depth of a
 // plan's directives, its fields and args kept.
 func parseJSON(name string, data []byte) (*node, error) {
-	jp := &jsonParser{name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	jp := &jsonParser{ctx: context.Background(), name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
 	jp.cur.line, jp.cur.col = 1, 1
 	jp.dec.UseNumber()
 	t, pos, err := jp.token()
@@ -158,6 +162,11 @@ func (jp *jsonParser) pos(off int) aos.Position {
 }
 
 func (jp *jsonParser) token() (json.Token, aos.Position, error) {
+	if jp.tokens++; jp.tokens%checkEvery == 0 {
+		if err := jp.ctx.Err(); err != nil {
+			return nil, aos.Position{}, err
+		}
+	}
 	start := jp.next()
 	t, err := jp.dec.Token()
 	if err != nil {

@@ -1,6 +1,7 @@
 package planfile
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -86,7 +87,7 @@ func BenchmarkLinearPlan(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/n=%d", sh.name, n), func(b *testing.B) {
 				b.SetBytes(int64(len(doc)))
 				cputime.Loop(b, func() {
-					_, err := Parse(sh.file, doc, lim)
+					_, err := Parse(context.Background(), sh.file, doc, lim)
 					if (err != nil) != sh.bad {
 						b.Fatalf("Parse: %v", err)
 					}

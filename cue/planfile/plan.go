@@ -7,6 +7,7 @@
 package planfile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -28,6 +29,9 @@ const (
 	// maxPlanErrors bounds the errors a document reports; the rest are
 	// counted in a last one.
 	maxPlanErrors = 1000
+	// checkEvery is how many tokens or directives decoding reads between
+	// looks at its context.
+	checkEvery = 1024
 )
 
 // Limits bound a plan document. Both are the caller's: a manifest's
@@ -139,8 +143,9 @@ func (p *parser) errAt(pos aos.Position, directive int, rule aos.Rule, format st
 // Parse decodes a plan document strictly (docs/spec.md 3). name is the
 // file name for positions; a name ending in ".json" is parsed as JSON,
 // anything else as YAML. Every error in the document is returned in an
-// [*Error]; limits that are not positive are [ErrLimits].
-func Parse(name string, data []byte, lim Limits) (*aos.Plan, error) {
+// [*Error]; limits that are not positive are [ErrLimits]. When ctx ends
+// before the document is read, Parse returns an error wrapping ctx's.
+func Parse(ctx context.Context, name string, data []byte, lim Limits) (*aos.Plan, error) {
 	if lim.MaxBytes <= 0 || lim.MaxDirectives <= 0 {
 		return nil, fmt.Errorf("%w: %d bytes, %d directives", ErrLimits, lim.MaxBytes, lim.MaxDirectives)
 	}
@@ -159,9 +164,12 @@ func Parse(name string, data []byte, lim Limits) (*aos.Plan, error) {
 	var err error
 	if strings.HasSuffix(strings.ToLower(name), ".json") {
 		plan.Format = "json"
-		err = decodeJSON(name, data, pd)
+		err = decodeJSON(ctx, name, data, pd)
 	} else {
-		err = decodeYAML(name, data, pd)
+		err = decodeYAML(ctx, name, data, pd)
+	}
+	if cerr := ctx.Err(); err != nil && cerr != nil {
+		return nil, fmt.Errorf("plan %s: %w", name, cerr)
 	}
 	if err != nil {
 		// A document that does not parse reports that alone: what was

@@ -1,6 +1,7 @@
 package planfile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -32,7 +33,7 @@ func or(lim Limits) Limits {
 // specLimits.
 func planErrors(t *testing.T, name, doc string, lim Limits) []string {
 	t.Helper()
-	_, err := Parse(name, []byte(doc), or(lim))
+	_, err := Parse(context.Background(), name, []byte(doc), or(lim))
 	if err == nil {
 		return nil
 	}
@@ -156,7 +157,7 @@ func TestParseEveryDirective(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := Parse(tc.name, []byte(tc.doc), specLimits)
+			got, err := Parse(context.Background(), tc.name, []byte(tc.doc), specLimits)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -173,7 +174,7 @@ func TestParseEveryDirective(t *testing.T) {
 			}
 		})
 	}
-	got, _ := Parse("plan.yaml", []byte(allDirectivesYAML), specLimits)
+	got, _ := Parse(context.Background(), "plan.yaml", []byte(allDirectivesYAML), specLimits)
 	if p := got.Directives[3].Pos; p.Line != 12 || p.Col != 5 {
 		t.Errorf("directive 3 at %v, want plan.yaml:12:5", p)
 	}
@@ -423,7 +424,7 @@ func TestLimits(t *testing.T) {
 	}
 	ok := head + "directives: [{type: GET_MANIFEST}]\n"
 	for _, lim := range []Limits{{}, {MaxBytes: 1 << 20}, {MaxDirectives: 10}, {MaxBytes: -1, MaxDirectives: 10}, {MaxBytes: 1 << 20, MaxDirectives: -1}} {
-		p, err := Parse("plan.yaml", []byte(ok), lim)
+		p, err := Parse(context.Background(), "plan.yaml", []byte(ok), lim)
 		if !errors.Is(err, ErrLimits) || p != nil {
 			t.Errorf("Parse with %+v = %v, %v; want %v", lim, p, err, ErrLimits)
 		}
@@ -432,10 +433,10 @@ func TestLimits(t *testing.T) {
 			t.Errorf("limits %+v: a caller's mistake reads as a rejected plan: %v", lim, err)
 		}
 	}
-	if _, err := Parse("plan.yaml", []byte(ok), Limits{MaxBytes: len(ok), MaxDirectives: 1}); err != nil {
+	if _, err := Parse(context.Background(), "plan.yaml", []byte(ok), Limits{MaxBytes: len(ok), MaxDirectives: 1}); err != nil {
 		t.Errorf("a plan at its limits: %v", err)
 	}
-	if _, err := Parse("plan.yaml", []byte(ok), MaxLimits); err != nil {
+	if _, err := Parse(context.Background(), "plan.yaml", []byte(ok), MaxLimits); err != nil {
 		t.Errorf("MaxLimits: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package planfile
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"regexp"
@@ -24,19 +25,27 @@ var yamlLineRe = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
 // decodeYAML decodes a YAML plan. The YAML library reads the document
 // into its own tree of nodes; the plan is taken from it a directive at a
-// time, each directive's nodes released as soon as it is decoded.
-func decodeYAML(name string, data []byte, pd *planDecoder) error {
+// time, each directive's nodes released as soon as it is decoded. The
+// library cannot be stopped: when ctx ends first, decodeYAML returns
+// ctx's error at once and leaves the library to finish reading in the
+// background, within the plan's size limit.
+func decodeYAML(ctx context.Context, name string, data []byte, pd *planDecoder) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
+	if err := decodeCtx(ctx, dec, &doc); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
 		if err == io.EOF {
 			return &syntaxError{aos.Position{File: name, Line: 1, Col: 1}, "plan is empty"}
 		}
 		return yamlErr(name, data, err)
 	}
 	var extra yaml.Node
-	switch err := dec.Decode(&extra); {
+	switch err := decodeCtx(ctx, dec, &extra); {
 	case err == io.EOF:
+	case err != nil && ctx.Err() != nil:
+		return err
 	case err != nil:
 		return yamlErr(name, data, err)
 	default:
@@ -75,6 +84,11 @@ func decodeYAML(name string, data []byte, pd *planDecoder) error {
 			}
 			pd.startDirectives(k, &node{kind: kSeq, pos: aos.Position{File: name, Line: vy.Line, Col: vy.Column}})
 			for j, item := range vy.Content {
+				if j%checkEvery == 0 {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+				}
 				vy.Content[j] = nil
 				keep := 2 // a directive's fields, and its args
 				if !pd.wantDirective() {
@@ -88,6 +102,9 @@ func decodeYAML(name string, data []byte, pd *planDecoder) error {
 			}
 			continue
 		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		v, err := convertYAML(name, vy, 1, 0)
 		if err != nil {
 			return err
@@ -95,6 +112,27 @@ func decodeYAML(name string, data []byte, pd *planDecoder) error {
 		pd.field(k, v)
 	}
 	return nil
+}
+
+// decodeCtx decodes dec's next document into doc, or returns ctx's error
+// as soon as ctx ends.
+func decodeCtx(ctx context.Context, dec *yaml.Decoder, doc *yaml.Node) error {
+	if ctx.Done() == nil {
+		return dec.Decode(doc)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var n yaml.Node
+	done := make(chan error, 1)
+	go func() { done <- dec.Decode(&n) }()
+	select {
+	case err := <-done:
+		*doc = n
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // yamlParserProblems are the problems the YAML parser (as opposed to its
