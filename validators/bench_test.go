@@ -14,6 +14,7 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/cue/planfile"
+	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/validators/internal/phpcorpus"
 	"github.com/architectos/aos/validators/rules"
 	"github.com/architectos/aos/wasm"
@@ -308,5 +309,60 @@ func BenchmarkWordPress(b *testing.B) {
 	b.Run("wp-core", func(b *testing.B) {
 		_, sums := wordpressFiles(b)
 		run(b, coreManifest(b, `{"checksums": "`+checksumsPath+`"}`), NewMemTree(map[string][]byte{checksumsPath: sums}))
+	})
+}
+
+// BenchmarkCommit runs the four built-ins over a commit of the WordPress
+// tree read through git, as "git aos validate --rev" reads it: streamed,
+// the files read by one git process while the validators judge those
+// already read, against reading them all first and judging after.
+func BenchmarkCommit(b *testing.B) {
+	files := wordpress(b)
+	tree := gitTree(b, files)
+	changes, err := DiffTrees(nil, tree)
+	if err != nil {
+		b.Fatal(err)
+	}
+	set, err := NewSet(loaded(b, allBuiltins()), tree, Options{CacheDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	paths := make([]string, len(changes))
+	for i, c := range changes {
+		paths[i] = c.Path
+	}
+	validate := func(b *testing.B, st *engine.State, changes []engine.Change) {
+		if _, _, err := set.Validate(context.Background(), st, changes); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("streamed", func(b *testing.B) {
+		b.SetBytes(size(files))
+		for b.Loop() {
+			st, err := engine.NewState(tree)
+			if err != nil {
+				b.Fatal(err)
+			}
+			validate(b, st, changes)
+		}
+	})
+	b.Run("read-first", func(b *testing.B) {
+		b.SetBytes(size(files))
+		for b.Loop() {
+			st, err := engine.NewState(tree)
+			if err != nil {
+				b.Fatal(err)
+			}
+			read, err := st.ReadFiles(paths)
+			if err != nil {
+				b.Fatal(err)
+			}
+			memTree, memChanges := NewAddedTree(read)
+			mem, err := engine.NewState(memTree)
+			if err != nil {
+				b.Fatal(err)
+			}
+			validate(b, mem, memChanges)
+		}
 	})
 }

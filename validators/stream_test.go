@@ -32,7 +32,7 @@ func streamFiles() map[string][]byte {
 
 // gitTree commits files to a new repository and returns its HEAD tree,
 // read through git as validate --rev reads it.
-func gitTree(t *testing.T, files map[string][]byte) *gitops.Tree {
+func gitTree(t testing.TB, files map[string][]byte) *gitops.Tree {
 	t.Helper()
 	dir := t.TempDir()
 	for p, data := range files {
