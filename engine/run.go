@@ -62,10 +62,19 @@ type Result struct {
 	// Replies hold what each directive returns to the plan's author
 	// (file contents, listings, diffs), by directive index.
 	Replies []any
-	// Changed holds, by directive index, the paths each directive
-	// changed (writes, patches, a build's outputs), compared with the
-	// staged tree before it.
-	Changed [][]PathChange
+	// changed holds, by directive index, the paths each directive
+	// changed, described by [Result.Changed] when asked.
+	changed [][]stepChange
+}
+
+// Changed returns the paths directive i changed (writes, patches, a
+// build's outputs), compared with the staged tree before it, sorted. It
+// costs the size of what they hold: ask only for replies someone reads.
+func (r *Result) Changed(i int) []PathChange {
+	if i < 0 || i >= len(r.changed) {
+		return nil
+	}
+	return r.State.changes(r.changed[i])
 }
 
 // OK reports whether the plan passed.
@@ -197,7 +206,7 @@ func newRunner(ctx context.Context, base Base, opts Options, n int) (*runner, er
 	r := &runner{ctx: ctx, opts: opts, m: opts.Manifest, st: st, pol: pol, valGen: -1,
 		argRe: map[string]*regexp.Regexp{}, vis: map[string]bool{},
 		dirVis: map[string]bool{}, listings: map[string]*listing{}, reads: map[string]*fixed{},
-		res: &Result{State: st, Outcomes: make([]aos.Outcome, n), Replies: make([]any, n), Changed: make([][]PathChange, n)}}
+		res: &Result{State: st, Outcomes: make([]aos.Outcome, n), Replies: make([]any, n), changed: make([][]stepChange, n)}}
 	st.onChange = r.dropDirs
 	return r, nil
 }
@@ -227,7 +236,7 @@ func (r *runner) step(i int, d *aos.Directive) {
 	before := len(r.res.Violations)
 	r.st.journal = map[string]*file{}
 	defer func() {
-		r.res.Changed[i] = r.st.changed()
+		r.res.changed[i] = r.st.journaled()
 		r.st.journal = nil
 	}()
 	if r.deny(d, d.Path, r.pol.Directive(d.Type)) {

@@ -72,7 +72,7 @@ func (r *runner) rollback(c checkpoint) {
 	res.Approvals = res.Approvals[:c.approvals]
 	res.Outcomes = res.Outcomes[:c.outcomes]
 	res.Replies = res.Replies[:c.outcomes]
-	res.Changed = res.Changed[:c.outcomes]
+	res.changed = res.changed[:c.outcomes]
 	r.gen, r.valGen = c.gen, c.valGen
 	r.pending = nil
 	r.abort = nil
@@ -88,14 +88,14 @@ func (s *Session) Do(ctx context.Context, d aos.Directive) (Step, error) {
 	c := r.checkpoint()
 	r.res.Outcomes = append(r.res.Outcomes, aos.Outcome{})
 	r.res.Replies = append(r.res.Replies, nil)
-	r.res.Changed = append(r.res.Changed, nil)
+	r.res.changed = append(r.res.changed, nil)
 	r.step(d.Index, &d)
 	r.flushJobs()
 	res := r.res
 	st := Step{
 		Outcome:    res.Outcomes[d.Index],
 		Reply:      res.Replies[d.Index],
-		Changed:    res.Changed[d.Index],
+		Changed:    res.Changed(d.Index),
 		Violations: slices.Clone(res.Violations[c.violations:]),
 		Jobs:       slices.Clone(res.Jobs[c.jobs:]),
 		Findings:   slices.Clone(res.Findings[c.findings:]),
@@ -146,6 +146,6 @@ func (s *Session) Finish(ctx context.Context) (*Result, error) {
 	out.Validators = slices.Clone(res.Validators)
 	out.Jobs = slices.Clone(res.Jobs)
 	out.Replies = slices.Clone(res.Replies)
-	out.Changed = slices.Clone(res.Changed)
+	out.changed = slices.Clone(res.changed)
 	return &out, nil
 }

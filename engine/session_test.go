@@ -226,7 +226,7 @@ func TestSessionIsRunOfKept(t *testing.T) {
 				if g, w := js(t, st.Reply), js(t, run.Replies[i]); g != w {
 					t.Errorf("directive %d (%s): reply\n%s\nRun says\n%s", i, kept[i].Type, g, w)
 				}
-				if g, w := js(t, st.Changed), js(t, run.Changed[i]); g != w {
+				if g, w := js(t, st.Changed), js(t, run.Changed(i)); g != w {
 					t.Errorf("directive %d (%s): changed\n%s\nRun says\n%s", i, kept[i].Type, g, w)
 				}
 			}

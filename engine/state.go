@@ -498,52 +498,6 @@ func (s *State) under(d string) []string {
 	return out
 }
 
-// PathChange is a path one directive changed, compared with the staged
-// tree before it (docs/spec.md 14.2): its status and, unless deleted, its
-// new mode, size and blob id.
-type PathChange struct {
-	Path   string           `json:"path"`
-	Status aos.ChangeStatus `json:"status"`
-	Mode   string           `json:"mode,omitempty"`
-	Size   int64            `json:"size,omitempty"`
-	Blob   string           `json:"blob,omitempty"`
-}
-
-// changed returns the paths the journal holds, with how they changed,
-// sorted; content written back unchanged is not a change.
-func (s *State) changed() []PathChange {
-	var out []PathChange
-	for p, before := range s.journal {
-		now, ok := s.files[p]
-		switch {
-		case !ok && before == nil:
-			continue
-		case !ok:
-			out = append(out, PathChange{Path: p, Status: aos.StatusDeleted})
-			continue
-		}
-		blob := now.hash
-		if now.changed {
-			blob = BlobID(now.data)
-		}
-		size, _ := s.Size(p)
-		c := PathChange{Path: p, Status: aos.StatusAdded, Mode: fmt.Sprintf("%o", now.mode), Size: size, Blob: blob}
-		if before != nil {
-			prev := before.hash
-			if before.changed {
-				prev = BlobID(before.data)
-			}
-			if prev == blob && before.mode == now.mode {
-				continue
-			}
-			c.Status = aos.StatusModified
-		}
-		out = append(out, c)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out
-}
-
 // Change is a file that differs between the base and the staged tree.
 type Change struct {
 	Path   string

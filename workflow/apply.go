@@ -187,12 +187,20 @@ type RunResult struct {
 	PlanCommit   string
 	ResultCommit string
 	Record       *record.Record
-	// Replies are what each directive returned, by index (docs/spec.md
-	// 6.5), as --replies writes them.
-	Replies []Reply
 	// Answers are the bare answers of the reads, by index, as the run
 	// record digests them.
 	Answers []any
+	res     *engine.Result
+}
+
+// Replies returns what each directive returned, by index (docs/spec.md
+// 6.5), as --replies writes them. Describing the paths each directive
+// changed costs their size, so they are made only when asked.
+func (r *RunResult) Replies() []Reply {
+	if r.res == nil {
+		return nil
+	}
+	return Replies(r.res)
 }
 
 // OK reports whether the plan passed.

@@ -216,11 +216,25 @@ type CheckResult struct {
 	// Drift is set when the working tree's manifest is not the one
 	// committed at the base, which judged the plan (without -m).
 	Drift *ManifestDrift
-	// Replies answer the plan's directives from the base, by index: the
-	// reads as run would answer them, what the writes would change; no
-	// job runs. Nil when the plan could not be run at all (malformed,
-	// over its limits).
-	Replies []Reply
+	res   *engine.Result
+}
+
+// Replies answer the plan's directives from the base, by index: the reads
+// as run would answer them, what the writes would change; no job runs.
+// Nil when the plan could not be run at all (malformed, over its limits).
+// Describing the paths each directive changed costs their size, so they
+// are made only when asked.
+func (c *CheckResult) Replies() []Reply {
+	if c.res == nil {
+		return nil
+	}
+	rep := Replies(c.res)
+	for i := range rep {
+		if rep[i].Type.IsJob() && rep[i].Job == nil && rep[i].OK() {
+			rep[i].Note = "not run: plan check runs no job; run or apply runs it in the sandbox"
+		}
+	}
+	return rep
 }
 
 // CheckPlan checks a plan against the manifest without running anything or
@@ -323,13 +337,7 @@ func CheckPlanReplies(ctx context.Context, opts CheckOptions) (out *CheckResult,
 	v := append(append(stale, res.Violations...), msgV...)
 	r := &aos.Report{OK: len(v) == 0, Violations: v, Findings: res.Findings, Approvals: res.Approvals}
 	r.Sort()
-	rep := Replies(res)
-	for i := range rep {
-		if rep[i].Type.IsJob() && rep[i].Job == nil && rep[i].OK() {
-			rep[i].Note = "not run: plan check runs no job; run or apply runs it in the sandbox"
-		}
-	}
-	out = &CheckResult{Report: r, Replies: rep}
+	out = &CheckResult{Report: r, res: res}
 	if opts.Manifest.File == "" {
 		out.Drift = manifestDrift(repo, tree)
 	}

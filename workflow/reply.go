@@ -43,10 +43,7 @@ func (r *Reply) OK() bool { return len(r.Violations) == 0 }
 func Replies(res *engine.Result) []Reply {
 	out := make([]Reply, len(res.Outcomes))
 	for i, o := range res.Outcomes {
-		r := Reply{Directive: i, Type: o.Type, Status: o.Status, Reply: res.Replies[i]}
-		if i < len(res.Changed) {
-			r.Changes = res.Changed[i]
-		}
+		r := Reply{Directive: i, Type: o.Type, Status: o.Status, Reply: res.Replies[i], Changes: res.Changed(i)}
 		for _, v := range res.Violations {
 			if v.Directive == i {
 				r.Violations = append(r.Violations, v)

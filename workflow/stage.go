@@ -237,8 +237,7 @@ type Signing struct {
 func (st *staged) result() *RunResult {
 	r := &RunResult{Report: st.report, Record: st.record}
 	if st.res != nil {
-		r.Answers = st.res.Replies
-		r.Replies = Replies(st.res)
+		r.Answers, r.res = st.res.Replies, st.res
 	}
 	return r
 }

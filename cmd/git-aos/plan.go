@@ -122,7 +122,11 @@ func planCheckRun(ctx context.Context, opts *planCheckOptions) error {
 	if err != nil {
 		return err
 	}
-	out, err := writeReplies(opts.factory, opts.Replies, res.Replies)
+	var reps []workflow.Reply
+	if opts.Replies != "" {
+		reps = res.Replies()
+	}
+	out, err := writeReplies(opts.factory, opts.Replies, reps)
 	if err != nil {
 		return err
 	}

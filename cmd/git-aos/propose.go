@@ -68,7 +68,11 @@ func proposeRun(ctx context.Context, opts *proposeOptions) error {
 // directives' replies to the file replies when it is set ("-": standard
 // output, the report then going to standard error).
 func writeRun(f *factory, format, replies string, res *workflow.RunResult) error {
-	out, err := writeReplies(f, replies, res.Replies)
+	var reps []workflow.Reply
+	if replies != "" {
+		reps = res.Replies()
+	}
+	out, err := writeReplies(f, replies, reps)
 	if err != nil {
 		return err
 	}
