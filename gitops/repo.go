@@ -150,9 +150,14 @@ type unknownRevisionError string
 func (e unknownRevisionError) Error() string        { return fmt.Sprintf("unknown revision %q", string(e)) }
 func (e unknownRevisionError) Is(target error) bool { return target == ErrUnknownRevision }
 
+// ErrNotCommit means a revision names an object that is no commit and
+// does not peel to one (HEAD^{tree}, HEAD:file): the name is wrong.
+var ErrNotCommit = errors.New("not a commit")
+
 // Resolve returns the commit id a revision names, as git reads
 // revisions. A revision that names nothing here is an error wrapping
-// [ErrUnknownRevision]; one that names a commit the repository cannot
+// [ErrUnknownRevision], one that names a tree or a blob an error
+// wrapping [ErrNotCommit]; one that names a commit the repository cannot
 // read (missing, damaged, not hashing to its id) is a [DamagedError]
 // naming that commit, not an unknown revision.
 func (r *Repo) Resolve(rev string) (string, error) {
@@ -174,10 +179,13 @@ func (r *Repo) Resolve(rev string) (string, error) {
 		// object was never a name of this repository.
 		return "", unknownRevisionError(rev)
 	}
+	if o, err := r.store.EncodedObject(plumbing.AnyObject, h); err == nil && o.Type() != plumbing.CommitObject {
+		return "", fmt.Errorf("%w: %q names a %s (%s)", ErrNotCommit, rev, o.Type(), id)
+	}
 	if err := r.checkCommit(h); err != nil {
 		return "", fmt.Errorf("resolve %q: %w", rev, err)
 	}
-	return "", fmt.Errorf("resolve %q: %s does not peel to a commit", rev, id)
+	return "", fmt.Errorf("%w: %q (%s) does not peel to a commit", ErrNotCommit, rev, id)
 }
 
 // checkCommit returns an error unless h is a commit that can be read: a

@@ -413,7 +413,7 @@ func resolveArg(repo *gitops.Repo, what, rev string) (string, error) {
 	case errors.Is(err, gitops.ErrUnknownRevision) && rev == "HEAD":
 		return "", aos.WithHint(fmt.Errorf("%s: the repository has no commit yet", what),
 			"commit the manifest first: git add aos.cue && git commit -m 'aos manifest'")
-	case errors.Is(err, gitops.ErrUnknownRevision):
+	case errors.Is(err, gitops.ErrUnknownRevision), errors.Is(err, gitops.ErrNotCommit):
 		return "", aos.Usage(aos.WithHint(fmt.Errorf("%s: %w", what, err), "name a commit, branch or tag of this repository (git log --oneline, git branch)"))
 	}
 	return "", fmt.Errorf("%s: %w", what, err)
