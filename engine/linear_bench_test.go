@@ -51,6 +51,9 @@ policies: {allow_delete: true, max_directives: 1000000, max_plan_kb: 1048576}
 	if err != nil {
 		b.Fatal(err)
 	}
+	mid := []byte("first\n" + strings.Repeat("a line of a mid-sized file\n", 4000)) // 100 KB
+	base.add("src/mid.txt", aos.ModeFile, mid)
+	base.add("src/chain/000000.txt", aos.ModeFile, mid)
 	hunks := func(n int) string {
 		// n one-line hunks spread over a file of 10n lines.
 		var old, p strings.Builder
@@ -114,6 +117,41 @@ policies: {allow_delete: true, max_directives: 1000000, max_plan_kb: 1048576}
 			chunk := []byte(strings.Repeat("a", 1000) + "\n")
 			return repeat(n, func(i int) aos.Directive {
 				return aos.Directive{Type: aos.FileAppend, Path: "src/big.txt", Content: chunk}
+			})
+		}},
+		{"FILE_WRITE to one file again and again", 1000, func(n int) []aos.Directive {
+			return repeat(n, func(i int) aos.Directive {
+				return aos.Directive{Type: aos.FileWrite, Path: "src/again.txt", Content: []byte(fmt.Sprintf("%01000d\n", i))}
+			})
+		}},
+		{"FILE_DELETE and FILE_WRITE of one file, in turn", 1000, func(n int) []aos.Directive {
+			return repeat(2*n, func(i int) aos.Directive {
+				if i%2 == 0 {
+					return aos.Directive{Type: aos.FileDelete, Path: "src/mid.txt"}
+				}
+				return aos.Directive{Type: aos.FileWrite, Path: "src/mid.txt", Content: mid}
+			})
+		}},
+		{"APPLY_PATCH to one file again and again", 200, func(n int) []aos.Directive {
+			// Each patch changes the first line of a 100 KB file, and
+			// the next changes it back.
+			return repeat(n, func(i int) aos.Directive {
+				from, to := "first", "FIRST"
+				if i%2 == 1 {
+					from, to = to, from
+				}
+				return aos.Directive{Type: aos.ApplyPatch, Patch: fmt.Sprintf("--- a/src/mid.txt\n+++ b/src/mid.txt\n@@ -1 +1 @@\n-%s\n+%s\n", from, to)}
+			})
+		}},
+		{"APPLY_PATCH renames in a chain", 200, func(n int) []aos.Directive {
+			return repeat(n, func(i int) aos.Directive {
+				from, to := fmt.Sprintf("src/chain/%06d.txt", i), fmt.Sprintf("src/chain/%06d.txt", i+1)
+				return aos.Directive{Type: aos.ApplyPatch, Patch: fmt.Sprintf("diff --git a/%s b/%s\nsimilarity index 100%%\nrename from %s\nrename to %s\n", from, to, from, to)}
+			})
+		}},
+		{"SEARCH of a large file", 20, func(n int) []aos.Directive {
+			return repeat(n, func(int) aos.Directive {
+				return aos.Directive{Type: aos.Search, Path: "src/big.txt", Pattern: "no such line"}
 			})
 		}},
 		{"FILE_DELETE", 400, func(n int) []aos.Directive {
@@ -205,4 +243,106 @@ func repeatStrings(n int, s string) []string {
 		out[i] = s
 	}
 	return out
+}
+
+// BenchmarkLinearSession runs directives one at a time in a session, as
+// an agent sends them, each step's reply (its changes) made as it is
+// answered, at n and 10n, and renders the changes of every directive of
+// a run, as --replies does. The ratio of the two sizes' times must be
+// about 10.
+//
+//	go test -run '^$' -bench LinearSession -benchtime 3x ./engine
+func BenchmarkLinearSession(b *testing.B) {
+	base := newMemBase()
+	for i := 0; i < 20000; i++ {
+		base.add(fmt.Sprintf("src/d/f%05d.txt", i), aos.ModeFile, []byte(fmt.Sprintf("small file %d\n", i)))
+	}
+	base.add("vendor/lib.txt", aos.ModeFile, []byte("vendored\n"))
+	m, err := cue.LoadManifest(cue.Source{Name: "aos.yaml", Data: []byte(`project: {name: bench}
+workspace:
+  writable: ["src/**"]
+  read_only: ["vendor/**"]
+policies: {allow_delete: true, max_directives: 1000000, max_plan_kb: 1048576}
+`)}, "aos.yaml", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rules, err := policy.NewRules(m.Workspace, "aos.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := engine.Options{Manifest: m, Rules: rules}
+	chunk := []byte(strings.Repeat("b", 1000) + "\n")
+	shapes := []struct {
+		name string
+		n    int
+		plan func(n int) []aos.Directive
+	}{
+		{"FILE_WRITE many tiny files", 1000, func(n int) []aos.Directive {
+			return repeat(n, func(i int) aos.Directive {
+				return aos.Directive{Type: aos.FileWrite, Path: fmt.Sprintf("src/new/%07d.txt", i), Content: []byte("x")}
+			})
+		}},
+		{"FILE_WRITE to one file again and again", 1000, func(n int) []aos.Directive {
+			return repeat(n, func(i int) aos.Directive {
+				return aos.Directive{Type: aos.FileWrite, Path: "src/again.txt", Content: []byte(fmt.Sprintf("%01000d\n", i))}
+			})
+		}},
+		{"FILE_DELETE and FILE_WRITE of one file, in turn", 1000, func(n int) []aos.Directive {
+			return repeat(2*n, func(i int) aos.Directive {
+				if i%2 == 0 {
+					return aos.Directive{Type: aos.FileDelete, Path: "src/d/f00001.txt"}
+				}
+				return aos.Directive{Type: aos.FileWrite, Path: "src/d/f00001.txt", Content: chunk}
+			})
+		}},
+		{"refused writes (read-only)", 1000, func(n int) []aos.Directive {
+			return repeat(n, func(i int) aos.Directive {
+				return aos.Directive{Type: aos.FileWrite, Path: "vendor/lib.txt", Content: chunk}
+			})
+		}},
+	}
+	for _, sh := range shapes {
+		for _, n := range []int{sh.n, 10 * sh.n} {
+			ds := sh.plan(n)
+			b.Run(fmt.Sprintf("session: %s/n=%d", sh.name, n), func(b *testing.B) {
+				cputime.Loop(b, func() {
+					s, err := engine.NewSession(context.Background(), base, opts)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, d := range ds {
+						st, err := s.Do(context.Background(), d)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if st.Kept == strings.HasPrefix(sh.name, "refused") {
+							b.Fatalf("directive %d kept %v: %v", st.Outcome.Index, st.Kept, st.Violations)
+						}
+					}
+				})
+			})
+		}
+	}
+	for _, sh := range shapes[:3] {
+		for _, n := range []int{sh.n, 10 * sh.n} {
+			plan := &aos.Plan{Version: 1, ID: "bench", Goal: "g", Directives: sh.plan(n)}
+			for i := range plan.Directives {
+				plan.Directives[i].Index = i
+			}
+			b.Run(fmt.Sprintf("run, every reply's changes: %s/n=%d", sh.name, n), func(b *testing.B) {
+				cputime.Loop(b, func() {
+					res, err := engine.Run(context.Background(), plan, base, opts)
+					if err != nil || !res.OK() {
+						b.Fatal(err, res.Violations)
+					}
+					for i := range plan.Directives {
+						if len(res.Changed(i)) != 1 {
+							b.Fatalf("directive %d changed %v", i, res.Changed(i))
+						}
+					}
+				})
+			})
+		}
+	}
 }
