@@ -225,7 +225,7 @@ func MatchName(patterns []string, name string) bool {
 func MatchNameFolded(patterns []string, name string) bool {
 	name = FoldPath(name)
 	for _, g := range patterns {
-		if ok, _ := doublestar.Match(FoldPath(g), name); ok {
+		if ok, _ := doublestar.Match(foldGlob(g), name); ok {
 			return true
 		}
 	}

@@ -36,7 +36,7 @@ func CompileFoldedGlobs(patterns []string) (*FoldedGlobs, error) {
 	fs := &FoldedGlobs{plain: plain, folded: plain, same: true}
 	folded := make([]string, len(patterns))
 	for i, g := range patterns {
-		if folded[i] = FoldPath(g); folded[i] != g {
+		if folded[i] = foldGlob(g); folded[i] != g {
 			fs.same = false
 		}
 	}
