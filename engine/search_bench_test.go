@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/cue"
 	"github.com/architectos/aos/engine"
+	"github.com/architectos/aos/internal/cputime"
 	"github.com/architectos/aos/policy"
 )
 
@@ -55,7 +54,7 @@ func BenchmarkSearch(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/%dMB", pat.name, n/1000), func(b *testing.B) {
 				plan := &aos.Plan{Version: 1, ID: "s", Goal: "s", Directives: []aos.Directive{{Type: aos.Search, Pattern: pat.re}}}
 				b.SetBytes(int64(n) * 1000)
-				cpu := processCPU(b)
+				cpu := cputime.Self()
 				for range b.N {
 					res, err := engine.Run(context.Background(), plan, base, engine.Options{Manifest: m, Rules: rules})
 					if err != nil || !res.OK() {
@@ -64,17 +63,8 @@ func BenchmarkSearch(b *testing.B) {
 				}
 				// The process's CPU time, which the load of a shared
 				// machine changes less than the elapsed time.
-				b.ReportMetric(float64((processCPU(b)-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+				b.ReportMetric(float64((cputime.Self()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 			})
 		}
 	}
-}
-
-// processCPU is the CPU time, user and system, the process has used.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
