@@ -30,26 +30,11 @@ var yamlLineRe = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 // ctx's error at once and leaves the library to finish reading in the
 // background, within the plan's size limit.
 func decodeYAML(ctx context.Context, name string, data []byte, pd *planDecoder) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := decodeCtx(ctx, dec, &doc); err != nil {
-		if ctx.Err() != nil {
-			return err
-		}
-		if err == io.EOF {
-			return &syntaxError{aos.Position{File: name, Line: 1, Col: 1}, "plan is empty"}
-		}
-		return yamlErr(name, data, err)
-	}
-	var extra yaml.Node
-	switch err := decodeCtx(ctx, dec, &extra); {
-	case err == io.EOF:
-	case err != nil && ctx.Err() != nil:
+	if fd, ok := fastYAML(ctx, data); ok {
+		doc = *fd
+	} else if err := decodeSlow(ctx, name, data, &doc); err != nil {
 		return err
-	case err != nil:
-		return yamlErr(name, data, err)
-	default:
-		return &syntaxError{aos.Position{File: name, Line: extra.Line, Col: extra.Column}, "a plan is one YAML document; found another"}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return &syntaxError{aos.Position{File: name, Line: 1, Col: 1}, "plan is empty"}
@@ -110,6 +95,31 @@ func decodeYAML(ctx context.Context, name string, data []byte, pd *planDecoder) 
 			return err
 		}
 		pd.field(k, v)
+	}
+	return nil
+}
+
+// decodeSlow reads data with yaml.v3: one document, into doc.
+func decodeSlow(ctx context.Context, name string, data []byte, doc *yaml.Node) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := decodeCtx(ctx, dec, doc); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		if err == io.EOF {
+			return &syntaxError{aos.Position{File: name, Line: 1, Col: 1}, "plan is empty"}
+		}
+		return yamlErr(name, data, err)
+	}
+	var extra yaml.Node
+	switch err := decodeCtx(ctx, dec, &extra); {
+	case err == io.EOF:
+	case err != nil && ctx.Err() != nil:
+		return err
+	case err != nil:
+		return yamlErr(name, data, err)
+	default:
+		return &syntaxError{aos.Position{File: name, Line: extra.Line, Col: extra.Column}, "a plan is one YAML document; found another"}
 	}
 	return nil
 }

@@ -1,0 +1,363 @@
+package planfile
+
+import (
+	"context"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// fastYAML reads the plain shape most plans have, block mappings and
+// sequences of keys, plain words, small integers and one-line
+// double-quoted strings, into the tree of nodes yaml.v3 would build for
+// it, several times faster than yaml.v3's scanner reads double-quoted
+// strings. It refuses (ok false) everything else, and every document
+// with anything it does not fully understand, rather than guess: the
+// caller then reads the document with yaml.v3. FuzzFastYAML holds it to
+// yaml.v3's tree, value, style, tag, line and column, on every document
+// it accepts.
+func fastYAML(ctx context.Context, data []byte) (doc *yaml.Node, ok bool) {
+	if len(data) == 0 || data[len(data)-1] != '\n' {
+		return nil, false
+	}
+	f := &fastReader{ctx: ctx, data: data}
+	f.line()
+	if f.indent != 0 {
+		return nil, false
+	}
+	root, ok := f.mapping(0, 0)
+	if !ok || f.off < len(f.data) {
+		return nil, false
+	}
+	return &yaml.Node{Kind: yaml.DocumentNode, Line: 1, Column: 1, Content: []*yaml.Node{root}}, true
+}
+
+// fastMaxDepth bounds the nesting fastYAML reads: plans nest four deep.
+const fastMaxDepth = 8
+
+type fastReader struct {
+	ctx  context.Context
+	data []byte
+	// off is the start of the current line, lineNo its number (1-based)
+	// and indent its count of leading spaces; off is len(data) at the end.
+	off, lineNo, indent int
+	lines               int
+}
+
+// line moves to the next line, at f.off, and measures its indentation.
+func (f *fastReader) line() {
+	f.lineNo++
+	f.indent = 0
+	for f.off+f.indent < len(f.data) && f.data[f.off+f.indent] == ' ' {
+		f.indent++
+	}
+}
+
+// next moves past the current line, whose content ends at end (the
+// offset of its '\n').
+func (f *fastReader) next(end int) bool {
+	f.off = end + 1
+	if f.lines++; f.lines%checkEvery == 0 && f.ctx.Err() != nil {
+		return false
+	}
+	if f.off < len(f.data) {
+		f.line()
+	}
+	return true
+}
+
+func (f *fastReader) atEnd() bool { return f.off >= len(f.data) }
+
+// mapping reads a block mapping whose keys are at column indent+1, the
+// first of which starts at offset f.off+indent of the current line
+// (after "- " for a mapping in a sequence entry).
+func (f *fastReader) mapping(indent, depth int) (*yaml.Node, bool) {
+	if depth > fastMaxDepth {
+		return nil, false
+	}
+	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: f.lineNo, Column: indent + 1}
+	seen := map[string]bool{}
+	first := true
+	for !f.atEnd() {
+		if !first && f.indent != indent {
+			if f.indent > indent {
+				return nil, false
+			}
+			break
+		}
+		if !first && f.data[f.off+indent] == '-' {
+			// A sequence at the mapping's own indentation ends it only
+			// where the parent is a key: not a shape read here.
+			return nil, false
+		}
+		first = false
+		start := f.off + indent
+		i := start
+		for i < len(f.data) && isKeyByte(f.data[i], i == start) {
+			i++
+		}
+		if i == start || i >= len(f.data) || f.data[i] != ':' {
+			return nil, false
+		}
+		key := string(f.data[start:i])
+		if seen[key] || yamlSpecialWords[key] {
+			return nil, false
+		}
+		seen[key] = true
+		k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Line: f.lineNo, Column: indent + 1}
+		i++
+		var v *yaml.Node
+		if f.data[i] == '\n' {
+			// The value is a block on the lines below.
+			if !f.next(i) || f.atEnd() {
+				return nil, false
+			}
+			var ok bool
+			switch {
+			case f.indent >= indent && f.data[f.off+f.indent] == '-':
+				v, ok = f.sequence(f.indent, depth+1)
+			case f.indent > indent:
+				v, ok = f.mapping(f.indent, depth+1)
+			}
+			if !ok {
+				return nil, false
+			}
+		} else {
+			if f.data[i] != ' ' {
+				return nil, false
+			}
+			var end int
+			var ok bool
+			v, end, ok = f.scalar(i+1, i+1-f.off)
+			if !ok || !f.next(end) {
+				return nil, false
+			}
+		}
+		m.Content = append(m.Content, k, v)
+	}
+	return m, true
+}
+
+// sequence reads a block sequence whose "-" are at column indent+1.
+func (f *fastReader) sequence(indent, depth int) (*yaml.Node, bool) {
+	if depth > fastMaxDepth {
+		return nil, false
+	}
+	s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: f.lineNo, Column: indent + 1}
+	for !f.atEnd() && f.indent == indent {
+		at := f.off + indent
+		if f.data[at] != '-' || f.data[at+1] != ' ' {
+			break
+		}
+		c := f.data[at+2]
+		if c == '"' || c >= '0' && c <= '9' || !isKeyStart(f.data[at+2:]) {
+			v, end, ok := f.scalar(at+2, indent+2)
+			if !ok || !f.next(end) {
+				return nil, false
+			}
+			s.Content = append(s.Content, v)
+			continue
+		}
+		item, ok := f.mapping(indent+2, depth+1)
+		if !ok {
+			return nil, false
+		}
+		s.Content = append(s.Content, item)
+	}
+	if !f.atEnd() && f.indent > indent {
+		return nil, false
+	}
+	return s, true
+}
+
+// dotWord reports whether c may follow a plain word's leading dot: the
+// end of the word, a slash or a letter, never a digit (".5" is a number).
+func dotWord(c byte) bool {
+	return c == '\n' || c == '/' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// isKeyStart reports whether b starts with a key and its ':'.
+func isKeyStart(b []byte) bool {
+	i := 0
+	for i < len(b) && isKeyByte(b[i], i == 0) {
+		i++
+	}
+	return i > 0 && i < len(b) && b[i] == ':'
+}
+
+func isKeyByte(c byte, first bool) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || !first && c >= '0' && c <= '9'
+}
+
+// yamlSpecialWords are the plain words yaml.v3 does not read as strings.
+var yamlSpecialWords = map[string]bool{
+	".inf": true, ".Inf": true, ".INF": true, ".nan": true, ".NaN": true, ".NAN": true,
+	"true": true, "True": true, "TRUE": true, "false": true, "False": true, "FALSE": true,
+	"null": true, "Null": true, "NULL": true,
+}
+
+// scalar reads the scalar at offset at, column col-1 of the current line,
+// which must end the line: a plain word, a small integer or a one-line
+// double-quoted string. end is the offset of the line's '\n'.
+func (f *fastReader) scalar(at, col int) (n *yaml.Node, end int, ok bool) {
+	n = &yaml.Node{Kind: yaml.ScalarNode, Line: f.lineNo, Column: col + 1}
+	d := f.data
+	switch c := d[at]; {
+	case c == '"':
+		v, end, ok := quoted(d, at+1)
+		if !ok {
+			return nil, 0, false
+		}
+		n.Tag, n.Style, n.Value = "!!str", yaml.DoubleQuotedStyle, v
+		return n, end, true
+	case c >= '1' && c <= '9' || c == '0' && d[at+1] == '\n':
+		i := at
+		for d[i] >= '0' && d[i] <= '9' {
+			i++
+		}
+		if d[i] != '\n' || i-at > 9 {
+			return nil, 0, false
+		}
+		n.Tag, n.Value = "!!int", string(d[at:i])
+		return n, i, true
+	case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '/' || c == '.' && dotWord(d[at+1]):
+		// As the encoder's plain strings: letters, digits and _./@+=,-
+		// with single spaces between, ending the line. yaml.v3 reads a
+		// word that starts with a letter as a string unless it is one of
+		// yamlSpecialWords, and one that starts with a dot unless it is
+		// a number or one of .inf and .nan, which start with a dot and a
+		// letter and are special words too.
+		i := at + 1
+		for ; d[i] != '\n'; i++ {
+			switch c := d[i]; {
+			case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+			case c == '_' || c == '.' || c == '/' || c == '@' || c == '+' || c == '=' || c == ',' || c == '-':
+			case c == ' ' && d[i+1] != ' ' && d[i+1] != '\n':
+			default:
+				return nil, 0, false
+			}
+		}
+		v := string(d[at:i])
+		if yamlSpecialWords[v] {
+			return nil, 0, false
+		}
+		n.Tag, n.Value = "!!str", v
+		return n, i, true
+	}
+	return nil, 0, false
+}
+
+// quoted reads a double-quoted string from offset at, after its opening
+// quote, to its closing quote, which must end the line: printable
+// characters and the escapes of YAML, nothing that folds lines.
+func quoted(d []byte, at int) (v string, end int, ok bool) {
+	buf := make([]byte, 0, 64)
+	i := at
+	for {
+		c := d[i]
+		switch {
+		case c == '"':
+			if d[i+1] != '\n' {
+				return "", 0, false
+			}
+			return string(buf), i + 1, true
+		case c == '\\':
+			e, n, ok := escape(d[i+1:], buf)
+			if !ok {
+				return "", 0, false
+			}
+			buf = e
+			i += 1 + n
+		case c >= 0x20 && c < 0x7f:
+			// The run up to the next quote, backslash or other byte.
+			j := i + 1
+			for j < len(d) && d[j] >= 0x20 && d[j] < 0x7f && d[j] != '"' && d[j] != '\\' {
+				j++
+			}
+			buf = append(buf, d[i:j]...)
+			i = j
+		case c >= 0x80:
+			r, size := utf8.DecodeRune(d[i:])
+			if r == utf8.RuneError || !fastPrintable(r) {
+				return "", 0, false
+			}
+			buf = append(buf, d[i:i+size]...)
+			i += size
+		default:
+			// A line break, a tab or another control character.
+			return "", 0, false
+		}
+	}
+}
+
+// fastPrintable is the non-ASCII characters yaml.v3 reads as themselves
+// inside a double-quoted string: not its line breaks (NEL, LS, PS), not a
+// byte order mark, nothing its reader refuses.
+func fastPrintable(r rune) bool {
+	return r >= 0xa0 && r <= 0xd7ff && r != 0x2028 && r != 0x2029 ||
+		r >= 0xe000 && r <= 0xfffd && r != 0xfeff || r >= 0x10000 && r <= 0x10ffff
+}
+
+// escape appends the escape sequence at the start of d (after its
+// backslash) to buf, and returns how many bytes it took.
+func escape(d []byte, buf []byte) ([]byte, int, bool) {
+	code := 0
+	switch d[0] {
+	case '0':
+		return append(buf, 0), 1, true
+	case 'a':
+		return append(buf, '\a'), 1, true
+	case 'b':
+		return append(buf, '\b'), 1, true
+	case 't':
+		return append(buf, '\t'), 1, true
+	case 'n':
+		return append(buf, '\n'), 1, true
+	case 'v':
+		return append(buf, '\v'), 1, true
+	case 'f':
+		return append(buf, '\f'), 1, true
+	case 'r':
+		return append(buf, '\r'), 1, true
+	case 'e':
+		return append(buf, 0x1b), 1, true
+	case ' ', '"', '\'', '\\':
+		return append(buf, d[0]), 1, true
+	case 'N':
+		return append(buf, "\u0085"...), 1, true
+	case '_':
+		return append(buf, "\u00a0"...), 1, true
+	case 'L':
+		return append(buf, "\u2028"...), 1, true
+	case 'P':
+		return append(buf, "\u2029"...), 1, true
+	case 'x':
+		code = 2
+	case 'u':
+		code = 4
+	case 'U':
+		code = 8
+	default:
+		return nil, 0, false
+	}
+	if len(d) < 1+code {
+		return nil, 0, false
+	}
+	v := 0
+	for _, c := range d[1 : 1+code] {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | int(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | int(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			v = v<<4 | int(c-'A'+10)
+		default:
+			return nil, 0, false
+		}
+	}
+	if v >= 0xd800 && v <= 0xdfff || v > 0x10ffff {
+		return nil, 0, false
+	}
+	return utf8.AppendRune(buf, rune(v)), 1 + code, true
+}
