@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/architectos/aos/engine"
 )
 
 // TestReadBlobsThroughGit reads every blob of a tree one at a time and all
@@ -26,23 +28,8 @@ func TestReadBlobsThroughGit(t *testing.T) {
 		data := strings.Repeat(fmt.Sprintf("line %d\n", i), i*i*40)
 		os.WriteFile(filepath.Join(src, "d", fmt.Sprint(i%5), fmt.Sprintf("f%d", i)), []byte(data), 0o644)
 	}
-	gitT(t, src, "", "add", ".")
-	gitT(t, src, "", "commit", "-q", "-m", "files")
+	repo, tree, files := commitAll(t, src)
 	tip := gitT(t, src, "", "rev-parse", "HEAD")
-
-	repo, err := Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer repo.Close()
-	tree, err := repo.CommitTree(tip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := tree.Files()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var hashes []string
 	for _, e := range files {
 		hashes = append(hashes, e.Hash)
@@ -200,4 +187,28 @@ func TestLargeBlobThroughGit(t *testing.T) {
 	if !repo.cat.running() {
 		t.Error("no cat-file process after reading a large blob")
 	}
+}
+
+// commitAll commits every file of the working tree src, opens the
+// repository and returns it (closed when the test ends), the commit's
+// tree and its files.
+func commitAll(t *testing.T, src string) (*Repo, *Tree, map[string]engine.Entry) {
+	t.Helper()
+	gitT(t, src, "", "add", ".")
+	gitT(t, src, "", "commit", "-q", "-m", "files")
+	tip := gitT(t, src, "", "rev-parse", "HEAD")
+	repo, err := Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { repo.Close() })
+	tree, err := repo.CommitTree(tip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := tree.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return repo, tree, files
 }

@@ -31,24 +31,9 @@ func TestDamagedBlobsThroughGit(t *testing.T) {
 			for i := 0; i < n; i++ {
 				os.WriteFile(filepath.Join(src, fmt.Sprintf("f%02d", i)), []byte(strings.Repeat(fmt.Sprintf("file %d\n", i), 50)), 0o644)
 			}
-			gitT(t, src, "", "add", ".")
-			gitT(t, src, "", "commit", "-q", "-m", "files")
+			repo, tree, files := commitAll(t, src)
 			tip := gitT(t, src, "", "rev-parse", "HEAD")
 			victim := gitT(t, src, "", "rev-parse", "HEAD:f07")
-
-			repo, err := Open(src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer repo.Close()
-			tree, err := repo.CommitTree(tip)
-			if err != nil {
-				t.Fatal(err)
-			}
-			files, err := tree.Files()
-			if err != nil {
-				t.Fatal(err)
-			}
 			var hashes []string
 			for p, e := range files {
 				if p != "f07" {
@@ -78,7 +63,7 @@ func TestDamagedBlobsThroughGit(t *testing.T) {
 					t.Errorf("%s: Missing is %v for a %s blob: %v", what, de.Missing, how, err)
 				}
 			}
-			_, err = repo.ReadBlob(victim)
+			_, err := repo.ReadBlob(victim)
 			check("ReadBlob", err)
 			served := 0
 			err = tree.ReadBlobs(hashes, func(h string, data []byte) error {
