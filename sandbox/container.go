@@ -221,6 +221,7 @@ func removeContainer(b resolved, name string) error {
 	if err != nil && !strings.Contains(strings.ToLower(string(out)), "no such container") {
 		return fmt.Errorf("remove container %s: %w: %s", name, err, strings.TrimSpace(string(out)))
 	}
+	killMonitors(name)
 	return nil
 }
 

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/architectos/aos/internal/owner"
 )
@@ -292,15 +291,7 @@ func killNaming(dirs []string) {
 			}
 		}
 	}
-	deadline := time.Now().Add(groupGoneTimeout)
-	for _, pid := range killed {
-		for pause := 100 * time.Microsecond; time.Now().Before(deadline); pause = min(2*pause, 10*time.Millisecond) {
-			if _, alive := owner.StartTime(pid); !alive {
-				break
-			}
-			time.Sleep(pause)
-		}
-	}
+	waitPidsGone(killed)
 }
 
 // engineOf returns the engine a container program is.
