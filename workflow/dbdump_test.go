@@ -42,15 +42,20 @@ func startMariaDB(t *testing.T) *mariadb {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	data := filepath.Join(dir, "data")
-	run := filepath.Join(dir, "run")
-	if err := os.MkdirAll(run, 0o755); err != nil {
-		t.Fatal(err)
+	run, tmp := filepath.Join(dir, "run"), filepath.Join(dir, "tmp")
+	for _, d := range []string{run, tmp} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	user := []string{}
 	if os.Geteuid() == 0 {
 		user = []string{"--user=root"}
 	}
-	install := exec.Command("mariadb-install-db", append([]string{"--no-defaults", "--datadir=" + data, "--auth-root-authentication-method=socket", "--skip-test-db"}, user...)...)
+	install := exec.Command("mariadb-install-db", append([]string{"--no-defaults", "--datadir=" + data, "--auth-root-authentication-method=socket", "--skip-test-db",
+		// Its own temporary files: servers installed at once under one
+		// /tmp lose each other's.
+		"--tmpdir=" + tmp}, user...)...)
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
 	}
@@ -58,7 +63,7 @@ func startMariaDB(t *testing.T) *mariadb {
 	var log bytes.Buffer
 	db.cmd = exec.Command(mariadbd(), append([]string{"--no-defaults", "--datadir=" + data, "--socket=" + db.socket,
 		"--skip-networking", "--pid-file=" + filepath.Join(dir, "mariadb.pid"), "--log-error=" + filepath.Join(dir, "error.log"),
-		"--innodb-buffer-pool-size=16M", "--skip-log-bin"}, user...)...)
+		"--innodb-buffer-pool-size=16M", "--skip-log-bin", "--tmpdir=" + tmp}, user...)...)
 	db.cmd.Stdout, db.cmd.Stderr = &log, &log
 	if err := db.cmd.Start(); err != nil {
 		t.Fatal(err)
