@@ -29,6 +29,7 @@ func TestReadBlobsThroughGit(t *testing.T) {
 		os.WriteFile(filepath.Join(src, "d", fmt.Sprint(i%5), fmt.Sprintf("f%d", i)), []byte(data), 0o644)
 	}
 	repo, tree, files := commitAll(t, src)
+	dropWorktree(t, src)
 	tip := gitT(t, src, "", "rev-parse", "HEAD")
 	var hashes []string
 	for _, e := range files {

@@ -32,6 +32,8 @@ func TestDamagedBlobsThroughGit(t *testing.T) {
 				os.WriteFile(filepath.Join(src, fmt.Sprintf("f%02d", i)), []byte(strings.Repeat(fmt.Sprintf("file %d\n", i), 50)), 0o644)
 			}
 			repo, tree, files := commitAll(t, src)
+			// The working tree would serve the blobs in git's place.
+			dropWorktree(t, src)
 			tip := gitT(t, src, "", "rev-parse", "HEAD")
 			victim := gitT(t, src, "", "rev-parse", "HEAD:f07")
 			var hashes []string

@@ -28,6 +28,11 @@ type Tree struct {
 
 	mu    sync.Mutex
 	sizes map[string]int64
+	// wtPaths are the paths of the blobs not yet looked for in the
+	// working tree, by id; wtKept the blobs found there when the tree was
+	// sized, until they are read ([Tree.worktreeBlobs]).
+	wtPaths map[string]string
+	wtKept  map[string][]byte
 }
 
 // CommitTree returns the root tree of the commit with the given id (a
@@ -79,42 +84,74 @@ func (t *Tree) walk(h plumbing.Hash, prefix string) error {
 // ReadBlob implements [engine.Base].
 func (t *Tree) ReadBlob(hash string) ([]byte, error) { return t.repo.ReadBlob(hash) }
 
-// ReadBlobs implements [engine.BlobsReader]: the blobs are read by one
-// git process, all requests sent at once.
+// ReadBlobs implements [engine.BlobsReader]: the blobs the working tree
+// holds unchanged are read from it ([Tree.worktreeBlobs]), the others by
+// one git process, all requests sent at once.
 //
 // Each blob is checked against its id. git stops serving at an object it
 // cannot read (missing, or not zlib data); the blobs left are then read
 // through go-git, which names what is wrong with them ([DamagedError]).
 func (t *Tree) ReadBlobs(hashes []string, fn func(hash string, data []byte) error) error {
+	wt := t.takeWorktree(hashes)
+	var rest []string // what git reads, hashes[at[i]] for rest[i]
+	var at []int
+	for i, h := range hashes {
+		if _, ok := wt[h]; !ok {
+			rest, at = append(rest, h), append(at, i)
+		}
+	}
+	// next is how far fn was handed hashes, in their order: the working
+	// tree's blobs before each of git's, and after the last.
+	next := 0
+	upTo := func(k int) error {
+		for ; next < k; next++ {
+			if data, ok := wt[hashes[next]]; ok {
+				if err := fn(hashes[next], data); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	give := func(i int, data []byte) error {
+		if err := upTo(at[i]); err != nil {
+			return err
+		}
+		next++
+		return fn(rest[i], data)
+	}
 	done := 0
-	if t.repo.cat != nil {
+	if t.repo.cat != nil && len(rest) > 0 {
 		var fnErr error
-		err := t.repo.cat.readMany(hashes, func(h string, data []byte) error {
+		err := t.repo.cat.readMany(rest, func(h string, data []byte) error {
 			if err := checkBlob(h, data); err != nil {
 				fnErr = err
 				return err
 			}
-			if err := fn(h, data); err != nil {
+			if err := give(done, data); err != nil {
 				fnErr = err
 				return err
 			}
 			done++
 			return nil
 		})
-		if err == nil || fnErr != nil {
+		switch {
+		case err == nil:
+			done = len(rest)
+		case fnErr != nil:
 			return err
 		}
 	}
-	for _, h := range hashes[done:] {
-		data, err := t.repo.ReadBlob(h)
+	for ; done < len(rest); done++ {
+		data, err := t.repo.ReadBlob(rest[done])
 		if err != nil {
 			return err
 		}
-		if err := fn(h, data); err != nil {
+		if err := give(done, data); err != nil {
 			return err
 		}
 	}
-	return nil
+	return upTo(len(hashes))
 }
 
 // BlobSize implements [engine.Base].
@@ -147,15 +184,36 @@ func (t *Tree) BlobSize(hash string) (int64, error) {
 }
 
 // BlobSizes implements [engine.SizesReader]: the sizes of the blobs
-// hashes, asked of one git process all at once, and kept for
-// [Tree.BlobSize]. A blob git does not serve is sized one at a time.
+// hashes: those the working tree holds unchanged from their content (kept
+// for [Tree.ReadBlobs]), the others asked of one git process all at once.
+// The sizes are kept for [Tree.BlobSize]; a blob git does not serve is
+// sized one at a time.
 func (t *Tree) BlobSizes(hashes []string) (map[string]int64, error) {
-	var got map[string]int64
-	if t.repo.cat != nil {
-		got, _ = t.repo.cat.sizeMany(hashes)
-	}
 	out := make(map[string]int64, len(hashes))
-	for _, h := range hashes {
+	wt := t.worktreeBlobs(hashes)
+	rest := hashes
+	if len(wt) > 0 {
+		rest = make([]string, 0, len(hashes)-len(wt))
+		t.mu.Lock()
+		if t.wtKept == nil {
+			t.wtKept = make(map[string][]byte, len(wt))
+		}
+		for _, h := range hashes {
+			if data, ok := wt[h]; ok {
+				out[h] = int64(len(data))
+				t.sizes[h] = int64(len(data))
+				t.wtKept[h] = data
+			} else {
+				rest = append(rest, h)
+			}
+		}
+		t.mu.Unlock()
+	}
+	var got map[string]int64
+	if t.repo.cat != nil && len(rest) > 0 {
+		got, _ = t.repo.cat.sizeMany(rest)
+	}
+	for _, h := range rest {
 		if n, ok := got[h]; ok {
 			out[h] = n
 			continue

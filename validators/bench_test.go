@@ -313,12 +313,15 @@ func BenchmarkWordPress(b *testing.B) {
 }
 
 // BenchmarkCommit runs the four built-ins over a commit of the WordPress
-// tree read through git, as "git aos validate --rev" reads it: streamed,
-// the files read by one git process while the validators judge those
-// already read, against reading them all first and judging after.
+// tree read through git, as "git aos validate --rev" reads it without a
+// working tree: streamed, the files read by one git process while the
+// validators judge those already read, against reading them all first
+// and judging after; and over the same commit with its working tree,
+// whose files are read and hashed in place of the blobs.
 func BenchmarkCommit(b *testing.B) {
 	files := wordpress(b)
-	tree := gitTree(b, files)
+	tree := gitTree(b, files, false)
+	wtRepo, wt := gitRepo(b, files, true)
 	changes, err := DiffTrees(nil, tree)
 	if err != nil {
 		b.Fatal(err)
@@ -363,6 +366,21 @@ func BenchmarkCommit(b *testing.B) {
 				b.Fatal(err)
 			}
 			validate(b, mem, memChanges)
+		}
+	})
+	b.Run("worktree", func(b *testing.B) {
+		b.SetBytes(size(files))
+		for b.Loop() {
+			// A new tree: each reads the working tree once.
+			t, err := wtRepo.CommitTree(wt.Commit)
+			if err != nil {
+				b.Fatal(err)
+			}
+			st, err := engine.NewState(t)
+			if err != nil {
+				b.Fatal(err)
+			}
+			validate(b, st, changes)
 		}
 	})
 }

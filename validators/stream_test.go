@@ -31,8 +31,17 @@ func streamFiles() map[string][]byte {
 }
 
 // gitTree commits files to a new repository and returns its HEAD tree,
-// read through git as validate --rev reads it.
-func gitTree(t testing.TB, files map[string][]byte) *gitops.Tree {
+// read as validate --rev reads it: from the working tree when keep is
+// set (it holds every file unchanged), through git when it is not (its
+// files are removed).
+func gitTree(t testing.TB, files map[string][]byte, keep bool) *gitops.Tree {
+	t.Helper()
+	_, tree := gitRepo(t, files, keep)
+	return tree
+}
+
+// gitRepo is [gitTree] with the repository.
+func gitRepo(t testing.TB, files map[string][]byte, keep bool) (*gitops.Repo, *gitops.Tree) {
 	t.Helper()
 	dir := t.TempDir()
 	for p, data := range files {
@@ -55,6 +64,14 @@ func gitTree(t testing.TB, files map[string][]byte) *gitops.Tree {
 			t.Fatalf("git %v: %v\n%s", args, err, out)
 		}
 	}
+	if !keep {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if e.Name() != ".git" {
+				os.RemoveAll(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
 	repo, err := gitops.Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +81,7 @@ func gitTree(t testing.TB, files map[string][]byte) *gitops.Tree {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tree
+	return repo, tree
 }
 
 // TestStreamedReads checks that validators judging a commit, whose files
@@ -80,10 +97,12 @@ func TestStreamedReads(t *testing.T) {
 			t.Fatalf("a built-in found nothing over the files in memory: %s", line)
 		}
 	}
-	tree := gitTree(t, files)
-	for i := range 3 {
-		if got := judge(t, tree); !cmp.Equal(got, want) {
-			t.Fatalf("run %d: findings over the git tree differ from those in memory (-want +got):\n%s", i, cmp.Diff(want, got))
+	for _, keep := range []bool{false, true} {
+		tree := gitTree(t, files, keep)
+		for i := range 3 {
+			if got := judge(t, tree); !cmp.Equal(got, want) {
+				t.Fatalf("run %d (working tree kept: %v): findings over the git tree differ from those in memory (-want +got):\n%s", i, keep, cmp.Diff(want, got))
+			}
 		}
 	}
 }
