@@ -161,6 +161,9 @@ func hostRequest(ctx context.Context, mem []byte, a []uint32) uint32 {
 		}
 	}
 	slices.Sort(paths)
+	if a, _ := ctx.Value(aheadKey{}).(*ahead); a != nil {
+		a.start(ctx, c, builtin+"\x00"+string(config), wasm.Source(ctx), paths)
+	}
 	b := append([]byte(nil), config...)
 	for _, p := range paths {
 		b = append(append(b, 0), p...)
@@ -192,10 +195,25 @@ func hostCheck(ctx context.Context, mem []byte, a []uint32) uint32 {
 	if sums := c.Checksums(); sums != nil {
 		return reply(out, findingLines(coreCheck(wasm.Source(ctx), name, sums)), false)
 	}
+	key := builtin + "\x00" + string(config)
+	if a, _ := ctx.Value(aheadKey{}).(*ahead); a != nil {
+		if b, isErr, ok := a.reply(ctx, key, name); ok {
+			return reply(out, b, isErr)
+		}
+	}
+	b, isErr := checkFile(c, wasm.Source(ctx), name)
+	return reply(out, b, isErr)
+}
+
+// checkFile returns the reply of aos_builtin.check for the file name of
+// src checked by c: its findings as ABI lines, nothing for what is not a
+// regular file there, or an error message (isErr).
+func checkFile(c *rules.Checker, src fs.FS, name string) (b []byte, isErr bool) {
 	var data []byte
-	switch src := wasm.Source(ctx).(type) {
+	var err error
+	switch src := src.(type) {
 	case nil:
-		return 0
+		return nil, false
 	case *sharedFS:
 		data, err = src.bytes(name)
 	default:
@@ -207,11 +225,11 @@ func hostCheck(ctx context.Context, mem []byte, a []uint32) uint32 {
 	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, errNotFile):
-		return 0
+		return nil, false
 	case err != nil:
-		return reply(out, []byte("read /src/"+name+": "+err.Error()), true)
+		return []byte("read /src/" + name + ": " + err.Error()), true
 	}
-	return reply(out, findingLines(c.Check(name, data)), false)
+	return findingLines(c.Check(name, data)), false
 }
 
 // findingLines returns findings as ABI lines.

@@ -332,6 +332,9 @@ func (s *Set) run(ctx context.Context, v *validator, src *sharedFS, changes []en
 	}
 	runner := s.modules
 	if v.spec.Builtin != "" {
+		a := &ahead{}
+		ctx = withAhead(ctx, a)
+		defer a.wait()
 		job.Args = []string{v.spec.Builtin}
 		job.Host = HostModuleName
 		runner = s.builtin

@@ -205,7 +205,8 @@ func (r *Runner) runInProcess(ctx context.Context, job *Job) ([]aos.Finding, err
 	}
 	stopCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	runCtx, cancel := context.WithCancel(stopCtx)
+	acct := newCPUAccount()
+	runCtx, cancel := context.WithCancel(context.WithValue(stopCtx, accountKey{}, acct))
 	defer cancel()
 	sink := &outputSink{max: job.Limits.MaxOutputKB << 10, stop: stop}
 	stderr := &tail{max: 4096}
@@ -219,7 +220,7 @@ func (r *Runner) runInProcess(ctx context.Context, job *Job) ([]aos.Finding, err
 		clocks <- threadClock()
 		outs <- e.execute(runCtx, c, job, job.Src, sink, stderr)
 	}()
-	w := startWatch(job.Limits.Timeout, <-clocks, cancel)
+	w := startWatch(job.Limits.Timeout, <-clocks, acct, cancel)
 	out := <-outs
 	w.close()
 	switch {
@@ -295,7 +296,7 @@ func (r *Runner) runChild(ctx context.Context, job *Job) ([]aos.Finding, error) 
 	// Before the module starts, only compiling runs: bound it on its own.
 	// Compiling counts CPU time too, so a loaded machine does not fail it.
 	var compileExpired atomic.Bool
-	compileWatch := startWatch(compileTimeout, processClock(cmd.Process.Pid), func() { compileExpired.Store(true); kill() })
+	compileWatch := startWatch(compileTimeout, processClock(cmd.Process.Pid), nil, func() { compileExpired.Store(true); kill() })
 	defer compileWatch.close()
 	runCtx := ctx
 
@@ -346,7 +347,7 @@ loop:
 			runCtx, cancel = context.WithCancel(ctx)
 			defer cancel()
 			watch(runCtx)
-			w = startWatch(job.Limits.Timeout, processClock(cmd.Process.Pid), cancel)
+			w = startWatch(job.Limits.Timeout, processClock(cmd.Process.Pid), nil, cancel)
 		case frameStdout:
 			sink.Write(payload)
 			if sink.over || sink.parser.err != nil {
