@@ -2,6 +2,7 @@ package hooks_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,12 +25,16 @@ import (
 //
 // each into a repository of one commit ("fresh") and of 100,001 commits
 // ("history"), with the WASM compilation cache warm or cold (emptied
-// before each push).
+// before each push). The plan is YAML, written as the encoder writes
+// it; "fresh-json" is the same plan in JSON.
 //
 //	go test -run XXX -bench PreReceive -benchtime 3x ./hooks
 //
 // The push cases report the CPU time of the whole push (cpu-ms/op): the
-// gate's own cost is push/fresh/warm over push-nohook/fresh.
+// gate's own cost is push/fresh/warm over push-nohook/fresh, for either
+// format of plan:
+//
+//	go test -run XXX -bench 'PreReceive/push(-nohook)?/fresh(-json)?(/warm)?$' -benchtime 3x ./hooks
 
 const benchManifest = `project:
   name: bench
@@ -58,19 +63,42 @@ type benchRepo struct {
 }
 
 var (
-	benchOnce  = map[string]*sync.Once{"fresh": {}, "history": {}}
+	benchOnce  = map[string]*sync.Once{"fresh": {}, "fresh-json": {}, "history": {}}
 	benchRepos = map[string]*benchRepo{}
 )
 
-func benchPlan() string {
-	var b strings.Builder
-	b.WriteString("version: 1\nid: bench\ngoal: Write 1000 files\ndirectives:\n")
+// benchPlan is the plan of the benchmarks, in YAML or JSON: 1,000
+// FILE_WRITE directives of about 10 KB each.
+func benchPlan(format string) string {
+	type directive struct {
+		Type    string `json:"type"`
+		Path    string `json:"path"`
+		Content string `json:"content"`
+	}
+	plan := struct {
+		Version    int         `json:"version"`
+		ID         string      `json:"id"`
+		Goal       string      `json:"goal"`
+		Directives []directive `json:"directives"`
+	}{Version: 1, ID: "bench", Goal: "Write 1000 files"}
 	for i := 0; i < 1000; i++ {
 		var c strings.Builder
 		for l := 0; c.Len() < 10*1024; l++ {
 			fmt.Fprintf(&c, "file %d line %d: the quick brown fox jumps over the lazy dog %d\n", i, l, i*l)
 		}
-		fmt.Fprintf(&b, "  - type: FILE_WRITE\n    path: src/gen/%02d/f%04d.txt\n    content: %q\n", i%50, i, c.String())
+		plan.Directives = append(plan.Directives, directive{"FILE_WRITE", fmt.Sprintf("src/gen/%02d/f%04d.txt", i%50, i), c.String()})
+	}
+	if format == "json" {
+		data, err := json.MarshalIndent(plan, "", "  ")
+		if err != nil {
+			panic(err)
+		}
+		return string(data) + "\n"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "version: %d\nid: %s\ngoal: %s\ndirectives:\n", plan.Version, plan.ID, plan.Goal)
+	for _, d := range plan.Directives {
+		fmt.Fprintf(&b, "  - type: %s\n    path: %s\n    content: %q\n", d.Type, d.Path, d.Content)
 	}
 	return b.String()
 }
@@ -129,8 +157,12 @@ func setupBench(b *testing.B, kind string) *benchRepo {
 		must(b, tmp, binary(b), "hook", "install", "--repo", r.bare)
 		r.client = filepath.Join(tmp, "client")
 		must(b, tmp, "git", "clone", "-q", r.bare, r.client)
-		writeFile(b, filepath.Join(tmp, "plan.yaml"), benchPlan())
-		must(b, r.client, binary(b), "run", filepath.Join(tmp, "plan.yaml"))
+		planFile := filepath.Join(tmp, "plan.yaml")
+		if kind == "fresh-json" {
+			planFile = filepath.Join(tmp, "plan.json")
+		}
+		writeFile(b, planFile, benchPlan(strings.TrimPrefix(filepath.Ext(planFile), ".")))
+		must(b, r.client, binary(b), "run", planFile)
 		r.tip = must(b, r.client, "git", "rev-parse", "aos/bench")
 		// The run compiled the validators into the client's cache; the
 		// server's warm cache is a copy (entries are keyed by module
@@ -151,6 +183,11 @@ func BenchmarkPreReceive(b *testing.B) {
 			if cache == "warm" {
 				// git's own share of the push: the same push with no hook.
 				b.Run("push-nohook/"+kind, func(b *testing.B) { benchPush(b, kind, cache, false) })
+			}
+			if cache == "warm" && kind == "fresh" {
+				// The gate's cost with the plan in the other format.
+				b.Run("push/fresh-json/warm", func(b *testing.B) { benchPush(b, "fresh-json", cache, true) })
+				b.Run("push-nohook/fresh-json", func(b *testing.B) { benchPush(b, "fresh-json", cache, false) })
 			}
 			b.Run("hook/"+kind+"/"+cache, func(b *testing.B) {
 				r := setupBench(b, kind)
