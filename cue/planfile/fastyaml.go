@@ -2,6 +2,7 @@ package planfile
 
 import (
 	"context"
+	"encoding/binary"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -32,6 +33,10 @@ func fastYAML(ctx context.Context, data []byte) (doc *yaml.Node, ok bool) {
 	return &yaml.Node{Kind: yaml.DocumentNode, Line: 1, Column: 1, Content: []*yaml.Node{root}}, true
 }
 
+// maxKeyLen bounds the keys fastYAML reads: yaml.v3 takes a ':' more
+// than 1,024 characters after the start of a key for no key at all.
+const maxKeyLen = 1000
+
 // fastMaxDepth bounds the nesting fastYAML reads: plans nest four deep.
 const fastMaxDepth = 8
 
@@ -42,6 +47,9 @@ type fastReader struct {
 	// and indent its count of leading spaces; off is len(data) at the end.
 	off, lineNo, indent int
 	lines               int
+	// buf holds the value of a quoted string with escapes while it is
+	// read.
+	buf []byte
 }
 
 // line moves to the next line, at f.off, and measures its indentation.
@@ -96,7 +104,7 @@ func (f *fastReader) mapping(indent, depth int) (*yaml.Node, bool) {
 		for i < len(f.data) && isKeyByte(f.data[i], i == start) {
 			i++
 		}
-		if i == start || i >= len(f.data) || f.data[i] != ':' {
+		if i == start || i >= len(f.data) || f.data[i] != ':' || i-start > maxKeyLen {
 			return nil, false
 		}
 		key := string(f.data[start:i])
@@ -204,7 +212,7 @@ func (f *fastReader) scalar(at, col int) (n *yaml.Node, end int, ok bool) {
 	d := f.data
 	switch c := d[at]; {
 	case c == '"':
-		v, end, ok := quoted(d, at+1)
+		v, end, ok := f.quoted(at + 1)
 		if !ok {
 			return nil, 0, false
 		}
@@ -250,12 +258,17 @@ func (f *fastReader) scalar(at, col int) (n *yaml.Node, end int, ok bool) {
 // quoted reads a double-quoted string from offset at, after its opening
 // quote, to its closing quote, which must end the line: printable
 // characters and the escapes of YAML, nothing that folds lines.
-func quoted(d []byte, at int) (v string, end int, ok bool) {
-	buf := make([]byte, 0, 64)
-	i := at
+func (f *fastReader) quoted(at int) (v string, end int, ok bool) {
+	d := f.data
+	i := quotedRun(d, at)
+	if d[i] == '"' && d[i+1] == '\n' {
+		return string(d[at:i]), i + 1, true
+	}
+	buf := append(f.buf[:0], d[at:i]...)
+	defer func() { f.buf = buf }()
 	for {
-		c := d[i]
-		switch {
+		// d ends with a line break, which ends every run.
+		switch c := d[i]; {
 		case c == '"':
 			if d[i+1] != '\n' {
 				return "", 0, false
@@ -269,11 +282,7 @@ func quoted(d []byte, at int) (v string, end int, ok bool) {
 			buf = e
 			i += 1 + n
 		case c >= 0x20 && c < 0x7f:
-			// The run up to the next quote, backslash or other byte.
-			j := i + 1
-			for j < len(d) && d[j] >= 0x20 && d[j] < 0x7f && d[j] != '"' && d[j] != '\\' {
-				j++
-			}
+			j := quotedRun(d, i)
 			buf = append(buf, d[i:j]...)
 			i = j
 		case c >= 0x80:
@@ -288,6 +297,27 @@ func quoted(d []byte, at int) (v string, end int, ok bool) {
 			return "", 0, false
 		}
 	}
+}
+
+// quotedRun returns the offset of the first byte from i on that is not a
+// printable ASCII character other than the quote and the backslash (or
+// len(d)): eight bytes at a time while there is none among them.
+func quotedRun(d []byte, i int) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for i+8 <= len(d) {
+		w := binary.LittleEndian.Uint64(d[i:])
+		q, b, del := w^(lo*'"'), w^(lo*'\\'), w^(lo*0x7f)
+		// Each term is non-zero when a byte of w is '"', '\\', DEL,
+		// below 0x20 or above 0x7f, and only then.
+		if ((q-lo)&^q|(b-lo)&^b|(del-lo)&^del|(w-lo*0x20)&^w|w)&hi != 0 {
+			break
+		}
+		i += 8
+	}
+	for i < len(d) && d[i] >= 0x20 && d[i] < 0x7f && d[i] != '"' && d[i] != '\\' {
+		i++
+	}
+	return i
 }
 
 // fastPrintable is the non-ASCII characters yaml.v3 reads as themselves

@@ -3,10 +3,12 @@ package planfile
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 
 	"github.com/architectos/aos"
@@ -21,17 +23,26 @@ type jsonParser struct {
 	ctx  context.Context
 	name string
 	data []byte
-	dec  *json.Decoder
+	dec  tokenReader
 	// tokens counts the tokens read, for checking ctx now and then.
 	tokens int
 	// cur is the position of offset cur.off.
 	cur struct{ off, line, col int }
 }
 
-func decodeJSON(ctx context.Context, name string, data []byte, pd *planDecoder) error {
-	jp := &jsonParser{ctx: ctx, name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+// decodeJSON decodes a JSON plan, with the fast reader (jsonLexer) when
+// fast is set: it then returns errNotFast for a document that reader does
+// not read, which the caller reads again with fast unset.
+func decodeJSON(ctx context.Context, name string, data []byte, pd *planDecoder, fast bool) error {
+	jp := &jsonParser{ctx: ctx, name: name, data: data}
 	jp.cur.line, jp.cur.col = 1, 1
-	jp.dec.UseNumber()
+	if fast {
+		jp.dec = newJSONLexer(data)
+	} else {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		jp.dec = dec
+	}
 	t, pos, err := jp.token()
 	if err != nil {
 		return err
@@ -47,6 +58,9 @@ func decodeJSON(ctx context.Context, name string, data []byte, pd *planDecoder) 
 	}
 	start := jp.next()
 	if _, err := jp.dec.Token(); err != io.EOF {
+		if err == errNotFast {
+			return err
+		}
 		return &syntaxError{jp.pos(start), "a plan is one JSON document; found more after it"}
 	}
 	return nil
@@ -56,9 +70,10 @@ func decodeJSON(ctx context.Context, name string, data []byte, pd *planDecoder) 
 // parameters), as a directive of a plan is decoded: at the depth of a
 // plan's directives, its fields and args kept.
 func parseJSON(name string, data []byte) (*node, error) {
-	jp := &jsonParser{ctx: context.Background(), name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	jp := &jsonParser{ctx: context.Background(), name: name, data: data, dec: dec}
 	jp.cur.line, jp.cur.col = 1, 1
-	jp.dec.UseNumber()
 	t, pos, err := jp.token()
 	if err != nil {
 		return nil, err
@@ -149,16 +164,37 @@ func (jp *jsonParser) pos(off int) aos.Position {
 	if off < c.off {
 		c.off, c.line, c.col = 0, 1, 1
 	}
-	for _, b := range jp.data[c.off:off] {
-		switch {
-		case b == '\n':
-			c.line, c.col = c.line+1, 1
-		case b&0xc0 != 0x80: // not a UTF-8 continuation byte
-			c.col++
-		}
+	seg := jp.data[c.off:off]
+	if n := bytes.Count(seg, newline); n > 0 {
+		c.line, c.col = c.line+n, 1
+		seg = seg[bytes.LastIndexByte(seg, '\n')+1:]
 	}
+	c.col += runeStarts(seg)
 	c.off = off
 	return aos.Position{File: jp.name, Line: c.line, Col: c.col}
+}
+
+var newline = []byte{'\n'}
+
+// runeStarts counts the bytes of b that are not UTF-8 continuation bytes
+// (10xxxxxx), eight at a time: the characters of b, when b is valid
+// UTF-8, and what the column of a position counts in any case.
+func runeStarts(b []byte) int {
+	const hi = 0x8080808080808080
+	n := len(b)
+	for len(b) >= 8 {
+		w := binary.LittleEndian.Uint64(b)
+		// A continuation byte has bit 7 set and bit 6 clear; w<<1 moves
+		// each byte's bit 6 to its bit 7.
+		n -= bits.OnesCount64(w &^ (w << 1) & hi)
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c&0xc0 == 0x80 {
+			n--
+		}
+	}
+	return n
 }
 
 func (jp *jsonParser) token() (json.Token, aos.Position, error) {
@@ -169,6 +205,9 @@ func (jp *jsonParser) token() (json.Token, aos.Position, error) {
 	}
 	start := jp.next()
 	t, err := jp.dec.Token()
+	if err == errNotFast {
+		return nil, aos.Position{}, err
+	}
 	if err != nil {
 		pos := jp.pos(start)
 		var se *json.SyntaxError

@@ -146,6 +146,12 @@ func (p *parser) errAt(pos aos.Position, directive int, rule aos.Rule, format st
 // [*Error]; limits that are not positive are [ErrLimits]. When ctx ends
 // before the document is read, Parse returns an error wrapping ctx's.
 func Parse(ctx context.Context, name string, data []byte, lim Limits) (*aos.Plan, error) {
+	return parse(ctx, name, data, lim, true)
+}
+
+// parse is Parse, with the fast JSON reader (jsonLexer) tried first when
+// fast is set; tests compare it with fast unset.
+func parse(ctx context.Context, name string, data []byte, lim Limits, fast bool) (*aos.Plan, error) {
 	if lim.MaxBytes <= 0 || lim.MaxDirectives <= 0 {
 		return nil, fmt.Errorf("%w: %d bytes, %d directives", ErrLimits, lim.MaxBytes, lim.MaxDirectives)
 	}
@@ -164,7 +170,13 @@ func Parse(ctx context.Context, name string, data []byte, lim Limits) (*aos.Plan
 	var err error
 	if strings.HasSuffix(strings.ToLower(name), ".json") {
 		plan.Format = "json"
-		err = decodeJSON(ctx, name, data, pd)
+		if err = decodeJSON(ctx, name, data, pd, fast); err == errNotFast {
+			// Read again, from the start, by encoding/json.
+			p = &parser{file: name}
+			plan = &aos.Plan{File: name, Format: "json"}
+			pd = newPlanDecoder(p, plan, lim)
+			err = decodeJSON(ctx, name, data, pd, false)
+		}
 	} else {
 		err = decodeYAML(ctx, name, data, pd)
 	}
