@@ -66,6 +66,19 @@ func (c *checker) content(u receive.Update, info *gitops.CommitInfo, lm *workflo
 	if err != nil {
 		return err
 	}
+	// The sizes of the files whose size is judged, asked of git at once.
+	var sizes map[string]int64
+	if pol.LimitsSize() {
+		var blobs []string
+		for _, ch := range changes {
+			if ch.NewMode != 0 && ch.NewMode != aos.ModeSymlink && ch.NewMode != aos.ModeGitlink && !exempt[ch.Path] && policy.CheckPath(ch.Path) == nil {
+				blobs = append(blobs, ch.NewHash)
+			}
+		}
+		if sizes, err = tree.BlobSizes(blobs); err != nil {
+			return err
+		}
+	}
 	for _, ch := range changes {
 		p := ch.Path
 		if exempt[p] {
@@ -104,11 +117,7 @@ func (c *checker) content(u receive.Update, info *gitops.CommitInfo, lm *workflo
 			deny(pol.ModeChange(ch.OldMode, ch.NewMode))
 		}
 		if pol.LimitsSize() {
-			n, err := tree.BlobSize(ch.NewHash)
-			if err != nil {
-				return err
-			}
-			deny(pol.Size(n))
+			deny(pol.Size(sizes[ch.NewHash]))
 		}
 	}
 	// A path the commit adds that is an entry next to it where case is

@@ -334,11 +334,14 @@ func (c *checker) commit(ctx context.Context, u receive.Update, kind refKind, lm
 		c.reject(u, id, "", aos.RuleCommitMessage, "%s", cerr.Error())
 		return nil
 	case claim == trailer.ResultClaim:
-		t, err := c.trustJobs(kind, lm, id)
-		if err != nil {
-			return err
-		}
-		v, err := workflow.VerifyCommit(ctx, c.repo, id, workflow.VerifyOptions{Manifest: lm, Plain: c.plain[lm], Runtime: c.jobsRuntime(), RerunJobs: t.rerun})
+		// What vouches for the job records is decided on the records
+		// verify reads, before it replays them or runs them again.
+		var t jobTrust
+		v, err := workflow.VerifyCommit(ctx, c.repo, id, workflow.VerifyOptions{Manifest: lm, Plain: c.plain[lm], Runtime: c.jobsRuntime(),
+			RerunJobsIf: func(jobs []aos.JobRecord) bool {
+				t = c.trustOf(kind, lm, id, jobs)
+				return t.rerun
+			}})
 		if err != nil {
 			return err
 		}

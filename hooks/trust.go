@@ -95,15 +95,24 @@ func (c *checker) trustJobs(kind refKind, lm *workflow.LoadedManifest, id string
 	if err != nil {
 		return jobTrust{}, err
 	}
+	return c.trustOf(kind, lm, id, jobs), nil
+}
+
+// trustOf is trustJobs for the job records jobs of result commit id, as
+// its run record holds them.
+func (c *checker) trustOf(kind refKind, lm *workflow.LoadedManifest, id string, jobs []aos.JobRecord) jobTrust {
+	if (kind != protectedRef && kind != agentRef) || c.replayJobs {
+		return jobTrust{}
+	}
 	if len(jobs) == 0 {
 		// Verification rejects a record it cannot read; a record without
 		// jobs needs no runner.
-		return jobTrust{}, nil
+		return jobTrust{}
 	}
 	t := jobTrust{needed: true}
 	if c.ranJobs[id] {
 		t.vouch = &workflow.Vouch{By: workflow.VouchServerRerun}
-		return t, nil
+		return t
 	}
 	sig, ok := c.sigs[id]
 	if !ok {
@@ -111,7 +120,7 @@ func (c *checker) trustJobs(kind refKind, lm *workflow.LoadedManifest, id string
 	}
 	if sig.Good() {
 		t.vouch = &workflow.Vouch{By: workflow.VouchSignature, Signer: sig.Principal, Key: sig.Key}
-		return t, nil
+		return t
 	}
 	why := workflow.SignatureProblem(sig, c.signers)
 	if c.signers.Allowed == "" && sig.Format == "" {
@@ -124,7 +133,7 @@ func (c *checker) trustJobs(kind refKind, lm *workflow.LoadedManifest, id string
 			t.why = append(t.why, "the pusher has no login, so it is no runner")
 		case policy.MatchName(lm.Protect.Runners, user):
 			t.vouch = &workflow.Vouch{By: workflow.VouchRunnerLogin, Login: user}
-			return t, nil
+			return t
 		case len(lm.Protect.Runners) == 0:
 			t.why = append(t.why, fmt.Sprintf("the pusher %s is no runner (protect.runners lists none)", printable(user)))
 		default:
@@ -133,10 +142,10 @@ func (c *checker) trustJobs(kind refKind, lm *workflow.LoadedManifest, id string
 	}
 	if c.rerun {
 		t.rerun = true
-		return t, nil
+		return t
 	}
 	t.why = append(t.why, "the hook does not run jobs again (--rerun-jobs)")
-	return t, nil
+	return t
 }
 
 // rejectUnvouched refuses a result commit whose job records nothing

@@ -110,3 +110,36 @@ func TestFoldedRulesMostRestrictive(t *testing.T) {
 		t.Fatalf("only %d variants checked", checked)
 	}
 }
+
+// TestFoldedIsItsFold: the check that spares most paths the rune by rune
+// fold says a path is folded only where the fold leaves it as it is,
+// over every string of up to four characters of an alphabet of the
+// characters folding treats apart.
+func TestFoldedIsItsFold(t *testing.T) {
+	t.Parallel()
+	alphabet := []string{"a", "Z", "/", ".", " ", ":", "\\", "~", "é", "\u200c", "K"}
+	var walk func(s string, n int)
+	spared := 0
+	walk = func(s string, n int) {
+		if folded(s) {
+			spared++
+			var segs []string
+			for _, seg := range strings.Split(s, "/") {
+				segs = append(segs, foldSlow(seg))
+			}
+			if got := strings.Join(segs, "/"); got != s || foldSlow(s) != s {
+				t.Fatalf("folded(%q), and its fold is %q (as one segment %q)", s, got, foldSlow(s))
+			}
+		}
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			walk(s+c, n-1)
+		}
+	}
+	walk("", 4)
+	if spared < 100 {
+		t.Errorf("folded spares %d strings", spared)
+	}
+}

@@ -94,6 +94,14 @@ func hfsIgnorable(r rune) bool {
 // (":...") or what follows a backslash (a separator on Windows), and
 // without the trailing dots and spaces Windows drops.
 func foldSegment(seg string) string {
+	if folded(seg) {
+		return seg
+	}
+	return foldSlow(seg)
+}
+
+// foldSlow is foldSegment, rune by rune.
+func foldSlow(seg string) string {
 	var b strings.Builder
 	for _, r := range seg {
 		if hfsIgnorable(r) {
@@ -106,6 +114,23 @@ func foldSegment(seg string) string {
 		s = s[:i]
 	}
 	return strings.TrimRight(s, ". ")
+}
+
+// folded reports, without allocating, that p is ASCII and already folded
+// as foldSegment folds each of its segments: no upper-case letter, no ':'
+// or '\\', and no segment that ends in a dot or a space. Most paths are.
+func folded(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c >= utf8.RuneSelf, c >= 'A' && c <= 'Z', c == ':', c == '\\':
+			return false
+		case c == '.' || c == ' ':
+			if i+1 == len(p) || p[i+1] == '/' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // foldRune folds r as case-insensitive file systems compare names: to one
@@ -133,6 +158,9 @@ func foldRune(r rune) rune {
 // trailing dots and spaces. Two paths with the same fold name the same
 // file on some checkout (docs/spec.md 4.2).
 func FoldPath(p string) string {
+	if folded(p) {
+		return p // every segment is its own fold
+	}
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
 		segs[i] = foldSegment(s)

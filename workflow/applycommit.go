@@ -54,7 +54,7 @@ func ApplyCommit(ctx context.Context, opts ApplyCommitOptions) (res *RunResult, 
 	if v := checkLimits(pc.plan, len(pc.data), lm.Manifest); len(v) > 0 {
 		return rejected(v...), nil
 	}
-	in := &stageInput{repo: repo, plan: pc.plan, planData: pc.data, planPath: pc.path, base: pc.base,
+	in := &stageInput{repo: repo, plan: pc.plan, planData: pc.data, planDigest: pc.digest, planPath: pc.path, base: pc.base,
 		planTree: pc.info.Tree, planCommit: opts.PlanCommit, lm: lm, rt: opts.Runtime}
 	st, err := stage(ctx, in)
 	if err != nil {

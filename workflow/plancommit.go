@@ -19,8 +19,11 @@ type planCommit struct {
 	info *gitops.CommitInfo
 	plan *aos.Plan
 	data []byte
-	path string
-	base *gitops.Tree
+	// digest is the plan file's digest, which the message's trailer
+	// states.
+	digest string
+	path   string
+	base   *gitops.Tree
 }
 
 // readPlanCommit checks that id is a plan commit (docs/spec.md 6.2) and
@@ -119,5 +122,5 @@ func readPlanCommit(ctx context.Context, repo *gitops.Repo, id string, limits fu
 	if h := extraHeaders(info); len(h) > 0 {
 		return bad("it has a %s header, which git-aos does not write", h[0])
 	}
-	return &planCommit{info: info, plan: plan, data: data, path: d.Path, base: base}, nil, nil
+	return &planCommit{info: info, plan: plan, data: data, digest: digest, path: d.Path, base: base}, nil, nil
 }

@@ -25,16 +25,17 @@ func replyDigest(t aos.DirectiveType, reply any) string {
 	return engine.Digest(b)
 }
 
-// recordChanges describes changes for the record.
-func recordChanges(changes []engine.Change) []record.Change {
+// recordChanges describes changes for the record; ids are the blob ids of
+// their new content.
+func recordChanges(changes []engine.Change, ids []string) []record.Change {
 	out := make([]record.Change, 0, len(changes))
-	for _, c := range changes {
+	for i, c := range changes {
 		rc := record.Change{Path: c.Path, Status: c.Status, Mode: fmt.Sprintf("%06o", c.Mode)}
 		switch {
 		case c.Status == aos.StatusDeleted:
 			rc.Blob = c.Hash
 		case c.Data != nil:
-			rc.Blob = engine.BlobID(c.Data)
+			rc.Blob = ids[i]
 			rc.Size = int64(len(c.Data))
 		default:
 			rc.Blob = c.Hash
@@ -154,9 +155,9 @@ func RecordedJobs(repo *gitops.Repo, id string) ([]aos.JobRecord, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	rec, err := record.Decode(data)
+	jobs, err := record.DecodeJobs(data)
 	if err != nil {
 		return nil, nil
 	}
-	return rec.Jobs, nil
+	return jobs, nil
 }

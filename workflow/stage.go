@@ -17,6 +17,7 @@ type stageInput struct {
 	repo       *gitops.Repo
 	plan       *aos.Plan
 	planData   []byte
+	planDigest string // of planData, or "" to compute
 	planPath   string
 	base       *gitops.Tree
 	planTree   string // the plan commit's tree
@@ -36,6 +37,9 @@ type staged struct {
 	report  *aos.Report
 	record  *record.Record
 	changes []gitops.TreeChange // the tree changes of the result commit
+	// hashed are changes with each new blob named by its id (Data nil):
+	// what builds the result tree's id without hashing the content again.
+	hashed  []gitops.TreeChange
 	runPath string
 }
 
@@ -71,7 +75,15 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 	if err != nil {
 		return nil, err
 	}
-	st.record = buildRecord(in, res, changes)
+	// Each new blob's id, computed once: the record names it, and the
+	// result tree is built from it.
+	ids := make([]string, len(changes))
+	for i, c := range changes {
+		if c.Status != aos.StatusDeleted && c.Data != nil {
+			ids[i] = engine.BlobID(c.Data)
+		}
+	}
+	st.record = buildRecord(in, res, changes, ids)
 	if v := messageViolation("result commit", resultMessage(st.record, st.runPath), trailer.ResultClaim); v != nil {
 		st.report.OK, st.report.Violations = false, append(st.report.Violations, v...)
 		st.record = nil
@@ -81,16 +93,24 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range changes {
+	for i, c := range changes {
 		tc := gitops.TreeChange{Path: c.Path, Mode: c.Mode, Data: c.Data, Hash: c.Hash}
 		if c.Status == aos.StatusDeleted {
 			tc.Mode, tc.Data, tc.Hash = 0, nil, ""
 		} else if c.Data == nil && c.Hash == "" {
 			tc.Data = []byte{}
+			ids[i] = engine.BlobID(tc.Data)
 		}
 		st.changes = append(st.changes, tc)
+		if ids[i] != "" {
+			tc.Data, tc.Hash = nil, ids[i]
+		}
+		st.hashed = append(st.hashed, tc)
 	}
-	st.changes = append(st.changes, gitops.TreeChange{Path: st.runPath, Mode: aos.ModeFile, Data: data})
+	rec := gitops.TreeChange{Path: st.runPath, Mode: aos.ModeFile, Data: data}
+	st.changes = append(st.changes, rec)
+	rec.Data, rec.Hash = nil, engine.BlobID(data)
+	st.hashed = append(st.hashed, rec)
 	return st, nil
 }
 
@@ -142,17 +162,22 @@ func engineOptions(ctx context.Context, repo *gitops.Repo, base *gitops.Tree, lm
 }
 
 // buildRecord makes the run record of a passing run.
-func buildRecord(in *stageInput, res *engine.Result, changes []engine.Change) *record.Record {
+// ids are the blob ids of the changes' new content ("" for none).
+func buildRecord(in *stageInput, res *engine.Result, changes []engine.Change, ids []string) *record.Record {
 	m := in.lm.Manifest
+	digest := in.planDigest
+	if digest == "" {
+		digest = engine.Digest(in.planData)
+	}
 	rec := &record.Record{
 		Version:    record.Version,
-		Plan:       record.Plan{ID: in.plan.ID, Goal: in.plan.Goal, File: in.planPath, Digest: engine.Digest(in.planData), Base: in.plan.Base},
+		Plan:       record.Plan{ID: in.plan.ID, Goal: in.plan.Goal, File: in.planPath, Digest: digest, Base: in.plan.Base},
 		Base:       in.base.Commit,
 		PlanCommit: in.planCommit,
 		Manifest:   record.Manifest{File: m.Source, Digest: m.Digest, PolicyDigest: in.lm.PolicyDigest},
 		Result:     "pass",
 		Outcome: record.Outcome{
-			Changes:    recordChanges(changes),
+			Changes:    recordChanges(changes, ids),
 			Validators: res.Validators,
 			Findings:   res.Findings,
 			Jobs:       res.Jobs,

@@ -36,6 +36,11 @@ type VerifyOptions struct {
 	// staged outputs, differ from the record: job records are claims of
 	// whoever ran apply, and this is how a trusted machine checks them.
 	RerunJobs bool
+	// RerunJobsIf, when set, decides RerunJobs from the job records of
+	// the run record, once it is read: a caller that trusts some records
+	// (a signature, a runner's login) runs the others again. It is not
+	// called when the commit is rejected before its record is read.
+	RerunJobsIf func(jobs []aos.JobRecord) bool
 	// Plain, when set, is Manifest without the policy unified into it.
 	// A result commit made under Plain (by an agent that does not have
 	// the server's policy) verifies when it rebuilds exactly under Plain
@@ -159,8 +164,8 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	switch {
 	case tr[TrailerPlanID] != pc.plan.ID:
 		return fail("%s is %q, the plan commit's plan is %q", TrailerPlanID, tr[TrailerPlanID], pc.plan.ID)
-	case tr[TrailerPlanDigest] != engine.Digest(pc.data):
-		return fail("%s is %s, the plan file's digest is %s", TrailerPlanDigest, tr[TrailerPlanDigest], engine.Digest(pc.data))
+	case tr[TrailerPlanDigest] != pc.digest:
+		return fail("%s is %s, the plan file's digest is %s", TrailerPlanDigest, tr[TrailerPlanDigest], pc.digest)
 	case tr[TrailerRun] != runPath:
 		return fail("%s is %q, not %q", TrailerRun, tr[TrailerRun], runPath)
 	case tr[TrailerResult] != "pass":
@@ -187,11 +192,14 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 		return fail("%s: %v", runPath, err)
 	}
 	out.Jobs = recorded.Jobs
+	if opts.RerunJobsIf != nil {
+		opts.RerunJobs = opts.RerunJobsIf(recorded.Jobs)
+	}
 	if v := checkLimits(pc.plan, len(pc.data), lm.Manifest); len(v) > 0 {
 		out.Report = &aos.Report{Violations: v}
 		return out, nil
 	}
-	in := &stageInput{repo: repo, plan: pc.plan, planData: pc.data, planPath: pc.path, base: pc.base,
+	in := &stageInput{repo: repo, plan: pc.plan, planData: pc.data, planDigest: pc.digest, planPath: pc.path, base: pc.base,
 		planTree: pc.info.Tree, planCommit: pc.info.ID, lm: lm, rt: opts.Runtime,
 		jobs: jobsFor(opts, lm, &replayJobs{repo: repo, commit: id, rec: recorded, backends: sandbox.BackendNames(lm.Manifest.Environment)})}
 	st, err := stage(ctx, in)
@@ -204,7 +212,7 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 			Message: fmt.Sprintf("commit %.12s: the plan does not pass when run again", id)}}, out.Report.Violations...)
 		return out, nil
 	}
-	want, err := repo.BuildTree(pc.info.Tree, st.changes, gitops.HashOnly)
+	want, err := repo.BuildTree(pc.info.Tree, st.hashed, gitops.HashOnly)
 	if err != nil {
 		return nil, err
 	}

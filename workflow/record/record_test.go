@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/architectos/aos"
 )
 
 // golden is a run record that git-aos wrote, kept by workflow's golden
@@ -86,6 +89,30 @@ func TestDecodeRefuses(t *testing.T) {
 	}
 }
 
+// TestDecodeJobs: the jobs of a record are the ones Decode reads.
+func TestDecodeJobs(t *testing.T) {
+	t.Parallel()
+	rec := &Record{Version: Version, Outcome: Outcome{Jobs: []aos.JobRecord{{Directive: 2, Kind: aos.JobTests, Name: "unit", Command: "go", Args: []string{"test"}, ExitCode: 1}}}}
+	b, err := rec.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range [][]byte{b, golden(t)} {
+		want, err := Decode(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := DecodeJobs(b); err != nil || !reflect.DeepEqual(got, want.Jobs) {
+			t.Errorf("DecodeJobs gives %+v %v, Decode %+v", got, err, want.Jobs)
+		}
+	}
+	for _, bad := range []string{"", "[]", `{"version": 2, "jobs": []}`, `{"version": 1, "jobs": {}}`} {
+		if _, err := DecodeJobs([]byte(bad)); err == nil {
+			t.Errorf("DecodeJobs reads %q", bad)
+		}
+	}
+}
+
 // FuzzDecode: run records are read back from history by log, verify and
 // the redaction of past runs, from commits anyone who can push may have
 // written. Any bytes give a record or an error, and a record that is read
@@ -103,6 +130,9 @@ func FuzzDecode(f *testing.F) {
 		rec, err := Decode(b)
 		if err != nil {
 			return
+		}
+		if jobs, err := DecodeJobs(b); err != nil || !reflect.DeepEqual(jobs, rec.Jobs) {
+			t.Fatalf("DecodeJobs gives %+v %v, Decode %+v", jobs, err, rec.Jobs)
 		}
 		once, err := rec.Encode()
 		if err != nil {
