@@ -76,11 +76,19 @@ func RunPostReceive(ctx context.Context, opts PostReceiveOptions) (*PostReceiveR
 		}
 	}
 	c.identify()
-	if err := c.loadRules(); err != nil {
-		return nil, err
-	}
-	if c.signers, err = workflow.SignerFiles(repo, opts.AllowedSigners, opts.RevokedSigners); err != nil {
-		return nil, err
+	// The rules are read when something needs them: most pushes bring no
+	// job records to note, and no runner is set up.
+	loaded := false
+	c.rules = func() error {
+		if loaded {
+			return nil
+		}
+		loaded = true
+		if err := c.loadRules(); err != nil {
+			return err
+		}
+		c.signers, err = workflow.SignerFiles(repo, opts.AllowedSigners, opts.RevokedSigners)
+		return err
 	}
 	out := &PostReceiveResult{}
 	for _, u := range updates {
@@ -93,7 +101,13 @@ func RunPostReceive(ctx context.Context, opts PostReceiveOptions) (*PostReceiveR
 		if err := c.noteVouches(u, out); err != nil {
 			return out, fmt.Errorf("%s: %w", u.Ref, err)
 		}
-		if opts.RunnerKey == "" || !c.isAgentBranch(u.Ref) {
+		if opts.RunnerKey == "" {
+			continue
+		}
+		if err := c.rules(); err != nil {
+			return out, err
+		}
+		if !c.isAgentBranch(u.Ref) {
 			continue
 		}
 		info, err := repo.CommitInfo(u.New)
@@ -131,16 +145,12 @@ func RunPostReceive(ctx context.Context, opts PostReceiveOptions) (*PostReceiveR
 // u brought to a protected or agent branch and that no allowed signature
 // vouches for, the runner login or the re-run the pre-receive hook
 // accepted it on.
+//
+// Only result commits with job records need a note: the rules are read
+// (c.rules) once the update brings one.
 func (c *checker) noteVouches(u receive.Update, out *PostReceiveResult) error {
-	kind := otherRef
-	switch {
-	case c.isProtected(u.Ref):
-		kind = protectedRef
-	case c.isAgentBranch(u.Ref):
-		kind = agentRef
-	}
-	if kind == otherRef {
-		return nil
+	if !strings.HasPrefix(u.Ref, "refs/heads/") {
+		return nil // protected and agent refs are branches
 	}
 	args := []string{"--reverse", u.New}
 	if u.Creation() {
@@ -153,10 +163,35 @@ func (c *checker) noteVouches(u receive.Update, out *PostReceiveResult) error {
 		return err
 	}
 	infos := map[string]*gitops.CommitInfo{}
+	withJobs := false
 	for _, id := range commits {
 		if infos[id], err = c.repo.CommitInfo(id); err != nil {
 			return err
 		}
+		if withJobs || !workflow.IsResultCommitMessage(infos[id].Message) {
+			continue
+		}
+		jobs, err := workflow.RecordedJobs(c.repo, id)
+		if err != nil {
+			return err
+		}
+		withJobs = len(jobs) > 0
+	}
+	if !withJobs {
+		return nil
+	}
+	if err := c.rules(); err != nil {
+		return err
+	}
+	kind := otherRef
+	switch {
+	case c.isProtected(u.Ref):
+		kind = protectedRef
+	case c.isAgentBranch(u.Ref):
+		kind = agentRef
+	}
+	if kind == otherRef {
+		return nil
 	}
 	if err := c.checkSignatures(kind, commits, infos); err != nil {
 		return err

@@ -99,6 +99,13 @@ type checker struct {
 	// replayJobs takes every job record as it is (RangeOptions).
 	ranJobs    map[string]bool
 	replayJobs bool
+	// headRef and headTip are the branch HEAD names and its tip, once
+	// headRead (see head).
+	headRead         bool
+	headRef, headTip string
+	// rules, in the post-receive hook, reads the rules and signers the
+	// first time it is called.
+	rules func() error
 }
 
 // PreReceive judges the updates of a push (docs/hooks.md). The rules come

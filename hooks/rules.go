@@ -55,11 +55,8 @@ func (c *checker) identify() {
 // everything else is rejected (protect.first_push), and the log says
 // which case it is. It returns false when the default branch exists.
 func (c *checker) firstPush(updates []receive.Update) (bool, error) {
-	def, err := c.repo.CurrentBranch()
-	if err != nil || def == "" {
-		return false, err
-	}
-	if tip, err := c.repo.RefTarget(def); err != nil || tip != "" {
+	def, tip, err := c.head()
+	if err != nil || def == "" || tip != "" {
 		return false, err
 	}
 	c.policy = c.serverPolicy()
@@ -122,9 +119,26 @@ func (c *checker) serverPolicy() string {
 
 // loadRules reads the trusted manifest of the default branch and the
 // protect section.
+// head returns the branch HEAD names and its tip ("" when it has none),
+// read once for the hook's run: the first-push check and the rules then
+// agree on them.
+func (c *checker) head() (def, tip string, err error) {
+	if c.headRead {
+		return c.headRef, c.headTip, nil
+	}
+	if def, err = c.repo.CurrentBranch(); err != nil || def == "" {
+		return def, "", err
+	}
+	if tip, err = c.repo.RefTarget(def); err != nil {
+		return "", "", err
+	}
+	c.headRead, c.headRef, c.headTip = true, def, tip
+	return def, tip, nil
+}
+
 func (c *checker) loadRules() error {
 	c.policy = c.serverPolicy()
-	def, err := c.repo.CurrentBranch()
+	def, tip, err := c.head()
 	if err != nil {
 		return err
 	}
@@ -132,10 +146,6 @@ func (c *checker) loadRules() error {
 		return fmt.Errorf("%w: the repository's HEAD names no branch", ErrNoTrustedManifest)
 	}
 	c.defBranch = def
-	tip, err := c.repo.RefTarget(def)
-	if err != nil {
-		return err
-	}
 	if t, ok := c.defTipBefore[def]; ok {
 		// After the push (post-receive): the rules are those the push
 		// was judged by.
