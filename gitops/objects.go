@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/architectos/aos"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -63,6 +64,56 @@ func objectError(kind string, h plumbing.Hash, err error) error {
 // readObject returns the content of object h, which must be of type t,
 // checked against its id: anything else is a [DamagedError].
 func (r *Repo) readObject(t plumbing.ObjectType, h plumbing.Hash) ([]byte, error) {
+	cached := t == plumbing.TreeObject || t == plumbing.CommitObject
+	if cached {
+		if b, ok := r.objs.get(h); ok {
+			return b, nil
+		}
+	}
+	b, err := r.readStored(t, h)
+	if err == nil && cached {
+		r.objs.put(h, b)
+	}
+	return b, err
+}
+
+// objCache keeps the trees and commits a Repo read, checked against
+// their ids, up to objCacheBytes of them: an object's id names its
+// content, so a second read would give the same bytes, and one judgement
+// reads many trees several times (diff, tree building, collisions). What
+// it returns is shared: callers never change it.
+type objCache struct {
+	mu    sync.Mutex
+	m     map[plumbing.Hash][]byte
+	bytes int
+}
+
+const objCacheBytes = 16 << 20
+
+func (c *objCache) get(h plumbing.Hash) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.m[h]
+	return b, ok
+}
+
+func (c *objCache) put(h plumbing.Hash, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bytes+len(b) > objCacheBytes {
+		return
+	}
+	if c.m == nil {
+		c.m = map[plumbing.Hash][]byte{}
+	}
+	if _, ok := c.m[h]; !ok {
+		c.m[h] = b
+		c.bytes += len(b)
+	}
+}
+
+// readStored reads an object from the object store and checks it.
+func (r *Repo) readStored(t plumbing.ObjectType, h plumbing.Hash) ([]byte, error) {
 	o, err := r.store.EncodedObject(t, h)
 	if err != nil {
 		return nil, objectError(t.String(), h, err)

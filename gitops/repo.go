@@ -39,6 +39,8 @@ type Repo struct {
 	closer    interface{ Close() error }
 	cat       *catFile
 
+	objs objCache // trees and commits read
+
 	objOnce sync.Once // objectsDir
 	objDir  string
 	objErr  error
