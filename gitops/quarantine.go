@@ -69,15 +69,12 @@ func HookObjectDirs(dir string, getenv func(string) string) []string {
 func OpenWithObjectDirs(dir string, dirs []string) (*Repo, error) {
 	// The git directory is git's answer, so that a bare repository (where
 	// a hook runs, with GIT_DIR set) opens as well as a working tree.
-	gitDir, err := gitOutput(dir, "rev-parse", "--absolute-git-dir")
+	l, err := locate(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, ErrNotRepository)
 	}
-	main := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), storageOptions(false))
-	repo := &Repo{GitDir: gitDir, store: main}
-	if wt, err := gitOutput(dir, "rev-parse", "--show-toplevel"); err == nil {
-		repo.WorkTree = wt
-	}
+	main := filesystem.NewStorageWithOptions(osfs.New(l.gitDir), cache.NewObjectLRUDefault(), storageOptions(false))
+	repo := &Repo{GitDir: l.gitDir, WorkTree: l.workTree, store: main}
 	own := filepath.Clean(filepath.Join(repo.GitDir, "objects"))
 	if o, err := filepath.EvalSymlinks(own); err == nil {
 		own = o
@@ -115,7 +112,7 @@ func OpenWithObjectDirs(dir string, dirs []string) (*Repo, error) {
 		return nil, fmt.Errorf("open repository: %w", err)
 	}
 	repo.r, repo.store = r, st
-	repo.cat = &catFile{gitDir: gitDir, extra: extra}
+	repo.cat = &catFile{gitDir: l.gitDir, extra: extra}
 	return repo, nil
 }
 

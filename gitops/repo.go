@@ -60,24 +60,12 @@ func (r *Repo) Close() error {
 
 // Open opens the repository containing dir.
 func Open(dir string) (*Repo, error) {
-	// One git command names the git directory, the common one of its
-	// worktrees, and the working tree; outside a working tree (a bare
-	// repository, where server hooks run) the last fails, after the
-	// others were printed.
-	out, gitErr := gitOutput(dir, "rev-parse", "--absolute-git-dir", "--path-format=absolute", "--git-common-dir", "--show-toplevel")
-	lines := strings.Split(out, "\n")
-	if len(lines) < 2 || len(lines) > 3 || gitErr != nil && len(lines) != 2 {
-		// A path holding a newline, or no repository at all: ask again,
-		// one question at a time.
-		lines = nil
-	}
+	l, locErr := locate(dir)
 	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
-	if errors.Is(err, git.ErrRepositoryNotExists) {
+	if errors.Is(err, git.ErrRepositoryNotExists) && locErr == nil {
 		// go-git looks for a .git directory only; git also knows bare
 		// repositories (where server hooks run) and GIT_DIR.
-		if gitDir, gerr := gitOutput(dir, "rev-parse", "--absolute-git-dir"); gerr == nil {
-			r, err = git.PlainOpen(gitDir)
-		}
+		r, err = git.PlainOpen(l.gitDir)
 	}
 	if err != nil {
 		if errors.Is(err, git.ErrRepositoryNotExists) {
@@ -85,22 +73,11 @@ func Open(dir string) (*Repo, error) {
 		}
 		return nil, fmt.Errorf("open repository: %w", err)
 	}
-	repo := &Repo{r: r, store: r.Storer}
-	common := ""
-	if lines != nil {
-		repo.GitDir, common = lines[0], lines[1]
-		if len(lines) == 3 {
-			repo.WorkTree = lines[2]
-		}
-	} else {
-		gitDir, err := gitOutput(dir, "rev-parse", "--absolute-git-dir")
-		if err != nil {
-			return nil, fmt.Errorf("open repository: %w", err)
-		}
-		repo.GitDir = gitDir
-		common, _ = gitOutput(dir, "rev-parse", "--path-format=absolute", "--git-common-dir")
-		repo.WorkTree, _ = gitOutput(dir, "rev-parse", "--show-toplevel")
+	if locErr != nil {
+		return nil, fmt.Errorf("open repository: %w", locErr)
 	}
+	repo := &Repo{r: r, store: r.Storer, GitDir: l.gitDir, WorkTree: l.workTree}
+	common := l.common
 	repo.cat = &catFile{gitDir: repo.GitDir}
 	// Blobs and trees are read through a storage that keeps pack files
 	// open: go-git otherwise opens the pack again for every object.
@@ -118,6 +95,38 @@ func Open(dir string) (*Repo, error) {
 // header, before anything judges whether to read it (a plan commit's
 // plan is held to max_plan_kb before it is read).
 const largeObject = 1 << 20
+
+// location is where git finds the repository containing a directory:
+// its git directory, the common one of its worktrees ("" if unknown) and
+// its working tree ("" for a bare repository).
+type location struct{ gitDir, common, workTree string }
+
+// locate returns where the repository containing dir is, in one git
+// command when it can.
+func locate(dir string) (location, error) {
+	// One git command names the git directory, the common one of its
+	// worktrees, and the working tree; outside a working tree (a bare
+	// repository, where server hooks run) the last fails, after the
+	// others were printed.
+	out, gitErr := gitOutput(dir, "rev-parse", "--absolute-git-dir", "--path-format=absolute", "--git-common-dir", "--show-toplevel")
+	var l location
+	switch lines := strings.Split(out, "\n"); {
+	case len(lines) == 3 && gitErr == nil:
+		l = location{lines[0], lines[1], lines[2]}
+	case len(lines) == 2 && gitErr != nil:
+		l = location{gitDir: lines[0], common: lines[1]}
+	default:
+		// A path holding a newline, or no repository at all: ask again,
+		// one question at a time.
+		var err error
+		if l.gitDir, err = gitOutput(dir, "rev-parse", "--absolute-git-dir"); err != nil {
+			return location{}, err
+		}
+		l.common, _ = gitOutput(dir, "rev-parse", "--path-format=absolute", "--git-common-dir")
+		l.workTree, _ = gitOutput(dir, "rev-parse", "--show-toplevel")
+	}
+	return l, nil
+}
 
 // storageOptions are the options of every object storage gitops opens.
 func storageOptions(keepDescriptors bool) filesystem.Options {
@@ -224,4 +233,11 @@ func FindManifestFile(dir string) (string, error) {
 // what is read.
 func gitEnv() []string {
 	return append(environ(), "GIT_NO_REPLACE_OBJECTS=1", "GIT_TERMINAL_PROMPT=0")
+}
+
+// GitDir returns the git directory of the repository containing dir,
+// without opening it.
+func GitDir(dir string) (string, error) {
+	l, err := locate(dir)
+	return l.gitDir, err
 }

@@ -7,11 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/architectos/aos/internal/cputime"
 )
 
 // validatorManifest is testManifest with built-in validators, so that
@@ -33,19 +35,24 @@ var echoModule = sync.OnceValues(func() ([]byte, error) {
 	return os.ReadFile(out)
 })
 
-// burstServer is a server whose manifest runs the built-in validators
-// and the echo module, committed at tools/echo.wasm, over src/, and a
-// clone holding the plan and result commits of agents, each on its
-// branch aos/burst-NN, writing one file.
-func burstServer(t testing.TB, agents int) (*server, *client) {
-	mod, err := echoModule()
-	if err != nil {
-		t.Fatal(err)
+// burstServer is a server whose manifest runs the built-in validators,
+// and with module the echo module, committed at tools/echo.wasm, over
+// src/, and a clone holding the plan and result commits of agents, each
+// on its branch aos/burst-NN, writing one file.
+func burstServer(t testing.TB, agents int, module bool) (*server, *client) {
+	manifest := validatorManifest
+	files := map[string]string{"src/a.txt": "a\n"}
+	if module {
+		mod, err := echoModule()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(mod)
+		manifest = strings.Replace(validatorManifest, "protect:\n",
+			"  echo:\n    module: tools/echo.wasm\n    sha256: \""+hex.EncodeToString(sum[:])+"\"\n    paths: [\"src/**\"]\nprotect:\n", 1)
+		files["tools/echo.wasm"] = string(mod)
 	}
-	sum := sha256.Sum256(mod)
-	manifest := strings.Replace(validatorManifest, "protect:\n",
-		"  echo:\n    module: tools/echo.wasm\n    sha256: \""+hex.EncodeToString(sum[:])+"\"\n    paths: [\"src/**\"]\nprotect:\n", 1)
-	s := newServer(t, manifest, map[string]string{"src/a.txt": "a\n", "tools/echo.wasm": string(mod)})
+	s := newServer(t, manifest, files)
 	c := s.clone(t)
 	for i := 0; i < agents; i++ {
 		p := filepath.Join(t.TempDir(), "plan.yaml")
@@ -64,7 +71,7 @@ func burstServer(t testing.TB, agents int) (*server, *client) {
 func TestColdCacheBurst(t *testing.T) {
 	t.Parallel()
 	const agents = 16
-	s, c := burstServer(t, agents)
+	s, c := burstServer(t, agents, true)
 	cache := filepath.Join(s.bare, "aos", "wasm-cache")
 	if err := os.RemoveAll(cache); err != nil {
 		t.Fatal(err)
@@ -113,60 +120,132 @@ func TestColdCacheBurst(t *testing.T) {
 
 // BenchmarkBurst pushes the plan and result commits of 16 and 32 agents
 // at once, each to its own branch, to a server whose compilation cache is
-// cold (emptied before each burst) or warm, and reports how many pushes
-// were accepted, the 95th percentile of a push's time (the hook's time
-// and git's own), and the pushes per second of the whole burst.
+// cold (emptied before each burst) or warm, with the built-in validators
+// alone or with a project's module too, and reports how many pushes were
+// accepted, the 95th percentile of a push's time (the hook's time and
+// git's own), the pushes per second of the whole burst, and the CPU time
+// of a push (git and the hook, every process the pushes waited for).
 //
 //	go test -run XXX -bench Burst -benchtime 1x ./hooks
 func BenchmarkBurst(b *testing.B) {
-	for _, agents := range []int{16, 32} {
-		// The server and the agents' branches, made once for both caches
-		// (in b's directories, which outlive the sub-benchmarks).
-		s, c := burstServer(b, agents)
-		for _, cache := range []string{"cold", "warm"} {
-			b.Run(fmt.Sprintf("%s/%d", cache, agents), func(b *testing.B) {
-				var times []time.Duration
-				accepted, total := 0, 0
-				var wall time.Duration
-				for n := 0; n < b.N; n++ {
-					b.StopTimer()
-					dst := filepath.Join(b.TempDir(), "srv.git")
-					must(b, "/", "cp", "-al", s.bare, dst)
-					if cache == "cold" {
-						os.RemoveAll(filepath.Join(dst, "aos", "wasm-cache"))
-					}
-					var wg sync.WaitGroup
-					var mu sync.Mutex
-					start := make(chan struct{})
-					for i := 0; i < agents; i++ {
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							<-start
-							t0 := time.Now()
-							out, err := run(b, c.dir, []string{"REMOTE_USER=agent-bot"}, "git", "push", "file://"+dst, fmt.Sprintf("aos/burst-%02d", i))
-							d := time.Since(t0)
-							mu.Lock()
-							defer mu.Unlock()
-							times = append(times, d)
-							total++
-							if err == nil && strings.Contains(out, "push accepted") {
-								accepted++
-							}
-						}()
-					}
-					b.StartTimer()
-					t0 := time.Now()
-					close(start)
-					wg.Wait()
-					wall += time.Since(t0)
-				}
-				sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-				p95 := times[(len(times)*95+99)/100-1]
-				b.ReportMetric(float64(accepted)/float64(b.N), "accepted/burst")
-				b.ReportMetric(p95.Seconds(), "p95-s")
-				b.ReportMetric(float64(total)/wall.Seconds(), "pushes/s")
-			})
+	for _, scenario := range []struct {
+		name   string
+		module bool
+	}{{"builtin", false}, {"module", true}} {
+		for _, agents := range []int{16, 32} {
+			// The server and the agents' branches, made once for both
+			// caches (in b's directories, which outlive the
+			// sub-benchmarks).
+			s, c := burstServer(b, agents, scenario.module)
+			for _, cache := range []string{"cold", "warm"} {
+				burst(b, fmt.Sprintf("%s/%s/%d", scenario.name, cache, agents), s, c, agents, cache == "cold")
+			}
 		}
 	}
+}
+
+// burst is one sub-benchmark of [BenchmarkBurst].
+func burst(b *testing.B, name string, s *server, c *client, agents int, cold bool) {
+	b.Run(name, func(b *testing.B) {
+		var times []time.Duration
+		accepted, total := 0, 0
+		var wall, cpu time.Duration
+		var hooks []time.Duration // the pre-receive hook's own times
+		for n := 0; n < b.N; n++ {
+			b.StopTimer()
+			dst := filepath.Join(b.TempDir(), "srv.git")
+			must(b, "/", "cp", "-al", s.bare, dst)
+			if cold {
+				os.RemoveAll(filepath.Join(dst, "aos", "wasm-cache"))
+			}
+			hookTimes := timeHook(b, dst)
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			start := make(chan struct{})
+			for i := 0; i < agents; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					t0 := time.Now()
+					out, err := run(b, c.dir, []string{"REMOTE_USER=agent-bot"}, "git", "push", "file://"+dst, fmt.Sprintf("aos/burst-%02d", i))
+					d := time.Since(t0)
+					mu.Lock()
+					defer mu.Unlock()
+					times = append(times, d)
+					total++
+					if err == nil && strings.Contains(out, "push accepted") {
+						accepted++
+					}
+				}()
+			}
+			b.StartTimer()
+			t0 := time.Now()
+			cpu0 := cputime.Children()
+			close(start)
+			wg.Wait()
+			wall += time.Since(t0)
+			cpu += cputime.Children() - cpu0
+			hooks = append(hooks, readHookTimes(b, hookTimes)...)
+		}
+		p95 := percentile95(times)
+		b.ReportMetric(float64(accepted)/float64(b.N), "accepted/burst")
+		b.ReportMetric(p95.Seconds(), "p95-s")
+		b.ReportMetric(percentile95(hooks).Seconds(), "hook-p95-s")
+		b.ReportMetric(float64(total)/wall.Seconds(), "pushes/s")
+		b.ReportMetric(float64(cpu.Milliseconds())/float64(total), "cpu-ms/push")
+	})
+}
+
+// percentile95 returns the 95th percentile of ds.
+func percentile95(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	ds = slices.Clone(ds)
+	slices.Sort(ds)
+	return ds[(len(ds)*95+99)/100-1]
+}
+
+// timeHook makes the pre-receive hook of the bare repository dst write
+// its start and end times, in nanoseconds, to a file whose name it
+// returns: the hook's own time, without git's before and after it. The
+// hook is written anew, since dst's files may be links to another
+// repository's.
+func timeHook(b *testing.B, dst string) string {
+	b.Helper()
+	hook := filepath.Join(dst, "hooks", "pre-receive")
+	old, err := os.ReadFile(hook)
+	if err != nil {
+		b.Fatal(err)
+	}
+	times := filepath.Join(b.TempDir(), "hook-times")
+	script := strings.Replace(string(old), "exec ", "", 1)
+	if script == string(old) {
+		b.Fatalf("the pre-receive hook has no exec line:\n%s", old)
+	}
+	script = strings.Replace(script, "\n", "\nstart=$(date +%s%N)\n", 1) + "\nrc=$?\necho \"$start $(date +%s%N)\" >> '" + times + "'\nexit $rc\n"
+	os.Remove(hook)
+	if err := os.WriteFile(hook, []byte(script), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	return times
+}
+
+// readHookTimes reads the hook's times that [timeHook] made it write.
+func readHookTimes(b *testing.B, file string) []time.Duration {
+	b.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []time.Duration
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var start, end int64
+		if _, err := fmt.Sscan(line, &start, &end); err != nil {
+			b.Fatalf("hook times %q: %v", line, err)
+		}
+		out = append(out, time.Duration(end-start))
+	}
+	return out
 }

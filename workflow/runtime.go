@@ -93,10 +93,9 @@ func NewRuntime(opts RuntimeOptions) *Runtime {
 // validatorOptions returns how validators run for the repository holding
 // dir; outside a repository, the cache is the user's.
 func validatorOptions(dir string) (validators.Options, error) {
-	gitDir := ""
-	if repo, err := gitops.Open(dir); err == nil {
-		gitDir = repo.GitDir
-		repo.Close()
+	gitDir, err := gitops.GitDir(dir)
+	if err != nil {
+		gitDir = ""
 	}
 	return validators.DefaultOptions(gitDir)
 }
