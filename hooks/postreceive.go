@@ -62,20 +62,24 @@ func RunPostReceive(ctx context.Context, opts PostReceiveOptions) (*PostReceiveR
 	if err != nil {
 		return nil, err
 	}
+	c := &checker{opts: Options{Getenv: opts.Getenv, UserEnv: opts.UserEnv}, res: &Result{}, policy: opts.Policy,
+		manifests: map[string]*workflow.LoadedManifest{}, plain: map[*workflow.LoadedManifest]*workflow.LoadedManifest{},
+		rerun: opts.RerunJobs, defTipBefore: map[string]string{}}
+	c.identify()
+	if h := takeHandoff(postGitDir(opts), c.res.User, updates); h != nil {
+		return postFromHandoff(ctx, opts, h, updates)
+	}
 	repo, err := gitops.Open(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
 	defer repo.Close()
-	c := &checker{opts: Options{Repo: repo, Getenv: opts.Getenv, UserEnv: opts.UserEnv}, repo: repo, res: &Result{}, policy: opts.Policy,
-		manifests: map[string]*workflow.LoadedManifest{}, plain: map[*workflow.LoadedManifest]*workflow.LoadedManifest{},
-		rerun: opts.RerunJobs, defTipBefore: map[string]string{}}
+	c.opts.Repo, c.repo = repo, repo
 	for _, u := range updates {
 		if !u.Creation() {
 			c.defTipBefore[u.Ref] = u.Old
 		}
 	}
-	c.identify()
 	// The rules are read when something needs them: most pushes bring no
 	// job records to note, and no runner is set up.
 	loaded := false
@@ -110,35 +114,92 @@ func RunPostReceive(ctx context.Context, opts PostReceiveOptions) (*PostReceiveR
 		if !c.isAgentBranch(u.Ref) {
 			continue
 		}
-		info, err := repo.CommitInfo(u.New)
-		if err != nil || !workflow.IsPlanCommitMessage(info.Message) {
-			continue
-		}
-		if err := Queue(repo.GitDir, u.Ref); err != nil {
+		if err := queueRun(repo, u, out); err != nil {
 			return out, err
 		}
-		out.Queued = append(out.Queued, u.Ref)
-		b := strings.TrimPrefix(u.Ref, "refs/heads/")
-		out.Log = append(out.Log, fmt.Sprintf("the server runs plan %s of %s; fetch the branch for its result (git fetch origin %s), and for the reasons of a rejection git fetch origin %s:%s",
-			workflow.PlanIDOf(info.Message), b, b, workflow.NotesRef, workflow.NotesRef))
 	}
-	if len(out.Queued) > 0 {
-		args := []string{"hook", "runner", "--repo", repo.GitDir, "--runner-key", opts.RunnerKey}
-		if opts.Policy != "" {
-			args = append(args, "--policy", opts.Policy)
+	return out, startRunner(repo, opts, out)
+}
+
+// postFromHandoff does what the pre-receive hook decided about the push
+// (handoff.go): notes the result commits' vouches, and with a runner key
+// queues the plan commits pushed to agent branches.
+func postFromHandoff(ctx context.Context, opts PostReceiveOptions, h *handoff, updates []receive.Update) (*PostReceiveResult, error) {
+	out := &PostReceiveResult{}
+	agent := map[string]bool{}
+	for _, r := range h.AgentRefs {
+		agent[r] = true
+	}
+	runs := opts.RunnerKey != "" && len(agent) > 0
+	if len(h.Vouches) == 0 && !runs {
+		return out, nil
+	}
+	repo, err := gitops.Open(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer repo.Close()
+	who := gitops.Ident{Name: "git-aos", Email: "git-aos@localhost", When: time.Now()}
+	for _, v := range h.Vouches {
+		if err := ctx.Err(); err != nil {
+			return out, err
 		}
-		if opts.AllowHostJobs {
-			args = append(args, "--allow-host-jobs")
+		if err := noteVouch(repo, who, v.Commit, v.Vouch); err != nil {
+			return out, err
 		}
-		start := opts.Start
-		if start == nil {
-			start = startDetached
+		out.Vouched = append(out.Vouched, v.Commit)
+	}
+	if !runs {
+		return out, nil
+	}
+	for _, u := range updates {
+		if u.Deletion() || !agent[u.Ref] {
+			continue
 		}
-		if err := start(args); err != nil {
-			return out, fmt.Errorf("start the runner: %w; the runs stay queued for the next push or git aos hook runner --repo %s", err, repo.GitDir)
+		if err := queueRun(repo, u, out); err != nil {
+			return out, err
 		}
 	}
-	return out, nil
+	return out, startRunner(repo, opts, out)
+}
+
+// queueRun queues a run of the runner when update u moved an agent
+// branch to a plan commit.
+func queueRun(repo *gitops.Repo, u receive.Update, out *PostReceiveResult) error {
+	info, err := repo.CommitInfo(u.New)
+	if err != nil || !workflow.IsPlanCommitMessage(info.Message) {
+		return nil
+	}
+	if err := Queue(repo.GitDir, u.Ref); err != nil {
+		return err
+	}
+	out.Queued = append(out.Queued, u.Ref)
+	b := strings.TrimPrefix(u.Ref, "refs/heads/")
+	out.Log = append(out.Log, fmt.Sprintf("the server runs plan %s of %s; fetch the branch for its result (git fetch origin %s), and for the reasons of a rejection git fetch origin %s:%s",
+		workflow.PlanIDOf(info.Message), b, b, workflow.NotesRef, workflow.NotesRef))
+	return nil
+}
+
+// startRunner starts the runner when runs were queued.
+func startRunner(repo *gitops.Repo, opts PostReceiveOptions, out *PostReceiveResult) error {
+	if len(out.Queued) == 0 {
+		return nil
+	}
+	args := []string{"hook", "runner", "--repo", repo.GitDir, "--runner-key", opts.RunnerKey}
+	if opts.Policy != "" {
+		args = append(args, "--policy", opts.Policy)
+	}
+	if opts.AllowHostJobs {
+		args = append(args, "--allow-host-jobs")
+	}
+	start := opts.Start
+	if start == nil {
+		start = startDetached
+	}
+	if err := start(args); err != nil {
+		return fmt.Errorf("start the runner: %w; the runs stay queued for the next push or git aos hook runner --repo %s", err, repo.GitDir)
+	}
+	return nil
 }
 
 // noteVouches notes, for each result commit with job records that update
@@ -222,22 +283,26 @@ func (c *checker) noteVouches(u receive.Update, out *PostReceiveResult) error {
 		default:
 			continue
 		}
-		line := workflow.VouchNoteLine(v)
-		err = c.repo.SetNote(workflow.NotesRef, id, who, "aos: "+line, func(old string) string {
-			if strings.Contains("\n"+old, "\n"+line+"\n") {
-				return old
-			}
-			if old == "" {
-				old = "aos: who vouches for the job records of this run\n\n"
-			}
-			return old + line + "\n"
-		})
-		if err != nil {
+		if err := noteVouch(c.repo, who, id, v); err != nil {
 			return err
 		}
 		out.Vouched = append(out.Vouched, id)
 	}
 	return nil
+}
+
+// noteVouch notes on result commit id who vouched for its job records.
+func noteVouch(repo *gitops.Repo, who gitops.Ident, id string, v workflow.Vouch) error {
+	line := workflow.VouchNoteLine(v)
+	return repo.SetNote(workflow.NotesRef, id, who, "aos: "+line, func(old string) string {
+		if strings.Contains("\n"+old, "\n"+line+"\n") {
+			return old
+		}
+		if old == "" {
+			old = "aos: who vouches for the job records of this run\n\n"
+		}
+		return old + line + "\n"
+	})
 }
 
 // startDetached starts this executable with args in its own session, its

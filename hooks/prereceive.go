@@ -68,8 +68,11 @@ type checker struct {
 	policy    string
 	defBranch string // full ref of the default branch
 	defTip    string // its tip before the push
-	def       *workflow.LoadedManifest
-	manifests map[string]*workflow.LoadedManifest // by commit
+	// agentUpdates are the agent branches the push moves, for the
+	// post-receive hook (handoff.go).
+	agentUpdates []string
+	def          *workflow.LoadedManifest
+	manifests    map[string]*workflow.LoadedManifest // by commit
 	// plain is each manifest of manifests without the server policy,
 	// when there is one.
 	plain     map[*workflow.LoadedManifest]*workflow.LoadedManifest
@@ -148,6 +151,7 @@ func PreReceive(ctx context.Context, opts Options, updates []receive.Update) (*R
 			return nil, fmt.Errorf("%s: %w", u.Ref, err)
 		}
 	}
+	c.res.handoff = c.handoff()
 	return c.res, nil
 }
 
@@ -192,6 +196,9 @@ func (c *checker) update(ctx context.Context, u receive.Update) error {
 			c.reject(u, "", "", aos.RuleProtectDelete, "a protected branch cannot be deleted")
 		}
 		return nil
+	}
+	if kind == agentRef {
+		c.agentUpdates = append(c.agentUpdates, u.Ref)
 	}
 	newCommit, err := c.repo.PeelToCommit(u.New)
 	if err != nil {

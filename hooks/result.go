@@ -53,6 +53,9 @@ type Result struct {
 	Commits []CommitVerdict
 	// Manifest is the trusted manifest of JudgeRange.
 	Manifest *workflow.LoadedManifest
+	// handoff is what the post-receive hook of an accepted push does
+	// (handoff.go); nil when the rules were not read.
+	handoff *handoff
 }
 
 // IsAgentBranch reports whether branch (a short name) matches

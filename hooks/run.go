@@ -187,7 +187,12 @@ func preReceive(ctx context.Context, opts HookOptions) (*Result, error) {
 		return nil, err
 	}
 	defer repo.Close()
-	return PreReceive(ctx, Options{Repo: repo, Getenv: opts.Getenv, Policy: opts.Policy,
+	res, err := PreReceive(ctx, Options{Repo: repo, Getenv: opts.Getenv, Policy: opts.Policy,
 		UserEnv: opts.UserEnv, RefPrefixes: opts.RefPrefixes, Runtime: opts.Runtime,
 		AllowedSigners: opts.AllowedSigners, RevokedSigners: opts.RevokedSigners, RerunJobs: opts.RerunJobs, AllowHostJobs: opts.AllowHostJobs}, updates)
+	if err == nil && res.OK() && res.handoff != nil && ctx.Err() == nil {
+		// Without it, the post-receive hook works the push out itself.
+		writeHandoff(repo.GitDir, res.User, updates, res.handoff)
+	}
+	return res, err
 }
