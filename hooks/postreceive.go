@@ -244,13 +244,7 @@ func (c *checker) noteVouches(u receive.Update, out *PostReceiveResult) error {
 	if err := c.rules(); err != nil {
 		return err
 	}
-	kind := otherRef
-	switch {
-	case c.isProtected(u.Ref):
-		kind = protectedRef
-	case c.isAgentBranch(u.Ref):
-		kind = agentRef
-	}
+	kind := c.kindOf(u.Ref)
 	if kind == otherRef {
 		return nil
 	}

@@ -168,6 +168,17 @@ const (
 	agentRef
 )
 
+// kindOf returns how ref is protected, by the rules read.
+func (c *checker) kindOf(ref string) refKind {
+	switch {
+	case c.isProtected(ref):
+		return protectedRef
+	case c.isAgentBranch(ref):
+		return agentRef
+	}
+	return otherRef
+}
+
 // update judges one ref update.
 func (c *checker) update(ctx context.Context, u receive.Update) error {
 	allowed := false
@@ -184,13 +195,7 @@ func (c *checker) update(ctx context.Context, u receive.Update) error {
 		c.reject(u, "", "", aos.RuleProtectRefNamespace, "%s holds the server's notes, which only the server writes", workflow.NotesRef)
 		return nil
 	}
-	kind := otherRef
-	switch {
-	case c.isProtected(u.Ref):
-		kind = protectedRef
-	case c.isAgentBranch(u.Ref):
-		kind = agentRef
-	}
+	kind := c.kindOf(u.Ref)
 	if u.Deletion() {
 		if kind == protectedRef {
 			c.reject(u, "", "", aos.RuleProtectDelete, "a protected branch cannot be deleted")
