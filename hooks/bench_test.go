@@ -2,7 +2,6 @@ package hooks_test
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/architectos/aos/internal/benchplan"
 	"github.com/architectos/aos/internal/cputime"
 )
 
@@ -68,40 +68,8 @@ var (
 )
 
 // benchPlan is the plan of the benchmarks, in YAML or JSON: 1,000
-// FILE_WRITE directives of about 10 KB each.
-func benchPlan(format string) string {
-	type directive struct {
-		Type    string `json:"type"`
-		Path    string `json:"path"`
-		Content string `json:"content"`
-	}
-	plan := struct {
-		Version    int         `json:"version"`
-		ID         string      `json:"id"`
-		Goal       string      `json:"goal"`
-		Directives []directive `json:"directives"`
-	}{Version: 1, ID: "bench", Goal: "Write 1000 files"}
-	for i := 0; i < 1000; i++ {
-		var c strings.Builder
-		for l := 0; c.Len() < 10*1024; l++ {
-			fmt.Fprintf(&c, "file %d line %d: the quick brown fox jumps over the lazy dog %d\n", i, l, i*l)
-		}
-		plan.Directives = append(plan.Directives, directive{"FILE_WRITE", fmt.Sprintf("src/gen/%02d/f%04d.txt", i%50, i), c.String()})
-	}
-	if format == "json" {
-		data, err := json.MarshalIndent(plan, "", "  ")
-		if err != nil {
-			panic(err)
-		}
-		return string(data) + "\n"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "version: %d\nid: %s\ngoal: %s\ndirectives:\n", plan.Version, plan.ID, plan.Goal)
-	for _, d := range plan.Directives {
-		fmt.Fprintf(&b, "  - type: %s\n    path: %s\n    content: %q\n", d.Type, d.Path, d.Content)
-	}
-	return b.String()
-}
+// FILE_WRITE directives of about 10 KB each ([benchplan.Large]).
+func benchPlan(format string) string { return string(benchplan.Large(format)) }
 
 // history appends n commits to main of bare with git fast-import.
 func history(b *testing.B, bare string, n int) {

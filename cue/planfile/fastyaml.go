@@ -373,18 +373,9 @@ func escape(d []byte, buf []byte) ([]byte, int, bool) {
 	if len(d) < 1+code {
 		return nil, 0, false
 	}
-	v := 0
-	for _, c := range d[1 : 1+code] {
-		switch {
-		case c >= '0' && c <= '9':
-			v = v<<4 | int(c-'0')
-		case c >= 'a' && c <= 'f':
-			v = v<<4 | int(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			v = v<<4 | int(c-'A'+10)
-		default:
-			return nil, 0, false
-		}
+	v, ok := hexValue(d[1 : 1+code])
+	if !ok {
+		return nil, 0, false
 	}
 	if v >= 0xd800 && v <= 0xdfff || v > 0x10ffff {
 		return nil, 0, false

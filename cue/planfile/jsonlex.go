@@ -320,18 +320,25 @@ func hex4(d []byte) (rune, bool) {
 	if len(d) < 4 {
 		return 0, false
 	}
-	var r rune
-	for _, c := range d[:4] {
+	v, ok := hexValue(d[:4])
+	return rune(v), ok
+}
+
+// hexValue returns the value of the hexadecimal digits d, at most 8 of
+// them; false if one is not a digit.
+func hexValue(d []byte) (int, bool) {
+	v := 0
+	for _, c := range d {
 		switch {
 		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
+			v = v<<4 | int(c-'0')
 		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
+			v = v<<4 | int(c-'a'+10)
 		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
+			v = v<<4 | int(c-'A'+10)
 		default:
 			return 0, false
 		}
 	}
-	return r, true
+	return v, true
 }

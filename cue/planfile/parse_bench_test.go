@@ -2,51 +2,14 @@ package planfile
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"strings"
 	"testing"
 
+	"github.com/architectos/aos/internal/benchplan"
 	"github.com/architectos/aos/internal/cputime"
 )
 
-// largePlan is the plan of the pre-receive hook's benchmarks (hooks,
-// BenchmarkPreReceive) in the format given: 1,000 FILE_WRITE directives
-// of about 10 KB of text each, 10 MB in all, in YAML as the encoder and
-// %q write it, in JSON as encoding/json indents it.
-func largePlan(format string) []byte {
-	type directive struct {
-		Type    string `json:"type"`
-		Path    string `json:"path"`
-		Content string `json:"content"`
-	}
-	plan := struct {
-		Version    int         `json:"version"`
-		ID         string      `json:"id"`
-		Goal       string      `json:"goal"`
-		Directives []directive `json:"directives"`
-	}{Version: 1, ID: "bench", Goal: "Write 1000 files"}
-	for i := 0; i < 1000; i++ {
-		var c strings.Builder
-		for l := 0; c.Len() < 10*1024; l++ {
-			fmt.Fprintf(&c, "file %d line %d: the quick brown fox jumps over the lazy dog %d\n", i, l, i*l)
-		}
-		plan.Directives = append(plan.Directives, directive{"FILE_WRITE", fmt.Sprintf("src/gen/%02d/f%04d.txt", i%50, i), c.String()})
-	}
-	if format == "json" {
-		data, err := json.MarshalIndent(plan, "", "  ")
-		if err != nil {
-			panic(err)
-		}
-		return append(data, '\n')
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "version: %d\nid: %s\ngoal: %s\ndirectives:\n", plan.Version, plan.ID, plan.Goal)
-	for _, d := range plan.Directives {
-		fmt.Fprintf(&b, "  - type: %s\n    path: %s\n    content: %q\n", d.Type, d.Path, d.Content)
-	}
-	return []byte(b.String())
-}
+// largePlan is the plan of the gate's cost ([benchplan.Large]).
+func largePlan(format string) []byte { return benchplan.Large(format) }
 
 // BenchmarkParseLarge parses the 10 MB plan the gate's cost is measured
 // with, in both formats (cpu-ns/op is the CPU time of a parse, GC
