@@ -66,13 +66,13 @@ func objectError(kind string, h plumbing.Hash, err error) error {
 func (r *Repo) readObject(t plumbing.ObjectType, h plumbing.Hash) ([]byte, error) {
 	cached := t == plumbing.TreeObject || t == plumbing.CommitObject
 	if cached {
-		if b, ok := r.objs.get(h); ok {
+		if b, ok := r.objs.get(t, h); ok {
 			return b, nil
 		}
 	}
 	b, err := r.readStored(t, h)
 	if err == nil && cached {
-		r.objs.put(h, b)
+		r.objs.put(t, h, b)
 	}
 	return b, err
 }
@@ -84,30 +84,38 @@ func (r *Repo) readObject(t plumbing.ObjectType, h plumbing.Hash) ([]byte, error
 // it returns is shared: callers never change it.
 type objCache struct {
 	mu    sync.Mutex
-	m     map[plumbing.Hash][]byte
+	m     map[objKey][]byte
 	bytes int
+}
+
+// objKey names a cached object by its type and id: a read of an id as
+// another type finds nothing, and the store says what the object is.
+type objKey struct {
+	t plumbing.ObjectType
+	h plumbing.Hash
 }
 
 const objCacheBytes = 16 << 20
 
-func (c *objCache) get(h plumbing.Hash) ([]byte, bool) {
+func (c *objCache) get(t plumbing.ObjectType, h plumbing.Hash) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	b, ok := c.m[h]
+	b, ok := c.m[objKey{t, h}]
 	return b, ok
 }
 
-func (c *objCache) put(h plumbing.Hash, b []byte) {
+func (c *objCache) put(t plumbing.ObjectType, h plumbing.Hash, b []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.bytes+len(b) > objCacheBytes {
 		return
 	}
 	if c.m == nil {
-		c.m = map[plumbing.Hash][]byte{}
+		c.m = map[objKey][]byte{}
 	}
-	if _, ok := c.m[h]; !ok {
-		c.m[h] = b
+	k := objKey{t, h}
+	if _, ok := c.m[k]; !ok {
+		c.m[k] = b
 		c.bytes += len(b)
 	}
 }
