@@ -1,7 +1,6 @@
 package gitops
 
 import (
-	"errors"
 	"io"
 	"os"
 	"syscall"
@@ -86,12 +85,10 @@ func readWorktreeBlob(root *os.Root, p, hash string) []byte {
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxWorktreeBlob {
 		return nil
 	}
+	// What was read is the blob only if it hashes to the id, however
+	// the file changes meanwhile.
 	data := make([]byte, fi.Size())
 	if _, err := io.ReadFull(f, data); err != nil {
-		return nil
-	}
-	// A file that grew while it was read is not the one stat sized.
-	if n, err := f.Read(make([]byte, 1)); n != 0 || !errors.Is(err, io.EOF) {
 		return nil
 	}
 	if objectID(plumbing.BlobObject, data) != plumbing.NewHash(hash) {

@@ -58,8 +58,12 @@ var (
 	checkers   = map[string]*rules.Checker{}
 )
 
+// checkerKey names the checker of builtin with config: the checkers kept
+// and the checks done ahead ([ahead]) are found by it.
+func checkerKey(builtin string, config []byte) string { return builtin + "\x00" + string(config) }
+
 func checkerFor(builtin string, config []byte) (*rules.Checker, error) {
-	key := builtin + "\x00" + string(config)
+	key := checkerKey(builtin, config)
 	checkersMu.Lock()
 	defer checkersMu.Unlock()
 	if c, ok := checkers[key]; ok {
@@ -162,7 +166,7 @@ func hostRequest(ctx context.Context, mem []byte, a []uint32) uint32 {
 	}
 	slices.Sort(paths)
 	if a, _ := ctx.Value(aheadKey{}).(*ahead); a != nil {
-		a.start(ctx, c, builtin+"\x00"+string(config), wasm.Source(ctx), paths)
+		a.start(ctx, c, checkerKey(builtin, config), wasm.Source(ctx), paths)
 	}
 	b := append([]byte(nil), config...)
 	for _, p := range paths {
@@ -195,7 +199,7 @@ func hostCheck(ctx context.Context, mem []byte, a []uint32) uint32 {
 	if sums := c.Checksums(); sums != nil {
 		return reply(out, findingLines(coreCheck(wasm.Source(ctx), name, sums)), false)
 	}
-	key := builtin + "\x00" + string(config)
+	key := checkerKey(builtin, config)
 	if a, _ := ctx.Value(aheadKey{}).(*ahead); a != nil {
 		if b, isErr, ok := a.reply(ctx, key, name); ok {
 			return reply(out, b, isErr)

@@ -93,10 +93,7 @@ func NewRuntime(opts RuntimeOptions) *Runtime {
 // validatorOptions returns how validators run for the repository holding
 // dir; outside a repository, the cache is the user's.
 func validatorOptions(dir string) (validators.Options, error) {
-	gitDir, err := gitops.GitDir(dir)
-	if err != nil {
-		gitDir = ""
-	}
+	gitDir, _ := gitops.GitDir(dir) // "" outside a repository
 	return validators.DefaultOptions(gitDir)
 }
 
