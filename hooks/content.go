@@ -117,7 +117,13 @@ func (c *checker) content(u receive.Update, info *gitops.CommitInfo, lm *workflo
 			deny(pol.ModeChange(ch.OldMode, ch.NewMode))
 		}
 		if pol.LimitsSize() {
-			deny(pol.Size(sizes[ch.NewHash]))
+			n, ok := sizes[ch.NewHash]
+			if !ok {
+				// Sized above with the same conditions: never judged
+				// as empty for want of a size.
+				return fmt.Errorf("commit %.12s: %s: blob %s was not sized", info.ID, p, ch.NewHash)
+			}
+			deny(pol.Size(n))
 		}
 	}
 	// A path the commit adds that is an entry next to it where case is
