@@ -3,6 +3,7 @@ package gitops
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha1"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // batchAfter is how many blobs a repository reads through go-git before
@@ -87,7 +90,8 @@ func (c *catFile) ask(command, hash string, eager bool) ([]byte, int64, error) {
 		}
 	}
 	data, n, err := c.request(command, hash)
-	if err != nil && !errors.Is(err, errObjectMissing) && !errors.Is(err, errNotBlob) {
+	var de *DamagedError
+	if err != nil && !errors.Is(err, errObjectMissing) && !errors.Is(err, errNotBlob) && !errors.As(err, &de) {
 		// The process is not in a known state any more: stop using it.
 		c.err = err
 		c.stop()
@@ -269,7 +273,13 @@ func (c *catFile) answer(hash string) ([]byte, int64, error) {
 		return nil, 0, err
 	}
 	data := make([]byte, size+1)
-	if _, err := io.ReadFull(c.out, data); err != nil {
+	var id plumbing.Hash
+	if kind == "blob" && size >= hashAhead {
+		id, err = readHashing(c.out, data)
+	} else {
+		_, err = io.ReadFull(c.out, data)
+	}
+	if err != nil {
 		return nil, 0, fmt.Errorf("read cat-file answer: %w", err)
 	}
 	if data[size] != '\n' {
@@ -278,7 +288,54 @@ func (c *catFile) answer(hash string) ([]byte, int64, error) {
 	if kind != "blob" {
 		return nil, 0, fmt.Errorf("read blob %s: it is a %s: %w", hash, kind, errNotBlob)
 	}
-	return data[:size:size], size, nil
+	data = data[:size:size]
+	if size < hashAhead {
+		id = objectID(plumbing.BlobObject, data)
+	}
+	// git's cat-file serves a loose object's content without checking it.
+	if want := plumbing.NewHash(hash); id != want {
+		return nil, 0, damaged("blob", want, fmt.Errorf("its content hashes to %s", id))
+	}
+	return data, size, nil
+}
+
+// hashAhead is the size from which a blob is hashed as it arrives, while
+// git inflates the rest, rather than once it is read.
+const hashAhead = 1 << 20
+
+// readHashing fills buf from r and returns the blob id of all of buf but
+// its last byte (the answer's newline): a goroutine reads, this one
+// hashes each part as soon as it is read.
+func readHashing(r io.Reader, buf []byte) (plumbing.Hash, error) {
+	const part = 256 << 10
+	n := len(buf) - 1
+	s := sha1.New()
+	s.Write(strconv.AppendInt([]byte("blob "), int64(n), 10))
+	s.Write([]byte{0})
+	read := make(chan int, len(buf)/part+1)
+	var err error
+	go func() {
+		defer close(read)
+		for off := 0; off < len(buf); {
+			end := min(off+part, len(buf))
+			if _, err = io.ReadFull(r, buf[off:end]); err != nil {
+				return
+			}
+			read <- end
+			off = end
+		}
+	}()
+	hashed := 0
+	for end := range read {
+		s.Write(buf[hashed:min(end, n)])
+		hashed = end
+	}
+	if err != nil {
+		return plumbing.Hash{}, err
+	}
+	var id plumbing.Hash
+	copy(id[:], s.Sum(nil))
+	return id, nil
 }
 
 // header reads the first line of an answer about hash.

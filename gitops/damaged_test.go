@@ -18,11 +18,34 @@ import (
 // does, and checks that ReadBlob, ReadBlobs and BlobSize name the blob as
 // damaged or missing ([DamagedError], matching [aos.ErrDamaged]) and never
 // serve its bytes: git's cat-file serves a loose object's content without
-// checking it against its id.
+// checking it against its id. The damaged blob is small, or large
+// enough to be hashed as it is read (hashAhead).
+// damages are the cases of TestDamagedBlobsThroughGit: each way of
+// damage, to a small blob and to a large one.
+func damages() (out []struct {
+	name, how string
+	large     bool
+}) {
+	for _, how := range objdamage.Ways {
+		for _, large := range []bool{false, true} {
+			name := how
+			if large {
+				name += "/large"
+			}
+			out = append(out, struct {
+				name, how string
+				large     bool
+			}{name, how, large})
+		}
+	}
+	return out
+}
+
 func TestDamagedBlobsThroughGit(t *testing.T) {
 	t.Parallel()
-	for _, how := range objdamage.Ways {
-		t.Run(how, func(t *testing.T) {
+	for _, tc := range damages() {
+		how := tc.how
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tmp := t.TempDir()
 			src := filepath.Join(tmp, "src")
@@ -30,6 +53,9 @@ func TestDamagedBlobsThroughGit(t *testing.T) {
 			const n = 2 * batchAfter
 			for i := 0; i < n; i++ {
 				os.WriteFile(filepath.Join(src, fmt.Sprintf("f%02d", i)), []byte(strings.Repeat(fmt.Sprintf("file %d\n", i), 50)), 0o644)
+			}
+			if tc.large {
+				os.WriteFile(filepath.Join(src, "f07"), []byte(strings.Repeat("a large file\n", 3*hashAhead/13)), 0o644)
 			}
 			repo, tree, files := commitAll(t, src)
 			// The working tree would serve the blobs in git's place.

@@ -124,10 +124,6 @@ func (t *Tree) ReadBlobs(hashes []string, fn func(hash string, data []byte) erro
 	if t.repo.cat != nil && len(rest) > 0 {
 		var fnErr error
 		err := t.repo.cat.readMany(rest, func(h string, data []byte) error {
-			if err := checkBlob(h, data); err != nil {
-				fnErr = err
-				return err
-			}
 			if err := give(done, data); err != nil {
 				fnErr = err
 				return err
@@ -135,10 +131,11 @@ func (t *Tree) ReadBlobs(hashes []string, fn func(hash string, data []byte) erro
 			done++
 			return nil
 		})
+		var de *DamagedError
 		switch {
 		case err == nil:
 			done = len(rest)
-		case fnErr != nil:
+		case fnErr != nil, errors.As(err, &de):
 			return err
 		}
 	}
@@ -337,19 +334,5 @@ func (r *Repo) catBlob(hash string) (data []byte, served bool, err error) {
 	case err != nil:
 		return nil, true, err
 	}
-	return data, true, checkBlob(hash, data)
-}
-
-// checkBlob returns a [DamagedError] unless data hashes to the blob id
-// hash: git's cat-file serves a loose object's content without checking
-// it.
-func checkBlob(hash string, data []byte) error {
-	if len(hash) != 2*len(plumbing.Hash{}) {
-		return nil
-	}
-	h := plumbing.NewHash(hash)
-	if got := objectID(plumbing.BlobObject, data); got != h {
-		return damaged("blob", h, fmt.Errorf("its content hashes to %s", got))
-	}
-	return nil
+	return data, true, nil
 }
