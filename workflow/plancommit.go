@@ -12,6 +12,7 @@ import (
 	"github.com/architectos/aos/engine"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
+	"github.com/sourcegraph/conc"
 )
 
 // planCommit is a parsed plan commit.
@@ -30,8 +31,9 @@ type planCommit struct {
 // reads its plan within the limits that limits returns for the plan
 // commit's parent (the manifest's): the plan file's size is known from
 // its object's header, and a plan over the limit is refused before it is
-// read.
-func readPlanCommit(ctx context.Context, repo *gitops.Repo, id string, limits func(base *gitops.Tree) (planfile.Limits, error)) (*planCommit, *RunResult, error) {
+// read. alongside, when not nil, runs while the plan is parsed, and alone
+// uses repo meanwhile: a caller reads there what it needs next.
+func readPlanCommit(ctx context.Context, repo *gitops.Repo, id string, limits func(base *gitops.Tree) (planfile.Limits, error), alongside func()) (*planCommit, *RunResult, error) {
 	info, err := repo.CommitInfo(id)
 	if err != nil {
 		return nil, nil, err
@@ -99,10 +101,21 @@ func readPlanCommit(ctx context.Context, repo *gitops.Repo, id string, limits fu
 	if err != nil {
 		return nil, nil, err
 	}
-	if got := engine.Digest(data); got != digest {
+	// The plan is parsed on one processor while its digest is computed
+	// on another; the digest is judged first.
+	var got string
+	var wg conc.WaitGroup
+	wg.Go(func() {
+		got = engine.Digest(data)
+		if alongside != nil {
+			alongside()
+		}
+	})
+	plan, err := planfile.Parse(ctx, d.Path, data, lim)
+	wg.Wait()
+	if got != digest {
 		return bad("%s has digest %s, the message says %s", d.Path, got, digest)
 	}
-	plan, err := planfile.Parse(ctx, d.Path, data, lim)
 	var pe *planfile.Error
 	if errors.As(err, &pe) {
 		return nil, rejected(pe.Violations...), nil

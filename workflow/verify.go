@@ -135,6 +135,21 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	if len(info.Parents) != 1 {
 		return fail("a result commit has one parent, the plan commit; it has %d", len(info.Parents))
 	}
+	// The run record is read and decoded while the plan parses, at the
+	// path the message names; that path is judged below to be the plan's.
+	var rec struct {
+		done        bool
+		data        []byte
+		ok          bool
+		err, badErr error
+		decoded     *record.Record
+	}
+	readRecord := func() {
+		rec.done = true
+		if rec.data, _, rec.ok, rec.err = repo.ReadPath(id, RunsDir+tr[TrailerPlanID]+".json"); rec.err == nil && rec.ok {
+			rec.decoded, rec.badErr = record.Decode(rec.data)
+		}
+	}
 	lm := opts.Manifest
 	// The plan is read within the limits of every manifest it must pass:
 	// the one it is judged by, and the plain one its run may have been
@@ -152,7 +167,7 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 			lim.MaxBytes, lim.MaxDirectives = min(lim.MaxBytes, p.MaxBytes), min(lim.MaxDirectives, p.MaxDirectives)
 		}
 		return lim, nil
-	})
+	}, readRecord)
 	if err != nil {
 		return nil, err
 	}
@@ -180,17 +195,18 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	if got := lm.Digest; tr[TrailerManifestDigest] != got {
 		return fail("it was judged by manifest %s, and the manifest it must be judged by (%s) is %s", tr[TrailerManifestDigest], lm.Source, got)
 	}
-	recData, _, ok, err := repo.ReadPath(id, runPath)
-	if err != nil {
-		return nil, err
+	if !rec.done {
+		readRecord()
 	}
-	if !ok {
+	switch {
+	case rec.err != nil:
+		return nil, rec.err
+	case !rec.ok:
 		return fail("%s is missing", runPath)
+	case rec.badErr != nil:
+		return fail("%s: %v", runPath, rec.badErr)
 	}
-	recorded, err := record.Decode(recData)
-	if err != nil {
-		return fail("%s: %v", runPath, err)
-	}
+	recData, recorded := rec.data, rec.decoded
 	out.Jobs = recorded.Jobs
 	if opts.RerunJobsIf != nil {
 		opts.RerunJobs = opts.RerunJobsIf(recorded.Jobs)
