@@ -112,6 +112,9 @@ type runner struct {
 	reads map[string]*fixed
 	// pol judges changes by the manifest's policies.
 	pol *policy.Policies
+	// sums, when set, hashes written content ahead; without it, content
+	// is hashed where it is written.
+	sums *sums
 	// abort is why the run stopped in the middle of a directive (its
 	// context ended, or a port failed: reading the base, running
 	// validators); the run then fails with it instead of a verdict, since
@@ -150,6 +153,8 @@ func Run(ctx context.Context, plan *aos.Plan, base Base, opts Options) (*Result,
 		return nil, err
 	}
 	r.planID = plan.ID
+	r.sums = newSums(len(plan.Directives))
+	defer r.sums.wait(r.res)
 	for i := range plan.Directives {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -40,7 +40,7 @@ build:
 validators:
   fake: {builtin: text}
 policies:
-  max_file_size_kb: 1
+  max_file_size_kb: 8
   allow_delete: true
   require_tests_on_write: true
   required_suites: [default]
@@ -130,7 +130,9 @@ func sessionOptions(t *testing.T) engine.Options {
 // sessionManifest.
 func randomDirective(rng *rand.Rand) aos.Directive {
 	paths := []string{"src/a.txt", "src/lib/b.txt", "src/c/d.txt", "vendor/v.txt", "secrets/k", "src", "src/a.txt/x", "out/site.txt", "aos.yaml", "../x", "docs/n.txt", "src/new.txt"}
-	contents := []string{"hello\n", "FAIL\n", "SECRET\n", "WARN\n", strings.Repeat("long line\n", 200), "one\ntwo\nthree\nfour\nfive\nsix\nseven\n", ""}
+	// The long ones are hashed ahead by Run (sumAhead), in line by a
+	// session.
+	contents := []string{"hello\n", "FAIL\n", "SECRET\n", "WARN\n", strings.Repeat("long line\n", 200), strings.Repeat("longer line\n", 500), strings.Repeat("too long\n", 1000), "one\ntwo\nthree\nfour\nfive\nsix\nseven\n", ""}
 	p := paths[rng.IntN(len(paths))]
 	c := []byte(contents[rng.IntN(len(contents))])
 	switch rng.IntN(14) {
@@ -258,11 +260,20 @@ func TestSessionIsRunOfKept(t *testing.T) {
 	}
 }
 
+// changesOf returns the changes of st, each blob id it knows checked and
+// then left out: a run knows the ids of what it hashed ahead, a session
+// computes them when asked.
 func changesOf(t *testing.T, st *engine.State) []engine.Change {
 	t.Helper()
 	c, err := st.Changes()
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := range c {
+		if c[i].ID != "" && c[i].ID != engine.BlobID(c[i].Data) {
+			t.Errorf("%s: blob id %s, its content's is %s", c[i].Path, c[i].ID, engine.BlobID(c[i].Data))
+		}
+		c[i].ID = ""
 	}
 	return c
 }

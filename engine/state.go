@@ -49,6 +49,8 @@ type file struct {
 	hash    string // the base blob, when data is nil
 	data    []byte // new content, when changed
 	changed bool
+	// id is the blob id of data, when known.
+	id string
 	// appended is set when data is a buffer of the staged tree's own,
 	// grown by FILE_APPEND, which nothing else holds past its length:
 	// the next append extends it in place, and sum, the running SHA-256
@@ -427,7 +429,7 @@ func (s *State) record(p string) {
 	}
 }
 
-func (s *State) put(p string, mode uint32, data []byte) {
+func (s *State) put(p string, mode uint32, data []byte) *file {
 	s.note(p)
 	if data == nil {
 		data = []byte{}
@@ -436,10 +438,12 @@ func (s *State) put(p string, mode uint32, data []byte) {
 	if _, ok := s.files[p]; !ok {
 		s.addDirs(p, 1)
 	}
-	s.files[p] = &file{mode: mode, data: data, changed: true}
+	f := &file{mode: mode, data: data, changed: true}
+	s.files[p] = f
 	if s.onChange != nil {
 		s.onChange(p)
 	}
+	return f
 }
 
 // appendTo appends data to the staged file at p, of mode mode, and
@@ -504,6 +508,8 @@ type Change struct {
 	Status aos.ChangeStatus
 	Mode   uint32 // new mode; the old one when deleted
 	Data   []byte // new content; nil when deleted
+	// ID is the blob id of Data, when known ("" otherwise).
+	ID string
 	// Hash is the base blob of a file whose mode alone changed (Data is
 	// nil then), or of a deleted file.
 	Hash string
@@ -517,12 +523,15 @@ func (s *State) Changes() ([]Change, error) {
 		o, existed := s.orig[p]
 		switch {
 		case !existed:
-			out = append(out, Change{Path: p, Status: aos.StatusAdded, Mode: f.mode, Data: f.data})
+			out = append(out, Change{Path: p, Status: aos.StatusAdded, Mode: f.mode, Data: f.data, ID: f.id})
 		case f.changed:
-			if f.mode == o.Mode && BlobID(f.data) == o.Hash {
+			if f.id == "" {
+				f.id = BlobID(f.data)
+			}
+			if f.mode == o.Mode && f.id == o.Hash {
 				continue
 			}
-			out = append(out, Change{Path: p, Status: aos.StatusModified, Mode: f.mode, Data: f.data})
+			out = append(out, Change{Path: p, Status: aos.StatusModified, Mode: f.mode, Data: f.data, ID: f.id})
 		case f.mode != o.Mode:
 			out = append(out, Change{Path: p, Status: aos.StatusModified, Mode: f.mode, Hash: f.hash})
 		}

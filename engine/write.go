@@ -53,9 +53,14 @@ func (r *runner) write(d *aos.Directive, o *aos.Outcome) {
 	for _, q := range deletes {
 		r.st.remove(q)
 	}
-	r.st.put(p, mode, data)
+	f := r.st.put(p, mode, data)
 	r.gen++
-	o.Size, o.Digest, o.Mode = int64(len(data)), Digest(data), fmt.Sprintf("%o", mode)
+	o.Size, o.Mode = int64(len(data)), fmt.Sprintf("%o", mode)
+	if r.sums != nil && len(data) >= sumAhead {
+		r.sums.add(o.Index, f, data)
+	} else {
+		o.Digest = Digest(data)
+	}
 	o.Paths = append(deletes, p)
 }
 

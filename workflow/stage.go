@@ -75,11 +75,15 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Each new blob's id, computed once: the record names it, and the
-	// result tree is built from it.
+	// Each new blob's id, computed once (most by the run, as it wrote
+	// them): the record names it, and the result tree is built from it.
 	ids := make([]string, len(changes))
 	for i, c := range changes {
-		if c.Status != aos.StatusDeleted && c.Data != nil {
+		switch {
+		case c.Status == aos.StatusDeleted || c.Data == nil:
+		case c.ID != "":
+			ids[i] = c.ID
+		default:
 			ids[i] = engine.BlobID(c.Data)
 		}
 	}
