@@ -3,8 +3,12 @@ package gitops
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // Refs returns the refs under the given prefixes (all refs when none is
@@ -41,9 +45,28 @@ func (r *Repo) IsAncestor(a, b string) (bool, error) {
 }
 
 // PeelToCommit returns the commit an object id names (a commit, or an
-// annotated tag of one), or "" when it names no commit.
+// annotated tag of one), or "" when it names no commit. A commit's id is
+// answered without a git process: the commit is read, and so checked
+// against its id, as git checks it.
 func (r *Repo) PeelToCommit(id string) (string, error) {
-	return r.RefTarget(id)
+	if len(id) != 2*len(plumbing.Hash{}) || !isObjectID(id) {
+		return r.RefTarget(id)
+	}
+	h := plumbing.NewHash(id)
+	o, err := r.store.EncodedObject(plumbing.AnyObject, h)
+	switch {
+	case errors.Is(err, plumbing.ErrObjectNotFound):
+		return "", nil
+	case err != nil:
+		return "", objectError("object", h, err)
+	case o.Type() != plumbing.CommitObject:
+		// A tag is peeled by git; a tree or a blob names no commit.
+		return r.RefTarget(id)
+	}
+	if _, err := r.readObject(plumbing.CommitObject, h); err != nil {
+		return "", err
+	}
+	return id, nil
 }
 
 // RefTarget returns the commit a full ref name points at, or "" when the
@@ -70,8 +93,18 @@ func (r *Repo) gitMaybe(args ...string) (string, error) {
 }
 
 // CurrentBranch returns the full ref of the checked-out branch, or "" for
-// a detached HEAD.
+// a detached HEAD. HEAD is read from its file, as git symbolic-ref reads
+// it; anything but a branch ref or a commit id there is asked of git.
 func (r *Repo) CurrentBranch() (string, error) {
+	if b, err := os.ReadFile(filepath.Join(r.GitDir, "HEAD")); err == nil {
+		head := strings.TrimSuffix(string(b), "\n")
+		if ref, ok := strings.CutPrefix(head, "ref: "); ok && plainBranchRef(ref) {
+			return ref, nil
+		}
+		if isObjectID(head) {
+			return "", nil
+		}
+	}
 	return r.gitMaybe("symbolic-ref", "--quiet", "HEAD")
 }
 
@@ -109,4 +142,29 @@ func (r *Repo) SetConfig(key, value string) error {
 // the repository (git config --path), or "" when it is not set.
 func (r *Repo) ConfigPath(key string) (string, error) {
 	return r.gitMaybe("config", "--path", "--get", key)
+}
+
+// plainBranchRef reports whether ref is a branch ref of the plainest
+// shape, one that git takes as it is written: refs/heads/ and words of
+// letters, digits, '.', '_' and '-' between single slashes, none of them
+// starting with '.' or ending with ".lock". Anything else is left to git.
+func plainBranchRef(ref string) bool {
+	name, ok := strings.CutPrefix(ref, "refs/heads/")
+	if !ok || name == "" {
+		return false
+	}
+	for _, w := range strings.Split(name, "/") {
+		if w == "" || w[0] == '.' || strings.HasSuffix(w, ".lock") || strings.HasSuffix(w, ".") {
+			return false
+		}
+		for i := 0; i < len(w); i++ {
+			if c := w[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+				return false
+			}
+		}
+		if strings.Contains(w, "..") {
+			return false
+		}
+	}
+	return true
 }

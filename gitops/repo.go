@@ -101,9 +101,36 @@ const largeObject = 1 << 20
 // its working tree ("" for a bare repository).
 type location struct{ gitDir, common, workTree string }
 
+// located keeps the locations of git directories themselves, by the
+// directory and the GIT_ variables of the environment: a git directory
+// has no working tree to move, and no repository nested in it is found
+// from it, so the answer holds for the process (a hook opens its
+// repository, and its validators' cache is found there again).
+var located sync.Map
+
 // locate returns where the repository containing dir is, in one git
 // command when it can.
 func locate(dir string) (location, error) {
+	key := dir
+	if abs, err := filepath.Abs(dir); err == nil {
+		key = abs
+	}
+	for _, kv := range environ() {
+		if strings.HasPrefix(kv, "GIT_") {
+			key += "\x00" + kv
+		}
+	}
+	if l, ok := located.Load(key); ok {
+		return l.(location), nil
+	}
+	l, err := locateOnce(dir)
+	if err == nil && l.workTree == "" && l.gitDir == filepath.Clean(strings.SplitN(key, "\x00", 2)[0]) {
+		located.Store(key, l)
+	}
+	return l, err
+}
+
+func locateOnce(dir string) (location, error) {
 	// One git command names the git directory, the common one of its
 	// worktrees, and the working tree; outside a working tree (a bare
 	// repository, where server hooks run) the last fails, after the
