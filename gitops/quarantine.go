@@ -73,7 +73,9 @@ func OpenWithObjectDirs(dir string, dirs []string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, ErrNotRepository)
 	}
-	main := filesystem.NewStorageWithOptions(osfs.New(l.gitDir), cache.NewObjectLRUDefault(), storageOptions(false))
+	// The storages keep their pack files open, as [Open]'s does: go-git
+	// otherwise opens a pack again for every object it reads from it.
+	main := filesystem.NewStorageWithOptions(osfs.New(l.gitDir), cache.NewObjectLRUDefault(), storageOptions(true))
 	repo := &Repo{GitDir: l.gitDir, WorkTree: l.workTree, store: main}
 	own := filepath.Clean(filepath.Join(repo.GitDir, "objects"))
 	if o, err := filepath.EvalSymlinks(own); err == nil {
@@ -100,7 +102,7 @@ func OpenWithObjectDirs(dir string, dirs []string) (*Repo, error) {
 		// the directory there, over an empty in-memory root.
 		fs := mountedFS{mount.New(memfs.New(), "objects", osfs.New(d))}
 		dg := dotgit.NewWithOptions(fs, dotgit.Options{})
-		cs.extra = append(cs.extra, filesystem.NewObjectStorageWithOptions(dg, cache.NewObjectLRUDefault(), storageOptions(false)))
+		cs.extra = append(cs.extra, filesystem.NewObjectStorageWithOptions(dg, cache.NewObjectLRUDefault(), storageOptions(true)))
 		extra = append(extra, d)
 	}
 	var st storage.Storer = main
@@ -111,7 +113,7 @@ func OpenWithObjectDirs(dir string, dirs []string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open repository: %w", err)
 	}
-	repo.r, repo.store = r, st
+	repo.r, repo.store, repo.closer = r, st, cs
 	repo.cat = &catFile{gitDir: l.gitDir, extra: extra}
 	return repo, nil
 }
@@ -131,6 +133,15 @@ func (mountedFS) TempFile(string, string) (billy.File, error) {
 type chainedStorage struct {
 	*filesystem.Storage
 	extra []*filesystem.ObjectStorage
+}
+
+// Close closes the pack files every storage keeps open.
+func (c *chainedStorage) Close() error {
+	err := c.Storage.Close()
+	for _, e := range c.extra {
+		err = errors.Join(err, e.Close())
+	}
+	return err
 }
 
 func notFound(err error) bool { return errors.Is(err, plumbing.ErrObjectNotFound) }
