@@ -77,7 +77,9 @@ type Directive struct {
 	Path    string `json:"path,omitempty"`
 	Against string `json:"against,omitempty"`
 	// Content is the decoded content of FILE_WRITE and FILE_APPEND, from
-	// either content or content_base64.
+	// either content or content_base64. It is never changed in place: it
+	// may share the memory of a string (the parser's), and the staged
+	// tree holds it as a file's content.
 	Content    []byte   `json:"-"`
 	Executable bool     `json:"executable,omitempty"`
 	Patch      string   `json:"patch,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/internal/suggest"
@@ -259,7 +260,7 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 			case "tool":
 				d.Tool = s
 			case "content":
-				d.Content = []byte(s)
+				d.Content = contentBytes(s)
 			case "reason":
 				d.Reason = s
 			case "pattern":
@@ -320,4 +321,14 @@ func (p *parser) decodeDirective(n *node, i int, d *aos.Directive) {
 	if d.Type == aos.RunTests && d.Suite == "" && n.get("suite") == nil {
 		d.Suite = "default"
 	}
+}
+
+// contentBytes is the content of a directive whose text is s, sharing its
+// memory: a plan's content is as large as the plan, and nothing changes a
+// directive's content in place ([aos.Directive.Content]).
+func contentBytes(s string) []byte {
+	if s == "" {
+		return []byte{}
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
