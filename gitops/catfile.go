@@ -217,7 +217,10 @@ var errNotBlob = errors.New("not a blob")
 var errObjectMissing = errors.New("no such object")
 
 func (c *catFile) start() error {
-	cmd := exec.Command("git", "cat-file", "--batch-command")
+	// git streams a blob over core.bigFileThreshold as it inflates it,
+	// and reads a smaller one whole before writing any of it: from
+	// hashAhead on, the first parts arrive at once (StreamBlob).
+	cmd := exec.Command("git", "-c", "core.bigFileThreshold="+strconv.Itoa(hashAhead), "cat-file", "--batch-command")
 	cmd.Dir = c.gitDir
 	cmd.Env = gitEnv()
 	if len(c.extra) > 0 {
@@ -240,6 +243,7 @@ func (c *catFile) start() error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
+	growPipe(out)
 	c.cmd, c.in, c.out = cmd, in, bufio.NewReaderSize(out, 64<<10)
 	return nil
 }
