@@ -21,7 +21,20 @@ func fastYAML(ctx context.Context, data []byte) (doc *yaml.Node, ok bool) {
 	if len(data) == 0 || data[len(data)-1] != '\n' {
 		return nil, false
 	}
-	f := &fastReader{ctx: ctx, data: data}
+	return (&fastReader{ctx: ctx, data: data}).read()
+}
+
+// fastYAMLView is fastYAML of the document v grows to, read line by line
+// as v grows; the caller judges, once it is read, whether v is all of it.
+func fastYAMLView(ctx context.Context, v *view) (doc *yaml.Node, ok bool) {
+	if !v.grow() {
+		return nil, false
+	}
+	return (&fastReader{ctx: ctx, data: v.data, v: v}).read()
+}
+
+// read reads the document from its first line.
+func (f *fastReader) read() (doc *yaml.Node, ok bool) {
 	f.line()
 	if f.indent != 0 {
 		return nil, false
@@ -42,7 +55,10 @@ const fastMaxDepth = 8
 
 type fastReader struct {
 	ctx  context.Context
-	data []byte
+	data []byte // ends with a line break
+	// v, when set, is the growing view data is of: the reader grows it
+	// when it has read all of data.
+	v *view
 	// off is the start of the current line, lineNo its number (1-based)
 	// and indent its count of leading spaces; off is len(data) at the end.
 	off, lineNo, indent int
@@ -67,6 +83,9 @@ func (f *fastReader) next(end int) bool {
 	f.off = end + 1
 	if f.lines++; f.lines%checkEvery == 0 && f.ctx.Err() != nil {
 		return false
+	}
+	if f.off >= len(f.data) && f.v != nil && f.v.grow() {
+		f.data = f.v.data
 	}
 	if f.off < len(f.data) {
 		f.line()

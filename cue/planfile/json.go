@@ -23,7 +23,10 @@ type jsonParser struct {
 	ctx  context.Context
 	name string
 	data []byte
-	dec  tokenReader
+	// v, when set, is the growing view of the document the lexer reads;
+	// data is then v's.
+	v   *view
+	dec tokenReader
 	// tokens counts the tokens read, for checking ctx now and then.
 	tokens int
 	// cur is the position of offset cur.off.
@@ -43,6 +46,11 @@ func decodeJSON(ctx context.Context, name string, data []byte, pd *planDecoder, 
 		dec.UseNumber()
 		jp.dec = dec
 	}
+	return jp.document(pd)
+}
+
+// document decodes the plan, the one JSON document of the input.
+func (jp *jsonParser) document(pd *planDecoder) error {
 	t, pos, err := jp.token()
 	if err != nil {
 		return err
@@ -64,6 +72,17 @@ func decodeJSON(ctx context.Context, name string, data []byte, pd *planDecoder, 
 		return &syntaxError{jp.pos(start), "a plan is one JSON document; found more after it"}
 	}
 	return nil
+}
+
+// decodeJSONView is decodeJSON with the fast reader, of the document v
+// grows to, read as v grows; the caller judges, once it is read, whether v
+// is all of it.
+func decodeJSONView(ctx context.Context, name string, v *view, pd *planDecoder) error {
+	v.grow()
+	jp := &jsonParser{ctx: ctx, name: name, v: v}
+	jp.cur.line, jp.cur.col = 1, 1
+	jp.dec = &jsonLexer{data: v.data, v: v}
+	return jp.document(pd)
 }
 
 // parseJSON decodes one JSON document holding a directive (its
@@ -142,29 +161,44 @@ func (jp *jsonParser) plan(pos aos.Position, pd *planDecoder) error {
 	}
 }
 
+// text is the document read so far (all of it, but for a view).
+func (jp *jsonParser) text() []byte {
+	if jp.v != nil {
+		return jp.v.data
+	}
+	return jp.data
+}
+
 // next returns the offset where the next token starts.
 func (jp *jsonParser) next() int {
 	off := int(jp.dec.InputOffset())
-	for off < len(jp.data) {
-		switch jp.data[off] {
-		case ' ', '\t', '\r', '\n', ',', ':':
-			off++
-			continue
+	d := jp.text()
+	for {
+		for off < len(d) {
+			switch d[off] {
+			case ' ', '\t', '\r', '\n', ',', ':':
+				off++
+				continue
+			}
+			break
 		}
-		break
+		if off < len(d) || jp.v == nil || !jp.v.grow() {
+			return off
+		}
+		d = jp.v.data
 	}
-	return off
 }
 
 // pos returns the position of byte offset off, moving the cursor there.
 // Columns count characters, as editors do.
 func (jp *jsonParser) pos(off int) aos.Position {
-	off = min(max(off, 0), len(jp.data))
+	d := jp.text()
+	off = min(max(off, 0), len(d))
 	c := &jp.cur
 	if off < c.off {
 		c.off, c.line, c.col = 0, 1, 1
 	}
-	seg := jp.data[c.off:off]
+	seg := d[c.off:off]
 	if n := bytes.Count(seg, newline); n > 0 {
 		c.line, c.col = c.line+n, 1
 		seg = seg[bytes.LastIndexByte(seg, '\n')+1:]

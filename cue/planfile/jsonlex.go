@@ -47,7 +47,10 @@ const (
 // FuzzFastJSON holds it to encoding/json, token for token, offset for
 // offset.
 type jsonLexer struct {
-	data  []byte
+	data []byte
+	// v, when set, is the growing view data is of: the lexer grows it
+	// when it runs out of data between tokens.
+	v     *view
 	off   int   // the offset after the last token
 	state int   // what may come next
 	stack []int // the states of the enclosing collections
@@ -78,11 +81,20 @@ func (l *jsonLexer) valueEnd() {
 }
 
 func (l *jsonLexer) Token() (json.Token, error) {
+	if l.v != nil {
+		// The parser may have grown the view since the last token.
+		l.data = l.v.data
+	}
 	d := l.data
 	i := l.off
 	for {
 		for i < len(d) && (d[i] == ' ' || d[i] == '\n' || d[i] == '\t' || d[i] == '\r') {
 			i++
+		}
+		if i == len(d) && l.v != nil && l.v.grow() {
+			d = l.v.data
+			l.data = d
+			continue
 		}
 		if i == len(d) {
 			if l.state == lexTopValue && len(l.stack) == 0 {

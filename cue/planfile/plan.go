@@ -165,20 +165,34 @@ func parse(ctx context.Context, name string, data []byte, lim Limits, fast bool)
 		p.errAt(badUTF8Pos(name, data), -1, aos.RulePlanSyntax, "plan is not valid UTF-8")
 		return nil, &Error{p.errs}
 	}
-	plan := &aos.Plan{File: name, Format: "yaml"}
-	pd := newPlanDecoder(p, plan, lim)
-	var err error
-	if strings.HasSuffix(strings.ToLower(name), ".json") {
-		plan.Format = "json"
-		if err = decodeJSON(ctx, name, data, pd, fast); err == errNotFast {
+	if isJSON(name) {
+		plan, err := decodePlan(ctx, name, lim, func(pd *planDecoder) error { return decodeJSON(ctx, name, data, pd, fast) })
+		if err == errNotFast {
 			// Read again, from the start, by encoding/json.
-			p = &parser{file: name}
-			plan = &aos.Plan{File: name, Format: "json"}
-			pd = newPlanDecoder(p, plan, lim)
-			err = decodeJSON(ctx, name, data, pd, false)
+			plan, err = decodePlan(ctx, name, lim, func(pd *planDecoder) error { return decodeJSON(ctx, name, data, pd, false) })
 		}
-	} else {
-		err = decodeYAML(ctx, name, data, pd)
+		return plan, err
+	}
+	return decodePlan(ctx, name, lim, func(pd *planDecoder) error { return decodeYAML(ctx, name, data, pd) })
+}
+
+// isJSON reports whether a plan file of that name is JSON.
+func isJSON(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".json") }
+
+// decodePlan decodes a plan named name, of a document that passed the
+// checks of its size and encoding, with decode, and judges it whole. It
+// returns errNotFast when decode does.
+func decodePlan(ctx context.Context, name string, lim Limits, decode func(*planDecoder) error) (*aos.Plan, error) {
+	p := &parser{file: name}
+	start := aos.Position{File: name, Line: 1, Col: 1}
+	plan := &aos.Plan{File: name, Format: "yaml"}
+	if isJSON(name) {
+		plan.Format = "json"
+	}
+	pd := newPlanDecoder(p, plan, lim)
+	err := decode(pd)
+	if err == errNotFast {
+		return nil, err
 	}
 	if cerr := ctx.Err(); err != nil && cerr != nil {
 		return nil, fmt.Errorf("plan %s: %w", name, cerr)

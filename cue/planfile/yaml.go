@@ -36,6 +36,11 @@ func decodeYAML(ctx context.Context, name string, data []byte, pd *planDecoder) 
 	} else if err := decodeSlow(ctx, name, data, &doc); err != nil {
 		return err
 	}
+	return decodeYAMLDoc(ctx, name, doc, pd)
+}
+
+// decodeYAMLDoc decodes the plan of the YAML document doc.
+func decodeYAMLDoc(ctx context.Context, name string, doc yaml.Node, pd *planDecoder) error {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return &syntaxError{aos.Position{File: name, Line: 1, Col: 1}, "plan is empty"}
 	}

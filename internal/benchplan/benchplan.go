@@ -13,7 +13,10 @@ import (
 // Large returns 1,000 FILE_WRITE directives of about 10 KB of text each,
 // 10 MB in all, in YAML ("yaml") as the encoder and %q write it, or in
 // JSON ("json") as encoding/json indents it.
-func Large(format string) []byte {
+func Large(format string) []byte { return Sized(format, 1000, 10*1024) }
+
+// Sized is Large of n directives of about size bytes each.
+func Sized(format string, n, size int) []byte {
 	type directive struct {
 		Type    string `json:"type"`
 		Path    string `json:"path"`
@@ -24,10 +27,10 @@ func Large(format string) []byte {
 		ID         string      `json:"id"`
 		Goal       string      `json:"goal"`
 		Directives []directive `json:"directives"`
-	}{Version: 1, ID: "bench", Goal: "Write 1000 files"}
-	for i := 0; i < 1000; i++ {
+	}{Version: 1, ID: "bench", Goal: fmt.Sprintf("Write %d files", n)}
+	for i := 0; i < n; i++ {
 		var c strings.Builder
-		for l := 0; c.Len() < 10*1024; l++ {
+		for l := 0; c.Len() < size; l++ {
 			fmt.Fprintf(&c, "file %d line %d: the quick brown fox jumps over the lazy dog %d\n", i, l, i*l)
 		}
 		plan.Directives = append(plan.Directives, directive{"FILE_WRITE", fmt.Sprintf("src/gen/%02d/f%04d.txt", i%50, i), c.String()})
