@@ -190,6 +190,22 @@ func Digest(b []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
+// DigestParts is [Digest] of content that arrives in parts: more blocks
+// until more than n bytes have arrived, or all have, and returns the
+// content so far and whether that is all of it.
+func DigestParts(more func(n int) ([]byte, bool)) string {
+	h := sha256.New()
+	n := 0
+	for {
+		d, done := more(n)
+		h.Write(d[n:])
+		n = len(d)
+		if done {
+			return "sha256:" + hex.EncodeToString(h.Sum(nil))
+		}
+	}
+}
+
 // BlobID returns the git object id (SHA-1) of a blob with content b.
 func BlobID(b []byte) string {
 	h := sha1.New()

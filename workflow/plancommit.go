@@ -31,9 +31,8 @@ type planCommit struct {
 // reads its plan within the limits that limits returns for the plan
 // commit's parent (the manifest's): the plan file's size is known from
 // its object's header, and a plan over the limit is refused before it is
-// read. alongside, when not nil, runs while the plan is parsed, and alone
-// uses repo meanwhile: a caller reads there what it needs next.
-func readPlanCommit(ctx context.Context, repo *gitops.Repo, id string, limits func(base *gitops.Tree) (planfile.Limits, error), alongside func()) (*planCommit, *RunResult, error) {
+// read.
+func readPlanCommit(ctx context.Context, repo *gitops.Repo, id string, limits func(base *gitops.Tree) (planfile.Limits, error)) (*planCommit, *RunResult, error) {
 	info, err := repo.CommitInfo(id)
 	if err != nil {
 		return nil, nil, err
@@ -97,22 +96,24 @@ func readPlanCommit(ctx context.Context, repo *gitops.Repo, id string, limits fu
 		return nil, rejected(aos.Violation{Directive: -1, Rule: aos.RulePlanSize, Pos: aos.Position{File: d.Path, Line: 1, Col: 1},
 			Message: fmt.Sprintf("plan is %d bytes, over the limit of %d (policies.max_plan_kb)", size, lim.MaxBytes)}), nil
 	}
-	data, err := repo.ReadBlob(d.Hash)
-	if err != nil {
-		return nil, nil, err
-	}
-	// The plan is parsed on one processor while its digest is computed
-	// on another; the digest is judged first.
+	// The plan is parsed as git streams it, while git inflates the rest,
+	// and digested on another processor; the digest is judged first.
+	s := repo.StreamBlob(d.Hash)
 	var got string
 	var wg conc.WaitGroup
-	wg.Go(func() {
-		got = engine.Digest(data)
-		if alongside != nil {
-			alongside()
-		}
-	})
-	plan, err := planfile.Parse(ctx, d.Path, data, lim)
+	wg.Go(func() { got = engine.DigestParts(s.More) })
+	plan, _, err := planfile.ParseSource(ctx, d.Path, s, lim)
 	wg.Wait()
+	data, again, rerr := s.Wait()
+	if rerr != nil {
+		return nil, nil, rerr
+	}
+	if again {
+		// The stream failed half way and the blob was read again: what
+		// was made of its parts is void.
+		got = engine.Digest(data)
+		plan, err = planfile.Parse(ctx, d.Path, data, lim)
+	}
 	if got != digest {
 		return bad("%s has digest %s, the message says %s", d.Path, got, digest)
 	}

@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/gitops"
+	"github.com/architectos/aos/internal/benchplan"
+	"github.com/architectos/aos/internal/objdamage"
 	"github.com/architectos/aos/internal/procgroup"
 )
 
@@ -396,5 +399,61 @@ func TestVerifyUnderPolicy(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the policy's rule is not named: %+v", v.Report.Violations)
+	}
+}
+
+// TestVerifyLargePlans runs and verifies plans large enough that git
+// streams them while they are parsed and digested (gitops.StreamBlob,
+// planfile.ParseSource), in both formats; a plan blob damaged on disk is
+// then named as damaged, never judged.
+func TestVerifyLargePlans(t *testing.T) {
+	t.Parallel()
+	for _, format := range []string{"yaml", "json"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			dir := newRepo(t, map[string]string{"project.yml": "project:\n  name: large\nworkspace:\n  writable: [\"src/**\"]\n", "src/readme.txt": "large\n"})
+			p := filepath.Join(t.TempDir(), "plan."+format)
+			if err := os.WriteFile(p, benchplan.Sized(format, 300, 10*1024), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: p}})
+			if err != nil || !res.OK() {
+				t.Fatalf("run: %v %+v", err, res.Report)
+			}
+			v, err := Verify(ctx(), VerifyOptions{Dir: dir, Rev: res.ResultCommit})
+			if err != nil || !v.Report.OK {
+				t.Fatalf("verify of a large plan's result: %v %+v", err, v.Report)
+			}
+			plan := git(t, dir, "rev-parse", res.ResultCommit+"^:.aos/plans/bench."+format)
+			if size := git(t, dir, "cat-file", "-s", plan); len(size) < 7 {
+				t.Fatalf("the plan is %s bytes: too small to be streamed", size)
+			}
+			// The run wrote a pack: its objects are made loose, and the
+			// plan's is damaged.
+			packs, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", "pack", "*.pack"))
+			for _, pack := range packs {
+				moved := filepath.Join(t.TempDir(), "p.pack")
+				if err := os.Rename(pack, moved); err != nil {
+					t.Fatal(err)
+				}
+				os.Remove(strings.TrimSuffix(pack, ".pack") + ".idx")
+				f, err := os.Open(moved)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cmd := exec.Command("git", "unpack-objects", "-q")
+				cmd.Dir, cmd.Stdin = dir, f
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("git unpack-objects: %v\n%s", err, out)
+				}
+				f.Close()
+			}
+			objdamage.Loose(t, dir, plan, "swapped")
+			_, err = Verify(ctx(), VerifyOptions{Dir: dir, Rev: res.ResultCommit})
+			var de *gitops.DamagedError
+			if !errors.As(err, &de) || de.ID != plan {
+				t.Fatalf("verify with the plan blob swapped on disk: %v; want a DamagedError naming %s", err, plan)
+			}
+		})
 	}
 }
