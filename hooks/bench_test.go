@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -183,6 +184,68 @@ func BenchmarkPreReceive(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkGateCost is the gate's cost side by side: it pushes the
+// benchmarks' result commit (a repository of one commit, the cache warm),
+// in YAML and in JSON, with the hook and without it, in turns, so that
+// both kinds of push meet the same machine, and reports the median wall
+// time of each (hook-ms, plain-ms) and their ratio (x-plain), with the CPU
+// time of each (hook-cpu-ms, plain-cpu-ms).
+//
+//	go test -run XXX -bench GateCost -benchtime 15x ./hooks
+func BenchmarkGateCost(b *testing.B) {
+	for _, tc := range []struct{ name, kind string }{{"yaml", "fresh"}, {"json", "fresh-json"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			r := setupBench(b, tc.kind)
+			var hook, plain []time.Duration
+			var hookCPU, plainCPU time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				wall, cpu := timePush(b, r, true)
+				hook, hookCPU = append(hook, wall), hookCPU+cpu
+				wall, cpu = timePush(b, r, false)
+				plain, plainCPU = append(plain, wall), plainCPU+cpu
+			}
+			h, p := median(hook), median(plain)
+			b.ReportMetric(ms(h), "hook-ms")
+			b.ReportMetric(ms(p), "plain-ms")
+			b.ReportMetric(float64(h)/float64(p), "x-plain")
+			b.ReportMetric(ms(hookCPU)/float64(b.N), "hook-cpu-ms")
+			b.ReportMetric(ms(plainCPU)/float64(b.N), "plain-cpu-ms")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+func median(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// timePush pushes r's branch into a copy of its server repository, with
+// the hooks or without them, and returns the push's wall time and the CPU
+// time of it and every process it waited for.
+func timePush(b *testing.B, r *benchRepo, hook bool) (wall, cpu time.Duration) {
+	b.StopTimer()
+	defer b.StartTimer()
+	dst := filepath.Join(b.TempDir(), "srv.git")
+	must(b, "/", "cp", "-al", r.bare, dst)
+	defer os.RemoveAll(dst)
+	if !hook {
+		os.Remove(filepath.Join(dst, "hooks", "pre-receive"))
+		os.Remove(filepath.Join(dst, "hooks", "post-receive"))
+	}
+	start, startCPU := time.Now(), cputime.Children()
+	out, err := run(b, r.client, []string{"REMOTE_USER=bench-bot"}, "git", "push", "-q", dst, "aos/bench")
+	wall, cpu = time.Since(start), cputime.Children()-startCPU
+	if err != nil || (hook && !strings.Contains(out, "push accepted")) {
+		b.Fatalf("push: %v\n%s", err, out)
+	}
+	return wall, cpu
 }
 
 func benchPush(b *testing.B, kind, cache string, hook bool) {

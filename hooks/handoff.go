@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,16 +59,45 @@ func handoffName(user string, updates []receive.Update) string {
 	return hex.EncodeToString(h.Sum(nil)) + ".json"
 }
 
+// idleName is the name of the idle mark of the push git's process pid
+// receives (docs/hooks.md, "Post-receive"): git starts both hooks of a
+// push, so each sees it as its parent; "" when the hook has no parent to
+// tell it by.
+func idleName(pid int) string {
+	if pid <= 1 {
+		return ""
+	}
+	return "idle-" + strconv.Itoa(pid)
+}
+
+// clearIdle removes the idle mark of the push git's process pid
+// receives, before anything is judged: a mark an earlier process of the
+// same id left (its post-receive hook never ran) never stands for this
+// push.
+func clearIdle(gitDir string, pid int) {
+	if n := idleName(pid); n != "" {
+		os.Remove(filepath.Join(gitDir, HandoffDir, n))
+	}
+}
+
 // writeHandoff writes the handoff of an accepted push, and sweeps the
-// stale ones.
-func writeHandoff(gitDir, user string, updates []receive.Update, h *handoff) error {
+// stale ones. A push with nothing to note gets an idle mark too, naming
+// its handoff: the post-receive script of a hook without a runner ends
+// there, without starting git-aos, and takes both.
+func writeHandoff(gitDir, user string, updates []receive.Update, h *handoff, pid int) error {
 	dir := filepath.Join(gitDir, HandoffDir)
 	b, err := json.Marshal(h)
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, handoffName(user, updates)), b); err != nil {
+	name := handoffName(user, updates)
+	if err := writeFileAtomic(filepath.Join(dir, name), b); err != nil {
 		return err
+	}
+	if idle := idleName(pid); idle != "" && len(h.Vouches) == 0 {
+		if err := writeFileAtomic(filepath.Join(dir, idle), []byte(name+"\n")); err != nil {
+			return err
+		}
 	}
 	if ents, err := os.ReadDir(dir); err == nil {
 		for _, e := range ents {

@@ -1,7 +1,9 @@
 package hooks_test
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,5 +65,99 @@ func TestPostReceiveHandoff(t *testing.T) {
 	ents, _ := os.ReadDir(filepath.Join(quick.bare, hooks.HandoffDir))
 	if len(ents) != 0 {
 		t.Errorf("handoffs left behind: %v", ents)
+	}
+}
+
+// TestPostReceiveIdle checks the idle mark (docs/hooks.md, "Post-receive"):
+// a push with nothing to note does not start git-aos for its post-receive
+// hook, and leaves neither mark nor handoff; a push with a vouch to note
+// does start it. The script itself ends on a mark of its parent naming a
+// handoff, and on nothing else.
+func TestPostReceiveIdle(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, jobsManifest, map[string]string{"src/a.txt": "a\n"})
+	hook := filepath.Join(s.bare, "hooks", "post-receive")
+	script, err := os.ReadFile(hook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := filepath.Join(t.TempDir(), "started")
+	recorded := strings.Replace(string(script), "exec ", "touch '"+started+"'\nexec ", 1)
+	if err := os.WriteFile(hook, []byte(recorded), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	handoffs := filepath.Join(s.bare, hooks.HandoffDir)
+	left := func() []string {
+		ents, _ := os.ReadDir(handoffs)
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	c := s.clone(t)
+	c.runPlanFile(nil, "version: 1\nid: idle\ngoal: Read a\ndirectives:\n  - type: FILE_READ\n    path: src/a.txt\n")
+	out, ok := c.push("build-bot", "aos/idle")
+	expectAccepted(t, out, ok)
+	if _, err := os.Stat(started); err == nil {
+		t.Error("git-aos started for the post-receive hook of a push with nothing to note")
+	}
+	if l := left(); len(l) != 0 {
+		t.Errorf("left in %s: %v", handoffs, l)
+	}
+	// A runner login's vouch is noted by git-aos.
+	c.git("checkout", "-q", "main")
+	c.runPlanFile(nil, testsPlan("ci", "ok"))
+	out, ok = c.push("ci-runner", "aos/ci")
+	expectAccepted(t, out, ok)
+	if _, err := os.Stat(started); err != nil {
+		t.Error("git-aos did not start for the post-receive hook of a push with a vouch to note")
+	}
+	if note := must(t, s.bare, "git", "notes", "--ref=aos", "show", must(t, c.dir, "git", "rev-parse", "aos/ci")); !strings.Contains(note, "ci-runner") {
+		t.Errorf("the note: %s", note)
+	}
+	if l := left(); len(l) != 0 {
+		t.Errorf("left in %s: %v", handoffs, l)
+	}
+
+	// The script alone, run by this process, whose id is its parent's.
+	mark := filepath.Join(handoffs, fmt.Sprintf("idle-%d", os.Getpid()))
+	name := strings.Repeat("ab", 32) + ".json"
+	for _, tc := range []struct {
+		what, mark string
+		handoff    bool // a handoff of that name is there
+		ends       bool // the script ends without starting git-aos
+	}{
+		{"a mark naming a handoff", name + "\n", true, true},
+		{"a mark naming a handoff gone", name + "\n", false, true},
+		{"no mark", "", true, false},
+		{"a mark naming a path out", "../../hooks/post-receive\n", false, false},
+		{"a mark naming two files", name + " " + name + "\n", false, false},
+		{"an empty mark", "\n", false, false},
+	} {
+		os.Remove(started)
+		os.MkdirAll(handoffs, 0o755)
+		if tc.mark != "" {
+			writeFile(t, mark, tc.mark)
+		}
+		if tc.handoff {
+			writeFile(t, filepath.Join(handoffs, name), "{}")
+		}
+		cmd := exec.Command(hook)
+		cmd.Dir, cmd.Stdin = s.bare, strings.NewReader("")
+		cmd.Env = append(os.Environ(), "GIT_DIR=.")
+		cmd.CombinedOutput()
+		_, err := os.Stat(started)
+		if ended := err != nil; ended != tc.ends {
+			t.Errorf("%s: the script ended by itself: %v, want %v", tc.what, ended, tc.ends)
+		}
+		if _, err := os.Stat(filepath.Join(handoffs, name)); tc.ends && err == nil {
+			t.Errorf("%s: the handoff is left", tc.what)
+		}
+		if _, err := os.Stat(hook); err != nil {
+			t.Fatalf("%s: the hook itself is gone", tc.what)
+		}
+		os.Remove(mark)
+		os.Remove(filepath.Join(handoffs, name))
 	}
 }

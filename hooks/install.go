@@ -66,6 +66,19 @@ type InstallOptions struct {
 // allowed signers.
 const RunnerPrincipal = "git-aos-runner"
 
+// idleScript ends the post-receive script of a hook without a runner when
+// the pre-receive hook of the push left an idle mark (handoff.go): the
+// push has nothing to note, and git-aos is not started for it. The mark
+// names the push's handoff, which goes with it.
+const idleScript = `idle="${GIT_DIR:-.}/aos/handoff/idle-$PPID"
+if [ -f "$idle" ] && read -r name <"$idle"; then
+	case $name in
+	*[!0-9a-fjson.]*) ;;
+	?*.json) rm -f "$idle" "${GIT_DIR:-.}/aos/handoff/$name"; exit 0 ;;
+	esac
+fi
+`
+
 // PostReceiveMarker marks a post-receive script written by [Install].
 const PostReceiveMarker = "# git-aos post-receive hook"
 
@@ -276,8 +289,11 @@ func Install(ctx context.Context, opts InstallOptions) (*Installed, error) {
 	if runnerKey != "" {
 		post = append(post, "--runner-key", shellQuote(runnerKey))
 	}
-	postScript := "#!/bin/sh\n" + PostReceiveMarker + ", written by git aos hook install; see docs/hooks.md.\n" +
-		"exec " + strings.Join(post, " ") + "\n"
+	postScript := "#!/bin/sh\n" + PostReceiveMarker + ", written by git aos hook install; see docs/hooks.md.\n"
+	if runnerKey == "" {
+		postScript += idleScript
+	}
+	postScript += "exec " + strings.Join(post, " ") + "\n"
 	dir := filepath.Join(repo.GitDir, "hooks")
 	out := &Installed{Hook: filepath.Join(dir, "pre-receive")}
 	if old, err := os.ReadFile(out.Hook); err == nil && !bytes.Contains(old, []byte(Marker)) && !opts.Force {

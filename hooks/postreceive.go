@@ -66,6 +66,9 @@ func RunPostReceive(ctx context.Context, opts PostReceiveOptions) (*PostReceiveR
 		manifests: map[string]*workflow.LoadedManifest{}, plain: map[*workflow.LoadedManifest]*workflow.LoadedManifest{},
 		rerun: opts.RerunJobs, defTipBefore: map[string]string{}}
 	c.identify()
+	// An idle mark the script did not take (a runner's script does not
+	// look for one) goes with the push.
+	clearIdle(postGitDir(opts), os.Getppid())
 	if h := takeHandoff(postGitDir(opts), c.res.User, updates); h != nil {
 		return postFromHandoff(ctx, opts, h, updates)
 	}

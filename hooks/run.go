@@ -187,12 +187,13 @@ func preReceive(ctx context.Context, opts HookOptions) (*Result, error) {
 		return nil, err
 	}
 	defer repo.Close()
+	clearIdle(repo.GitDir, os.Getppid())
 	res, err := PreReceive(ctx, Options{Repo: repo, Getenv: opts.Getenv, Policy: opts.Policy,
 		UserEnv: opts.UserEnv, RefPrefixes: opts.RefPrefixes, Runtime: opts.Runtime,
 		AllowedSigners: opts.AllowedSigners, RevokedSigners: opts.RevokedSigners, RerunJobs: opts.RerunJobs, AllowHostJobs: opts.AllowHostJobs}, updates)
 	if err == nil && res.OK() && res.handoff != nil && ctx.Err() == nil {
 		// Without it, the post-receive hook works the push out itself.
-		writeHandoff(repo.GitDir, res.User, updates, res.handoff)
+		writeHandoff(repo.GitDir, res.User, updates, res.handoff, os.Getppid())
 	}
 	return res, err
 }
