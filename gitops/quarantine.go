@@ -20,6 +20,25 @@ import (
 	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
 )
 
+// OpenHook opens the repository a hook runs in, dir, with the object
+// directories git names to it in the environment getenv reads
+// ([HookObjectDirs]); the quarantine holds the push being received.
+func OpenHook(dir string, getenv func(string) string) (*Repo, error) {
+	repo, err := OpenWithObjectDirs(dir, HookObjectDirs(dir, getenv))
+	if err != nil {
+		return nil, err
+	}
+	if q := HookObjectDirs(dir, func(k string) string {
+		if k == "GIT_QUARANTINE_PATH" {
+			return getenv(k)
+		}
+		return ""
+	}); len(q) == 1 {
+		repo.received = q[0]
+	}
+	return repo, nil
+}
+
 // HookObjectDirs returns the object directories, besides the repository's
 // own, that git names to a hook in the environment getenv reads: the
 // quarantine directory where receive-pack keeps a push's objects until

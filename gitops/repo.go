@@ -18,6 +18,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
@@ -40,6 +41,13 @@ type Repo struct {
 	cat       *catFile
 
 	objs objCache // trees and commits read
+
+	// received is the object directory of the push a pre-receive hook
+	// judges (git's quarantine), or "" ([OpenHook]): a large blob in one
+	// of its packs is not hashed again when it is streamed.
+	received string
+	recvOnce sync.Once
+	recvIdx  []*idxfile.MemoryIndex
 
 	objOnce sync.Once // objectsDir
 	objDir  string

@@ -11,6 +11,7 @@ import (
 
 	"github.com/architectos/aos"
 	"github.com/architectos/aos/internal/objdamage"
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // streamRepo is a repository with a small blob, a large one (streamed in
@@ -122,5 +123,56 @@ func TestStreamBlobDamaged(t *testing.T) {
 				t.Fatalf("a %s large blob: %d bytes, %v; want a DamagedError naming it", how, len(data), err)
 			}
 		})
+	}
+}
+
+// TestStreamReceivedBlob streams large blobs through the repository a hook
+// opens while a push is received: a blob in the push's pack is not hashed
+// again (git's index-pack named it by its hash), and still arrives whole;
+// a blob of the repository's own, loose and damaged, is hashed, and named
+// as damaged.
+func TestStreamReceivedBlob(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "src")
+	gitT(t, tmp, "", "init", "-q", "-b", "main", src)
+	big := strings.Repeat("a large pushed plan line\n", 3*hashAhead/25)
+	os.WriteFile(filepath.Join(src, "big"), []byte(big), 0o644)
+	gitT(t, src, "", "add", ".")
+	gitT(t, src, "", "commit", "-q", "-m", "push")
+	gitT(t, src, "", "repack", "-adq")
+	pushed := gitT(t, src, "", "rev-parse", "HEAD:big")
+
+	// The server's repository (with a working tree, for objdamage).
+	bare := filepath.Join(tmp, "srv")
+	gitT(t, tmp, "", "init", "-q", bare)
+	own := gitT(t, bare, strings.Repeat("the server's own large blob\n", 3*hashAhead/28), "hash-object", "-w", "--stdin")
+	q := filepath.Join(bare, ".git", "objects", "tmp_objdir-incoming-x")
+	copyTree(t, filepath.Join(src, ".git", "objects", "pack"), filepath.Join(q, "pack"))
+	env := map[string]string{"GIT_QUARANTINE_PATH": q, "GIT_OBJECT_DIRECTORY": q}
+	repo, err := OpenHook(bare, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	if !repo.receivedPacked(plumbing.NewHash(pushed)) || repo.receivedPacked(plumbing.NewHash(own)) {
+		t.Fatalf("receivedPacked: the pushed blob %v, the server's own %v", repo.receivedPacked(plumbing.NewHash(pushed)), repo.receivedPacked(plumbing.NewHash(own)))
+	}
+	s := repo.StreamBlob(pushed)
+	if got := drain(t, s); string(got) != big {
+		t.Fatalf("the pushed blob streamed: %d bytes, want %d", len(got), len(big))
+	}
+	if data, again, err := s.Wait(); err != nil || again || string(data) != big {
+		t.Fatalf("the pushed blob: %d bytes, again %v, %v", len(data), again, err)
+	}
+	objdamage.Loose(t, bare, own, "swapped")
+	s = repo.StreamBlob(own)
+	drain(t, s)
+	var de *DamagedError
+	if _, _, err := s.Wait(); !errors.As(err, &de) || de.ID != own {
+		t.Fatalf("the server's own blob, swapped on disk: %v; want a DamagedError", err)
+	}
+	if plain, err := OpenWithObjectDirs(bare, []string{q}); err != nil || plain.receivedPacked(plumbing.NewHash(pushed)) {
+		t.Fatalf("a repository opened outside a hook takes a blob as received: %v", err)
 	}
 }

@@ -182,7 +182,7 @@ func preReceive(ctx context.Context, opts HookOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	repo, err := gitops.OpenWithObjectDirs(opts.Dir, gitops.HookObjectDirs(opts.Dir, opts.Getenv))
+	repo, err := gitops.OpenHook(opts.Dir, opts.Getenv)
 	if err != nil {
 		return nil, err
 	}
