@@ -46,6 +46,22 @@ func (hashOnly) put(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
 	return objectID(t, data), nil
 }
 
+// HashKeepingTrees is a sink that computes ids as [HashOnly] does and
+// keeps the trees in r's cache of objects read: a tree built to compare
+// with a commit's, and found to be it, is then read from memory when the
+// commit is diffed. Each tree kept hashed to its id as it was made.
+func (r *Repo) HashKeepingTrees() ObjectSink { return keepTrees{r} }
+
+type keepTrees struct{ r *Repo }
+
+func (k keepTrees) put(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
+	h := objectID(t, data)
+	if t == plumbing.TreeObject {
+		k.r.objs.put(t, h, data)
+	}
+	return h, nil
+}
+
 // put writes one object, unless the repository has it, as a loose object
 // (see [Repo.writeLoose]).
 func (r *Repo) put(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -215,5 +216,58 @@ func TestBuildTreeRefusesFileAndDirectory(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("%s: BuildTree error %v, want ok=%v", tc.name, err, tc.ok)
 		}
+	}
+}
+
+// TestHashKeepingTrees builds a tree of new content with the sink that
+// keeps the trees it makes, writing nothing: its id is git's for the same
+// changes, and the tree and its subtrees read back by that id, served
+// from memory alone, hold git's entries.
+func TestHashKeepingTrees(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	run(t, dir, nil, "", "init", "-q", "-b", "main")
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a\n"), 0o644)
+	run(t, dir, nil, "", "add", ".")
+	run(t, dir, nil, "", "commit", "-q", "-m", "base")
+	base := run(t, dir, nil, "", "rev-parse", "HEAD^{tree}")
+	changes := []TreeChange{
+		{Path: "src/new/one.txt", Mode: 0o100644, Data: []byte("one\n")},
+		{Path: "src/new/deeper/two.txt", Mode: 0o100755, Data: []byte("two\n")},
+		{Path: "a.txt", Mode: 0},
+	}
+	repo, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	kept, err := repo.BuildTree(base, changes, repo.HashKeepingTrees())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := gitTree(t, dir, base, changes); kept != want {
+		t.Fatalf("BuildTree keeping trees: %s, git %s", kept, want)
+	}
+	tree, err := repo.TreeObject(kept)
+	if err != nil {
+		t.Fatalf("the kept tree, not in the store: %v", err)
+	}
+	files, err := tree.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for p, e := range files {
+		got = append(got, fmt.Sprintf("%06o %s %s", e.Mode, e.Hash, p))
+	}
+	slices.Sort(got)
+	var want []string
+	for _, l := range strings.Split(run(t, dir, nil, "", "ls-tree", "-r", kept), "\n") {
+		f := strings.Fields(l) // mode type hash\tpath
+		want = append(want, f[0]+" "+f[2]+" "+f[3])
+	}
+	slices.Sort(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("the kept tree holds\n%s\ngit's holds\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -236,7 +236,9 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 			Message: fmt.Sprintf("commit %.12s: the plan does not pass when run again", id)}}, out.Report.Violations...)
 		return out, nil
 	}
-	want, err := repo.BuildTree(pc.info.Tree, st.hashed, gitops.HashOnly)
+	// The trees made are kept: the hook diffs the commit next, when its
+	// tree is this one.
+	want, err := repo.BuildTree(pc.info.Tree, st.hashed, repo.HashKeepingTrees())
 	if err != nil {
 		return nil, err
 	}
