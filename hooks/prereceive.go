@@ -12,6 +12,7 @@ import (
 	"github.com/architectos/aos/gitops/trailer"
 	"github.com/architectos/aos/hooks/receive"
 	"github.com/architectos/aos/workflow"
+	"github.com/sourcegraph/conc"
 )
 
 // PolicyFileName is the server policy file looked up in the bare
@@ -127,6 +128,13 @@ func PreReceive(ctx context.Context, opts Options, updates []receive.Update) (*R
 	c := &checker{opts: opts, repo: opts.Repo, res: &Result{}, manifests: map[string]*workflow.LoadedManifest{},
 		plain: map[*workflow.LoadedManifest]*workflow.LoadedManifest{}, rerun: opts.RerunJobs}
 	c.identify()
+	// The signers' files are found (a git command, which reads no
+	// object) while the rules are read.
+	var signers gitops.SignerFiles
+	var signersErr error
+	var finding conc.WaitGroup
+	finding.Go(func() { signers, signersErr = workflow.SignerFiles(c.repo, opts.AllowedSigners, opts.RevokedSigners) })
+	defer finding.Wait()
 	if first, err := c.firstPush(updates); first || err != nil {
 		if err != nil {
 			return nil, err
@@ -136,10 +144,11 @@ func PreReceive(ctx context.Context, opts Options, updates []receive.Update) (*R
 	if err := c.loadRules(); err != nil {
 		return nil, err
 	}
-	var err error
-	if c.signers, err = workflow.SignerFiles(c.repo, opts.AllowedSigners, opts.RevokedSigners); err != nil {
-		return nil, err
+	finding.Wait()
+	if signersErr != nil {
+		return nil, signersErr
 	}
+	c.signers = signers
 	for _, u := range updates {
 		if err := ctx.Err(); err != nil {
 			return nil, err
