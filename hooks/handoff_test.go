@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/architectos/aos/hooks"
+	"github.com/architectos/aos/internal/benchplan"
 )
 
 // TestPostReceiveHandoff pushes the same plan and result commits, whose
@@ -159,5 +160,35 @@ func TestPostReceiveIdle(t *testing.T) {
 		}
 		os.Remove(mark)
 		os.Remove(filepath.Join(handoffs, name))
+	}
+}
+
+// TestPushLargePlans pushes the results of plans large enough that the
+// hook parses and digests them as git streams them from the push's own
+// pack, in both formats, as an agent: each is accepted; the same plan
+// with its result's content changed is refused, named by path.
+func TestPushLargePlans(t *testing.T) {
+	t.Parallel()
+	for _, format := range []string{"yaml", "json"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t, benchManifest, map[string]string{"src/readme.txt": "large\n"})
+			c := s.clone(t)
+			p := filepath.Join(t.TempDir(), "plan."+format)
+			writeFile(t, p, string(benchplan.Sized(format, 300, 10*1024)))
+			if out, code := c.aos(nil, "run", p); code != 0 {
+				t.Fatalf("git aos run: exit %d\n%s", code, out)
+			}
+			out, ok := c.push("bench-bot", "aos/bench")
+			expectAccepted(t, out, ok)
+			// A result whose tree is not the plan's.
+			c.git("checkout", "-q", "aos/bench")
+			writeFile(t, filepath.Join(c.dir, "src/gen/07/f0007.txt"), "changed\n")
+			c.git("commit", "-q", "-a", "--amend", "--no-edit")
+			out, ok = c.push("bench-bot", "+HEAD:refs/heads/aos/bench2")
+			if ok || !strings.Contains(out, "src/gen/07/f0007.txt") {
+				t.Fatalf("a tampered result of a large plan: accepted %v\n%s", ok, out)
+			}
+		})
 	}
 }
