@@ -1,9 +1,11 @@
 package planfile
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"unicode/utf8"
+	"unsafe"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -283,6 +285,9 @@ func (f *fastReader) quoted(at int) (v string, end int, ok bool) {
 	if d[i] == '"' && d[i+1] == '\n' {
 		return string(d[at:i]), i + 1, true
 	}
+	if v, end, ok := cleanQuoted(d, at, i); ok {
+		return v, end, true
+	}
 	buf := append(f.buf[:0], d[at:i]...)
 	defer func() { f.buf = buf }()
 	for {
@@ -316,6 +321,72 @@ func (f *fastReader) quoted(at int) (v string, end int, ok bool) {
 			return "", 0, false
 		}
 	}
+}
+
+// cleanQuoted reads the double-quoted string most plans hold, from offset
+// at, after its opening quote: printable ASCII and escapes, up to a
+// closing quote that ends the line and is the line's only quote. It
+// finds the line's end and each escape with bytes.IndexByte, many bytes
+// at a time, where quoted goes a run at a time, and reports false for any
+// other string, which quoted then reads from its start. i is where the
+// string's first run ends (quotedRun).
+func cleanQuoted(d []byte, at, i int) (string, int, bool) {
+	nl := at + bytes.IndexByte(d[at:], '\n') // d ends with a line break
+	if nl <= at || d[nl-1] != '"' || d[i] != '\\' || !printableNoQuote(d[i:nl-1]) {
+		return "", 0, false
+	}
+	body := d[at : nl-1]
+	// A new buffer, never written once the string is made of it.
+	buf := make([]byte, 0, len(body))
+	buf = append(buf, body[:i-at]...)
+	for j := i - at; j < len(body); {
+		// body[j] is a backslash; the escape must end in body.
+		if j+1 == len(body) {
+			return "", 0, false
+		}
+		e, n, ok := escape(body[j+1:], buf)
+		if !ok {
+			return "", 0, false
+		}
+		buf, j = e, j+1+n
+		k := bytes.IndexByte(body[j:], '\\')
+		if k < 0 {
+			buf = append(buf, body[j:]...)
+			break
+		}
+		buf, j = append(buf, body[j:j+k]...), j+k
+	}
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), nl, true
+}
+
+// printableNoQuote reports whether every byte of b is printable ASCII
+// other than the quote (a backslash is one), eight at a time.
+func printableNoQuote(b []byte) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	var acc uint64
+	// Non-zero in a byte's top bit when the byte is '"', DEL, below 0x20
+	// or above 0x7f; two words at a time.
+	bad := func(w uint64) uint64 {
+		q, del := w^(lo*'"'), w^(lo*0x7f)
+		return (q-lo)&^q | (del-lo)&^del | (w-lo*0x20)&^w | w
+	}
+	for len(b) >= 16 {
+		acc |= bad(binary.LittleEndian.Uint64(b)) | bad(binary.LittleEndian.Uint64(b[8:]))
+		b = b[16:]
+	}
+	if len(b) >= 8 {
+		acc |= bad(binary.LittleEndian.Uint64(b))
+		b = b[8:]
+	}
+	if acc&hi != 0 {
+		return false
+	}
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '"' {
+			return false
+		}
+	}
+	return true
 }
 
 // quotedRun returns the offset of the first byte from i on that is not a

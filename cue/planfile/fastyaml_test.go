@@ -62,6 +62,10 @@ var fastSeeds = []string{
 	"a: true\n", "a: null\n", "a: 01\n", "a: 0\n", "a: 1234567890\n", "a: b:c\n", "a: b #c\n", "a: \"x\" \n",
 	"a: \"\\ud800\"\n", "a: \"\\q\"\n", "a: \"\\x4\"\n", "a:\n- x\nb: 1\n", "- a\n", "a: b\na: c\n", "a:\n    b: 1\n  c: 2\n",
 	"a: \"x\ny\"\n", "a: \"\u2028\"\n", "a: \"\ufeff\"\n", "a: b\n  c\n", "a: b\n\nc: d\n", "---\na: b\n", "a: b", "a: /x/y\n",
+	// The shapes cleanQuoted reads, and its near misses.
+	"a: \"x\\ny\\tz\"\n", "a: \"\\\\\"\n", "a: \"x\\\"\n", "a: \"x\\\"\"\n", "a: \"x\\\"y\"\n", "a: \"x\\x41\\u00e9\\U0001F600\"\n",
+	"a: \"x\\x4\"\n", "a: \"x\\\ty\"\n", "a: \"x\\n\ty\"\n", "a: \"x\\né\"\n", "a: \"x\\n\" \n", "a: \"x\\n\" # c\n", "a: \"x\\n\"y\"\n",
+	"a: \"\\n\"\nb: \"\\t\"\n", "a: \"x\\\n", "a: \"x\\n\x7f\"\n",
 	"a: x,y\n", "a: .\n", "a: ..\n", "a: .github/x\n", "a: .5\n", "a: .inf\n", "a: .nAn\n", "a: .e5\n", "a: TRUE\n", "a: ~\n", "a: Null\n", "a: x=y@z+w\n", "a:  b\n", "a: b  c\n", "a: b \n", "a:\n  - b: 1\n    c: 2\n  - d\n", "a:\n  - b:\n    - c\n    d: 1\n",
 }
 
