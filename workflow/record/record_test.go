@@ -151,3 +151,46 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestEncodeInParts encodes records of many directives and changes, whose
+// lists Encode writes in parts, and of few, and checks that each is the
+// record encoded whole, byte for byte, and reads back.
+func TestEncodeInParts(t *testing.T) {
+	t.Parallel()
+	odd := []string{"src/a.txt", "src/<b>&'c'.php", "src/\"q\"\\\\x", "src/é/ü\u2028.txt", "src/\t\n", ""}
+	for _, n := range []int{0, 1, encodeInParts / 2, encodeInParts - 1, encodeInParts, 3*encodeInParts + 7} {
+		r := &Record{Version: Version, Plan: Plan{ID: "p", Goal: `goal "directives": [] <&>`, File: ".aos/plans/p.yaml", Digest: "sha256:x"},
+			Base: "b", PlanCommit: "c", Manifest: Manifest{File: "aos.cue", Digest: "sha256:m"}, Result: "pass"}
+		for i := range n {
+			p := odd[i%len(odd)]
+			d := Directive{Outcome: aos.Outcome{Index: i, Type: aos.FileWrite, Path: p, Status: aos.OutcomeOK, Size: int64(i), Digest: "sha256:d", Mode: "100644"}}
+			if i%3 == 0 {
+				d.Paths = []string{p, "src/" + p}
+			}
+			if i%5 == 0 {
+				d.ReplyDigest, d.Redacted = "sha256:r", true
+			}
+			r.Directives = append(r.Directives, d)
+			if i%4 != 1 {
+				r.Changes = append(r.Changes, Change{Path: p + "x", Status: aos.StatusAdded, Mode: "100644", Blob: "0123", Size: int64(i)})
+			}
+		}
+		r.Jobs = []aos.JobRecord{{Directive: 0, Kind: aos.JobTests, Name: "t", Command: "make", Args: []string{"<a>", "\"changes\": []"}}}
+		nonNil(r)
+		want, err := encodeIndented(r, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%d directives: Encode differs from the whole record's encoding", n)
+		}
+		back, err := Decode(got)
+		if err != nil || len(back.Directives) != len(r.Directives) || len(back.Changes) != len(r.Changes) {
+			t.Fatalf("%d directives: the record reads back as %v, %v", n, back, err)
+		}
+	}
+}
