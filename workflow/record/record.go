@@ -8,11 +8,8 @@ package record
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/architectos/aos"
 )
@@ -80,104 +77,17 @@ type Change struct {
 	Size   int64            `json:"size"`
 }
 
-// Encode returns the record as written into the result commit: indented
-// JSON, with HTML's characters as they are. The directives and changes of
-// a record of many are encoded in parts, on every processor, and put in
-// their place: the bytes are those of the record encoded whole
-// (TestEncodeInParts).
+// Encode returns the record as written into the result commit.
 func (r *Record) Encode() ([]byte, error) {
 	nonNil(r)
-	if len(r.Directives)+len(r.Changes) < encodeInParts {
-		return encodeIndented(r, "")
-	}
-	shell := *r
-	shell.Directives, shell.Changes = []Directive{}, []Change{}
-	out, err := encodeIndented(&shell, "")
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range []struct {
-		key   string
-		items func() ([]byte, error)
-	}{
-		{"directives", func() ([]byte, error) { return encodeList(r.Directives) }},
-		{"changes", func() ([]byte, error) { return encodeList(r.Changes) }},
-	} {
-		list, err := l.items()
-		if err != nil {
-			return nil, err
-		}
-		// The record's own key, at its depth: the only line of the
-		// shell that starts so (keys nested deeper are indented more,
-		// and quotes inside strings are escaped).
-		at := []byte("\n  \"" + l.key + "\": []")
-		i := bytes.Index(out, at)
-		if i < 0 || bytes.Contains(out[i+len(at):], at) {
-			return nil, fmt.Errorf("encode run record: no single %s list to put in", l.key)
-		}
-		i += len(at) - len("[]")
-		out = append(out[:i:i], append(list, out[i+len("[]"):]...)...)
-	}
-	return out, nil
-}
-
-// encodeInParts is the number of directives and changes from which a
-// record is encoded in parts.
-const encodeInParts = 512
-
-// encodeIndented encodes v as Encode writes it, each line after the
-// first starting with prefix: v as it is indented at that depth.
-func encodeIndented(v any, prefix string) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent(prefix, "  ")
-	if err := enc.Encode(v); err != nil {
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
 		return nil, fmt.Errorf("encode run record: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// encodeList encodes items as the list they are in the record, at depth
-// one, its items in runs on every processor.
-func encodeList[T any](items []T) ([]byte, error) {
-	if len(items) == 0 {
-		return []byte("[]"), nil
-	}
-	const sep = ",\n    "
-	parts := make([][]byte, min(runtime.GOMAXPROCS(0), len(items)))
-	errs := make([]error, len(parts))
-	var wg sync.WaitGroup
-	for p := range parts {
-		wg.Go(func() {
-			lo, hi := p*len(items)/len(parts), (p+1)*len(items)/len(parts)
-			var b []byte
-			for i := lo; i < hi; i++ {
-				e, err := encodeIndented(items[i], "    ")
-				if err != nil {
-					errs[p] = err
-					return
-				}
-				if i > lo {
-					b = append(b, sep...)
-				}
-				b = append(b, bytes.TrimSuffix(e, []byte("\n"))...)
-			}
-			parts[p] = b
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	out := []byte("[\n    ")
-	for p, b := range parts {
-		if p > 0 {
-			out = append(out, sep...)
-		}
-		out = append(out, b...)
-	}
-	return append(out, "\n  ]"...), nil
 }
 
 // nonNil makes empty lists encode as [].
