@@ -126,6 +126,15 @@ func Decode(b []byte) (*Record, error) {
 	return &r, nil
 }
 
+// NoJobs reports whether b, when it is a record as Encode writes it, has
+// no jobs, without decoding it: its one jobs line, at the record's depth,
+// is that of an empty list. Of other bytes it may say either, so a caller
+// uses it only where the record is then held to the bytes Encode writes
+// (verify, which makes the record again and compares).
+func NoJobs(b []byte) bool {
+	return bytes.Count(b, []byte("\n  \"jobs\": ")) == 1 && bytes.Contains(b, []byte("\n  \"jobs\": [],\n"))
+}
+
 // DecodeJobs returns the job records of run record b, and decodes
 // nothing else of it: a few times cheaper than [Decode] for a record of
 // many directives. The jobs are the record's claims; [Decode] is the

@@ -151,3 +151,24 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestNoJobs: of the records Encode writes, NoJobs says of those without
+// jobs that they have none, and of those with jobs that they have some.
+func TestNoJobs(t *testing.T) {
+	t.Parallel()
+	for _, jobs := range [][]aos.JobRecord{nil, {}, {{Directive: 1, Kind: aos.JobTests, Name: "unit", Command: "make", Args: []string{`"jobs": []`}}}} {
+		r := &Record{Version: Version, Plan: Plan{ID: "p", Goal: "jobs: [],\n  \"jobs\": [],\n"}, Outcome: Outcome{Jobs: jobs,
+			Directives: []Directive{{Outcome: aos.Outcome{Index: 0, Type: aos.FileWrite, Path: "src/\n  \"jobs\": [],\n", Status: aos.OutcomeOK}}}}}
+		b, err := r.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := NoJobs(b); got != (len(jobs) == 0) {
+			t.Errorf("%d jobs: NoJobs says %v of\n%s", len(jobs), got, b)
+		}
+	}
+	g := golden(t)
+	if jobs, err := DecodeJobs(g); err != nil || NoJobs(g) != (len(jobs) == 0) {
+		t.Errorf("the golden record: NoJobs %v, %d jobs, %v", NoJobs(g), len(jobs), err)
+	}
+}
