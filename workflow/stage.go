@@ -41,6 +41,8 @@ type staged struct {
 	// what builds the result tree's id without hashing the content again.
 	hashed  []gitops.TreeChange
 	runPath string
+	// message is the result commit's message, made of record once.
+	message string
 }
 
 // stage runs the plan against its base with jobs and validators and, when
@@ -88,7 +90,8 @@ func stage(ctx context.Context, in *stageInput) (*staged, error) {
 		}
 	}
 	st.record = buildRecord(in, res, changes, ids)
-	if v := messageViolation("result commit", resultMessage(st.record, st.runPath), trailer.ResultClaim); v != nil {
+	st.message = resultMessage(st.record, st.runPath)
+	if v := messageViolation("result commit", st.message, trailer.ResultClaim); v != nil {
 		st.report.OK, st.report.Violations = false, append(st.report.Violations, v...)
 		st.record = nil
 		return st, nil
@@ -220,7 +223,7 @@ func (st *staged) commitTo(repo *gitops.Repo, pw *gitops.PackWriter, author, com
 		return "", wrap(err)
 	}
 	id, err := repo.WriteCommit(gitops.NewCommit{Tree: tree, Parents: []string{st.in.planCommit},
-		Author: author, Committer: committer, Message: resultMessage(st.record, st.runPath)}, pw)
+		Author: author, Committer: committer, Message: st.message}, pw)
 	if err != nil {
 		return "", wrap(err)
 	}
@@ -241,7 +244,7 @@ func (st *staged) commitSigned(repo *gitops.Repo, author, committer gitops.Ident
 		return "", wrap(err)
 	}
 	c := gitops.NewCommit{Tree: tree, Parents: []string{st.in.planCommit},
-		Author: author, Committer: committer, Message: resultMessage(st.record, st.runPath)}
+		Author: author, Committer: committer, Message: st.message}
 	id, err := repo.WriteSignedCommit(c, gitops.SignOptions{Key: sign.Key, Format: sign.Format})
 	if err != nil {
 		return "", aos.WithHint(fmt.Errorf("sign the result commit: %w", err),

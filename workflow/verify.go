@@ -251,7 +251,7 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 		// reviewers read: its subject, goal, directives, changes,
 		// checks and approvals are regenerated from the plan and the run
 		// record, author and committer aside.
-		if msg := resultMessage(st.record, runPath); info.Message != msg {
+		if msg := st.message; info.Message != msg {
 			out.Report = &aos.Report{Violations: []aos.Violation{{Directive: -1, Rule: aos.RuleVerifyMessage,
 				Message: fmt.Sprintf("commit %.12s: its message is not the one its plan and run record make: %s", id, firstLineDiff(msg, info.Message))}}}
 			return out, nil
