@@ -40,15 +40,28 @@ func (r *Repo) CommitInfo(id string) (*CommitInfo, error) {
 // or p is no path a tree can hold. An error means that the commit, or a
 // tree or the blob on the way, could not be read.
 func (r *Repo) ReadPath(commit, p string) (data []byte, mode uint32, ok bool, err error) {
+	id, mode, ok, err := r.PathEntry(commit, p)
+	if err != nil || !ok {
+		return nil, mode, false, err
+	}
+	if data, err = r.ReadBlob(id); err != nil {
+		return nil, 0, false, err
+	}
+	return data, mode, true, nil
+}
+
+// PathEntry returns the blob id and mode of the file at p in a commit's
+// tree, as [Repo.ReadPath] finds it, without reading the blob.
+func (r *Repo) PathEntry(commit, p string) (id string, mode uint32, ok bool, err error) {
 	c, err := r.readCommit(commit)
 	if err != nil {
-		return nil, 0, false, err
+		return "", 0, false, err
 	}
 	h := c.tree
 	segs := strings.Split(p, "/")
 	for i, seg := range segs {
 		if seg == "" || seg == "." || seg == ".." {
-			return nil, 0, false, nil
+			return "", 0, false, nil
 		}
 		prefix := ""
 		if i > 0 {
@@ -56,7 +69,7 @@ func (r *Repo) ReadPath(commit, p string) (data []byte, mode uint32, ok bool, er
 		}
 		entries, err := r.readTree(h, prefix)
 		if err != nil {
-			return nil, 0, false, fmt.Errorf("commit %.12s: %w", commit, err)
+			return "", 0, false, fmt.Errorf("commit %.12s: %w", commit, err)
 		}
 		var e *treeEntry
 		for j := range entries {
@@ -67,23 +80,19 @@ func (r *Repo) ReadPath(commit, p string) (data []byte, mode uint32, ok bool, er
 		}
 		switch {
 		case e == nil:
-			return nil, 0, false, nil
+			return "", 0, false, nil
 		case i < len(segs)-1:
 			if e.mode != filemode.Dir {
-				return nil, 0, false, nil
+				return "", 0, false, nil
 			}
 			h = e.hash
 			continue
 		case e.mode == filemode.Dir || e.mode == filemode.Submodule:
-			return nil, uint32(e.mode), false, nil
+			return "", uint32(e.mode), false, nil
 		}
-		data, err := r.ReadBlob(e.hash.String())
-		if err != nil {
-			return nil, 0, false, err
-		}
-		return data, uint32(e.mode), true, nil
+		return e.hash.String(), uint32(e.mode), true, nil
 	}
-	return nil, 0, false, nil
+	return "", 0, false, nil
 }
 
 // RevList returns the commits git rev-list lists for args, newest first.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/gitops/trailer"
 	"github.com/architectos/aos/hooks/receive"
@@ -63,6 +64,8 @@ var ErrNoTrustedManifest = errors.New("no trusted manifest")
 
 // checker holds what is shared by the updates of one push.
 type checker struct {
+	// ahead is the plan of a result commit of the push read ahead, or nil.
+	ahead     *workflow.Prefetch
 	opts      Options
 	repo      *gitops.Repo
 	res       *Result
@@ -149,6 +152,17 @@ func PreReceive(ctx context.Context, opts Options, updates []receive.Update) (*R
 		return nil, signersErr
 	}
 	c.signers = signers
+	// The plan of the first update that brings a result commit is read,
+	// parsed and digested while the rest of the push is looked at, within
+	// the limits of the manifest every ref is judged by.
+	for _, u := range updates {
+		if !u.Deletion() {
+			if c.ahead = workflow.PrefetchPlan(ctx, c.repo, u.New, c.planLimits(c.def)); c.ahead != nil {
+				break
+			}
+		}
+	}
+	defer c.ahead.Wait()
 	for _, u := range updates {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -365,7 +379,7 @@ func (c *checker) commit(ctx context.Context, u receive.Update, kind refKind, lm
 		// What vouches for the job records is decided on the records
 		// verify reads, before it replays them or runs them again.
 		var t jobTrust
-		v, err := workflow.VerifyCommit(ctx, c.repo, id, workflow.VerifyOptions{Manifest: lm, Plain: c.plain[lm], Runtime: c.jobsRuntime(),
+		v, err := workflow.VerifyCommit(ctx, c.repo, id, workflow.VerifyOptions{Manifest: lm, Plain: c.plain[lm], Runtime: c.jobsRuntime(), Prefetch: c.ahead,
 			RerunJobsIf: func(jobs []aos.JobRecord) bool {
 				t = c.trustOf(kind, lm, id, jobs)
 				return t.rerun
@@ -461,4 +475,16 @@ func (c *checker) commit(ctx context.Context, u receive.Update, kind refKind, lm
 		return c.content(u, info, lm, exempt)
 	}
 	return nil
+}
+
+// planLimits are the limits a plan is read within when lm judges it: its
+// own, and those of its plain manifest when it has one, whichever is less
+// (workflow.VerifyCommit).
+func (c *checker) planLimits(lm *workflow.LoadedManifest) planfile.Limits {
+	lim := planfile.LimitsFrom(lm.Policies)
+	if p := c.plain[lm]; p != nil {
+		pl := planfile.LimitsFrom(p.Policies)
+		lim.MaxBytes, lim.MaxDirectives = min(lim.MaxBytes, pl.MaxBytes), min(lim.MaxDirectives, pl.MaxDirectives)
+	}
+	return lim
 }

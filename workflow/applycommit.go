@@ -47,7 +47,7 @@ func ApplyCommit(ctx context.Context, opts ApplyCommitOptions) (res *RunResult, 
 			}
 		}
 		return planfile.LimitsFrom(lm.Policies), nil
-	})
+	}, nil)
 	if rej != nil || err != nil {
 		return rej, err
 	}
@@ -97,7 +97,7 @@ func RebasePlanCommit(ctx context.Context, repo *gitops.Repo, id, onto string, c
 			return planfile.Limits{}, err
 		}
 		return planfile.LimitsFrom(lm.Policies), nil
-	})
+	}, nil)
 	if rej != nil || err != nil {
 		if rej != nil {
 			return "", rej.Report, nil

@@ -28,7 +28,7 @@ func CheckPlanCommit(ctx context.Context, repo *gitops.Repo, id string, lm *Load
 	defer refuseObjects(&err, func(v aos.Violation) { out = &PlanCommitCheck{Report: &aos.Report{Violations: []aos.Violation{v}}} })
 	pc, rej, err := readPlanCommit(ctx, repo, id, func(*gitops.Tree) (planfile.Limits, error) {
 		return planfile.LimitsFrom(lm.Policies), nil
-	})
+	}, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -31,8 +31,8 @@ type planCommit struct {
 // reads its plan within the limits that limits returns for the plan
 // commit's parent (the manifest's): the plan file's size is known from
 // its object's header, and a plan over the limit is refused before it is
-// read.
-func readPlanCommit(ctx context.Context, repo *gitops.Repo, id string, limits func(base *gitops.Tree) (planfile.Limits, error)) (*planCommit, *RunResult, error) {
+// read. pf, when not nil, may hold the plan read ahead.
+func readPlanCommit(ctx context.Context, repo *gitops.Repo, id string, limits func(base *gitops.Tree) (planfile.Limits, error), pf *Prefetch) (*planCommit, *RunResult, error) {
 	info, err := repo.CommitInfo(id)
 	if err != nil {
 		return nil, nil, err
@@ -88,9 +88,12 @@ func readPlanCommit(ctx context.Context, repo *gitops.Repo, id string, limits fu
 	if err != nil {
 		return nil, nil, err
 	}
-	size, err := repo.BlobSize(d.Hash)
-	if err != nil {
-		return nil, nil, err
+	// The plan read ahead, when it was (Prefetch), is this blob's.
+	s, size, got, plan, err, parsed, ahead := pf.planBlob(d.Hash, d.Path, lim)
+	if !ahead {
+		if size, err = repo.BlobSize(d.Hash); err != nil {
+			return nil, nil, err
+		}
 	}
 	if size > int64(lim.MaxBytes) {
 		return nil, rejected(aos.Violation{Directive: -1, Rule: aos.RulePlanSize, Pos: aos.Position{File: d.Path, Line: 1, Col: 1},
@@ -98,12 +101,17 @@ func readPlanCommit(ctx context.Context, repo *gitops.Repo, id string, limits fu
 	}
 	// The plan is parsed as git streams it, while git inflates the rest,
 	// and digested on another processor; the digest is judged first.
-	s := repo.StreamBlob(d.Hash)
-	var got string
-	var wg conc.WaitGroup
-	wg.Go(func() { got = engine.DigestParts(s.More) })
-	plan, _, err := planfile.ParseSource(ctx, d.Path, s, lim)
-	wg.Wait()
+	if !ahead {
+		s = repo.StreamBlob(d.Hash)
+	}
+	if !parsed {
+		var wg conc.WaitGroup
+		if !ahead {
+			wg.Go(func() { got = engine.DigestParts(s.More) })
+		}
+		plan, _, err = planfile.ParseSource(ctx, d.Path, s, lim)
+		wg.Wait()
+	}
 	data, again, rerr := s.Wait()
 	if rerr != nil {
 		return nil, nil, rerr

@@ -49,6 +49,9 @@ type VerifyOptions struct {
 	// depend on the manifest that judges them, so the tree is the one
 	// Manifest would accept.
 	Plain *LoadedManifest
+	// Prefetch, when set, holds a plan and run record read ahead
+	// ([PrefetchPlan]); what of it answers this commit is taken.
+	Prefetch *Prefetch
 }
 
 // VerifyResult is the verdict of verify.
@@ -146,7 +149,12 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	}
 	var decoding conc.WaitGroup
 	defer decoding.Wait()
-	if rec.data, _, rec.ok, rec.err = repo.ReadPath(id, RunsDir+tr[TrailerPlanID]+".json"); rec.err == nil && rec.ok {
+	recPath := RunsDir + tr[TrailerPlanID] + ".json"
+	var ahead bool
+	if rec.data, rec.ok, rec.err, ahead = opts.Prefetch.readRecord(id, recPath); !ahead {
+		rec.data, _, rec.ok, rec.err = repo.ReadPath(id, recPath)
+	}
+	if rec.err == nil && rec.ok {
 		decoding.Go(func() {
 			// Its jobs are all the run needs of it, to replay them; a
 			// record without jobs is not decoded whole: the run makes
@@ -181,7 +189,7 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 			lim.MaxBytes, lim.MaxDirectives = min(lim.MaxBytes, p.MaxBytes), min(lim.MaxDirectives, p.MaxDirectives)
 		}
 		return lim, nil
-	})
+	}, opts.Prefetch)
 	if err != nil {
 		return nil, err
 	}

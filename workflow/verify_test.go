@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/architectos/aos"
+	"github.com/architectos/aos/cue/planfile"
 	"github.com/architectos/aos/gitops"
 	"github.com/architectos/aos/internal/benchplan"
 	"github.com/architectos/aos/internal/objdamage"
@@ -453,6 +454,94 @@ func TestVerifyLargePlans(t *testing.T) {
 			var de *gitops.DamagedError
 			if !errors.As(err, &de) || de.ID != plan {
 				t.Fatalf("verify with the plan blob swapped on disk: %v; want a DamagedError naming %s", err, plan)
+			}
+		})
+	}
+}
+
+// TestVerifyWithPrefetch verifies result commits with their plan read
+// ahead (PrefetchPlan) and without: the verdicts are the same for an
+// honest result and a tampered one, whether the plan was read ahead under
+// the limits verify reads it within or under others (then parsed again),
+// and a prefetch of another commit is left alone.
+func TestVerifyWithPrefetch(t *testing.T) {
+	t.Parallel()
+	for _, format := range []string{"yaml", "json"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			dir := newRepo(t, map[string]string{"project.yml": "project:\n  name: ahead\nworkspace:\n  writable: [\"src/**\"]\n", "src/readme.txt": "ahead\n"})
+			p := filepath.Join(t.TempDir(), "plan."+format)
+			if err := os.WriteFile(p, benchplan.Sized(format, 200, 10*1024), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Run(ctx(), RunOptions{Dir: dir, Plan: PlanSource{File: p}})
+			if err != nil || !res.OK() {
+				t.Fatalf("run: %v %+v", err, res.Report)
+			}
+			bad := tamper(t, dir, res.ResultCommit, func(wt string) {
+				os.WriteFile(filepath.Join(wt, "src", "gen", "03", "f0003.txt"), []byte("changed\n"), 0o644)
+			})
+			lm, err := loadManifest(srcOf("project.yml", "project:\n  name: ahead\nworkspace:\n  writable: [\"src/**\"]\n"), "project.yml", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			lim := planfile.LimitsFrom(lm.Policies)
+			verdict := func(id string, ahead func(repo *gitops.Repo) *Prefetch) string {
+				repo := openRepo(t, dir)
+				defer repo.Close()
+				pf := ahead(repo)
+				defer pf.Wait()
+				v, err := VerifyCommit(ctx(), repo, id, VerifyOptions{Manifest: lm, Prefetch: pf})
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The two results share their plan commit: its plan is
+				// taken up for either, a record only for its commit.
+				if pf != nil && (!pf.planTaken || pf.recordTaken != (pf.commit == id)) {
+					t.Errorf("%.12s, read ahead for %.12s: plan taken %v, record taken %v", id, pf.commit, pf.planTaken, pf.recordTaken)
+				}
+				return fmt.Sprintf("%v %v", v.Report.OK, v.Report.Violations)
+			}
+			none := func(*gitops.Repo) *Prefetch { return nil }
+			for _, id := range []string{res.ResultCommit, bad} {
+				want := verdict(id, none)
+				for name, ahead := range map[string]func(*gitops.Repo) *Prefetch{
+					"read ahead": func(r *gitops.Repo) *Prefetch {
+						pf := PrefetchPlan(ctx(), r, id, lim)
+						if pf == nil {
+							t.Fatalf("%.12s: nothing read ahead", id)
+						}
+						return pf
+					},
+					"other limits": func(r *gitops.Repo) *Prefetch {
+						return PrefetchPlan(ctx(), r, id, planfile.Limits{MaxBytes: lim.MaxBytes, MaxDirectives: 100})
+					},
+					"another commit": func(r *gitops.Repo) *Prefetch {
+						other := bad
+						if id == bad {
+							other = res.ResultCommit
+						}
+						return PrefetchPlan(ctx(), r, other, lim)
+					},
+				} {
+					if got := verdict(id, ahead); got != want {
+						t.Errorf("%.12s, %s: %s; without it: %s", id, name, got, want)
+					}
+				}
+			}
+			if !strings.HasPrefix(verdict(res.ResultCommit, none), "true") || strings.HasPrefix(verdict(bad, none), "true") {
+				t.Fatal("the honest result does not verify, or the tampered one does")
+			}
+			// A plan over the limit is not read ahead; nor is a plan commit.
+			repo := openRepo(t, dir)
+			defer repo.Close()
+			if pf := PrefetchPlan(ctx(), repo, res.ResultCommit, planfile.Limits{MaxBytes: 1000, MaxDirectives: 1000}); pf != nil {
+				pf.Wait()
+				t.Error("a plan over the limit was read ahead")
+			}
+			if pf := PrefetchPlan(ctx(), repo, res.PlanCommit, lim); pf != nil {
+				pf.Wait()
+				t.Error("a plan commit was taken for a result commit")
 			}
 		})
 	}
