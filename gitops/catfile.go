@@ -112,14 +112,8 @@ func (c *catFile) readMany(hashes []string, fn func(hash string, data []byte) er
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.err != nil {
+	if !c.serving() {
 		return errNoBatch
-	}
-	if c.cmd == nil {
-		if err := c.start(); err != nil {
-			c.err = err
-			return errNoBatch
-		}
 	}
 	sent := make(chan error, 1)
 	go func() {
@@ -163,14 +157,8 @@ func (c *catFile) sizeMany(hashes []string) (map[string]int64, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.err != nil {
+	if !c.serving() {
 		return nil, errNoBatch
-	}
-	if c.cmd == nil {
-		if err := c.start(); err != nil {
-			c.err = err
-			return nil, errNoBatch
-		}
 	}
 	sent := make(chan error, 1)
 	go func() {
@@ -215,6 +203,21 @@ var errNotBlob = errors.New("not a blob")
 
 // errObjectMissing means git answered that the object does not exist.
 var errObjectMissing = errors.New("no such object")
+
+// serving starts the process unless it runs, and reports whether it can
+// serve; the caller holds mu.
+func (c *catFile) serving() bool {
+	if c.err != nil {
+		return false
+	}
+	if c.cmd == nil {
+		if err := c.start(); err != nil {
+			c.err = err
+			return false
+		}
+	}
+	return true
+}
 
 func (c *catFile) start() error {
 	// git streams a blob over core.bigFileThreshold as it inflates it,

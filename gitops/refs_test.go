@@ -2,6 +2,7 @@ package gitops
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +28,20 @@ func oracle(t *testing.T, dir string, args ...string) (string, bool) {
 		return "", true
 	}
 	return "", false
+}
+
+// sameAsGit checks an answer, got or err, against git's, want when ok
+// (git failed otherwise).
+func sameAsGit(t *testing.T, what, got string, err error, want string, ok bool) {
+	t.Helper()
+	switch {
+	case !ok && err == nil:
+		t.Errorf("%s says %q, git fails", what, got)
+	case ok && err != nil:
+		t.Errorf("%s fails (%v), git says %q", what, err, want)
+	case got != want:
+		t.Errorf("%s says %q, git says %q", what, got, want)
+	}
 }
 
 // TestCurrentBranchIsGits writes HEAD in each shape git may find it in and
@@ -68,14 +83,7 @@ func TestCurrentBranchIsGits(t *testing.T) {
 		}
 		want, ok := oracle(t, dir, "symbolic-ref", "--quiet", "HEAD")
 		got, err := repo.CurrentBranch()
-		switch {
-		case !ok && err == nil:
-			t.Errorf("HEAD %q: CurrentBranch says %q, git fails", head, got)
-		case ok && err != nil:
-			t.Errorf("HEAD %q: CurrentBranch fails (%v), git says %q", head, err, want)
-		case got != want:
-			t.Errorf("HEAD %q: CurrentBranch says %q, git says %q", head, got, want)
-		}
+		sameAsGit(t, fmt.Sprintf("HEAD %q: CurrentBranch", head), got, err, want, ok)
 	}
 }
 
@@ -120,12 +128,8 @@ func TestPeelToCommitIsGits(t *testing.T) {
 					if !errors.As(err, &de) || !errors.Is(err, aos.ErrDamaged) || de.ID != id {
 						t.Errorf("a %s commit: PeelToCommit says %q, %v, not a DamagedError naming it", how, got, err)
 					}
-				case !ok && err == nil:
-					t.Errorf("%s: PeelToCommit says %q, git fails", kind, got)
-				case ok && err != nil:
-					t.Errorf("%s: PeelToCommit fails (%v), git says %q", kind, err, want)
-				case got != want:
-					t.Errorf("%s: PeelToCommit says %q, git says %q", kind, got, want)
+				default:
+					sameAsGit(t, kind+": PeelToCommit", got, err, want, ok)
 				}
 			}
 		})

@@ -193,14 +193,8 @@ func (c *catFile) stream(hash string, s *BlobStream) error {
 			c.mu.Unlock()
 		}
 	}()
-	if c.err != nil {
+	if !c.serving() {
 		return errNoBatch
-	}
-	if c.cmd == nil {
-		if err := c.start(); err != nil {
-			c.err = err
-			return errNoBatch
-		}
 	}
 	// The size first: a small blob is read whole, and so is anything but
 	// a blob (whose answer reads past its content, as ask reads it).
