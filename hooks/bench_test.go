@@ -36,6 +36,9 @@ import (
 // format of plan:
 //
 //	go test -run XXX -bench 'PreReceive/push(-nohook)?/fresh(-json)?(/warm)?$' -benchtime 3x ./hooks
+//
+// BenchmarkGateCost measures the same ratio in wall time, the two pushes
+// in turns.
 
 const benchManifest = `project:
   name: bench
