@@ -51,10 +51,10 @@ func PrefetchPlan(ctx context.Context, repo *gitops.Repo, id string, lim planfil
 	if err != nil || len(info.Parents) != 1 {
 		return nil
 	}
-	if claim, tr, err := trailer.ReadClaim(info.Message); err != nil || claim != trailer.ResultClaim || tr[TrailerPlanID] == "" {
+	claim, tr, err := trailer.ReadClaim(info.Message)
+	if err != nil || claim != trailer.ResultClaim || tr[TrailerPlanID] == "" {
 		return nil
 	}
-	_, tr, _ := trailer.ReadClaim(info.Message)
 	plan, err := repo.CommitInfo(info.Parents[0])
 	if err != nil {
 		return nil
