@@ -44,16 +44,23 @@ func sameAsGit(t *testing.T, what, got string, err error, want string, ok bool) 
 	}
 }
 
-// TestCurrentBranchIsGits writes HEAD in each shape git may find it in and
-// checks that CurrentBranch, which reads the plain shapes itself, answers
-// what git symbolic-ref answers.
-func TestCurrentBranchIsGits(t *testing.T) {
-	t.Parallel()
+// oneCommit is a repository whose main holds one commit of one file, a.
+func oneCommit(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	gitT(t, dir, "", "init", "-q", "-b", "main")
 	os.WriteFile(filepath.Join(dir, "a"), []byte("a\n"), 0o644)
 	gitT(t, dir, "", "add", ".")
 	gitT(t, dir, "", "commit", "-q", "-m", "one")
+	return dir
+}
+
+// TestCurrentBranchIsGits writes HEAD in each shape git may find it in and
+// checks that CurrentBranch, which reads the plain shapes itself, answers
+// what git symbolic-ref answers.
+func TestCurrentBranchIsGits(t *testing.T) {
+	t.Parallel()
+	dir := oneCommit(t)
 	tip := gitT(t, dir, "", "rev-parse", "HEAD")
 	repo, err := Open(dir)
 	if err != nil {
@@ -96,11 +103,7 @@ func TestPeelToCommitIsGits(t *testing.T) {
 	for _, how := range append([]string{"intact"}, objdamage.Ways...) {
 		t.Run(how, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			gitT(t, dir, "", "init", "-q", "-b", "main")
-			os.WriteFile(filepath.Join(dir, "a"), []byte("a\n"), 0o644)
-			gitT(t, dir, "", "add", ".")
-			gitT(t, dir, "", "commit", "-q", "-m", "one")
+			dir := oneCommit(t)
 			gitT(t, dir, "", "tag", "-a", "-m", "v1", "v1")
 			ids := map[string]string{
 				"commit":  gitT(t, dir, "", "rev-parse", "HEAD"),
