@@ -3,7 +3,6 @@ package gitops
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha1"
 	"errors"
 	"fmt"
 	"io"
@@ -311,38 +310,24 @@ func (c *catFile) answer(hash string) ([]byte, int64, error) {
 const hashAhead = 1 << 20
 
 // readHashing fills buf from r and returns the blob id of all of buf but
-// its last byte (the answer's newline): a goroutine reads, this one
-// hashes each part as soon as it is read.
+// its last byte (the answer's newline): the content is hashed as it is
+// read, as a stream's is ([blobID]).
 func readHashing(r io.Reader, buf []byte) (plumbing.Hash, error) {
-	const part = 256 << 10
-	n := len(buf) - 1
-	s := sha1.New()
-	s.Write(strconv.AppendInt([]byte("blob "), int64(n), 10))
-	s.Write([]byte{0})
-	read := make(chan int, len(buf)/part+1)
-	var err error
-	go func() {
-		defer close(read)
-		for off := 0; off < len(buf); {
-			end := min(off+part, len(buf))
-			if _, err = io.ReadFull(r, buf[off:end]); err != nil {
-				return
-			}
-			read <- end
-			off = end
-		}
-	}()
-	hashed := 0
-	for end := range read {
-		s.Write(buf[hashed:min(end, n)])
-		hashed = end
-	}
-	if err != nil {
-		return plumbing.Hash{}, err
-	}
+	s := &BlobStream{buf: buf[:len(buf)-1]}
+	s.cond.L = &s.mu
 	var id plumbing.Hash
-	copy(id[:], s.Sum(nil))
-	return id, nil
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		id = blobID(s)
+	}()
+	off, err := s.fill(r)
+	if err == nil {
+		_, err = io.ReadFull(r, buf[len(buf)-1:])
+	}
+	s.arrived(off, true, err)
+	<-hashed
+	return id, err
 }
 
 // header reads the first line of an answer about hash.

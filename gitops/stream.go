@@ -121,27 +121,54 @@ func (r *Repo) StreamBlob(hash string) *BlobStream {
 	check := !r.receivedPacked(s.want)
 	go func() {
 		defer close(s.hashed)
-		h := sha1.New()
-		h.Write(strconv.AppendInt([]byte("blob "), int64(len(s.buf)), 10))
-		h.Write([]byte{0})
-		n := 0
-		for {
-			d, done := s.More(n)
-			if check {
-				h.Write(d[n:])
-			}
-			n = len(d)
-			if done {
-				break
-			}
-		}
+		s.id = s.want
 		if check {
-			copy(s.id[:], h.Sum(nil))
+			s.id = blobID(s)
 		} else {
-			s.id = s.want
+			for n, done := 0, false; !done; {
+				var d []byte
+				d, done = s.More(n)
+				n = len(d)
+			}
 		}
 	}()
 	return s
+}
+
+// blobID hashes the content of s into its blob id as it arrives, and
+// returns it once no more will.
+func blobID(s *BlobStream) plumbing.Hash {
+	h := sha1.New()
+	h.Write(strconv.AppendInt([]byte("blob "), int64(len(s.buf)), 10))
+	h.Write([]byte{0})
+	for n := 0; ; {
+		d, done := s.More(n)
+		h.Write(d[n:])
+		n = len(d)
+		if done {
+			break
+		}
+	}
+	var id plumbing.Hash
+	copy(id[:], h.Sum(nil))
+	return id
+}
+
+// fill reads the content of s from r in parts, publishing each as it is
+// read, and returns how much it read and why it stopped short; the
+// caller says when no more will arrive.
+func (s *BlobStream) fill(r io.Reader) (int, error) {
+	const part = 256 << 10
+	off := 0
+	for off < len(s.buf) {
+		end := min(off+part, len(s.buf))
+		if _, err := io.ReadFull(r, s.buf[off:end]); err != nil {
+			return off, err
+		}
+		off = end
+		s.arrived(off, false, nil)
+	}
+	return off, nil
 }
 
 // receivedPacked reports whether blob h is in a pack of the push being
@@ -226,17 +253,7 @@ func (c *catFile) stream(hash string, s *BlobStream) error {
 	unlock = false
 	go func() {
 		defer c.mu.Unlock()
-		const part = 256 << 10
-		var err error
-		off := 0
-		for off < len(s.buf) {
-			end := min(off+part, len(s.buf))
-			if _, err = io.ReadFull(c.out, s.buf[off:end]); err != nil {
-				break
-			}
-			off = end
-			s.arrived(off, false, nil)
-		}
+		off, err := s.fill(c.out)
 		if err == nil {
 			var nl byte
 			if nl, err = c.out.ReadByte(); err == nil && nl != '\n' {
