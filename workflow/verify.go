@@ -157,15 +157,11 @@ func VerifyCommit(ctx context.Context, repo *gitops.Repo, id string, opts Verify
 	if rec.err == nil && rec.ok {
 		decoding.Go(func() {
 			// Its jobs are all the run needs of it, to replay them; a
-			// record without jobs is not decoded whole: the run makes
-			// the record again, and the tree holds the record it made
-			// or the commit is refused (with Decode's error, when the
-			// record is not one).
+			// record whose bytes say it has none is not decoded: the
+			// run makes the record again, and the tree holds the record
+			// it made or the commit is refused (with Decode's error,
+			// when the record is not one). Any other is read strictly.
 			if record.NoJobs(rec.data) {
-				rec.decoded = &record.Record{Version: record.Version}
-				return
-			}
-			if jobs, err := record.DecodeJobs(rec.data); err == nil && len(jobs) == 0 {
 				rec.decoded = &record.Record{Version: record.Version}
 				return
 			}
