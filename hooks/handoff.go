@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -74,10 +76,17 @@ func idleName(pid int) string {
 // receives, before anything is judged: a mark an earlier process of the
 // same id left (its post-receive hook never ran) never stands for this
 // push.
-func clearIdle(gitDir string, pid int) {
-	if n := idleName(pid); n != "" {
-		os.Remove(filepath.Join(gitDir, HandoffDir, n))
+// A mark that is there and cannot be removed is an error: it would end
+// this push's post-receive hook, whatever it has to note.
+func clearIdle(gitDir string, pid int) error {
+	n := idleName(pid)
+	if n == "" {
+		return nil
 	}
+	if err := os.Remove(filepath.Join(gitDir, HandoffDir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove the idle mark of an earlier push: %w", err)
+	}
+	return nil
 }
 
 // writeHandoff writes the handoff of an accepted push, and sweeps the

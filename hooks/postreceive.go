@@ -67,8 +67,9 @@ func RunPostReceive(ctx context.Context, opts PostReceiveOptions) (*PostReceiveR
 		rerun: opts.RerunJobs, defTipBefore: map[string]string{}}
 	c.identify()
 	// An idle mark the script did not take (a runner's script does not
-	// look for one) goes with the push.
-	clearIdle(postGitDir(opts), os.Getppid())
+	// look for one) goes with the push; one left behind is removed by
+	// the next pre-receive hook of the same parent, or swept.
+	_ = clearIdle(postGitDir(opts), os.Getppid())
 	if h := takeHandoff(postGitDir(opts), c.res.User, updates); h != nil {
 		return postFromHandoff(ctx, opts, h, updates)
 	}

@@ -187,7 +187,9 @@ func preReceive(ctx context.Context, opts HookOptions) (*Result, error) {
 		return nil, err
 	}
 	defer repo.Close()
-	clearIdle(repo.GitDir, os.Getppid())
+	if err := clearIdle(repo.GitDir, os.Getppid()); err != nil {
+		return nil, err
+	}
 	res, err := PreReceive(ctx, Options{Repo: repo, Getenv: opts.Getenv, Policy: opts.Policy,
 		UserEnv: opts.UserEnv, RefPrefixes: opts.RefPrefixes, Runtime: opts.Runtime,
 		AllowedSigners: opts.AllowedSigners, RevokedSigners: opts.RevokedSigners, RerunJobs: opts.RerunJobs, AllowHostJobs: opts.AllowHostJobs}, updates)
